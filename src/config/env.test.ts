@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadEnv } from './env.js';
+
+describe('loadEnv', () => {
+  it('applies the documented defaults', () => {
+    const env = loadEnv({ NODE_ENV: 'development' });
+    expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/stridesync');
+    expect(env.PORT).toBe(3000);
+    expect(env.ROLE).toBe('all');
+    expect(env.STRAVA_API_URL).toBe('https://www.strava.com/api/v3');
+    expect(env.strava).toBeNull();
+    expect(env.generated.apiKey).toBeTruthy();
+    expect(env.tokenEncryptionKey).toHaveLength(32);
+  });
+
+  it('names the bad variable in one line', () => {
+    expect(() => loadEnv({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadEnv({ ROLE: 'both' })).toThrow(/ROLE/);
+    expect(() => loadEnv({ TOKEN_ENCRYPTION_KEY: 'c2hvcnQ=' })).toThrow(/TOKEN_ENCRYPTION_KEY: must be 32 bytes/);
+  });
+
+  it('requires real secrets in production', () => {
+    expect(() => loadEnv({ NODE_ENV: 'production' })).toThrow(/API_KEYS: required in production/);
+  });
+
+  it('turns Strava on only when all three of its variables are set', () => {
+    expect(loadEnv({ STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's' }).strava).toBeNull();
+    expect(loadEnv({ STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's', STRAVA_VERIFY_TOKEN: 'v' }).strava).toEqual({ clientId: '1', clientSecret: 's', verifyToken: 'v' });
+  });
+});

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The service's whole configuration (api.md "Configuration"), parsed once at start-up.
+ * Nothing else reads process.env. A bad value stops the process with one line naming the variable.
+ */
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (fallback: string) => z.string().trim().url().default(fallback);
+
+const base64Key32 = z
+  .string()
+  .trim()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/stridesync'),
+  REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  /** prefix of every Redis key (BullMQ queues, rate-limit counters, locks); lets deployments and test files share one Redis */
+  REDIS_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('stridesync'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: url('http://localhost:3000'),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  API_KEYS: optionalString,
+  TOKEN_ENCRYPTION_KEY: base64Key32.optional().or(z.literal('').transform(() => undefined)),
+  /** request body limits */
+  JSON_BODY_LIMIT: z.string().default('1mb'),
+  UPLOAD_BODY_LIMIT: z.string().default('64mb'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+
+  STRAVA_CLIENT_ID: optionalString,
+  STRAVA_CLIENT_SECRET: optionalString,
+  STRAVA_VERIFY_TOKEN: optionalString,
+  STRAVA_SUBSCRIPTION_ID: z.coerce.number().int().positive().optional().or(z.literal('').transform(() => undefined)),
+  STRAVA_API_URL: url('https://www.strava.com/api/v3'),
+  STRAVA_OAUTH_URL: url('https://www.strava.com/oauth'),
+
+  GARMIN_CLIENT_ID: optionalString,
+  GARMIN_CLIENT_SECRET: optionalString,
+  GARMIN_WEBHOOK_SECRET: optionalString,
+  GARMIN_API_URL: url('https://apis.garmin.com'),
+  GARMIN_OAUTH_URL: url('https://connect.garmin.com'),
+  GARMIN_CALLBACK_HOSTS: z.string().default('apis.garmin.com'),
+
+  NOTIFY_WEBHOOK_URL: z.string().trim().url().optional().or(z.literal('').transform(() => undefined)),
+  NOTIFY_WEBHOOK_SECRET: optionalString,
+});
+
+export type RawEnv = z.infer<typeof EnvSchema>;
+
+export interface Env extends Omit<RawEnv, 'API_KEYS' | 'TOKEN_ENCRYPTION_KEY'> {
+  apiKeys: string[];
+  tokenEncryptionKey: Buffer;
+  strava: { clientId: string; clientSecret: string; verifyToken: string } | null;
+  garmin: { clientId: string; clientSecret: string; webhookSecret: string } | null;
+  /** keys and secrets generated because none were configured (development only); printed once at start */
+  generated: { apiKey?: string; tokenEncryptionKey?: string };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parse and validate the environment. Throws ConfigError whose message names each bad variable. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  const raw = parsed.data;
+  const generated: Env['generated'] = {};
+  const production = raw.NODE_ENV === 'production';
+
+  let apiKeys = (raw.API_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (apiKeys.length === 0) {
+    if (production) throw new ConfigError('invalid configuration: API_KEYS: required in production');
+    generated.apiKey = randomBytes(24).toString('base64url');
+    apiKeys = [generated.apiKey];
+  }
+
+  let tokenEncryptionKey: Buffer;
+  if (raw.TOKEN_ENCRYPTION_KEY) {
+    tokenEncryptionKey = Buffer.from(raw.TOKEN_ENCRYPTION_KEY, 'base64');
+  } else {
+    if (production) throw new ConfigError('invalid configuration: TOKEN_ENCRYPTION_KEY: required in production');
+    tokenEncryptionKey = randomBytes(32);
+    generated.tokenEncryptionKey = tokenEncryptionKey.toString('base64');
+  }
+
+  const strava =
+    raw.STRAVA_CLIENT_ID && raw.STRAVA_CLIENT_SECRET && raw.STRAVA_VERIFY_TOKEN
+      ? { clientId: raw.STRAVA_CLIENT_ID, clientSecret: raw.STRAVA_CLIENT_SECRET, verifyToken: raw.STRAVA_VERIFY_TOKEN }
+      : null;
+  const garmin =
+    raw.GARMIN_CLIENT_ID && raw.GARMIN_CLIENT_SECRET && raw.GARMIN_WEBHOOK_SECRET
+      ? { clientId: raw.GARMIN_CLIENT_ID, clientSecret: raw.GARMIN_CLIENT_SECRET, webhookSecret: raw.GARMIN_WEBHOOK_SECRET }
+      : null;
+
+  const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, ...rest } = raw;
+  return { ...rest, apiKeys, tokenEncryptionKey, strava, garmin, generated };
+}

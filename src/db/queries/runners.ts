@@ -1,0 +1,41 @@
+import { and, eq } from 'drizzle-orm';
+import type { DbOrTx } from '../client.js';
+import { cadenceGoals, connections, runners } from '../schema/index.js';
+
+export type RunnerRow = typeof runners.$inferSelect;
+
+export async function insertRunner(db: DbOrTx, input: { name: string; timezone: string }): Promise<RunnerRow> {
+  const [row] = await db.insert(runners).values(input).returning();
+  return row!;
+}
+
+export async function findRunner(db: DbOrTx, id: string): Promise<RunnerRow | undefined> {
+  const [row] = await db.select().from(runners).where(eq(runners.id, id));
+  return row;
+}
+
+export async function listConnectionsOf(db: DbOrTx, runnerId: string) {
+  return db
+    .select({
+      id: connections.id,
+      provider: connections.provider,
+      status: connections.status,
+      statusReason: connections.statusReason,
+      externalAthleteId: connections.externalAthleteId,
+      scopes: connections.scopes,
+      backfillStatus: connections.backfillStatus,
+      backfillTotal: connections.backfillTotal,
+      backfillDone: connections.backfillDone,
+      createdAt: connections.createdAt,
+    })
+    .from(connections)
+    .where(eq(connections.runnerId, runnerId));
+}
+
+export async function findActiveCadenceGoal(db: DbOrTx, runnerId: string) {
+  const [row] = await db
+    .select()
+    .from(cadenceGoals)
+    .where(and(eq(cadenceGoals.runnerId, runnerId), eq(cadenceGoals.active, true)));
+  return row;
+}

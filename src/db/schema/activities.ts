@@ -1,0 +1,127 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  customType,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { PaceChanges, Split } from '../../domain/run.js';
+import { connections } from './connections.js';
+import { runners } from './runners.js';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({
+  dataType: () => 'bytea',
+});
+
+export const ACTIVITY_SOURCES = ['garmin', 'strava', 'upload'] as const;
+export type ActivitySource = (typeof ACTIVITY_SOURCES)[number];
+
+export const ACTIVITY_STATUSES = ['queued', 'processing', 'ready', 'failed'] as const;
+export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
+
+/**
+ * Raw files as received (uploads, Garmin activity files). Jobs carry the id, never the bytes.
+ * One row per runner and content hash: the same file twice is one row.
+ */
+export const files = pgTable(
+  'files',
+  {
+    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
+    runnerId: uuid()
+      .notNull()
+      .references(() => runners.id, { onDelete: 'cascade' }),
+    sha256: text().notNull(),
+    sizeBytes: integer().notNull(),
+    /** original name or origin (upload name, garmin callback) */
+    origin: text(),
+    bytes: bytea().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('files_runner_sha').on(t.runnerId, t.sha256)],
+);
+
+/**
+ * One activity per runner + source + external id (Strava activity id, Garmin activity id, or the
+ * file hash for uploads). `countedInLoad` is false for non-runs, noise and cross-source duplicates.
+ */
+export const activities = pgTable(
+  'activities',
+  {
+    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
+    runnerId: uuid()
+      .notNull()
+      .references(() => runners.id, { onDelete: 'cascade' }),
+    connectionId: uuid().references(() => connections.id, { onDelete: 'set null' }),
+    source: text({ enum: ACTIVITY_SOURCES }).notNull(),
+    externalId: text().notNull(),
+    /** for a multi-session FIT file: which running session this row is (0 otherwise) */
+    sessionIndex: integer().notNull().default(0),
+    fileId: uuid().references(() => files.id, { onDelete: 'set null' }),
+    name: text(),
+    sport: text(),
+    subSport: text(),
+    isRun: boolean(),
+    isIndoor: boolean().notNull().default(false),
+    startTime: timestamp({ withTimezone: true }),
+    localDate: date({ mode: 'string' }),
+    utcOffsetS: integer(),
+    status: text({ enum: ACTIVITY_STATUSES }).notNull().default('queued'),
+    error: jsonb().$type<{ code: string; message: string } | null>(),
+    /** counts toward weekly load: a run, not noise, not a duplicate of a richer copy */
+    countedInLoad: boolean().notNull().default(false),
+    /** the counted copy of the same run from another source (domain.md §2.1) */
+    duplicateOf: uuid(),
+    /** provider payload as fetched (Strava activity + streams), kept for re-derivation */
+    raw: jsonb(),
+    workoutType: integer(),
+    gearId: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('activities_runner_source_external').on(t.runnerId, t.source, t.externalId, t.sessionIndex),
+    index('activities_runner_local_date').on(t.runnerId, t.localDate),
+    index('activities_runner_start').on(t.runnerId, t.startTime),
+  ],
+);
+
+/** Per-run derived variables with their provenance (domain.md §3). */
+export const activityMetrics = pgTable('activity_metrics', {
+  activityId: uuid()
+    .primaryKey()
+    .references(() => activities.id, { onDelete: 'cascade' }),
+  distanceM: doublePrecision().notNull(),
+  elapsedTimeS: doublePrecision().notNull(),
+  movingTimeS: doublePrecision().notNull(),
+  avgSpeedMps: doublePrecision(),
+  avgPaceSPerKm: doublePrecision(),
+  avgCadenceSpm: doublePrecision(),
+  cadenceSource: text().notNull(),
+  cadenceFactor: doublePrecision().notNull().default(1),
+  cadenceQuality: text().notNull(),
+  runCadenceSpm: doublePrecision(),
+  runningSampleTimeS: doublePrecision().notNull().default(0),
+  walkShare: doublePrecision(),
+  steps: doublePrecision(),
+  stepsPerKm: doublePrecision(),
+  elevationGainM: doublePrecision(),
+  elevationLossM: doublePrecision(),
+  elevationSource: text().notNull(),
+  elevationMethod: text(),
+  descentPerKm: doublePrecision(),
+  surges: integer().notNull().default(0),
+  paceCvPct: doublePrecision(),
+  splits: jsonb().$type<Split[]>().notNull(),
+  pace: jsonb().$type<PaceChanges>().notNull(),
+  partial: boolean().notNull().default(false),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,5 @@
+export * from './runners.js';
+export * from './connections.js';
+export * from './activities.js';
+export * from './pain.js';
+export * from './weeks.js';

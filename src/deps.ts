@@ -1,0 +1,46 @@
+import type { Env } from './config/env.js';
+import { createDatabase, type Database, type Db } from './db/client.js';
+import { createEnqueue, createQueues, closeQueues, type Enqueue, type Queues } from './jobs/queues.js';
+import type { Logger } from './lib/logger.js';
+import { createRedis, type Redis } from './lib/redis.js';
+
+/**
+ * What services, routes, processors and CLI commands are built from. Each service takes only the
+ * parts it uses (style.md habit 11); this is just the bag the entry points hold.
+ */
+export interface AppDeps {
+  env: Env;
+  db: Db;
+  database: Database;
+  /** for producers and locks: fails fast when Redis is down */
+  redis: Redis;
+  queues: Queues;
+  enqueue: Enqueue;
+  log: Logger;
+  now: () => Date;
+  /** outbound HTTP (notify webhooks); injectable for tests */
+  fetch: typeof fetch;
+}
+
+export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDeps, 'now' | 'fetch'>> = {}): AppDeps {
+  const database = createDatabase(env.DATABASE_URL);
+  const redis = createRedis(env.REDIS_URL, { name: 'stridesync-producer' });
+  const queues = createQueues(redis, env.REDIS_PREFIX);
+  return {
+    env,
+    db: database.db,
+    database,
+    redis,
+    queues,
+    enqueue: createEnqueue(queues),
+    log,
+    now: overrides.now ?? (() => new Date()),
+    fetch: overrides.fetch ?? globalThis.fetch.bind(globalThis),
+  };
+}
+
+export async function closeDeps(deps: AppDeps): Promise<void> {
+  await closeQueues(deps.queues).catch(() => undefined);
+  deps.redis.disconnect();
+  await deps.database.close().catch(() => undefined);
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Router } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { AppDeps } from '../deps.js';
+import { requireApiKey } from './middleware/auth.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { OpenApiRegistry } from './openapi.js';
+import { healthRoutes } from './routes/health.js';
+import { runnerRoutes } from './routes/runners.js';
+
+export type AppRouteFactory = (deps: AppDeps, docs: OpenApiRegistry) => Router;
+
+/**
+ * The express app, without listen(), so tests can mount it. Order: request id + log, public routes
+ * (health, OpenAPI, webhooks, OAuth, answer pages), then bearer-auth'd /v1.
+ */
+export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory[]; v1Routes?: AppRouteFactory[] } = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'extended');
+  const docs = new OpenApiRegistry();
+
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/health' },
+    }),
+  );
+
+  app.use(healthRoutes(deps, docs));
+  for (const f of extra.publicRoutes ?? []) app.use(f(deps, docs));
+
+  // Route files declare full paths; auth and the JSON parser apply to everything under /v1.
+  const v1 = express.Router();
+  v1.use('/v1', requireApiKey(deps.env.apiKeys), express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  v1.use(runnerRoutes(deps, docs));
+  for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
+  app.use(v1);
+
+  app.get('/openapi.json', (_req, res) => {
+    res.json(docs.document({ title: 'stridesync', version: '0.1.0', serverUrl: deps.env.PUBLIC_URL }));
+  });
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

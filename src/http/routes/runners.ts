@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../deps.js';
+import { createRunner, getRunnerView } from '../../services/runners.js';
+import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
+import { parseInput } from '../validate.js';
+
+export const CreateRunnerBody = z.object({
+  name: z.string().trim().min(1, 'required').max(200),
+  timezone: z.string().trim().min(1, 'required').max(64).describe('IANA time zone, e.g. Europe/Oslo'),
+});
+
+const RunnerView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  timezone: z.string(),
+  createdAt: z.string(),
+  connections: z.array(
+    z.object({
+      id: z.uuid(),
+      provider: z.enum(['strava', 'garmin']),
+      status: z.string(),
+      statusReason: z.string().nullable(),
+      scopes: z.array(z.string()),
+      backfill: z.object({ status: z.string(), total: z.number(), done: z.number() }),
+      connectedAt: z.string(),
+    }),
+  ),
+  cadenceGoal: z.object({ baselineSpm: z.number().nullable(), targetSpm: z.number().nullable(), targetPct: z.number().nullable(), startDate: z.string() }).nullable(),
+});
+
+export function runnerRoutes(deps: Pick<AppDeps, 'db'>, docs: OpenApiRegistry): Router {
+  docs.add({
+    method: 'post',
+    path: '/v1/runners',
+    summary: 'Create a runner',
+    tags: ['runners'],
+    auth: true,
+    body: CreateRunnerBody,
+    responses: { 201: { description: 'created', schema: z.object({ id: z.uuid() }) }, 422: { description: 'invalid body', schema: ErrorBody } },
+  });
+  docs.add({
+    method: 'get',
+    path: '/v1/runners/:runnerId',
+    summary: 'A runner with connections and cadence goal',
+    tags: ['runners'],
+    auth: true,
+    responses: { 200: { description: 'the runner', schema: RunnerView }, 404: { description: 'unknown runner', schema: ErrorBody } },
+  });
+
+  const router = Router();
+  router.post('/v1/runners', async (req, res) => {
+    const body = parseInput(CreateRunnerBody, req.body);
+    const runner = await createRunner(deps, body);
+    res.status(201).location(`/v1/runners/${runner.id}`).json({ id: runner.id });
+  });
+  router.get('/v1/runners/:runnerId', async (req, res) => {
+    res.json(await getRunnerView(deps, req.params.runnerId));
+  });
+  return router;
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * Every job, declared once: name → payload schema, queue, retry policy, dedupe policy.
+ * Producers (HTTP, CLI, processors) enqueue through `enqueue()`, which validates against this
+ * catalog; the worker re-validates before running. Payloads carry ids, never file bytes or tokens
+ * (job data sits in Redis in clear text).
+ *
+ * Queues are named after what they protect: `strava-api` / `garmin-api` (third-party rate limits),
+ * `compute` (CPU: FIT decoding, derivation, weekly rules), `events` (cheap webhook routing),
+ * `notify` (outbound pushes).
+ */
+
+export const QUEUE_NAMES = ['events', 'strava-api', 'garmin-api', 'compute', 'notify'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+const uuid = z.uuid();
+const isoWeek = z.string().regex(/^\d{4}-W\d{2}$/, 'ISO week like 2026-W47');
+
+export interface JobDefinition<S extends z.ZodType = z.ZodType> {
+  queue: QueueName;
+  payload: S;
+  attempts: number;
+  /** exponential back-off base, ms */
+  backoffMs: number;
+  /** custom job id from the payload (BullMQ: no ':' and not all digits) — saves work, Postgres guarantees idempotency */
+  jobId?: (payload: z.infer<S>) => string;
+  /** debounce: one pending job per id; a burst collapses into one run (week recompute) */
+  debounce?: { id: (payload: z.infer<S>) => string; delayMs: number };
+  /** lower runs first (BullMQ priority); webhook-driven work beats backfill */
+  priority?: number;
+}
+
+function define<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
+  return def;
+}
+
+export const JOBS = {
+  /** decode a stored FIT file, derive metrics, store them (uploads, CLI import, Garmin files) */
+  'run.import-fit': define({
+    queue: 'compute',
+    payload: z.object({ activityId: uuid }),
+    attempts: 3,
+    backoffMs: 2_000,
+    jobId: (p) => `run.import-fit-${p.activityId}`,
+  }),
+  /** map a stored provider payload (Strava activity + streams) into a Run and derive metrics */
+  'run.derive': define({
+    queue: 'compute',
+    payload: z.object({ activityId: uuid }),
+    attempts: 3,
+    backoffMs: 2_000,
+  }),
+  /** aggregate one runner-week, evaluate the rules, store weeks and warnings */
+  'week.recompute': define({
+    queue: 'compute',
+    payload: z.object({ runnerId: uuid, week: isoWeek }),
+    attempts: 5,
+    backoffMs: 1_000,
+    debounce: { id: (p) => `week-${p.runnerId}-${p.week}`, delayMs: 1_000 },
+  }),
+  /** push one outbox row to NOTIFY_WEBHOOK_URL, signed */
+  'notify.deliver': define({
+    queue: 'notify',
+    payload: z.object({ notificationId: uuid }),
+    attempts: 8,
+    backoffMs: 5_000,
+    jobId: (p) => `notify-${p.notificationId}`,
+  }),
+} as const satisfies Record<string, JobDefinition>;
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
+
+export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+export function jobsOnQueue(queue: QueueName): JobName[] {
+  return JOB_NAMES.filter((n) => JOBS[n].queue === queue);
+}

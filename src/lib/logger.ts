@@ -1,0 +1,30 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Structured JSON logs (pino). Secrets never reach a log line: the redact list covers tokens and
+ * authorization headers wherever they appear.
+ */
+export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
+  return pino({
+    name: opts.name ?? 'stridesync',
+    level: opts.level ?? 'info',
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.accessToken',
+        '*.refreshToken',
+        '*.access_token',
+        '*.refresh_token',
+        'accessToken',
+        'refreshToken',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** A logger that writes nothing, for tests and CLI commands that print their own output. */
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,0 +1,46 @@
+import type { Server } from 'node:http';
+import { loadEnvOrExit, prepareDatabase } from './bootstrap.js';
+import { closeDeps, createDeps } from './deps.js';
+import { createApp } from './http/app.js';
+import { createLogger } from './lib/logger.js';
+import { installShutdown, type ShutdownStep } from './lib/shutdown.js';
+import { startWorkers } from '../workers/main.js';
+
+/** The service entry: API, workers or both (ROLE), after the database is created and migrated. */
+async function main(): Promise<void> {
+  const env = loadEnvOrExit();
+  const log = createLogger({ level: env.LOG_LEVEL });
+  await prepareDatabase(env, log);
+  const deps = createDeps(env, log);
+
+  if (env.generated.apiKey) log.warn({ apiKey: env.generated.apiKey }, 'API_KEYS not set: generated a development key (saved in .stridesync-dev.json)');
+  if (env.generated.tokenEncryptionKey) log.warn('TOKEN_ENCRYPTION_KEY not set: generated a development key (saved in .stridesync-dev.json)');
+  log.info(
+    { strava: env.strava ? 'on' : 'off (set STRAVA_CLIENT_ID, STRAVA_CLIENT_SECRET, STRAVA_VERIFY_TOKEN)', garmin: env.garmin ? 'on' : 'off (set GARMIN_CLIENT_ID, GARMIN_CLIENT_SECRET, GARMIN_WEBHOOK_SECRET)', notify: env.NOTIFY_WEBHOOK_URL ? 'on' : 'off (set NOTIFY_WEBHOOK_URL)' },
+    'integrations',
+  );
+
+  const steps: ShutdownStep[] = [];
+  let server: Server | undefined;
+  if (env.ROLE === 'api' || env.ROLE === 'all') {
+    const app = createApp(deps);
+    server = app.listen(env.PORT, () => log.info({ port: env.PORT, role: env.ROLE, url: env.PUBLIC_URL }, 'listening'));
+    server.on('error', (err) => {
+      log.fatal({ err: err.message }, 'HTTP server failed');
+      process.exit(1);
+    });
+    const s = server;
+    steps.push({ name: 'http', run: () => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeIdleConnections(); }) });
+  }
+  if (env.ROLE === 'worker' || env.ROLE === 'all') {
+    const workers = startWorkers(deps);
+    steps.push({ name: 'workers', run: () => workers.close() });
+  }
+  steps.push({ name: 'connections', run: () => closeDeps(deps) });
+  installShutdown(log, steps);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`stridesync: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
+import { loadEnv, type Env } from '../../src/config/env.js';
+import type { AppDeps } from '../../src/deps.js';
+import { createApp } from '../../src/http/app.js';
+import { createEnqueue, createQueues, closeQueues } from '../../src/jobs/queues.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { createRedis } from '../../src/lib/redis.js';
+import { startWorkers, type StartWorkersOptions, type WorkerHandle } from '../../workers/main.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { TEST_REDIS_URL } from './pg-urls.js';
+
+export const TEST_API_KEY = 'test-api-key';
+export const TEST_TOKEN_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export interface TestContext {
+  deps: AppDeps;
+  env: Env;
+  testDb: TestDatabase;
+  app: Express;
+  /** the file's own BullMQ prefix */
+  prefix: string;
+  auth: { Authorization: string };
+  startWorkers(opts?: StartWorkersOptions): WorkerHandle;
+  /** waits until every queue of this file is drained (no waiting, active or delayed jobs) */
+  drain(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything a test file needs against the real services: its own database (cloned from the
+ * migrated template), its own Redis key prefix, the app, and workers on demand.
+ */
+export async function createTestContext(envOverrides: Record<string, string> = {}, opts: { now?: () => Date; fetch?: typeof fetch } = {}): Promise<TestContext> {
+  const testDb = await createTestDatabase();
+  const prefix = `t-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const env = loadEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: testDb.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    API_KEYS: TEST_API_KEY,
+    TOKEN_ENCRYPTION_KEY: TEST_TOKEN_KEY,
+    ...envOverrides,
+  });
+  const redis = createRedis(env.REDIS_URL, { name: 'stridesync-test' });
+  const queues = createQueues(redis, prefix);
+  const deps: AppDeps = {
+    env,
+    db: testDb.db,
+    database: testDb,
+    redis,
+    queues,
+    enqueue: createEnqueue(queues),
+    log: silentLogger,
+    now: opts.now ?? (() => new Date()),
+    fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
+  };
+  const workers: WorkerHandle[] = [];
+  return {
+    deps,
+    env,
+    testDb,
+    app: createApp(deps),
+    prefix,
+    auth: { Authorization: `Bearer ${TEST_API_KEY}` },
+    startWorkers(o) {
+      const w = startWorkers(deps, o);
+      workers.push(w);
+      return w;
+    },
+    async drain(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const counts = await Promise.all(Object.values(queues).map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children')));
+        const pending = counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+        if (pending === 0) return;
+        if (Date.now() > deadline) throw new Error(`queues not drained after ${timeoutMs} ms: ${JSON.stringify(counts)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
+      await closeQueues(queues);
+      // remove anything else written under this file's prefix (rate-limit counters, locks)
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await testDb.drop();
+    },
+  };
+}

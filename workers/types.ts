@@ -1,0 +1,15 @@
+import type { Job } from 'bullmq';
+import type { AppDeps } from '../src/deps.js';
+import type { JobName, JobPayload } from '../src/jobs/catalog.js';
+import type { Logger } from '../src/lib/logger.js';
+
+export interface JobContext {
+  job: Job;
+  /** BullMQ lock token: needed to move the job to delayed (rate limits) */
+  token: string | undefined;
+  log: Logger;
+}
+
+export type Processor<N extends JobName> = (deps: AppDeps, payload: JobPayload<N>, ctx: JobContext) => Promise<unknown>;
+
+export type ProcessorMap = { [N in JobName]: Processor<N> };
