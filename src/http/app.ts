@@ -7,6 +7,7 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { runnerRoutes } from './routes/runners.js';
+import { stravaRoutes } from './routes/strava.js';
 
 export type AppRouteFactory = (deps: AppDeps, docs: OpenApiRegistry) => Router;
 
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   );
 
   app.use(healthRoutes(deps, docs));
+  app.use(stravaRoutes(deps, docs));
   for (const f of extra.publicRoutes ?? []) app.use(f(deps, docs));
 
   // Route files declare full paths; auth and the JSON parser apply to everything under /v1.

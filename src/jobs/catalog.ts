@@ -36,6 +36,36 @@ function define<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
 }
 
 export const JOBS = {
+  /** route one stored Strava webhook event (inbox row) to the work it calls for */
+  'strava.handle-event': define({
+    queue: 'events',
+    payload: z.object({ eventId: uuid }),
+    attempts: 5,
+    backoffMs: 2_000,
+    jobId: (p) => `strava.handle-event-${p.eventId}`,
+  }),
+  /** fetch one Strava activity + streams with the athlete's token, store it, then derive */
+  'strava.fetch-activity': define({
+    queue: 'strava-api',
+    payload: z.object({
+      connectionId: uuid,
+      stravaActivityId: z.string().regex(/^\d+$/),
+      reason: z.enum(['webhook', 'backfill']),
+      /** stream fetch attempts so far (streams can be empty right after create) */
+      streamAttempt: z.number().int().min(0).default(0),
+    }),
+    attempts: 8,
+    backoffMs: 10_000,
+    priority: 1,
+  }),
+  /** list the last weeks of a connected athlete's activities page by page and fan out fetches */
+  'strava.backfill': define({
+    queue: 'strava-api',
+    payload: z.object({ connectionId: uuid, weeks: z.number().int().min(1).max(104).default(12), page: z.number().int().min(1).default(1) }),
+    attempts: 8,
+    backoffMs: 30_000,
+    priority: 10,
+  }),
   /** decode a stored FIT file, derive metrics, store them (uploads, CLI import, Garmin files) */
   'run.import-fit': define({
     queue: 'compute',

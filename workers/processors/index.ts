@@ -1,7 +1,19 @@
 import type { ProcessorMap } from '../types.js';
 import { notifyDeliver } from './notify.deliver.js';
+import { runDerive } from './run.derive.js';
+import { runImportFit } from './run.import-fit.js';
+import { stravaBackfill } from './strava.backfill.js';
+import { stravaFetchActivity } from './strava.fetch-activity.js';
+import { stravaHandleEvent } from './strava.handle-event.js';
+import { weekRecompute } from './week.recompute.js';
 
-/** job name → processor; checked against the catalog at worker start (registry.ts). */
-export const processors = {
+/** job name → processor; the type makes a missing one a compile error, registry.ts checks at start. */
+export const processors: ProcessorMap = {
+  'strava.handle-event': stravaHandleEvent,
+  'strava.fetch-activity': stravaFetchActivity,
+  'strava.backfill': stravaBackfill,
+  'run.import-fit': runImportFit,
+  'run.derive': runDerive,
+  'week.recompute': weekRecompute,
   'notify.deliver': notifyDeliver,
-} as unknown as ProcessorMap;
+};

@@ -1,0 +1,120 @@
+import { and, between, desc, eq, gte, lte, ne, sql } from 'drizzle-orm';
+import type { RunMetrics } from '../../domain/run.js';
+import type { DbOrTx } from '../client.js';
+import { activities, activityMetrics } from '../schema/index.js';
+
+export type ActivityRow = typeof activities.$inferSelect;
+export type NewActivity = typeof activities.$inferInsert;
+
+/**
+ * Insert an activity unless (runner, source, external id, session) exists. Returns the row and
+ * whether it was created by this call — the database, not the queue, decides "duplicate".
+ */
+export async function insertActivityOnce(db: DbOrTx, values: NewActivity): Promise<{ row: ActivityRow; created: boolean }> {
+  const inserted = await db
+    .insert(activities)
+    .values(values)
+    .onConflictDoNothing({ target: [activities.runnerId, activities.source, activities.externalId, activities.sessionIndex] })
+    .returning();
+  if (inserted[0]) return { row: inserted[0], created: true };
+  const [existing] = await db
+    .select()
+    .from(activities)
+    .where(
+      and(
+        eq(activities.runnerId, values.runnerId),
+        eq(activities.source, values.source),
+        eq(activities.externalId, values.externalId),
+        eq(activities.sessionIndex, values.sessionIndex ?? 0),
+      ),
+    );
+  return { row: existing!, created: false };
+}
+
+export async function findActivity(db: DbOrTx, id: string): Promise<ActivityRow | undefined> {
+  const [row] = await db.select().from(activities).where(eq(activities.id, id));
+  return row;
+}
+
+/** Ownership is part of the lookup: another runner's activity is simply not found. */
+export async function findRunnerActivity(db: DbOrTx, runnerId: string, id: string) {
+  const [row] = await db
+    .select({ activity: activities, metrics: activityMetrics })
+    .from(activities)
+    .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
+    .where(and(eq(activities.id, id), eq(activities.runnerId, runnerId)));
+  return row;
+}
+
+export async function listRunnerActivities(db: DbOrTx, runnerId: string, range: { from?: string; to?: string; limit: number }) {
+  const conds = [eq(activities.runnerId, runnerId)];
+  if (range.from) conds.push(gte(activities.localDate, range.from));
+  if (range.to) conds.push(lte(activities.localDate, range.to));
+  return db
+    .select({ activity: activities, metrics: activityMetrics })
+    .from(activities)
+    .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
+    .where(and(...conds))
+    .orderBy(desc(activities.startTime), desc(activities.createdAt))
+    .limit(range.limit);
+}
+
+export async function upsertMetrics(db: DbOrTx, activityId: string, m: RunMetrics, now: Date): Promise<void> {
+  const values = {
+    activityId,
+    distanceM: m.distanceM,
+    elapsedTimeS: m.elapsedTimeS,
+    movingTimeS: m.movingTimeS,
+    avgSpeedMps: m.avgSpeedMps,
+    avgPaceSPerKm: m.avgPaceSPerKm,
+    avgCadenceSpm: m.avgCadenceSpm,
+    cadenceSource: m.cadenceSource,
+    cadenceFactor: m.cadenceFactor,
+    cadenceQuality: m.cadenceQuality,
+    runCadenceSpm: m.runCadenceSpm,
+    runningSampleTimeS: m.runningSampleTimeS,
+    walkShare: m.walkShare,
+    steps: m.steps,
+    stepsPerKm: m.stepsPerKm,
+    elevationGainM: m.elevationGainM,
+    elevationLossM: m.elevationLossM,
+    elevationSource: m.elevationSource,
+    elevationMethod: m.elevationMethod,
+    descentPerKm: m.descentPerKm,
+    surges: m.pace.surges,
+    paceCvPct: m.pace.cvPct,
+    splits: m.splits,
+    pace: m.pace,
+    partial: m.partial,
+    updatedAt: now,
+  };
+  await db.insert(activityMetrics).values(values).onConflictDoUpdate({ target: activityMetrics.activityId, set: values });
+}
+
+/** Ready runs of a runner starting within ±window of `start` (dedupe candidates), with their distance. */
+export async function findRunsStartingNear(db: DbOrTx, runnerId: string, start: Date, windowS: number, excludeId?: string) {
+  const from = new Date(start.getTime() - windowS * 1000 * 2);
+  const to = new Date(start.getTime() + windowS * 1000 * 2);
+  const conds = [
+    eq(activities.runnerId, runnerId),
+    eq(activities.status, 'ready'),
+    eq(activities.isRun, true),
+    between(activities.startTime, from, to),
+  ];
+  if (excludeId) conds.push(ne(activities.id, excludeId));
+  return db
+    .select({
+      id: activities.id,
+      source: activities.source,
+      startTime: activities.startTime,
+      createdAt: activities.createdAt,
+      localDate: activities.localDate,
+      countedInLoad: activities.countedInLoad,
+      duplicateOf: activities.duplicateOf,
+      distanceM: activityMetrics.distanceM,
+      hasSamples: sql<boolean>`${activityMetrics.cadenceSource} in ('fit-record','strava-stream') or ${activityMetrics.elevationSource} = 'stream-smoothed' or jsonb_array_length(${activityMetrics.splits}) > 0`,
+    })
+    .from(activities)
+    .innerJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
+    .where(and(...conds));
+}

@@ -1,0 +1,133 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.js';
+import { findActivity, findRunsStartingNear, upsertMetrics, type ActivityRow } from '../db/queries/activities.js';
+import { findRunner } from '../db/queries/runners.js';
+import { activities } from '../db/schema/index.js';
+import { DUPLICATE_START_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeCandidate } from '../domain/dedupe.js';
+import { isoWeekOf, localDateOf, shiftIsoWeek } from '../domain/iso-week.js';
+import { deriveRunMetrics } from '../domain/metrics.js';
+import type { Run, RunMetrics } from '../domain/run.js';
+import type { Enqueue } from '../jobs/queues.js';
+
+export interface IngestDeps {
+  db: Db;
+  enqueue: Enqueue;
+  now: () => Date;
+}
+
+/** The weeks a change on `localDate` can alter: its own and the next (week-on-week comparison). */
+export function weeksTouchedBy(localDates: ReadonlyArray<string | null | undefined>): string[] {
+  const weeks = new Set<string>();
+  for (const d of localDates) {
+    if (!d) continue;
+    const w = isoWeekOf(d);
+    weeks.add(w.week);
+    weeks.add(shiftIsoWeek(w, 1).week);
+  }
+  return [...weeks].sort();
+}
+
+export async function enqueueWeekRecomputes(deps: Pick<IngestDeps, 'enqueue'>, runnerId: string, localDates: ReadonlyArray<string | null | undefined>): Promise<void> {
+  for (const week of weeksTouchedBy(localDates)) await deps.enqueue('week.recompute', { runnerId, week });
+}
+
+/**
+ * Store a decoded Run for an activity row: derive its metrics, set its dates and sport, mark it
+ * ready, settle cross-source duplicates, and schedule the recompute of the weeks it touches.
+ * Idempotent: deriving the same Run twice leaves the same rows.
+ */
+export async function saveDerivedRun(deps: IngestDeps, activityId: string, run: Run, extra: { name?: string | null } = {}): Promise<{ activity: ActivityRow; metrics: RunMetrics }> {
+  const activity = await findActivity(deps.db, activityId);
+  if (!activity) throw new Error(`activity ${activityId} vanished`);
+  const runner = await findRunner(deps.db, activity.runnerId);
+  if (!runner) throw new Error(`runner ${activity.runnerId} vanished`);
+  const metrics = deriveRunMetrics(run);
+  const localDate = localDateOf(run.startTime, run.utcOffsetS, runner.timezone);
+  const now = deps.now();
+  const updated = await deps.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(activities)
+      .set({
+        sport: run.sport,
+        subSport: run.subSport,
+        isRun: run.isRun,
+        isIndoor: run.isIndoor,
+        startTime: run.startTime,
+        localDate,
+        utcOffsetS: run.utcOffsetS,
+        status: 'ready',
+        error: null,
+        countedInLoad: run.isRun,
+        duplicateOf: null,
+        ...(extra.name !== undefined ? { name: extra.name } : {}),
+        updatedAt: now,
+      })
+      .where(eq(activities.id, activityId))
+      .returning();
+    await upsertMetrics(tx, activityId, metrics, now);
+    return row!;
+  });
+  const affected = await settleDuplicates(deps.db, updated, now);
+  await enqueueWeekRecomputes(deps, updated.runnerId, [activity.localDate, localDate, ...affected]);
+  return { activity: updated, metrics };
+}
+
+/**
+ * Re-decide which copy of a run is counted among the ready runs near `activity`'s start.
+ * Returns the local dates of rows whose counted flag changed (their weeks need a recompute).
+ */
+export async function settleDuplicates(db: DbOrTx, activity: Pick<ActivityRow, 'id' | 'runnerId' | 'startTime' | 'isRun'>, now: Date): Promise<string[]> {
+  if (!activity.startTime) return [];
+  const near = await findRunsStartingNear(db, activity.runnerId, activity.startTime, DUPLICATE_START_WINDOW_S);
+  const candidates: Array<DedupeCandidate & { row: (typeof near)[number] }> = near
+    .filter((r) => r.startTime)
+    .map((r) => ({ id: r.id, source: r.source, startTime: r.startTime!, distanceM: r.distanceM, hasSamples: Boolean(r.hasSamples), createdAt: r.createdAt, row: r }));
+  const seed = candidates.find((c) => c.id === activity.id);
+  if (!seed) return [];
+  const group = duplicateGroup(seed, candidates);
+  const winner = pickCountedCopy(group);
+  const changedDates: string[] = [];
+  for (const copy of group) {
+    const counted = copy.id === winner.id;
+    const duplicateOf = counted ? null : winner.id;
+    if (copy.row.countedInLoad === counted && copy.row.duplicateOf === duplicateOf) continue;
+    await db.update(activities).set({ countedInLoad: counted, duplicateOf, updatedAt: now }).where(eq(activities.id, copy.id));
+    if (copy.row.localDate) changedDates.push(copy.row.localDate);
+  }
+  return changedDates;
+}
+
+export async function markActivityFailed(deps: Pick<IngestDeps, 'db' | 'now'>, activityId: string, error: { code: string; message: string }): Promise<void> {
+  await deps.db
+    .update(activities)
+    .set({ status: 'failed', error, countedInLoad: false, updatedAt: deps.now() })
+    .where(eq(activities.id, activityId));
+}
+
+export async function markActivityProcessing(deps: Pick<IngestDeps, 'db' | 'now'>, activityId: string): Promise<void> {
+  await deps.db.update(activities).set({ status: 'processing', updatedAt: deps.now() }).where(and(eq(activities.id, activityId)));
+}
+
+/**
+ * Delete activities (upstream delete, revoked access). Copies that were duplicates of a deleted
+ * counted run are re-settled so one of them becomes the counted copy; touched weeks are recomputed.
+ */
+export async function deleteActivities(deps: IngestDeps, runnerId: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const removed = await deps.db
+    .delete(activities)
+    .where(and(eq(activities.runnerId, runnerId), inArray(activities.id, ids)))
+    .returning({ id: activities.id, localDate: activities.localDate });
+  const orphans = await deps.db
+    .select()
+    .from(activities)
+    .where(and(eq(activities.runnerId, runnerId), inArray(activities.duplicateOf, ids)));
+  const dates = removed.map((r) => r.localDate);
+  const now = deps.now();
+  for (const o of orphans) {
+    await deps.db.update(activities).set({ duplicateOf: null, countedInLoad: Boolean(o.isRun), updatedAt: now }).where(eq(activities.id, o.id));
+    dates.push(o.localDate, ...(await settleDuplicates(deps.db, o, now)));
+  }
+  await enqueueWeekRecomputes(deps, runnerId, dates);
+  return removed.length;
+}
