@@ -106,12 +106,12 @@ export function isoWeekOf(localDate: string): IsoWeek {
 export function parseIsoWeek(week: string): IsoWeek {
   const m = ISO_WEEK.exec(week);
   if (!m) throw new RangeError(`not an ISO week 'YYYY-Www': ${week}`);
-  const [year, weekNo] = [Number(m[1]), Number(m[2])];
+  const weekNo = Number(m[2]);
   // 4 January is always in W01.
   const jan4 = `${m[1]}-01-04`;
   const w01 = isoWeekOf(jan4);
   const result = isoWeekOf(addDays(w01.start, (weekNo - 1) * 7));
-  if (weekNo < 1 || result.week !== `${m[1]}-W${m[2]}` || Number(result.week.slice(0, 4)) !== year) {
+  if (weekNo < 1 || result.week !== week) {
     throw new RangeError(`no such ISO week: ${week}`);
   }
   return result;

@@ -93,7 +93,10 @@ export function loadJumpMessage(f: LoadJumpFinding, ctx: MessageContext): string
       : `${subject} for ${formatDuration(f.movingTimeS)}${soFar}, ${formatPct(f.movingTimeIncrease ?? 0, limit)} more than your recent average of ${formatDuration(f.referenceMovingTimeS)} a week`;
   } else if (distUp) {
     what = `${subject} ${formatKm(f.distanceM)}${soFar}, ${formatPct(f.distanceIncrease ?? 0, limit)} more than ${prev} ${formatKm(f.referenceDistanceM)}`;
-    if (timeUp) what += ` (and ${formatPct(f.movingTimeIncrease ?? 0, limit)} more running time)`;
+    // Time only adds information when it rose clearly more than distance (slower running, run-walk).
+    if (timeUp && (f.movingTimeIncrease ?? 0) - (f.distanceIncrease ?? 0) >= 0.05) {
+      what += ` (and ${formatPct(f.movingTimeIncrease ?? 0, limit)} more running time)`;
+    }
   } else {
     what = `${subject} for ${formatDuration(f.movingTimeS)}${soFar}, ${formatPct(f.movingTimeIncrease ?? 0, limit)} more time than ${prev} ${formatDuration(f.referenceMovingTimeS)}`;
   }
@@ -108,10 +111,12 @@ export function loadJumpMessage(f: LoadJumpFinding, ctx: MessageContext): string
     ? f.triggeredOnDate
       ? `your run on ${formatDay(f.triggeredOnDate)} took you over it, so consider making the rest of this week's runs shorter and easy, or resting`
       : "consider making the rest of this week's runs shorter and easy, or resting"
-    : 'next week, consider holding at or below this amount rather than adding more';
+    : f.severity === 'red'
+      ? 'next week, consider stepping back towards your usual amount rather than building on this one'
+      : 'next week, consider holding at or below this amount rather than adding more';
   const red =
     f.severity === 'red'
-      ? ` This is a big jump: if your knee is sore, cut back with shorter runs, ${SLOWER}, and flatter routes.`
+      ? ` That is a big jump: if your knee is sore, cut back with shorter runs, ${SLOWER}, and flatter routes.`
       : '';
   return `${what}. ${guide} — ${advice}.${red}${provisionalNote(ctx)}`;
 }
@@ -122,11 +127,14 @@ function phrase(v: ChangedVariable, a: ChangeAssessment): string | null {
   const n = d?.after ?? null;
   switch (v) {
     case 'distanceM':
-      return b !== null && n !== null ? `more distance (${formatKm(b)} → ${formatKm(n)})` : 'more distance';
+      return b !== null && n !== null ? `more distance (${formatKm(b)} → ${formatKm(n)}${overRuns(a)})` : 'more distance';
     case 'movingTimeS':
-      return b !== null && n !== null ? `more running time (${formatDuration(b)} → ${formatDuration(n)})` : 'more running time';
+      return b !== null && n !== null
+        ? `more running time (${formatDuration(b)} → ${formatDuration(n)}${overRuns(a)})`
+        : 'more running time';
     case 'runs':
-      return 'more runs';
+      // Frequency is part of the volume change; it is said inside the distance/time phrase when there is one.
+      return a.changed.includes('distanceM') || a.changed.includes('movingTimeS') ? null : 'more runs';
     case 'longestRunM':
       return null;
     case 'avgPaceSPerKm':
@@ -142,6 +150,13 @@ function phrase(v: ChangedVariable, a: ChangeAssessment): string | null {
     case 'trailShare':
       return 'more trail running';
   }
+}
+
+function overRuns(a: ChangeAssessment): string {
+  const r = a.details.runs;
+  if (!r || r.before === null || r.after === null) return '';
+  const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  return `, in ${fmt(r.after)} runs instead of ${fmt(r.before)}`;
 }
 
 function joinList(items: string[]): string {

@@ -58,6 +58,7 @@ export interface WeekVariables {
   trailShare: number | null;
 }
 
+/** Names of the weekly variables (api.md Week.variables keys). */
 export type WeekVariableName = keyof WeekVariables;
 
 /** Percent change per variable, `(new − old) / old × 100`; null when old is 0 or either side is null. */

@@ -36,9 +36,12 @@ import { assessChanges, type ChangedVariable } from './one-change.js';
 import { findRunSpikes } from './spike.js';
 import { historyDaysNeeded, resolveThresholds, type RuleThresholds, type ThresholdOverrides } from './thresholds.js';
 
+/** api.md warning codes produced by the weekly rules. */
 export type WarningCode = 'LOAD_JUMP' | 'MULTI_CHANGE' | 'RUN_SPIKE';
+/** `insufficient_history`: no earlier run or declared history, so no rule could run (§4.4). */
 export type WeekStatus = 'ok' | 'insufficient_history';
 
+/** One warning as stored and shown (api.md Week.warnings, plus provisional/weekToDate/runId). */
 export interface WeekWarning {
   code: WarningCode;
   severity: Severity;
@@ -54,6 +57,7 @@ export interface WeekWarning {
   evidence: Record<string, number | string | null>;
 }
 
+/** What the caller loads for one week: the windowed runs and the runner's "today". */
 export interface EvaluateWeekInput {
   /** '2026-W47' or an IsoWeek */
   week: IsoWeek | string;
@@ -68,6 +72,7 @@ export interface EvaluateWeekInput {
   thresholds?: ThresholdOverrides;
 }
 
+/** The reference R2 used this week (shown even without a warning, e.g. for the "km left" nudge). */
 export interface LoadSummary {
   basis: LoadBasis;
   rule: LoadRule;

@@ -12,8 +12,10 @@ import type { RuleThresholds } from './thresholds.js';
 export type LoadBasis = 'previous_week' | 'four_week_mean';
 /** `percent`: the +10 % rule; `absolute_cap`: §4.4 "> 2 km or > 1 run" for a thin reference. */
 export type LoadRule = 'percent' | 'absolute_cap';
+/** Warning severity: amber = hold or reduce, red = reduce now (domain.md §6.3 wording). */
 export type Severity = 'amber' | 'red';
 
+/** The week the current one is measured against, and which rule applies to it. */
 export interface LoadReference {
   basis: LoadBasis;
   rule: LoadRule;
@@ -47,8 +49,10 @@ export function chooseLoadReference(
   };
 }
 
+/** Totals the load rule can find over the limit. */
 export type LoadMetric = 'distanceM' | 'movingTimeS' | 'runs';
 
+/** A LOAD_JUMP: the numbers behind it (m, s, fractions 0.10 = 10 %) and the run that tipped the week. */
 export interface LoadJumpFinding {
   basis: LoadBasis;
   rule: LoadRule;
@@ -70,6 +74,7 @@ export interface LoadJumpFinding {
   triggeredOnDate: string | null;
 }
 
+/** Result of R2 for one week: the reference used, the distance budget left, and the jump if any. */
 export interface LoadAssessment {
   reference: LoadReference;
   /** distance still allowed this week before the limit is passed, m (≥ 0) */

@@ -23,6 +23,7 @@ export type ChangedVariable =
 /** R3's training components; `long_run` is listed but never counted (R4 reports it, §5 R3). */
 export type ChangeGroup = 'volume' | 'intensity_speed' | 'intensity_surges' | 'hills' | 'gait' | 'terrain' | 'long_run';
 
+/** Which R3 component each changed variable belongs to (collinear variables share one). */
 export const GROUP_OF: Readonly<Record<ChangedVariable, ChangeGroup>> = {
   distanceM: 'volume',
   movingTimeS: 'volume',
@@ -36,6 +37,7 @@ export const GROUP_OF: Readonly<Record<ChangedVariable, ChangeGroup>> = {
   trailShare: 'terrain',
 };
 
+/** What R3 needs besides the two weeks' variables; all built by `evaluateWeek` from the window. */
 export interface ChangeInput {
   current: WeekVariables;
   /** from `chooseLoadReference`: previous week, or the 4-week mean week after a break */
@@ -48,11 +50,13 @@ export interface ChangeInput {
   cadenceGoalActive: boolean;
 }
 
+/** Reference and current value of a changed variable, in the variable's unit. */
 export interface ChangeDetail {
   before: number | null;
   after: number | null;
 }
 
+/** Result of R3 for one week. */
 export interface ChangeAssessment {
   /** variables that increased (gait: changed either way), api.md names, in table order */
   changed: ChangedVariable[];

@@ -11,6 +11,7 @@ import type { RuleThresholds } from './thresholds.js';
 /** Frandsen 2025 bands of the spike over the 30-day longest run: >10–30 %, >30–100 %, >100 %. */
 export type SpikeBand = '10-30' | '30-100' | '100+';
 
+/** One run over the spike threshold (R4). */
 export interface SpikeFinding {
   runId: string;
   localDate: string;

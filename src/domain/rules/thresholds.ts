@@ -143,5 +143,5 @@ export function historyDaysNeeded(t: RuleThresholds): number {
     7 * t.load.meanWeeks,
     7 * t.change.cadenceReferenceWeeks,
   );
-  return Math.ceil((days + 1) / 7) * 7;
+  return Math.ceil(days / 7) * 7;
 }

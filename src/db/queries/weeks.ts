@@ -1,0 +1,75 @@
+import { and, asc, desc, eq, gte, lte, min, sql } from 'drizzle-orm';
+import type { WeekRun } from '../../domain/week.js';
+import type { DbOrTx } from '../client.js';
+import { activities, activityMetrics, warnings, weeks } from '../schema/index.js';
+
+/** Runs ≥ this many seconds of running samples qualify for cadence tracking (domain.md §3.4). */
+const CADENCE_QUALIFYING_S = 600;
+
+/** Counted runs of a runner with local date in [from, to], shaped for the weekly rules. */
+export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, to: string): Promise<WeekRun[]> {
+  const rows = await db
+    .select({
+      id: activities.id,
+      localDate: activities.localDate,
+      startTime: activities.startTime,
+      sport: activities.sport,
+      subSport: activities.subSport,
+      distanceM: activityMetrics.distanceM,
+      movingTimeS: activityMetrics.movingTimeS,
+      elevationLossM: activityMetrics.elevationLossM,
+      steps: activityMetrics.steps,
+      runCadenceSpm: activityMetrics.runCadenceSpm,
+      cadenceQuality: activityMetrics.cadenceQuality,
+      runningSampleTimeS: activityMetrics.runningSampleTimeS,
+      surges: activityMetrics.surges,
+    })
+    .from(activities)
+    .innerJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
+    .where(
+      and(
+        eq(activities.runnerId, runnerId),
+        eq(activities.countedInLoad, true),
+        eq(activities.status, 'ready'),
+        gte(activities.localDate, from),
+        lte(activities.localDate, to),
+      ),
+    )
+    .orderBy(asc(activities.startTime));
+  return rows.map((r) => ({
+    id: r.id,
+    localDate: r.localDate!,
+    startTime: r.startTime!,
+    distanceM: r.distanceM,
+    movingTimeS: r.movingTimeS,
+    elevationLossM: r.elevationLossM,
+    steps: r.steps,
+    runCadenceSpm: r.runCadenceSpm,
+    cadenceQualifies: r.cadenceQuality === 'ok' && r.runningSampleTimeS >= CADENCE_QUALIFYING_S && r.runCadenceSpm !== null,
+    surges: r.surges,
+    isTrail: /trail/i.test(`${r.sport ?? ''} ${r.subSport ?? ''}`),
+  }));
+}
+
+/** First local date of the runner's history (an index lookup, not a scan). */
+export async function firstRunDate(db: DbOrTx, runnerId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ first: min(activities.localDate) })
+    .from(activities)
+    .where(and(eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true)));
+  return row?.first ?? null;
+}
+
+export async function listWeeks(db: DbOrTx, runnerId: string, range: { from?: string; to?: string; limit: number }) {
+  const conds = [eq(weeks.runnerId, runnerId)];
+  if (range.from) conds.push(gte(weeks.endDate, range.from));
+  if (range.to) conds.push(lte(weeks.startDate, range.to));
+  return db.select().from(weeks).where(and(...conds)).orderBy(desc(weeks.startDate)).limit(range.limit);
+}
+
+export async function listWarnings(db: DbOrTx, runnerId: string, filter: { status?: 'open' | 'resolved'; weeks?: string[] } = {}) {
+  const conds = [eq(warnings.runnerId, runnerId)];
+  if (filter.status) conds.push(eq(warnings.status, filter.status));
+  if (filter.weeks) conds.push(sql`${warnings.week} = any(${filter.weeks})`);
+  return db.select().from(warnings).where(and(...conds)).orderBy(desc(warnings.week), asc(warnings.code));
+}

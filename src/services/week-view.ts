@@ -1,0 +1,38 @@
+import type { DbOrTx } from '../db/client.js';
+import { listWarnings } from '../db/queries/weeks.js';
+import type { warnings, weeks } from '../db/schema/index.js';
+
+type WeekRow = typeof weeks.$inferSelect;
+type WarningRow = typeof warnings.$inferSelect;
+
+export function warningView(w: WarningRow) {
+  return {
+    id: w.id,
+    week: w.week,
+    code: w.code,
+    status: w.status,
+    severity: w.severity,
+    provisional: w.provisional,
+    message: w.message,
+    evidence: w.evidence,
+    raisedAt: w.createdAt.toISOString(),
+    resolvedAt: w.resolvedAt?.toISOString() ?? null,
+  };
+}
+
+/** api.md Week shapes, each with the week's open warnings. */
+export async function weekViews(db: DbOrTx, runnerId: string, rows: WeekRow[]) {
+  const open = rows.length ? await listWarnings(db, runnerId, { status: 'open', weeks: rows.map((r) => r.week) }) : [];
+  return rows.map((r) => ({
+    week: r.week,
+    start: r.startDate,
+    end: r.endDate,
+    complete: r.complete,
+    status: r.status,
+    variables: r.variables,
+    changePct: r.changePct,
+    changed: r.changed,
+    details: r.details,
+    warnings: open.filter((w) => w.week === r.week).map((w) => ({ code: w.code, severity: w.severity, provisional: w.provisional, message: w.message, evidence: w.evidence })),
+  }));
+}
