@@ -15,4 +15,4 @@ export interface CliCommand {
   run(deps: AppDeps, args: string[], io: CliIo): Promise<number>;
 }
 
-export const COMMANDS: CliCommand[] = [];
+

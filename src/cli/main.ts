@@ -5,7 +5,11 @@ import { closeDeps, createDeps, type AppDeps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { createRunner } from '../services/runners.js';
-import { COMMANDS, type CliCommand, type CliIo } from './commands.js';
+import type { CliCommand, CliIo } from './commands.js';
+import { importCommand } from './import.js';
+import { reportWeeksCommand } from './report.js';
+
+const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand];
 
 const USAGE = `usage: stridesync <command> [options]
 

@@ -6,8 +6,10 @@ import { requireApiKey } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
+import { activityRoutes } from './routes/activities.js';
 import { runnerRoutes } from './routes/runners.js';
 import { stravaRoutes } from './routes/strava.js';
+import { weekRoutes } from './routes/weeks.js';
 
 export type AppRouteFactory = (deps: AppDeps, docs: OpenApiRegistry) => Router;
 
@@ -44,6 +46,8 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   const v1 = express.Router();
   v1.use('/v1', requireApiKey(deps.env.apiKeys), express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   v1.use(runnerRoutes(deps, docs));
+  v1.use(activityRoutes(deps, docs));
+  v1.use(weekRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
   app.use(v1);
 

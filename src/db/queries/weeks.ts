@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lte, min, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, min } from 'drizzle-orm';
 import type { WeekRun } from '../../domain/week.js';
 import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics, warnings, weeks } from '../schema/index.js';
@@ -70,6 +70,6 @@ export async function listWeeks(db: DbOrTx, runnerId: string, range: { from?: st
 export async function listWarnings(db: DbOrTx, runnerId: string, filter: { status?: 'open' | 'resolved'; weeks?: string[] } = {}) {
   const conds = [eq(warnings.runnerId, runnerId)];
   if (filter.status) conds.push(eq(warnings.status, filter.status));
-  if (filter.weeks) conds.push(sql`${warnings.week} = any(${filter.weeks})`);
+  if (filter.weeks) conds.push(inArray(warnings.week, filter.weeks));
   return db.select().from(warnings).where(and(...conds)).orderBy(desc(warnings.week), asc(warnings.code));
 }

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { loadEnv } from '../src/config/env.js';
+import type { AppDeps } from '../src/deps.js';
+import { createApp } from '../src/http/app.js';
+import { closeQueues, createEnqueue, createQueues } from '../src/jobs/queues.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { createRedis } from '../src/lib/redis.js';
+import { createRunner } from '../src/services/runners.js';
+import { startWorkers } from '../workers/main.js';
+import { createScratchDatabase, fmt } from './scratch.js';
+import { buildSyntheticRunFit } from '../src/fit/synthetic.js';
+
+/**
+ * End to end: N distinct 1-hour runs POSTed to the upload route of a real server on loopback, through
+ * BullMQ to real workers (compute concurrency 2) and into Postgres; activities/s from the first upload
+ * to the last `ready` row.
+ */
+export async function benchPipeline(copies = 200): Promise<Record<string, unknown>> {
+  const scratch = await createScratchDatabase('pipeline');
+  const prefix = `bench-${randomBytes(3).toString('hex')}`;
+  const env = loadEnv({ NODE_ENV: 'test', DATABASE_URL: scratch.url, REDIS_PREFIX: prefix, API_KEYS: 'bench', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), WORKER_CONCURRENCY: '2' });
+  const redis = createRedis(env.REDIS_URL);
+  const queues = createQueues(redis, prefix);
+  const deps: AppDeps = { env, db: scratch.db, database: scratch, redis, queues, enqueue: createEnqueue(queues), log: silentLogger, now: () => new Date(), fetch };
+  const server = createApp(deps).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const workers = startWorkers(deps, { queues: ['compute'], concurrency: { compute: 2 } });
+  try {
+    const runner = await createRunner(deps, { name: 'bench', timezone: 'Europe/Oslo' });
+    const files = Array.from({ length: copies }, (_, i) => buildSyntheticRunFit({ startTime: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000), seconds: 3600, altitudeM: (t) => 100 + 15 * Math.sin(t / 300) }));
+    const t0 = performance.now();
+    for (const bytes of files) {
+      const res = await fetch(`${base}/v1/runners/${runner.id}/uploads`, { method: 'POST', headers: { authorization: 'Bearer bench', 'content-type': 'application/octet-stream' }, body: bytes });
+      if (res.status !== 202) throw new Error(`upload answered ${res.status}`);
+    }
+    const uploadedMs = performance.now() - t0;
+    for (;;) {
+      const { rows } = await scratch.pool.query<{ n: number }>(`select count(*)::int as n from activities where status in ('ready','failed')`);
+      if (rows[0]!.n >= copies) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const totalMs = performance.now() - t0;
+    const { rows: failed } = await scratch.pool.query<{ n: number }>(`select count(*)::int as n from activities where status = 'failed'`);
+    const perS = copies / (totalMs / 1000);
+    console.log(`pipeline: ${copies} × 1-hour runs upload→queue→worker(2)→Postgres in ${fmt(totalMs / 1000)} s = ${fmt(perS, 1)} activities/s (uploads alone ${fmt(uploadedMs / 1000)} s; failed ${failed[0]!.n}; file ${files[0]!.length} bytes)`);
+    return { copies, seconds: totalMs / 1000, activitiesPerS: perS, failed: failed[0]!.n };
+  } finally {
+    await workers.close();
+    server.close();
+    await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
+    await closeQueues(queues);
+    redis.disconnect();
+    await scratch.drop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await benchPipeline(Number(process.argv[2] ?? 200));
+}

@@ -1,0 +1,155 @@
+import express, { Router, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../deps.js';
+import { REQUIRED_SCOPE, STRAVA_SCOPES } from '../../integrations/strava/oauth.js';
+import { checkHandshake, StravaEvent } from '../../integrations/strava/webhook.js';
+import { AppError, ForbiddenError, NotConfiguredError } from '../../lib/errors.js';
+import { completeStravaConnect, startStravaConnect, type ConnectResult } from '../../services/strava-connect.js';
+import { receiveStravaEvent } from '../../services/strava-receive-event.js';
+import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
+import { parseInput } from '../validate.js';
+
+/**
+ * Public Strava routes: OAuth connect + callback (browser pages) and the push-subscription webhook.
+ * The webhook only validates, records and enqueues (style.md habit 2). Without STRAVA_CLIENT_ID /
+ * _SECRET / _VERIFY_TOKEN every route answers 503 `not_configured`.
+ */
+
+/** Strava's event bodies are ~300 bytes; anything near this is not Strava. */
+const WEBHOOK_BODY_LIMIT = '64kb';
+
+const ConnectQuery = z.object({ runner: z.string().trim().min(1, 'required').describe('runner id') });
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A small self-contained page for the runner's browser; `paragraphs` are plain text, escaped here. */
+function sendPage(res: Response, status: number, title: string, paragraphs: string[], link?: { href: string; text: string }): void {
+  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
+  const a = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : '';
+  res
+    .status(status)
+    .type('html')
+    .set('Cache-Control', 'no-store')
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>` +
+        `<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${escapeHtml(title)}</h1>\n${body}\n${a}</body></html>`,
+    );
+}
+
+function resultPage(res: Response, result: ConnectResult): void {
+  const retry = { href: `/connect/strava?runner=${encodeURIComponent(result.runnerId)}`, text: 'Connect Strava again' };
+  switch (result.kind) {
+    case 'connected':
+      return sendPage(res, 200, 'Strava connected', [
+        'Your Strava account is connected. Your runs from the last 12 weeks are being imported now, and new runs will arrive on their own after each upload.',
+        'You can close this page.',
+      ]);
+    case 'missing_scope':
+      return sendPage(
+        res,
+        400,
+        'One more permission is needed',
+        [
+          `Strava was connected without the permission "View data about your private activities" (${REQUIRED_SCOPE}).`,
+          'Without it we cannot see runs that are visible only to you, and we are not told when you change an activity’s privacy, so your weekly load would be incomplete.',
+          'Please connect again and leave every box on Strava’s permission page ticked.',
+        ],
+        retry,
+      );
+    case 'denied':
+      return sendPage(res, 400, 'Strava was not connected', ['You chose not to authorise access on Strava, so nothing was connected. You can try again at any time.'], retry);
+    case 'athlete_taken':
+      return sendPage(res, 409, 'This Strava account is already in use', [
+        'This Strava account is already connected to another runner profile. Disconnect it there first, or sign in to Strava with your own account.',
+      ]);
+    case 'other_athlete_connected':
+      return sendPage(res, 409, 'A different Strava account is connected', [
+        'Your profile is already connected to a different Strava account. Disconnect that one first, then connect this one.',
+      ]);
+  }
+}
+
+export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
+  docs.add({
+    method: 'get',
+    path: '/connect/strava',
+    summary: `Start connecting a runner's Strava account (redirects to Strava; scopes ${STRAVA_SCOPES.join(',')})`,
+    tags: ['strava'],
+    query: ConnectQuery,
+    responses: {
+      302: { description: 'redirect to Strava’s authorize page' },
+      404: { description: 'unknown runner', schema: ErrorBody },
+      503: { description: 'Strava not configured', schema: ErrorBody },
+    },
+  });
+  docs.add({
+    method: 'get',
+    path: '/connect/strava/callback',
+    summary: 'OAuth callback: checks state and scopes, stores encrypted tokens, queues a 12-week backfill',
+    tags: ['strava'],
+    responses: {
+      200: { description: 'connected (HTML page)', contentType: 'text/html' },
+      400: { description: 'invalid, expired or replayed state; access denied; missing activity:read_all (HTML page)', contentType: 'text/html' },
+      409: { description: 'the Strava account belongs to another runner (HTML page)', contentType: 'text/html' },
+    },
+  });
+  docs.add({
+    method: 'get',
+    path: '/webhooks/strava',
+    summary: 'Push-subscription handshake: echoes hub.challenge when hub.verify_token matches',
+    tags: ['strava'],
+    responses: {
+      200: { description: 'challenge echoed', schema: z.object({ 'hub.challenge': z.string() }) },
+      403: { description: 'wrong verify token', schema: ErrorBody },
+    },
+  });
+  docs.add({
+    method: 'post',
+    path: '/webhooks/strava',
+    summary: 'Strava event: recorded in the inbox and queued; answers 200 at once',
+    tags: ['strava'],
+    body: StravaEvent,
+    responses: {
+      200: { description: 'recorded (or a redelivery of a recorded event)', schema: z.object({ status: z.string() }) },
+      400: { description: 'malformed JSON', schema: ErrorBody },
+      422: { description: 'not a Strava event', schema: ErrorBody },
+    },
+  });
+
+  const requireStrava: RequestHandler = (_req, _res, next) => next(deps.env.strava ? undefined : new NotConfiguredError('Strava'));
+  const router = Router();
+
+  router.get('/connect/strava', requireStrava, async (req, res) => {
+    const { runner } = parseInput(ConnectQuery, req.query, 'query');
+    res.redirect(302, await startStravaConnect(deps, runner));
+  });
+
+  router.get('/connect/strava/callback', requireStrava, async (req, res) => {
+    try {
+      resultPage(res, await completeStravaConnect(deps, req.query as Record<string, unknown>));
+    } catch (err) {
+      // The runner's browser lands here: answer with a page, keeping the status and code.
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      sendPage(res, err.status, 'Strava could not be connected', [err.message, `(error code: ${err.code})`]);
+    }
+  });
+
+  router.get('/webhooks/strava', requireStrava, (req, res) => {
+    const result = checkHandshake(req.query as Record<string, unknown>, deps.env.strava!.verifyToken);
+    if (!result.ok) {
+      if (result.reason === 'bad_verify_token') throw new ForbiddenError('hub.verify_token does not match', 'bad_verify_token');
+      throw new AppError(400, 'bad_handshake', 'expected hub.mode=subscribe, hub.challenge and hub.verify_token');
+    }
+    res.status(200).json({ 'hub.challenge': result.challenge });
+  });
+
+  router.post('/webhooks/strava', requireStrava, express.json({ limit: WEBHOOK_BODY_LIMIT, type: () => true }), async (req, res) => {
+    const event = parseInput(StravaEvent, req.body);
+    const { outcome } = await receiveStravaEvent(deps, event);
+    res.status(200).json({ status: outcome });
+  });
+
+  return router;
+}

@@ -1,0 +1,54 @@
+import type { ActivityRow } from '../db/queries/activities.js';
+import type { activityMetrics } from '../db/schema/index.js';
+
+type MetricsRow = typeof activityMetrics.$inferSelect;
+
+const round = (v: number | null | undefined, digits = 1): number | null => (v == null || !Number.isFinite(v) ? null : Number(v.toFixed(digits)));
+
+/** The api.md Activity shape. */
+export function toActivityView(a: ActivityRow, m: MetricsRow | null) {
+  return {
+    id: a.id,
+    runnerId: a.runnerId,
+    source: a.source,
+    externalId: a.externalId,
+    name: a.name,
+    sport: a.sport,
+    subSport: a.subSport,
+    isRun: a.isRun,
+    countedInLoad: a.countedInLoad,
+    duplicateOf: a.duplicateOf,
+    startTime: a.startTime ? a.startTime.toISOString().replace('.000Z', 'Z') : null,
+    localDate: a.localDate,
+    utcOffsetS: a.utcOffsetS,
+    status: a.status,
+    error: a.error ?? null,
+    metrics: m
+      ? {
+          distanceM: round(m.distanceM),
+          elapsedTimeS: round(m.elapsedTimeS),
+          movingTimeS: round(m.movingTimeS),
+          avgSpeedMps: round(m.avgSpeedMps, 3),
+          avgPaceSPerKm: round(m.avgPaceSPerKm),
+          avgCadenceSpm: round(m.avgCadenceSpm),
+          runCadenceSpm: round(m.runCadenceSpm),
+          cadenceSource: m.cadenceSource,
+          cadenceQuality: m.cadenceQuality,
+          walkShare: round(m.walkShare, 3),
+          steps: m.steps == null ? null : Math.round(m.steps),
+          elevationGainM: round(m.elevationGainM),
+          elevationLossM: round(m.elevationLossM),
+          elevationSource: m.elevationSource,
+          elevationMethod: m.elevationMethod,
+          descentPerKm: round(m.descentPerKm, 2),
+          splits: m.splits,
+          pace: m.pace,
+          partial: m.partial,
+        }
+      : null,
+    pain: null as null | Record<string, unknown>,
+    painLight: null as null | 'green' | 'amber' | 'red',
+  };
+}
+
+export type ActivityView = ReturnType<typeof toActivityView>;

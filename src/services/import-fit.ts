@@ -1,0 +1,55 @@
+import { eq } from 'drizzle-orm';
+import { findActivity, insertActivityOnce } from '../db/queries/activities.js';
+import { files } from '../db/schema/index.js';
+import { decodeFit } from '../fit/decode.js';
+import { markActivityFailed, markActivityProcessing, saveDerivedRun, type IngestDeps } from './activities.js';
+
+export type ImportFitOutcome =
+  | { status: 'ready'; activityIds: string[]; partial: boolean }
+  | { status: 'failed'; code: string; message: string }
+  | { status: 'missing' };
+
+/**
+ * Decode the stored FIT file of an activity and save one derived Run per running session (the first
+ * into this row, further sessions of a multisport file into sibling rows keyed by session index).
+ * A file that cannot be decoded ends the activity as `failed` with the decoder's code and message;
+ * that is an outcome, not a crash, and retrying would not change it.
+ */
+export async function importFitActivity(deps: IngestDeps, activityId: string): Promise<ImportFitOutcome> {
+  const activity = await findActivity(deps.db, activityId);
+  if (!activity?.fileId) return { status: 'missing' };
+  const [file] = await deps.db.select({ bytes: files.bytes }).from(files).where(eq(files.id, activity.fileId));
+  if (!file) return { status: 'missing' };
+  await markActivityProcessing(deps, activityId);
+
+  let result: ReturnType<typeof decodeFit>;
+  try {
+    result = decodeFit(new Uint8Array(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength));
+  } catch (err) {
+    result = { ok: false, code: 'fit_decode_error', message: `the FIT decoder failed: ${(err as Error).message}` };
+  }
+  if (!result.ok) {
+    await markActivityFailed(deps, activityId, { code: result.code, message: result.message });
+    return { status: 'failed', code: result.code, message: result.message };
+  }
+
+  const ids: string[] = [];
+  for (const [index, run] of result.runs.entries()) {
+    let id = activityId;
+    if (index > 0) {
+      const sibling = await insertActivityOnce(deps.db, {
+        runnerId: activity.runnerId,
+        connectionId: activity.connectionId,
+        source: activity.source,
+        externalId: activity.externalId,
+        sessionIndex: index,
+        fileId: activity.fileId,
+        status: 'processing',
+      });
+      id = sibling.row.id;
+    }
+    await saveDerivedRun(deps, id, run);
+    ids.push(id);
+  }
+  return { status: 'ready', activityIds: ids, partial: result.partial };
+}

@@ -1,0 +1,128 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { activities, connections } from '../db/schema/index.js';
+import { isRunSportType, sportTypeOf, type StravaRawPayload } from '../integrations/strava/types.js';
+import { JOBS, type JobPayload } from '../jobs/catalog.js';
+import { jobOptions, type Enqueue, type Queues } from '../jobs/queues.js';
+import type { Logger } from '../lib/logger.js';
+import { StravaSession, type SessionDeps } from './strava-session.js';
+
+/**
+ * `strava.backfill`: after a connect, list the last `weeks` weeks of the athlete's activities page
+ * by page (GET /athlete/activities, filtered by start time) so the week-on-week rules have a
+ * baseline. Runs are stored with their list summary and fanned out as fetch jobs in one addBulk per
+ * page; each fetch then needs only the streams call (one read per run instead of two). Backfill runs
+ * at a lower priority and a lower budget threshold than webhook fetches. Progress is kept on the
+ * connection (backfillTotal / backfillDone, shown on GET /v1/runners/:id) and logged per page.
+ */
+
+export const BACKFILL_PAGE_SIZE = 100;
+/** below `strava.backfill` (10) and webhook fetches (1): BullMQ runs lower numbers first */
+export const BACKFILL_FETCH_PRIORITY = 20;
+
+export type BackfillDeps = SessionDeps & { db: Db; enqueue: Enqueue; queues: Pick<Queues, 'strava-api'>; log: Logger };
+export type BackfillPayload = JobPayload<'strava.backfill'>;
+
+export type BackfillOutcome =
+  | { status: 'page'; page: number; listed: number; queued: number; total: number; more: boolean }
+  | { status: 'skipped'; reason: string };
+
+export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPayload): Promise<BackfillOutcome> {
+  const [conn] = await deps.db.select().from(connections).where(eq(connections.id, payload.connectionId));
+  if (!conn) return { status: 'skipped', reason: 'connection_missing' };
+  if (conn.status !== 'active') {
+    await deps.db.update(connections).set({ backfillStatus: 'failed', updatedAt: deps.now() }).where(eq(connections.id, conn.id));
+    return { status: 'skipped', reason: `connection_${conn.status}` };
+  }
+  const nowS = Math.floor(deps.now().getTime() / 1000);
+  const before = payload.before ?? nowS;
+  const after = payload.after ?? before - payload.weeks * 7 * 86_400;
+  if (payload.page === 1) {
+    await deps.db
+      .update(connections)
+      .set({ backfillStatus: 'running', backfillTotal: 0, backfillDone: 0, meta: { ...(conn.meta ?? {}), backfill: { after, before, listed: false } }, updatedAt: deps.now() })
+      .where(eq(connections.id, conn.id));
+  }
+
+  const session = new StravaSession(deps, conn.id, 'backfill');
+  const list = await session.call((api) => api.listActivities({ after, before, page: payload.page, perPage: BACKFILL_PAGE_SIZE }));
+  const runs = list.filter((a) => isRunSportType(sportTypeOf(a)));
+  const more = list.length === BACKFILL_PAGE_SIZE;
+
+  // Rows first (with the list summary as raw), then the fan-out: a fetch always finds its row.
+  const ids = runs.map((a) => a.id);
+  const known = ids.length
+    ? await deps.db
+        .select({ externalId: activities.externalId, status: activities.status })
+        .from(activities)
+        .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava'), inArray(activities.externalId, ids)))
+    : [];
+  const done = new Set(known.filter((k) => k.status === 'ready').map((k) => k.externalId));
+  const present = new Set(known.map((k) => k.externalId));
+  const todo = runs.filter((a) => !done.has(a.id));
+  const fresh = todo.filter((a) => !present.has(a.id));
+  if (fresh.length) {
+    await deps.db
+      .insert(activities)
+      .values(
+        fresh.map((a) => ({
+          runnerId: conn.runnerId,
+          connectionId: conn.id,
+          source: 'strava' as const,
+          externalId: a.id,
+          sessionIndex: 0,
+          status: 'queued' as const,
+          name: a.name ?? null,
+          workoutType: a.workout_type ?? null,
+          gearId: a.gear_id ?? null,
+          raw: { activity: a, streams: null, streamsStatus: a.manual ? 'skipped' : 'pending' } satisfies StravaRawPayload,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+  // Count before fanning out, so a fast fetch never reports against a smaller total.
+  const [progress] = await deps.db
+    .update(connections)
+    .set({
+      backfillTotal: sql`${connections.backfillTotal} + ${todo.length}`,
+      meta: sql`jsonb_set(coalesce(${connections.meta}, '{}'::jsonb), '{backfill,listed}', ${more ? 'false' : 'true'}::jsonb, true)`,
+      backfillStatus: sql`case when ${!more} and ${connections.backfillDone} >= ${connections.backfillTotal} + ${todo.length} then 'done' else 'running' end`,
+      updatedAt: deps.now(),
+    })
+    .where(eq(connections.id, conn.id))
+    .returning({ total: connections.backfillTotal, done: connections.backfillDone });
+  if (todo.length) {
+    const def = JOBS['strava.fetch-activity'];
+    await deps.queues['strava-api'].addBulk(
+      todo.map((a) => {
+        const data = def.payload.parse({ connectionId: conn.id, stravaActivityId: a.id, reason: 'backfill', streamAttempt: 0 });
+        return {
+          name: 'strava.fetch-activity',
+          data,
+          opts: { ...jobOptions('strava.fetch-activity', data, { priority: BACKFILL_FETCH_PRIORITY }), jobId: `strava.backfill-fetch-${conn.id}-${a.id}` },
+        };
+      }),
+    );
+  }
+
+  if (more) await deps.enqueue('strava.backfill', { ...payload, page: payload.page + 1, after, before });
+  deps.log.info({ connectionId: conn.id, page: payload.page, listed: list.length, queued: todo.length, total: progress?.total, done: progress?.done, more }, 'strava backfill page');
+  return { status: 'page', page: payload.page, listed: list.length, queued: todo.length, total: progress?.total ?? 0, more };
+}
+
+/**
+ * One backfilled activity finished (stored, or failed for good). When the listing is complete and
+ * every fetch has reported, the backfill is done.
+ */
+export async function recordBackfillProgress(deps: { db: Db; now: () => Date; log: Logger }, connectionId: string): Promise<void> {
+  const [row] = await deps.db
+    .update(connections)
+    .set({
+      backfillDone: sql`least(${connections.backfillDone} + 1, ${connections.backfillTotal})`,
+      backfillStatus: sql`case when coalesce((${connections.meta} #>> '{backfill,listed}')::boolean, false) and ${connections.backfillDone} + 1 >= ${connections.backfillTotal} then 'done' else ${connections.backfillStatus} end`,
+      updatedAt: deps.now(),
+    })
+    .where(eq(connections.id, connectionId))
+    .returning({ done: connections.backfillDone, total: connections.backfillTotal, status: connections.backfillStatus });
+  if (row && (row.status === 'done' || row.done % 10 === 0)) deps.log.info({ connectionId, ...row }, 'strava backfill progress');
+}

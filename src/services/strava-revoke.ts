@@ -1,0 +1,34 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { activities, connections } from '../db/schema/index.js';
+import type { Enqueue } from '../jobs/queues.js';
+import type { Logger } from '../lib/logger.js';
+import { deleteActivities } from './activities.js';
+
+/**
+ * The athlete withdrew access (webhook `authorized: "false"`): Strava's terms ask for their
+ * Strava-sourced data to go (platform-apis.md §1.3). Tokens are wiped, the connection is kept as
+ * `revoked` (so late events are recognised and ignored), every Strava activity of the runner is
+ * deleted and its weeks recomputed. The runner's own pain answers stay: their activity link is
+ * ON DELETE SET NULL.
+ */
+export async function revokeStravaConnection(
+  deps: { db: Db; enqueue: Enqueue; now: () => Date; log: Logger },
+  connectionId: string,
+  reason: string,
+): Promise<{ deletedActivities: number }> {
+  const now = deps.now();
+  const [conn] = await deps.db
+    .update(connections)
+    .set({ accessTokenEnc: null, refreshTokenEnc: null, tokenExpiresAt: null, status: 'revoked', statusReason: reason, updatedAt: now })
+    .where(eq(connections.id, connectionId))
+    .returning({ runnerId: connections.runnerId, athleteId: connections.externalAthleteId });
+  if (!conn) return { deletedActivities: 0 };
+  const rows = await deps.db
+    .select({ id: activities.id })
+    .from(activities)
+    .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava')));
+  const deleted = await deleteActivities(deps, conn.runnerId, rows.map((r) => r.id));
+  deps.log.info({ connectionId, runnerId: conn.runnerId, deletedActivities: deleted, reason }, 'strava connection revoked');
+  return { deletedActivities: deleted };
+}

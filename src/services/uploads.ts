@@ -1,0 +1,68 @@
+import { gunzipSync } from 'node:zlib';
+import type { Db } from '../db/client.js';
+import { insertActivityOnce } from '../db/queries/activities.js';
+import { files } from '../db/schema/index.js';
+import { sha256Hex } from '../lib/crypto.js';
+import { BadRequestError, AppError } from '../lib/errors.js';
+import type { Enqueue } from '../jobs/queues.js';
+import { requireRunner } from './runners.js';
+
+/** Decompressed FIT files above this are refused (a day-long 1 Hz run is ~3–6 MB). */
+export const MAX_FIT_BYTES = 64 * 1024 * 1024;
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super(413, 'body_too_large', message);
+  }
+}
+
+/** gunzip when the bytes start with the gzip magic; refuse bombs that inflate past the cap. */
+export function maybeGunzip(bytes: Buffer, maxBytes = MAX_FIT_BYTES): Buffer {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || /larger than/i.test((err as Error).message)) {
+      throw new PayloadTooLargeError(`decompressed file exceeds ${maxBytes} bytes`);
+    }
+    throw new BadRequestError(`body looks gzipped but does not decompress: ${(err as Error).message}`, 'invalid_gzip');
+  }
+}
+
+export interface AcceptedFile {
+  activityId: string;
+  status: 'queued' | 'duplicate';
+}
+
+/**
+ * Store a FIT file for a runner and queue its import. The same bytes twice are one file and one
+ * activity (keyed by content hash), so a re-upload answers `duplicate` and queues nothing.
+ */
+export async function acceptFitFile(
+  deps: { db: Db; enqueue: Enqueue },
+  input: { runnerId: string; bytes: Buffer; origin?: string; source?: 'upload' | 'garmin'; externalId?: string; connectionId?: string | null },
+): Promise<AcceptedFile> {
+  await requireRunner(deps, input.runnerId);
+  const bytes = maybeGunzip(input.bytes);
+  if (bytes.length === 0) throw new BadRequestError('empty body: send the FIT file as application/octet-stream', 'empty_body');
+  const sha256 = sha256Hex(bytes);
+  const { row, created } = await deps.db.transaction(async (tx) => {
+    const [file] = await tx
+      .insert(files)
+      .values({ runnerId: input.runnerId, sha256, sizeBytes: bytes.length, origin: input.origin ?? null, bytes })
+      .onConflictDoUpdate({ target: [files.runnerId, files.sha256], set: { sha256 } })
+      .returning({ id: files.id });
+    return insertActivityOnce(tx, {
+      runnerId: input.runnerId,
+      source: input.source ?? 'upload',
+      externalId: input.externalId ?? sha256,
+      sessionIndex: 0,
+      fileId: file!.id,
+      connectionId: input.connectionId ?? null,
+      status: 'queued',
+    });
+  });
+  // Enqueue after commit, so the worker always finds the rows.
+  if (created) await deps.enqueue('run.import-fit', { activityId: row.id });
+  return { activityId: row.id, status: created ? 'queued' : 'duplicate' };
+}

@@ -1,0 +1,144 @@
+import nock from 'nock';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertActivityOnce } from '../../src/db/queries/activities.js';
+import type { Run } from '../../src/domain/run.js';
+import { decodeFit } from '../../src/fit/decode.js';
+import { deleteActivities, saveDerivedRun } from '../../src/services/activities.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signPush } from '../../src/services/notify.js';
+import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, readFit } from '../fixtures.js';
+import { buildRunner } from '../factories/runners.js';
+import { createTestContext, type TestContext } from '../setup/context.js';
+
+const NOTIFY = 'http://notify.example.test';
+const SECRET = 'notify-secret';
+// Monday of ISO week 2026-W48, 09:00 Oslo: weeks W41–W47 are complete.
+const NOW = new Date('2026-11-23T08:00:00Z');
+
+let ctx: TestContext;
+let runnerId: string;
+const pushes: Array<{ body: { id: string; kind: string; data: { code: string; week: string } }; headers: Record<string, string> }> = [];
+
+function fixtureRun(name: string): Run {
+  const decoded = decodeFit(readFit(name));
+  if (!decoded.ok) throw new Error(`${name}: ${decoded.message}`);
+  return decoded.runs[0]!;
+}
+
+/** A fixture run moved to a local date (07:00 Oslo, CEST/CET offset of that date). */
+function runOn(base: Run, localDate: string): Run {
+  const offsetS = localDate < '2026-10-25' ? 7200 : 3600;
+  const start = new Date(new Date(`${localDate}T07:00:00Z`).getTime() - offsetS * 1000);
+  return { ...base, startTime: start, utcOffsetS: offsetS };
+}
+
+async function ingest(run: Run, externalId: string): Promise<string> {
+  const { row } = await insertActivityOnce(ctx.deps.db, { runnerId, source: 'upload', externalId, status: 'queued' });
+  await saveDerivedRun(ctx.deps, row.id, run);
+  return row.id;
+}
+
+async function weeks() {
+  await ctx.drain();
+  const res = await request(ctx.app).get(`/v1/runners/${runnerId}/weeks`).set(ctx.auth);
+  expect(res.status).toBe(200);
+  return new Map<string, { variables: { runs: number; distanceM: number }; changePct: { distanceM: number | null }; warnings: Array<{ code: string; message: string }> }>(
+    res.body.weeks.map((w: { week: string }) => [w.week, w]),
+  );
+}
+
+const codes = (w: { warnings: Array<{ code: string }> } | undefined) => (w?.warnings ?? []).map((x) => x.code).sort();
+
+beforeAll(async () => {
+  ctx = await createTestContext({ NOTIFY_WEBHOOK_URL: `${NOTIFY}/hook`, NOTIFY_WEBHOOK_SECRET: SECRET }, { now: () => NOW });
+  ctx.startWorkers();
+  runnerId = (await buildRunner(ctx.deps.db, { timezone: 'Europe/Oslo' })).id;
+  nock(NOTIFY)
+    .persist()
+    .post('/hook')
+    .reply(function (_uri, body) {
+      pushes.push({ body: body as never, headers: this.req.headers as Record<string, string> });
+      return [204, ''];
+    });
+});
+afterAll(async () => {
+  nock.cleanAll();
+  await ctx?.close();
+});
+
+describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings and pushes', () => {
+  if (!HAS_FIXTURES) console.warn(FIXTURES_MISSING_MESSAGE);
+  const ids: Record<string, string> = {};
+
+  it('builds the weeks and raises LOAD_JUMP (+50 %) and RUN_SPIKE where they belong', async () => {
+    const easy = fixtureRun('fenix2-run.fit'); // 9.0 km, 61 m descent, 162 spm
+    const long = fixtureRun('fr965-run-stamina.fit'); // 11.2 km
+    const plan: Array<[string, Run]> = [
+      ['2026-10-06', easy], ['2026-10-08', easy], // W41 18 km
+      ['2026-10-13', easy], ['2026-10-15', easy], // W42 18 km
+      ['2026-10-20', easy], ['2026-10-22', easy], // W43 18 km
+      ['2026-10-27', easy], ['2026-10-29', easy], ['2026-10-31', easy], // W44 27 km: +50 %
+      ['2026-11-03', easy], ['2026-11-05', easy], ['2026-11-07', easy], // W45 27 km
+      ['2026-11-10', easy], ['2026-11-12', easy], ['2026-11-14', long], // W46 29.2 km, longest 11.2 > 1.1 × 9.0
+    ];
+    for (const [date, base] of plan) ids[date] = await ingest(runOn(base, date), `fx-${date}`);
+
+    const w = await weeks();
+    expect([...w.keys()].sort()).toEqual(['2026-W41', '2026-W42', '2026-W43', '2026-W44', '2026-W45', '2026-W46']);
+    expect(w.get('2026-W41')!.variables.runs).toBe(2);
+    expect(w.get('2026-W44')!.variables.runs).toBe(3);
+    expect(w.get('2026-W44')!.changePct.distanceM).toBeCloseTo(50, 0);
+    expect(codes(w.get('2026-W42'))).toEqual([]);
+    expect(codes(w.get('2026-W43'))).toEqual([]);
+    expect(codes(w.get('2026-W44'))).toContain('LOAD_JUMP');
+    expect(codes(w.get('2026-W44'))).not.toContain('RUN_SPIKE');
+    expect(codes(w.get('2026-W45'))).toEqual([]);
+    expect(codes(w.get('2026-W46'))).toContain('RUN_SPIKE');
+    // W46 distance is +8.2 % (under 10 %) but the slow 11.2 km run adds 19.5 % running time:
+    // the time half of the volume rule fires, alongside the spike and the resulting multi-change.
+    expect(codes(w.get('2026-W46'))).toEqual(['LOAD_JUMP', 'MULTI_CHANGE', 'RUN_SPIKE']);
+    const timeJump = w.get('2026-W46')!.warnings.find((x) => x.code === 'LOAD_JUMP') as unknown as { evidence: Record<string, number> };
+    const expectedTimePct = ((2 * 2832 + 4487.819) / (3 * 2832) - 1) * 100;
+    expect(timeJump.evidence.movingTimeChangePct).toBeCloseTo(expectedTimePct, 0);
+    expect(timeJump.evidence.distanceChangePct).toBeLessThan(10);
+    const jump = w.get('2026-W44')!.warnings.find((x) => x.code === 'LOAD_JUMP')!;
+    expect(jump.message).toMatch(/27\.0 km/);
+    expect(jump.message).toMatch(/18\.0 km/);
+  });
+
+  it('pushes each warning once, signed, and not again when the week is recomputed', async () => {
+    await ctx.drain();
+    const open = await request(ctx.app).get(`/v1/runners/${runnerId}/warnings?status=open`).set(ctx.auth);
+    expect(open.body.warnings.length).toBeGreaterThan(0);
+    expect(pushes).toHaveLength(open.body.warnings.length);
+    expect(new Set(pushes.map((p) => p.body.id)).size).toBe(pushes.length);
+    for (const p of pushes) {
+      const ts = Number(p.headers[TIMESTAMP_HEADER]);
+      expect(p.headers[SIGNATURE_HEADER]).toBe(signPush(SECRET, ts, JSON.stringify(p.body)));
+    }
+    for (const week of ['2026-W44', '2026-W45', '2026-W46']) await ctx.deps.enqueue('week.recompute', { runnerId, week });
+    await ctx.drain();
+    expect(pushes).toHaveLength(open.body.warnings.length);
+  });
+
+  it('resolves W44\'s LOAD_JUMP when a run is deleted, and moves the jump to W45', async () => {
+    await deleteActivities(ctx.deps, runnerId, [ids['2026-10-31']!]);
+    const w = await weeks();
+    expect(w.get('2026-W44')!.variables.runs).toBe(2);
+    expect(codes(w.get('2026-W44'))).not.toContain('LOAD_JUMP');
+    expect(codes(w.get('2026-W45'))).toContain('LOAD_JUMP');
+    const all = await request(ctx.app).get(`/v1/runners/${runnerId}/warnings`).set(ctx.auth);
+    const w44 = all.body.warnings.find((x: { week: string; code: string }) => x.week === '2026-W44' && x.code === 'LOAD_JUMP');
+    expect(w44.status).toBe('resolved');
+    expect(w44.resolvedAt).toBeTruthy();
+  });
+
+  it('reports the weeks from the CLI verb as JSON with the same numbers', async () => {
+    const { reportWeeksCommand } = await import('../../src/cli/report.js');
+    const out: string[] = [];
+    const code = await reportWeeksCommand.run(ctx.deps, ['--runner', runnerId, '--json'], { out: (l) => out.push(l), err: () => undefined, isTty: false });
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out.join('\n'));
+    expect(parsed.weeks.find((x: { week: string }) => x.week === '2026-W45').variables.runs).toBe(3);
+  });
+});
