@@ -9,6 +9,7 @@ import {
   parseIsoWeek,
   shiftIsoWeek,
 } from './iso-week.js';
+import { resolveWallClock, zoneOffsetS } from './iso-week.js';
 
 describe('localDateOf', () => {
   it('puts a 23:30 Sunday run in New York (04:30 Monday UTC) on the local Sunday, using the activity offset', () => {
@@ -125,5 +126,21 @@ describe('isWeekComplete', () => {
   it('is not complete on its Sunday and is complete from the next Monday', () => {
     expect(isWeekComplete(w, '2026-11-22')).toBe(false);
     expect(isWeekComplete(w, '2026-11-23')).toBe(true);
+  });
+});
+
+describe('resolveWallClock', () => {
+  it('turns an Oslo summer wall clock into UTC with +2 h', () => {
+    const r = resolveWallClock(new Date('2026-07-01T07:30:00Z'), 'Europe/Oslo');
+    expect(r.utcOffsetS).toBe(7200);
+    expect(r.startTime.toISOString()).toBe('2026-07-01T05:30:00.000Z');
+  });
+
+  it('uses the winter offset after the October change, and New York\'s negative offset', () => {
+    expect(resolveWallClock(new Date('2026-10-26T07:00:00Z'), 'Europe/Oslo').utcOffsetS).toBe(3600);
+    const ny = resolveWallClock(new Date('2026-01-10T23:30:00Z'), 'America/New_York');
+    expect(ny.utcOffsetS).toBe(-18000);
+    expect(ny.startTime.toISOString()).toBe('2026-01-11T04:30:00.000Z');
+    expect(zoneOffsetS(new Date('2026-07-01T12:00:00Z'), 'UTC')).toBe(0);
   });
 });

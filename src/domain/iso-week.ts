@@ -136,3 +136,22 @@ export function isWeekComplete(week: IsoWeek, todayLocalDate: string): boolean {
   toDayNumber(todayLocalDate);
   return todayLocalDate > week.end;
 }
+
+/** Offset (local − UTC, s) of an IANA zone at an instant, via Intl (DST-aware). */
+export function zoneOffsetS(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(instant);
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'));
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 1000);
+}
+
+/**
+ * A start known only as the device's local wall clock (stored as if it were UTC) resolved in the
+ * runner's zone: UTC instant = wall − offset, where the offset is the zone's at that instant
+ * (one refinement step handles the DST change days).
+ */
+export function resolveWallClock(wall: Date, timeZone: string): { startTime: Date; utcOffsetS: number } {
+  let offset = zoneOffsetS(wall, timeZone);
+  offset = zoneOffsetS(new Date(wall.getTime() - offset * 1000), timeZone);
+  return { startTime: new Date(wall.getTime() - offset * 1000), utcOffsetS: offset };
+}

@@ -36,7 +36,13 @@ export interface Samples {
   lngDeg: Float64Array | null;
   /** 1 = moving, 0 = stopped; null when the source does not say (derive from speed/timer) */
   moving: Uint8Array | null;
+  /** channel behind `cadenceSpm` ('fit-record' | 'strava-stream'); absent = inferred from summary.avgCadenceSource */
+  cadenceSource?: CadenceSource;
+  /** how `altitudeM` was measured; picks the hysteresis threshold (domain.md §3.3). Absent = 'gps' (conservative) */
+  altitudeKind?: AltitudeKind;
 }
+
+export type AltitudeKind = 'barometric' | 'gps' | 'database';
 
 /** Totals as reported by the source's own summary (FIT session, Strava activity, Garmin summary). */
 export interface RunSummary {
@@ -64,6 +70,12 @@ export interface Run {
   /** treadmill / virtual: no real elevation */
   isIndoor: boolean;
   startTime: Date;
+  /**
+   * true when the source only knew the device's local wall clock (old watches with relative time):
+   * `startTime` then holds that wall clock as if it were UTC, and the caller resolves it in the
+   * runner's time zone (`resolveWallClock`).
+   */
+  startTimeIsLocalClock?: boolean;
   /** the activity's own offset from UTC in seconds (local − UTC), null when unknown */
   utcOffsetS: number | null;
   summary: RunSummary;

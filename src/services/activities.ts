@@ -4,7 +4,7 @@ import { findActivity, findRunsStartingNear, upsertMetrics, type ActivityRow } f
 import { findRunner } from '../db/queries/runners.js';
 import { activities } from '../db/schema/index.js';
 import { DUPLICATE_START_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeCandidate } from '../domain/dedupe.js';
-import { isoWeekOf, localDateOf, shiftIsoWeek } from '../domain/iso-week.js';
+import { isoWeekOf, localDateOf, resolveWallClock, shiftIsoWeek } from '../domain/iso-week.js';
 import { deriveRunMetrics } from '../domain/metrics.js';
 import type { Run, RunMetrics } from '../domain/run.js';
 import type { Enqueue } from '../jobs/queues.js';
@@ -36,11 +36,13 @@ export async function enqueueWeekRecomputes(deps: Pick<IngestDeps, 'enqueue'>, r
  * ready, settle cross-source duplicates, and schedule the recompute of the weeks it touches.
  * Idempotent: deriving the same Run twice leaves the same rows.
  */
-export async function saveDerivedRun(deps: IngestDeps, activityId: string, run: Run, extra: { name?: string | null } = {}): Promise<{ activity: ActivityRow; metrics: RunMetrics }> {
+export async function saveDerivedRun(deps: IngestDeps, activityId: string, decoded: Run, extra: { name?: string | null } = {}): Promise<{ activity: ActivityRow; metrics: RunMetrics }> {
   const activity = await findActivity(deps.db, activityId);
   if (!activity) throw new Error(`activity ${activityId} vanished`);
   const runner = await findRunner(deps.db, activity.runnerId);
   if (!runner) throw new Error(`runner ${activity.runnerId} vanished`);
+  // A device that only knew its wall clock: read it in the runner's zone.
+  const run = decoded.startTimeIsLocalClock ? { ...decoded, ...resolveWallClock(decoded.startTime, runner.timezone) } : decoded;
   const metrics = deriveRunMetrics(run);
   const localDate = localDateOf(run.startTime, run.utcOffsetS, runner.timezone);
   const now = deps.now();
