@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseIsoWeek } from './iso-week.js';
 import { averageWeekVariables, changePct, isCountedRun, median, type WeekRun, weekVariables } from './week.js';
+import { buildWeekRun } from '../../test/factories/week-runs.js';
 
-let seq = 0;
-/** A 6:00 /km road run at 07:00 UTC unless overridden. */
-function run(localDate: string, km: number, o: Partial<WeekRun> = {}): WeekRun {
-  return {
-    id: `r${++seq}`,
-    localDate,
-    startTime: new Date(`${localDate}T07:00:00Z`),
-    distanceM: km * 1000,
-    movingTimeS: km * 360,
-    elevationLossM: 0,
-    steps: null,
-    runCadenceSpm: null,
-    cadenceQualifies: false,
-    surges: 0,
-    isTrail: false,
-    ...o,
-  };
-}
+const run = buildWeekRun;
 
 const W47 = parseIsoWeek('2026-W47'); // Mon 16 – Sun 22 Nov 2026
 

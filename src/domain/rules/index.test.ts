@@ -3,24 +3,9 @@ import { addDays, parseIsoWeek } from '../iso-week.js';
 import type { WeekRun } from '../week.js';
 import { evaluateWeek, evaluationWindow } from './index.js';
 import { resolveThresholds } from './thresholds.js';
+import { buildWeekRun } from '../../../test/factories/week-runs.js';
 
-let seq = 0;
-function run(localDate: string, km: number, o: Partial<WeekRun> = {}): WeekRun {
-  return {
-    id: `e${++seq}`,
-    localDate,
-    startTime: new Date(`${localDate}T07:00:00Z`),
-    distanceM: Math.round(km * 1000),
-    movingTimeS: Math.round(km * 360),
-    elevationLossM: 0,
-    steps: null,
-    runCadenceSpm: null,
-    cadenceQualifies: false,
-    surges: 0,
-    isTrail: false,
-    ...o,
-  };
-}
+const run = buildWeekRun;
 const weekRuns = (week: string, kms: number[]) => kms.map((km, i) => run(addDays(parseIsoWeek(week).start, 2 * i), km));
 const history = () => ['2026-W43', '2026-W44', '2026-W45', '2026-W46'].flatMap((w) => weekRuns(w, [10, 10]));
 

@@ -4,24 +4,9 @@ import { aggregateRuns, type WeekRun } from '../week.js';
 import { evaluateWeek, type EvaluateWeekInput } from './index.js';
 import { chooseLoadReference } from './load-progression.js';
 import { DEFAULT_THRESHOLDS } from './thresholds.js';
+import { buildWeekRun } from '../../../test/factories/week-runs.js';
 
-let seq = 0;
-function run(localDate: string, km: number, o: Partial<WeekRun> = {}): WeekRun {
-  return {
-    id: `r${++seq}`,
-    localDate,
-    startTime: new Date(`${localDate}T07:00:00Z`),
-    distanceM: Math.round(km * 1000),
-    movingTimeS: Math.round(km * 360),
-    elevationLossM: 0,
-    steps: null,
-    runCadenceSpm: null,
-    cadenceQualifies: false,
-    surges: 0,
-    isTrail: false,
-    ...o,
-  };
-}
+const run = buildWeekRun;
 /** Runs of one ISO week on Mon, Wed, Fri, Sun, Tue, Thu, Sat in that order. */
 function weekRuns(week: string, kms: number[], o: Partial<WeekRun> = {}): WeekRun[] {
   const start = parseIsoWeek(week).start;

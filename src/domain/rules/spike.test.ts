@@ -2,24 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { WeekRun } from '../week.js';
 import { findRunSpikes } from './spike.js';
 import { DEFAULT_THRESHOLDS } from './thresholds.js';
+import { buildWeekRun } from '../../../test/factories/week-runs.js';
 
-let seq = 0;
-function run(localDate: string, km: number, o: Partial<WeekRun> = {}): WeekRun {
-  return {
-    id: `s${++seq}`,
-    localDate,
-    startTime: new Date(`${localDate}T07:00:00Z`),
-    distanceM: Math.round(km * 1000),
-    movingTimeS: Math.round(km * 360),
-    elevationLossM: 0,
-    steps: null,
-    runCadenceSpm: null,
-    cadenceQualifies: false,
-    surges: 0,
-    isTrail: false,
-    ...o,
-  };
-}
+const run = buildWeekRun;
 /** Longest run of the previous 30 days: 10 km on 1 Nov; the week's run is on 21 Nov. */
 const prior = () => [run('2026-11-01', 10), run('2026-11-08', 8)];
 const spikesFor = (km: number) => findRunSpikes([run('2026-11-21', km, { id: 'sat' })], prior(), DEFAULT_THRESHOLDS);
