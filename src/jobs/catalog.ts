@@ -50,7 +50,8 @@ export const JOBS = {
     payload: z.object({
       connectionId: uuid,
       stravaActivityId: z.string().regex(/^\d+$/),
-      reason: z.enum(['webhook', 'backfill']),
+      /** webhook: a create event; update: an update event (title/type/privacy); backfill: listed at connect time */
+      reason: z.enum(['webhook', 'update', 'backfill']),
       /** stream fetch attempts so far (streams can be empty right after create) */
       streamAttempt: z.number().int().min(0).default(0),
     }),
@@ -61,7 +62,14 @@ export const JOBS = {
   /** list the last weeks of a connected athlete's activities page by page and fan out fetches */
   'strava.backfill': define({
     queue: 'strava-api',
-    payload: z.object({ connectionId: uuid, weeks: z.number().int().min(1).max(104).default(12), page: z.number().int().min(1).default(1) }),
+    payload: z.object({
+      connectionId: uuid,
+      weeks: z.number().int().min(1).max(104).default(12),
+      page: z.number().int().min(1).default(1),
+      /** epoch-second window fixed by page 1, so later pages list the same range however late they run */
+      after: z.number().int().nonnegative().optional(),
+      before: z.number().int().positive().optional(),
+    }),
     attempts: 8,
     backoffMs: 30_000,
     priority: 10,

@@ -89,8 +89,9 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
 
   const row = await upsertRaw(deps, conn, existing, activity, { activity, streams, streamsStatus });
 
-  // An update that changed only the title or privacy: no new numbers, no re-derivation.
-  if (payload.reason === 'update' && existing?.status === 'ready' && !typeChanged && streamsStatus !== 'pending') {
+  // An update that changed only the title or privacy: no new numbers, no re-derivation. While the
+  // create's (or backfill's) fetch still waits for streams, that job finishes the run.
+  if (payload.reason === 'update' && existing && !typeChanged && (existing.status === 'ready' ? streamsStatus !== 'pending' : existing.status !== 'failed' && stored?.streamsStatus === 'pending')) {
     return { status: 'renamed', activityId: row.id };
   }
 

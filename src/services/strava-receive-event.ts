@@ -1,45 +1,139 @@
-import { eq } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { webhookEvents } from '../db/schema/index.js';
 import { stravaEventDedupeKey, type StravaEvent } from '../integrations/strava/webhook.js';
-import type { Enqueue } from '../jobs/queues.js';
+import { JOBS } from '../jobs/catalog.js';
+import { jobOptions, type Queues } from '../jobs/queues.js';
 
 export type ReceiveOutcome = 'queued' | 'duplicate' | 'ignored_subscription';
+export interface Received {
+  outcome: ReceiveOutcome;
+  eventId: string;
+}
+
+export interface InboxDeps {
+  db: Db;
+  queues: Pick<Queues, 'events'>;
+  env: Pick<Env, 'STRAVA_SUBSCRIPTION_ID'>;
+  now: () => Date;
+}
 
 /**
- * POST /webhooks/strava after validation: record the event in the Postgres inbox, then enqueue its
- * handling — nothing that talks to Strava, so the answer leaves well inside Strava's 2 s.
- * A redelivery hits the dedupe key and inserts nothing; it is re-enqueued only while the first copy
- * is still unprocessed (the job id makes that a no-op unless the first enqueue was lost).
- * An event for another subscription is recorded (for the audit trail) and not handled.
+ * The ingress of POST /webhooks/strava after validation: record the event in the Postgres inbox,
+ * then enqueue `strava.handle-event` — nothing that talks to Strava, so the answer leaves well inside
+ * Strava's 2 s. An answer is sent only after both the row and the job exist, so an acknowledged
+ * event is never lost; if either fails the request fails, Strava redelivers, and the redelivery
+ * re-enqueues the still-unprocessed row (same job id, so never twice).
+ *
+ * Events arriving together are written together: requests that arrive while a write is in flight are
+ * collected and flushed as one multi-row INSERT … ON CONFLICT DO NOTHING and one addBulk. Under a
+ * burst this turns N round trips to Postgres and Redis into one each; a lone event is flushed on the
+ * next tick, so it waits for nothing.
+ *
+ * A redelivery hits the dedupe key and inserts nothing. An event for another subscription is
+ * recorded (audit trail) as processed with outcome `ignored_subscription`, and not handled.
  */
-export async function receiveStravaEvent(
-  deps: { db: Db; enqueue: Enqueue; env: Pick<Env, 'STRAVA_SUBSCRIPTION_ID'>; now: () => Date },
-  event: StravaEvent,
-): Promise<{ outcome: ReceiveOutcome; eventId: string }> {
-  const expected = deps.env.STRAVA_SUBSCRIPTION_ID;
-  const foreign = expected !== undefined && event.subscription_id !== expected;
-  const dedupeKey = stravaEventDedupeKey(event);
-  const [inserted] = await deps.db
-    .insert(webhookEvents)
-    .values({
-      provider: 'strava',
-      dedupeKey,
-      payload: event,
-      ...(foreign ? { processedAt: deps.now(), outcome: 'ignored_subscription' } : {}),
-    })
-    .onConflictDoNothing({ target: webhookEvents.dedupeKey })
-    .returning({ id: webhookEvents.id });
-  if (inserted) {
-    if (foreign) return { outcome: 'ignored_subscription', eventId: inserted.id };
-    await deps.enqueue('strava.handle-event', { eventId: inserted.id });
-    return { outcome: 'queued', eventId: inserted.id };
+export class StravaInbox {
+  private pending: Array<{ event: StravaEvent; resolve: (r: Received) => void; reject: (e: unknown) => void }> = [];
+  private scheduled = false;
+  private inFlight = 0;
+
+  constructor(
+    private readonly deps: InboxDeps,
+    /** concurrent flushes (each holds one pooled connection) */
+    private readonly maxInFlight = 4,
+    private readonly maxBatch = 200,
+  ) {}
+
+  receive(event: StravaEvent): Promise<Received> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      this.schedule();
+    });
   }
-  const [existing] = await deps.db
-    .select({ id: webhookEvents.id, processedAt: webhookEvents.processedAt, outcome: webhookEvents.outcome })
-    .from(webhookEvents)
-    .where(eq(webhookEvents.dedupeKey, dedupeKey));
-  if (existing && !existing.processedAt && !foreign) await deps.enqueue('strava.handle-event', { eventId: existing.id });
-  return { outcome: 'duplicate', eventId: existing?.id ?? '' };
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.inFlight < this.maxInFlight && this.pending.length > 0) {
+        const batch = this.pending.splice(0, this.maxBatch);
+        this.inFlight += 1;
+        this.flush(batch)
+          .catch(() => undefined)
+          .finally(() => {
+            this.inFlight -= 1;
+            this.schedule();
+          });
+      }
+    });
+  }
+
+  private async flush(batch: StravaInbox['pending']): Promise<void> {
+    try {
+      const results = await writeEvents(this.deps, batch.map((b) => b.event));
+      batch.forEach((b, i) => b.resolve(results[i]!));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
 }
+
+/** Insert a batch of events and enqueue the new ones; one result per input, in order. */
+export async function writeEvents(deps: InboxDeps, events: StravaEvent[]): Promise<Received[]> {
+  const expected = deps.env.STRAVA_SUBSCRIPTION_ID;
+  const now = deps.now();
+  const keys = events.map(stravaEventDedupeKey);
+  const foreign = events.map((e) => expected !== undefined && e.subscription_id !== expected);
+  // One row per distinct key (a batch may hold a redelivery of its own event).
+  const firstIndex = new Map<string, number>();
+  keys.forEach((k, i) => firstIndex.has(k) || firstIndex.set(k, i));
+  const rows = [...firstIndex.values()].map((i) => ({
+    provider: 'strava' as const,
+    dedupeKey: keys[i]!,
+    payload: events[i]!,
+    ...(foreign[i] ? { processedAt: now, outcome: 'ignored_subscription' } : {}),
+  }));
+  const inserted = await deps.db
+    .insert(webhookEvents)
+    .values(rows)
+    .onConflictDoNothing({ target: webhookEvents.dedupeKey })
+    .returning({ id: webhookEvents.id, dedupeKey: webhookEvents.dedupeKey });
+  const newIds = new Map(inserted.map((r) => [r.dedupeKey, r.id]));
+
+  // Redeliveries: find the first copy; re-enqueue it while unprocessed (idempotent by job id).
+  const replayed = [...firstIndex.keys()].filter((k) => !newIds.has(k));
+  const existing = replayed.length
+    ? await deps.db
+        .select({ id: webhookEvents.id, dedupeKey: webhookEvents.dedupeKey, processedAt: webhookEvents.processedAt })
+        .from(webhookEvents)
+        .where(inArray(webhookEvents.dedupeKey, replayed))
+    : [];
+  const oldIds = new Map(existing.map((r) => [r.dedupeKey, r]));
+
+  const toEnqueue = new Set<string>();
+  for (const [key, i] of firstIndex) {
+    if (foreign[i]) continue;
+    const id = newIds.get(key) ?? (oldIds.get(key) && !oldIds.get(key)!.processedAt ? oldIds.get(key)!.id : undefined);
+    if (id) toEnqueue.add(id);
+  }
+  if (toEnqueue.size) {
+    const def = JOBS['strava.handle-event'];
+    await deps.queues.events.addBulk(
+      [...toEnqueue].map((eventId) => {
+        const data = def.payload.parse({ eventId });
+        return { name: 'strava.handle-event', data, opts: jobOptions('strava.handle-event', data) };
+      }),
+    );
+  }
+
+  return keys.map((key, i) => {
+    const isFirst = firstIndex.get(key) === i;
+    const id = newIds.get(key) ?? oldIds.get(key)?.id ?? '';
+    if (isFirst && newIds.has(key)) return { outcome: foreign[i] ? 'ignored_subscription' : 'queued', eventId: id };
+    return { outcome: 'duplicate', eventId: id };
+  });
+}
+

@@ -5,7 +5,7 @@ import { REQUIRED_SCOPE, STRAVA_SCOPES } from '../../integrations/strava/oauth.j
 import { checkHandshake, StravaEvent } from '../../integrations/strava/webhook.js';
 import { AppError, ForbiddenError, NotConfiguredError } from '../../lib/errors.js';
 import { completeStravaConnect, startStravaConnect, type ConnectResult } from '../../services/strava-connect.js';
-import { receiveStravaEvent } from '../../services/strava-receive-event.js';
+import { StravaInbox } from '../../services/strava-receive-event.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { parseInput } from '../validate.js';
 
@@ -120,6 +120,7 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
 
   const requireStrava: RequestHandler = (_req, _res, next) => next(deps.env.strava ? undefined : new NotConfiguredError('Strava'));
   const router = Router();
+  const inbox = new StravaInbox(deps);
 
   router.get('/connect/strava', requireStrava, async (req, res) => {
     const { runner } = parseInput(ConnectQuery, req.query, 'query');
@@ -147,7 +148,7 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
 
   router.post('/webhooks/strava', requireStrava, express.json({ limit: WEBHOOK_BODY_LIMIT, type: () => true }), async (req, res) => {
     const event = parseInput(StravaEvent, req.body);
-    const { outcome } = await receiveStravaEvent(deps, event);
+    const { outcome } = await inbox.receive(event);
     res.status(200).json({ status: outcome });
   });
 

@@ -1,0 +1,171 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import express from 'express';
+import { loadEnv } from '../src/config/env.js';
+import type { AppDeps } from '../src/deps.js';
+import { createApp } from '../src/http/app.js';
+import { closeQueues, createEnqueue, createQueues } from '../src/jobs/queues.js';
+import { createLogger } from '../src/lib/logger.js';
+import { createRedis } from '../src/lib/redis.js';
+import { HAS_FIXTURES, readStravaJson } from '../test/fixtures.js';
+import { createScratchDatabase, fmt } from './scratch.js';
+
+/**
+ * Webhook ingress: autocannon against POST /webhooks/strava of the real app (zod validation, inbox
+ * INSERT in Postgres, BullMQ enqueue, 200) and, in the same run, against a bare express route that
+ * answers 200, both on loopback with 100 connections for ~10 s each. Every request is a distinct
+ * event (object_id and event_time vary), so each one is a new inbox row; afterwards the inbox is
+ * counted against the 2xx answers: nothing acknowledged may be lost.
+ *
+ * The servers run in a child process (this file with `--serve`), so autocannon does not share their
+ * event loop. Targets (issue 4): ≥ 50 % of the bare route's req/s, p99 < 50 ms.
+ */
+
+const CONNECTIONS = 100;
+const DURATION_S = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 10);
+const SUBSCRIPTION_ID = 120475;
+const WARMUP_REQUESTS = 3_000;
+
+type ChildMessage = { ready: { appPort: number; barePort: number } } | { inboxRows: number } | { stopped: true };
+
+function eventBodies(): { base: Record<string, unknown>; real: boolean } {
+  if (HAS_FIXTURES) return { base: readStravaJson<Record<string, unknown>>('webhook_event_activity_update_title.json'), real: true };
+  return { base: { aspect_type: 'update', event_time: 1516126040, object_id: 1360128428, object_type: 'activity', owner_id: 134815, subscription_id: SUBSCRIPTION_ID, updates: { title: 'Messy' } }, real: false };
+}
+
+async function serve(): Promise<void> {
+  const scratch = await createScratchDatabase('webhook');
+  const prefix = `bench-webhook-${randomBytes(3).toString('hex')}`;
+  const env = loadEnv({
+    NODE_ENV: 'production',
+    // request logging at info would measure stdout, not the route
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: scratch.url,
+    REDIS_PREFIX: prefix,
+    API_KEYS: 'bench',
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+    STRAVA_CLIENT_ID: '1',
+    STRAVA_CLIENT_SECRET: 'bench',
+    STRAVA_VERIFY_TOKEN: 'bench',
+    STRAVA_SUBSCRIPTION_ID: String(SUBSCRIPTION_ID),
+  });
+  const redis = createRedis(env.REDIS_URL, { name: 'stridesync-bench' });
+  const queues = createQueues(redis, prefix);
+  const deps: AppDeps = { env, db: scratch.db, database: scratch, redis, queues, enqueue: createEnqueue(queues), log: createLogger({ level: env.LOG_LEVEL }), now: () => new Date(), fetch };
+  const app = createApp(deps).listen(0, '127.0.0.1');
+  const bare = express();
+  bare.post('/webhooks/strava', (_req, res) => {
+    res.sendStatus(200);
+  });
+  const bareServer = bare.listen(0, '127.0.0.1');
+  await Promise.all([new Promise((r) => app.once('listening', r)), new Promise((r) => bareServer.once('listening', r))]);
+  process.send!({ ready: { appPort: (app.address() as AddressInfo).port, barePort: (bareServer.address() as AddressInfo).port } } satisfies ChildMessage);
+
+  process.on('message', async (msg: 'count' | 'stop') => {
+    if (msg === 'count') {
+      const { rows } = await scratch.pool.query<{ n: number }>(`select count(*)::int as n from webhook_events`);
+      process.send!({ inboxRows: rows[0]!.n } satisfies ChildMessage);
+      return;
+    }
+    app.close();
+    bareServer.close();
+    await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
+    await closeQueues(queues);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    await scratch.drop();
+    process.send!({ stopped: true } satisfies ChildMessage, () => process.exit(0));
+  });
+}
+
+function nextMessage<K extends string>(child: ChildProcess, key: K): Promise<Extract<ChildMessage, Record<K, unknown>>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: ChildMessage) => {
+      if (key in m) {
+        child.off('message', onMessage);
+        resolve(m as Extract<ChildMessage, Record<K, unknown>>);
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+}
+
+/**
+ * A short warm-up measures the rate, then the run sends a fixed number of requests (~DURATION_S at
+ * that rate): with `amount` autocannon waits for every answer, so 2xx can be compared with the inbox
+ * exactly (a timed run abandons the requests in flight when the clock stops).
+ */
+async function cannon(port: number, body: (i: number) => string, next: { i: number }, afterWarmup: () => Promise<void> = async () => undefined): Promise<autocannon.Result> {
+  const opts = (o: { duration?: number; amount?: number }) => ({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    ...o,
+    requests: [{ method: 'POST' as const, path: '/webhooks/strava', headers: { 'content-type': 'application/json' }, setupRequest: (req: object) => ({ ...req, body: body(next.i++) }) }],
+  });
+  const warm = await autocannon(opts({ amount: WARMUP_REQUESTS }));
+  const rate = warm.requests.total / Math.max(0.001, warm.duration);
+  await afterWarmup();
+  return autocannon(opts({ amount: Math.max(CONNECTIONS * 10, Math.round(rate * DURATION_S)) }));
+}
+
+export async function benchWebhook(): Promise<Record<string, unknown>> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const { ready } = await nextMessage(child, 'ready');
+    const { base, real } = eventBodies();
+    const baseTime = Number(base.event_time);
+    const baseId = 20_000_000_000;
+    const event = (i: number) =>
+      JSON.stringify({ ...base, subscription_id: SUBSCRIPTION_ID, aspect_type: i % 2 ? 'update' : 'create', updates: i % 2 ? base.updates : {}, object_id: baseId + i, event_time: baseTime + i });
+
+    const countInbox = async () => {
+      child.send('count');
+      return (await nextMessage(child, 'inboxRows')).inboxRows;
+    };
+    const bare = await cannon(ready.barePort, event, { i: 0 });
+    // the webhook warm-up writes rows too: count only the measured run
+    let before = 0;
+    const hook = await cannon(ready.appPort, event, { i: 0 }, async () => {
+      before = await countInbox();
+    });
+    const inboxRows = (await countInbox()) - before;
+
+    const ratio = hook.requests.average / bare.requests.average;
+    const lost = hook['2xx'] - inboxRows;
+    const result = {
+      connections: CONNECTIONS,
+      durationS: DURATION_S,
+      realEventBodies: real,
+      bare: { reqPerS: bare.requests.average, p99Ms: bare.latency.p99, non2xx: bare.non2xx, errors: bare.errors },
+      webhook: { reqPerS: hook.requests.average, p99Ms: hook.latency.p99, ok2xx: hook['2xx'], non2xx: hook.non2xx, errors: hook.errors, timeouts: hook.timeouts },
+      ratio,
+      inboxRows,
+      lost,
+      targets: { ratioAtLeast50Pct: ratio >= 0.5, p99Below50Ms: hook.latency.p99 < 50, zeroLost: lost === 0 && hook.non2xx === 0 },
+    };
+    console.log(
+      `webhook ingress (${CONNECTIONS} connections, ${DURATION_S} s each, ${real ? 'fixture' : 'synthetic'} event bodies):\n` +
+        `  bare express route : ${fmt(bare.requests.average, 0)} req/s, p99 ${bare.latency.p99} ms\n` +
+        `  POST /webhooks/strava: ${fmt(hook.requests.average, 0)} req/s, p99 ${hook.latency.p99} ms (inbox INSERT + enqueue)\n` +
+        `  ratio ${fmt(ratio * 100, 1)} % (target ≥ 50 %), p99 target < 50 ms: ${hook.latency.p99 < 50 ? 'met' : 'MISSED'}\n` +
+        `  2xx ${hook['2xx']}, non-2xx ${hook.non2xx}, errors ${hook.errors}, inbox rows ${inboxRows}: ${lost === 0 && hook.non2xx === 0 ? 'zero lost' : `${lost} LOST`}`,
+    );
+    return result;
+  } finally {
+    if (child.connected) {
+      child.send('stop');
+      await nextMessage(child, 'stopped').catch(() => undefined);
+    }
+  }
+}
+
+if (process.argv.includes('--serve')) {
+  await serve();
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await benchWebhook();
+}

@@ -1,0 +1,121 @@
+import { createHmac } from 'node:crypto';
+import { safeEqual } from '../../lib/crypto.js';
+import { StravaApiError } from './client.js';
+import { StravaTokenResponse } from './types.js';
+
+/**
+ * Strava OAuth 2 (platform-apis.md §1.2): the authorize URL, a signed `state`, and a small client
+ * for POST {STRAVA_OAUTH_URL}/token — strava-v3's oauth helpers hard-code www.strava.com, so they
+ * are not used.
+ */
+
+/** read: profile; activity:read_all: Only-You activities and privacy-change webhooks. */
+export const STRAVA_SCOPES = ['read', 'activity:read_all'] as const;
+export const REQUIRED_SCOPE = 'activity:read_all';
+
+/** How long a connect link stays usable. */
+export const STATE_TTL_S = 600;
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface OAuthConfig {
+  oauthUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface StatePayload {
+  /** runner id */
+  r: string;
+  /** single-use nonce (also the Redis key) */
+  n: string;
+  /** expiry, epoch seconds */
+  e: number;
+}
+
+function stateMac(body: string, key: Buffer): string {
+  return createHmac('sha256', key).update('strava-oauth-state.').update(body).digest('base64url');
+}
+
+/** "<base64url(json)>.<hmac>" — tamper-evident; single use is enforced by the caller (Redis). */
+export function signState(payload: StatePayload, key: Buffer): string {
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${body}.${stateMac(body, key)}`;
+}
+
+export type StateCheck = { ok: true; payload: StatePayload } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+
+export function verifyState(state: string, key: Buffer, now: Date): StateCheck {
+  const [body, mac, extra] = state.split('.');
+  if (!body || !mac || extra !== undefined || state.length > 1024) return { ok: false, reason: 'malformed' };
+  if (!safeEqual(mac, stateMac(body, key))) return { ok: false, reason: 'bad_signature' };
+  let payload: StatePayload;
+  try {
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StatePayload;
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (typeof payload.r !== 'string' || typeof payload.n !== 'string' || typeof payload.e !== 'number') return { ok: false, reason: 'malformed' };
+  if (payload.e * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
+  return { ok: true, payload };
+}
+
+/** Scopes the athlete granted, from the callback's comma-separated `scope`. */
+export function parseScopes(scope: unknown): string[] {
+  return typeof scope === 'string' ? scope.split(/[,\s]+/).filter(Boolean) : [];
+}
+
+export function authorizeUrl(cfg: Pick<OAuthConfig, 'oauthUrl' | 'clientId'>, redirectUri: string, state: string): string {
+  const base = cfg.oauthUrl.replace(/\/+$/, '');
+  const q = new URLSearchParams({
+    client_id: cfg.clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    approval_prompt: 'auto',
+    scope: STRAVA_SCOPES.join(','),
+    state,
+  });
+  // Strava's documented form keeps the scope list's commas and colons literal.
+  return `${base}/authorize?${q.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}`;
+}
+
+async function postToken(cfg: OAuthConfig, fetchFn: typeof fetch, form: Record<string, string>): Promise<StravaTokenResponse> {
+  const url = `${cfg.oauthUrl.replace(/\/+$/, '')}/token`;
+  let res: Response;
+  try {
+    res = await fetchFn(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams({ client_id: cfg.clientId, client_secret: cfg.clientSecret, ...form }).toString(),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new StravaApiError(0, `Strava token endpoint unreachable: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new StravaApiError(res.status, `Strava token endpoint → ${res.status}`, Object.fromEntries(res.headers.entries()), text.slice(0, 500));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new StravaApiError(502, 'Strava token endpoint answered non-JSON');
+  }
+  const parsed = StravaTokenResponse.safeParse(json);
+  if (!parsed.success) throw new StravaApiError(502, `Strava token response has an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
+  return parsed.data;
+}
+
+/** authorization_code grant; the answer includes the athlete. */
+export function exchangeCode(cfg: OAuthConfig, fetchFn: typeof fetch, code: string): Promise<StravaTokenResponse> {
+  return postToken(cfg, fetchFn, { code, grant_type: 'authorization_code' });
+}
+
+/** refresh_token grant; Strava may rotate the refresh token (the old one dies at once). */
+export function refreshAccessToken(cfg: OAuthConfig, fetchFn: typeof fetch, refreshToken: string): Promise<StravaTokenResponse> {
+  return postToken(cfg, fetchFn, { refresh_token: refreshToken, grant_type: 'refresh_token' });
+}
+
+/** 400/401 from the token endpoint: the grant is dead (revoked, rotated away); retrying cannot help. */
+export function isRefusedGrant(err: unknown): boolean {
+  return err instanceof StravaApiError && (err.status === 400 || err.status === 401);
+}
