@@ -6,6 +6,9 @@ describe('loadEnv', () => {
     const env = loadEnv({ NODE_ENV: 'development' });
     expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/stridesync');
     expect(env.PORT).toBe(3000);
+    expect(env.PUBLIC_URL).toBe('http://localhost:3000');
+    expect(loadEnv({ PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080');
+    expect(loadEnv({ PUBLIC_URL: 'https://run.example/' }).PUBLIC_URL).toBe('https://run.example');
     expect(env.ROLE).toBe('all');
     expect(env.STRAVA_API_URL).toBe('https://www.strava.com/api/v3');
     expect(env.strava).toBeNull();

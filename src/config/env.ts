@@ -31,7 +31,8 @@ export const EnvSchema = z.object({
   /** prefix of every Redis key (BullMQ queues, rate-limit counters, locks); lets deployments and test files share one Redis */
   REDIS_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('stridesync'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  PUBLIC_URL: url('http://localhost:3000'),
+  /** defaults to http://localhost:<PORT> */
+  PUBLIC_URL: z.string().trim().url().optional().or(z.literal('').transform(() => undefined)),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   API_KEYS: optionalString,
   TOKEN_ENCRYPTION_KEY: base64Key32.optional().or(z.literal('').transform(() => undefined)),
@@ -60,7 +61,8 @@ export const EnvSchema = z.object({
 
 export type RawEnv = z.infer<typeof EnvSchema>;
 
-export interface Env extends Omit<RawEnv, 'API_KEYS' | 'TOKEN_ENCRYPTION_KEY'> {
+export interface Env extends Omit<RawEnv, 'API_KEYS' | 'TOKEN_ENCRYPTION_KEY' | 'PUBLIC_URL'> {
+  PUBLIC_URL: string;
   apiKeys: string[];
   tokenEncryptionKey: Buffer;
   strava: { clientId: string; clientSecret: string; verifyToken: string } | null;
@@ -112,6 +114,6 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       ? { clientId: raw.GARMIN_CLIENT_ID, clientSecret: raw.GARMIN_CLIENT_SECRET, webhookSecret: raw.GARMIN_WEBHOOK_SECRET }
       : null;
 
-  const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, ...rest } = raw;
-  return { ...rest, apiKeys, tokenEncryptionKey, strava, garmin, generated };
+  const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, PUBLIC_URL, ...rest } = raw;
+  return { ...rest, PUBLIC_URL: (PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''), apiKeys, tokenEncryptionKey, strava, garmin, generated };
 }
