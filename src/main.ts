@@ -5,6 +5,7 @@ import { createApp } from './http/app.js';
 import { createLogger } from './lib/logger.js';
 import { installShutdown, type ShutdownStep } from './lib/shutdown.js';
 import { startWorkers } from '../workers/main.js';
+import { registerSchedules } from '../workers/schedules.js';
 
 /** The service entry: API, workers or both (ROLE), after the database is created and migrated. */
 async function main(): Promise<void> {
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   }
   if (env.ROLE === 'worker' || env.ROLE === 'all') {
     const workers = startWorkers(deps);
+    await registerSchedules(deps.queues);
     steps.push({ name: 'workers', run: () => workers.close() });
   }
   steps.push({ name: 'connections', run: () => closeDeps(deps) });

@@ -97,6 +97,13 @@ export const JOBS = {
     backoffMs: 1_000,
     debounce: { id: (p) => `week-${p.runnerId}-${p.week}`, delayMs: 1_000 },
   }),
+  /** re-queue webhook inbox rows whose handling job was lost (e.g. Redis lost data after the 200) */
+  'inbox.sweep': define({
+    queue: 'events',
+    payload: z.object({}),
+    attempts: 1,
+    backoffMs: 1_000,
+  }),
   /** push one outbox row to NOTIFY_WEBHOOK_URL, signed */
   'notify.deliver': define({
     queue: 'notify',

@@ -21,6 +21,12 @@ export interface EnqueueOptions {
 
 export type Enqueue = <N extends JobName>(name: N, payload: JobPayload<N>, opts?: EnqueueOptions) => Promise<void>;
 
+/** The custom BullMQ job id a catalog job gets for this payload, if its definition names one. */
+export function jobIdOf<N extends JobName>(name: N, payload: JobPayload<N>): string | undefined {
+  const def = JOBS[name] as (typeof JOBS)[JobName];
+  return 'jobId' in def && def.jobId ? (def.jobId as (p: unknown) => string)(payload) : undefined;
+}
+
 /** BullMQ options for a catalog job: retries, back-off, id/debounce, retention. */
 export function jobOptions<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions = {}): JobsOptions {
   const def = JOBS[name] as (typeof JOBS)[JobName];
@@ -30,7 +36,7 @@ export function jobOptions<N extends JobName>(name: N, payload: JobPayload<N>, o
     removeOnComplete: { age: 24 * 3600, count: 5_000 },
     removeOnFail: { age: 7 * 24 * 3600 },
   };
-  const jobId = 'jobId' in def && def.jobId ? (def.jobId as (p: unknown) => string)(payload) : undefined;
+  const jobId = jobIdOf(name, payload);
   if (jobId) o.jobId = jobId;
   const debounce = 'debounce' in def ? def.debounce : undefined;
   if (debounce) {

@@ -1,4 +1,5 @@
 import type { ProcessorMap } from '../types.js';
+import { inboxSweep } from './inbox.sweep.js';
 import { notifyDeliver } from './notify.deliver.js';
 import { runDerive } from './run.derive.js';
 import { runImportFit } from './run.import-fit.js';
@@ -15,5 +16,6 @@ export const processors: ProcessorMap = {
   'run.import-fit': runImportFit,
   'run.derive': runDerive,
   'week.recompute': weekRecompute,
+  'inbox.sweep': inboxSweep,
   'notify.deliver': notifyDeliver,
 };

@@ -1,0 +1,8 @@
+import { sweepInbox } from '../../src/services/sweep-inbox.js';
+import type { Processor } from '../types.js';
+
+export const inboxSweep: Processor<'inbox.sweep'> = async (deps, _payload, { log }) => {
+  const requeued = await sweepInbox(deps);
+  if (requeued > 0) log.warn({ requeued }, 'webhook events re-queued from the inbox');
+  return { requeued };
+};
