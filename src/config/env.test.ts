@@ -32,3 +32,13 @@ describe('loadEnv', () => {
     expect(loadEnv({ STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's', STRAVA_VERIFY_TOKEN: 'v' }).strava).toEqual({ clientId: '1', clientSecret: 's', verifyToken: 'v' });
   });
 });
+
+describe('.env.example', () => {
+  it('documents every variable the schema reads', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const { EnvSchema } = await import('./env.js');
+    const missing = Object.keys(EnvSchema.shape).filter((k) => !new RegExp(`^#?\\s*${k}=`, 'm').test(text));
+    expect(missing).toEqual([]);
+  });
+});
