@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIsoWeek } from './iso-week.js';
-import { averageWeekVariables, changePct, isCountedRun, median, type WeekRun, weekVariables } from './week.js';
+import { averageWeekVariables, changePct, isCountedRun, median, weekVariables } from './week.js';
 import { buildWeekRun } from '../../test/factories/week-runs.js';
 
 const run = buildWeekRun;

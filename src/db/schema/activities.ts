@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import {
   boolean,
   customType,
@@ -15,7 +14,8 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { PaceChanges, Split } from '../../domain/run.js';
 import { connections } from './connections.js';
-import { runners } from './runners.js';
+import { runnerRef } from './runners.js';
+import { idColumn, createdAt, updatedAt } from './columns.js';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({
   dataType: () => 'bytea',
@@ -34,16 +34,14 @@ export type ActivityStatus = (typeof ACTIVITY_STATUSES)[number];
 export const files = pgTable(
   'files',
   {
-    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
-    runnerId: uuid()
-      .notNull()
-      .references(() => runners.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    runnerId: runnerRef(),
     sha256: text().notNull(),
     sizeBytes: integer().notNull(),
     /** original name or origin (upload name, garmin callback) */
     origin: text(),
     bytes: bytea().notNull(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [uniqueIndex('files_runner_sha').on(t.runnerId, t.sha256)],
 );
@@ -55,10 +53,8 @@ export const files = pgTable(
 export const activities = pgTable(
   'activities',
   {
-    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
-    runnerId: uuid()
-      .notNull()
-      .references(() => runners.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    runnerId: runnerRef(),
     connectionId: uuid().references(() => connections.id, { onDelete: 'set null' }),
     source: text({ enum: ACTIVITY_SOURCES }).notNull(),
     externalId: text().notNull(),
@@ -83,8 +79,8 @@ export const activities = pgTable(
     raw: jsonb(),
     workoutType: integer(),
     gearId: text(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('activities_runner_source_external').on(t.runnerId, t.source, t.externalId, t.sessionIndex),
@@ -122,6 +118,6 @@ export const activityMetrics = pgTable('activity_metrics', {
   splits: jsonb().$type<Split[]>().notNull(),
   pace: jsonb().$type<PaceChanges>().notNull(),
   partial: boolean().notNull().default(false),
-  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
 });

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { runners } from './runners.js';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { runnerRef } from './runners.js';
+import { idColumn, createdAt, updatedAt } from './columns.js';
 
 export const PROVIDERS = ['strava', 'garmin'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -17,10 +18,8 @@ export const BACKFILL_STATUSES = ['none', 'queued', 'running', 'done', 'failed']
 export const connections = pgTable(
   'connections',
   {
-    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
-    runnerId: uuid()
-      .notNull()
-      .references(() => runners.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    runnerId: runnerRef(),
     provider: text({ enum: PROVIDERS }).notNull(),
     externalAthleteId: text().notNull(),
     accessTokenEnc: text(),
@@ -33,8 +32,8 @@ export const connections = pgTable(
     backfillTotal: integer().notNull().default(0),
     backfillDone: integer().notNull().default(0),
     meta: jsonb().$type<Record<string, unknown>>(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('connections_provider_athlete').on(t.provider, t.externalAthleteId),
@@ -51,7 +50,7 @@ export const connections = pgTable(
 export const webhookEvents = pgTable(
   'webhook_events',
   {
-    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
+    id: idColumn(),
     provider: text({ enum: PROVIDERS }).notNull(),
     /** e.g. strava:create:1360128428:1516126040 */
     dedupeKey: text().notNull(),
@@ -62,7 +61,7 @@ export const webhookEvents = pgTable(
     /** what processing decided: processed, ignored_unknown_athlete, ignored_subscription, … */
     outcome: text(),
     error: text(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [uniqueIndex('webhook_events_dedupe').on(t.dedupeKey), index('webhook_events_unprocessed').on(t.receivedAt).where(sql`${t.processedAt} is null`)],
 );

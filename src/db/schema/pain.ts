@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { activities } from './activities.js';
-import { runners } from './runners.js';
+import { runnerRef } from './runners.js';
+import { idColumn, createdAt, updatedAt } from './columns.js';
 
 export const PROMPT_KINDS = ['after_run', 'next_morning'] as const;
 export const PROMPT_STATUSES = ['pending', 'sent', 'answered', 'expired'] as const;
@@ -14,10 +14,8 @@ export const VS_YESTERDAY = ['better', 'same', 'worse'] as const;
 export const painPrompts = pgTable(
   'pain_prompts',
   {
-    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
-    runnerId: uuid()
-      .notNull()
-      .references(() => runners.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    runnerId: runnerRef(),
     /** nullable so a runner's own answers survive the deletion of Strava-sourced data */
     activityId: uuid().references(() => activities.id, { onDelete: 'set null' }),
     kind: text({ enum: PROMPT_KINDS }).notNull(),
@@ -25,8 +23,8 @@ export const painPrompts = pgTable(
     dueAt: timestamp({ withTimezone: true }).notNull(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     tokenHash: text(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('pain_prompts_activity_kind').on(t.activityId, t.kind),
@@ -39,13 +37,11 @@ export const painPrompts = pgTable(
 export const painAnswers = pgTable(
   'pain_answers',
   {
-    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
+    id: idColumn(),
     promptId: uuid()
       .notNull()
       .references(() => painPrompts.id, { onDelete: 'cascade' }),
-    runnerId: uuid()
-      .notNull()
-      .references(() => runners.id, { onDelete: 'cascade' }),
+    runnerId: runnerRef(),
     activityId: uuid().references(() => activities.id, { onDelete: 'set null' }),
     /** 0–10 NRS during the run (after_run) */
     painDuring: integer(),
@@ -56,7 +52,7 @@ export const painAnswers = pgTable(
     vsYesterday: text({ enum: VS_YESTERDAY }),
     note: text(),
     answeredAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [uniqueIndex('pain_answers_prompt').on(t.promptId)],
 );

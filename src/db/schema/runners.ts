@@ -1,24 +1,29 @@
 import { sql } from 'drizzle-orm';
-import { date, integer, jsonb, numeric, pgTable, text, timestamp, uuid, boolean, uniqueIndex } from 'drizzle-orm/pg-core';
+import { date, integer, jsonb, numeric, pgTable, text, uuid, boolean, uniqueIndex } from 'drizzle-orm/pg-core';
+import { idColumn, createdAt, updatedAt } from './columns.js';
 
 /** A runner with kneecap pain; the owner of every other row. */
 export const runners = pgTable('runners', {
-  id: uuid().primaryKey().default(sql`gen_random_uuid()`),
+  id: idColumn(),
   name: text().notNull(),
   /** IANA zone of the runner's profile: prompts and uploads without an offset use it */
   timezone: text().notNull(),
-  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
 });
+
+/** The owning runner of a row; deleting the runner deletes the row. */
+export const runnerRef = () =>
+  uuid()
+    .notNull()
+    .references(() => runners.id, { onDelete: 'cascade' });
 
 /** A gait-retraining cadence goal (domain.md §7); one active goal per runner. */
 export const cadenceGoals = pgTable(
   'cadence_goals',
   {
-    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
-    runnerId: uuid()
-      .notNull()
-      .references(() => runners.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    runnerId: runnerRef(),
     baselineSpm: numeric({ mode: 'number' }),
     targetSpm: numeric({ mode: 'number' }),
     targetPct: numeric({ mode: 'number' }),
@@ -27,8 +32,8 @@ export const cadenceGoals = pgTable(
     /** weeks to reach the target, e.g. 4–8 */
     rampWeeks: integer(),
     details: jsonb().$type<Record<string, unknown>>(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('cadence_goals_one_active').on(t.runnerId).where(sql`${t.active}`)],
 );

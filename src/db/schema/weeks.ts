@@ -1,14 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { boolean, date, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { runners } from './runners.js';
+import { boolean, date, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { runnerRef } from './runners.js';
+import { idColumn, createdAt, updatedAt } from './columns.js';
 
 /** Weekly load per runner and ISO week of the runs' local dates (domain.md §4). */
 export const weeks = pgTable(
   'weeks',
   {
-    runnerId: uuid()
-      .notNull()
-      .references(() => runners.id, { onDelete: 'cascade' }),
+    runnerId: runnerRef(),
     /** ISO week, e.g. 2026-W47 */
     week: text().notNull(),
     startDate: date({ mode: 'string' }).notNull(),
@@ -20,8 +19,8 @@ export const weeks = pgTable(
     changed: text().array().notNull().default(sql`'{}'::text[]`),
     details: jsonb().$type<Record<string, unknown>>(),
     computedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.runnerId, t.week] }), index('weeks_runner_start').on(t.runnerId, t.startDate)],
 );
@@ -32,10 +31,8 @@ export const WARNING_STATUSES = ['open', 'resolved'] as const;
 export const warnings = pgTable(
   'warnings',
   {
-    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
-    runnerId: uuid()
-      .notNull()
-      .references(() => runners.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    runnerId: runnerRef(),
     week: text().notNull(),
     code: text().notNull(),
     status: text({ enum: WARNING_STATUSES }).notNull().default('open'),
@@ -44,8 +41,8 @@ export const warnings = pgTable(
     message: text().notNull(),
     evidence: jsonb().$type<Record<string, unknown>>().notNull(),
     resolvedAt: timestamp({ withTimezone: true }),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('warnings_runner_week_code').on(t.runnerId, t.week, t.code), index('warnings_runner_status').on(t.runnerId, t.status)],
 );
@@ -59,18 +56,16 @@ export const NOTIFICATION_STATUSES = ['pending', 'delivered', 'failed'] as const
 export const notifications = pgTable(
   'notifications',
   {
-    id: uuid().primaryKey().default(sql`gen_random_uuid()`),
-    runnerId: uuid()
-      .notNull()
-      .references(() => runners.id, { onDelete: 'cascade' }),
+    id: idColumn(),
+    runnerId: runnerRef(),
     kind: text().notNull(),
     subjectId: text().notNull(),
     payload: jsonb().notNull(),
     status: text({ enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
     attempts: jsonb().$type<Array<{ at: string; status: number | null; error?: string }>>().notNull().default(sql`'[]'::jsonb`),
     deliveredAt: timestamp({ withTimezone: true }),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('notifications_kind_subject').on(t.kind, t.subjectId)],
 );

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, parseIsoWeek } from '../iso-week.js';
-import type { WeekRun } from '../week.js';
 import { evaluateWeek, evaluationWindow } from './index.js';
 import { resolveThresholds } from './thresholds.js';
 import { buildWeekRun } from '../../../test/factories/week-runs.js';

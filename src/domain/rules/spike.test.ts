@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { WeekRun } from '../week.js';
 import { findRunSpikes } from './spike.js';
 import { DEFAULT_THRESHOLDS } from './thresholds.js';
 import { buildWeekRun } from '../../../test/factories/week-runs.js';
