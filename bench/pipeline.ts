@@ -11,6 +11,7 @@ import { createRunner } from '../src/services/runners.js';
 import { startWorkers } from '../workers/main.js';
 import { createScratchDatabase, fmt } from './scratch.js';
 import { buildSyntheticRunFit } from '../src/fit/synthetic.js';
+import { createFitDecoderPool } from '../src/fit/decode-pool.js';
 
 /**
  * End to end: N distinct 1-hour runs POSTed to the upload route of a real server on loopback, through
@@ -23,7 +24,7 @@ export async function benchPipeline(copies = 200): Promise<Record<string, unknow
   const env = loadEnv({ NODE_ENV: 'test', DATABASE_URL: scratch.url, REDIS_PREFIX: prefix, API_KEYS: 'bench', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), WORKER_CONCURRENCY: '2' });
   const redis = createRedis(env.REDIS_URL);
   const queues = createQueues(redis, prefix);
-  const deps: AppDeps = { env, db: scratch.db, database: scratch, redis, queues, enqueue: createEnqueue(queues), log: silentLogger, now: () => new Date(), fetch };
+  const deps: AppDeps = { env, db: scratch.db, database: scratch, redis, queues, enqueue: createEnqueue(queues), log: silentLogger, now: () => new Date(), fetch, fitDecoder: createFitDecoderPool(2) };
   const server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -49,6 +50,7 @@ export async function benchPipeline(copies = 200): Promise<Record<string, unknow
     return { copies, seconds: totalMs / 1000, activitiesPerS: perS, failed: failed[0]!.n };
   } finally {
     await workers.close();
+    await deps.fitDecoder.close();
     server.close();
     await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
     await closeQueues(queues);

@@ -7,6 +7,7 @@ import express from 'express';
 import { loadEnv } from '../src/config/env.js';
 import type { AppDeps } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
+import { inlineFitDecoder } from '../src/fit/decode-pool.js';
 import { closeQueues, createEnqueue, createQueues } from '../src/jobs/queues.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createRedis } from '../src/lib/redis.js';
@@ -54,7 +55,7 @@ async function serve(): Promise<void> {
   });
   const redis = createRedis(env.REDIS_URL, { name: 'stridesync-bench' });
   const queues = createQueues(redis, prefix);
-  const deps: AppDeps = { env, db: scratch.db, database: scratch, redis, queues, enqueue: createEnqueue(queues), log: createLogger({ level: env.LOG_LEVEL }), now: () => new Date(), fetch };
+  const deps: AppDeps = { env, db: scratch.db, database: scratch, redis, queues, enqueue: createEnqueue(queues), log: createLogger({ level: env.LOG_LEVEL }), now: () => new Date(), fetch, fitDecoder: inlineFitDecoder };
   const app = createApp(deps).listen(0, '127.0.0.1');
   const bare = express();
   bare.post('/webhooks/strava', (_req, res) => {

@@ -1,5 +1,6 @@
 import type { Env } from './config/env.js';
 import { createDatabase, type Database, type Db } from './db/client.js';
+import { lazyFitDecoderPool, type FitDecoder } from './fit/decode-pool.js';
 import { createEnqueue, createQueues, closeQueues, type Enqueue, type Queues } from './jobs/queues.js';
 import type { Logger } from './lib/logger.js';
 import { createRedis, type Redis } from './lib/redis.js';
@@ -20,6 +21,8 @@ export interface AppDeps {
   now: () => Date;
   /** outbound HTTP (notify webhooks); injectable for tests */
   fetch: typeof fetch;
+  /** FIT decoding off the event loop (worker threads, started on first use) */
+  fitDecoder: FitDecoder;
 }
 
 export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDeps, 'now' | 'fetch'>> = {}): AppDeps {
@@ -36,10 +39,12 @@ export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDep
     log,
     now: overrides.now ?? (() => new Date()),
     fetch: overrides.fetch ?? globalThis.fetch.bind(globalThis),
+    fitDecoder: lazyFitDecoderPool(env.WORKER_CONCURRENCY),
   };
 }
 
 export async function closeDeps(deps: AppDeps): Promise<void> {
+  await deps.fitDecoder.close().catch(() => undefined);
   await closeQueues(deps.queues).catch(() => undefined);
   deps.redis.disconnect();
   await deps.database.close().catch(() => undefined);

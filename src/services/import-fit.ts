@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { findActivity, insertActivityOnce } from '../db/queries/activities.js';
 import { files } from '../db/schema/index.js';
-import { decodeFit } from '../fit/decode.js';
+import type { FitDecoder } from '../fit/decode-pool.js';
+import type { FitDecodeResult } from '../fit/types.js';
 import { markActivityFailed, markActivityProcessing, saveDerivedRun, type IngestDeps } from './activities.js';
 
 export type ImportFitOutcome =
@@ -15,16 +16,16 @@ export type ImportFitOutcome =
  * A file that cannot be decoded ends the activity as `failed` with the decoder's code and message;
  * that is an outcome, not a crash, and retrying would not change it.
  */
-export async function importFitActivity(deps: IngestDeps, activityId: string): Promise<ImportFitOutcome> {
+export async function importFitActivity(deps: IngestDeps & { fitDecoder: FitDecoder }, activityId: string): Promise<ImportFitOutcome> {
   const activity = await findActivity(deps.db, activityId);
   if (!activity?.fileId) return { status: 'missing' };
   const [file] = await deps.db.select({ bytes: files.bytes }).from(files).where(eq(files.id, activity.fileId));
   if (!file) return { status: 'missing' };
   await markActivityProcessing(deps, activityId);
 
-  let result: ReturnType<typeof decodeFit>;
+  let result: FitDecodeResult;
   try {
-    result = decodeFit(new Uint8Array(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength));
+    result = await deps.fitDecoder.decode(new Uint8Array(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength));
   } catch (err) {
     result = { ok: false, code: 'fit_decode_error', message: `the FIT decoder failed: ${(err as Error).message}` };
   }

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { loadEnv, type Env } from '../../src/config/env.js';
 import type { AppDeps } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
+import { lazyFitDecoderPool } from '../../src/fit/decode-pool.js';
 import { createEnqueue, createQueues, closeQueues } from '../../src/jobs/queues.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createRedis } from '../../src/lib/redis.js';
@@ -56,6 +57,7 @@ export async function createTestContext(envOverrides: Record<string, string> = {
     log: silentLogger,
     now: opts.now ?? (() => new Date()),
     fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
+    fitDecoder: lazyFitDecoderPool(2),
   };
   const workers: WorkerHandle[] = [];
   return {
@@ -82,6 +84,7 @@ export async function createTestContext(envOverrides: Record<string, string> = {
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      await deps.fitDecoder.close();
       await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
       await closeQueues(queues);
       // remove anything else written under this file's prefix (rate-limit counters, locks)
