@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps.js';
 import { requireApiKey } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
+import { garminRoutes } from './routes/garmin.js';
 import { healthRoutes } from './routes/health.js';
 import { activityRoutes } from './routes/activities.js';
 import { runnerRoutes } from './routes/runners.js';
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
 
   app.use(healthRoutes(deps, docs));
   app.use(stravaRoutes(deps, docs));
+  app.use(garminRoutes(deps, docs));
   for (const f of extra.publicRoutes ?? []) app.use(f(deps, docs));
 
   // Route files declare full paths; auth and the JSON parser apply to everything under /v1.
