@@ -42,3 +42,10 @@ describe('.env.example', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('notify pushes', () => {
+  it('refuses a push URL without a signing secret', () => {
+    expect(() => loadEnv({ NOTIFY_WEBHOOK_URL: 'https://hooks.example/in' })).toThrow(/NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set/);
+    expect(loadEnv({ NOTIFY_WEBHOOK_URL: 'https://hooks.example/in', NOTIFY_WEBHOOK_SECRET: 's' }).NOTIFY_WEBHOOK_URL).toBe('https://hooks.example/in');
+  });
+});

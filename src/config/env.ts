@@ -114,6 +114,11 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       ? { clientId: raw.GARMIN_CLIENT_ID, clientSecret: raw.GARMIN_CLIENT_SECRET, webhookSecret: raw.GARMIN_WEBHOOK_SECRET }
       : null;
 
+  // Pushes carry runners' pain and load data: never send them unsigned.
+  if (raw.NOTIFY_WEBHOOK_URL && !raw.NOTIFY_WEBHOOK_SECRET) {
+    throw new ConfigError('invalid configuration: NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (pushes are HMAC-signed)');
+  }
+
   const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, PUBLIC_URL, ...rest } = raw;
   return { ...rest, PUBLIC_URL: (PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''), apiKeys, tokenEncryptionKey, strava, garmin, generated };
 }

@@ -12,6 +12,12 @@ import { runnerRoutes } from './routes/runners.js';
 import { stravaRoutes } from './routes/strava.js';
 import { weekRoutes } from './routes/weeks.js';
 
+/** The request path without its query string, with the Garmin webhook secret masked. */
+export function redactUrl(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.replace(/^(\/webhooks\/garmin\/)[^/]+/, '$1[redacted]');
+}
+
 export type AppRouteFactory = (deps: AppDeps, docs: OpenApiRegistry) => Router;
 
 /**
@@ -34,6 +40,8 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
         res.setHeader('x-request-id', id);
         return id;
       },
+      // Query strings (OAuth codes, the Strava verify token) and the Garmin path secret stay out of logs.
+      serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }) },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/health' },
     }),

@@ -7,6 +7,7 @@ import { DUPLICATE_START_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeC
 import { isoWeekOf, localDateOf, resolveWallClock, shiftIsoWeek } from '../domain/iso-week.js';
 import { deriveRunMetrics } from '../domain/metrics.js';
 import type { Run, RunMetrics } from '../domain/run.js';
+import { DEFAULT_THRESHOLDS, historyDaysNeeded } from '../domain/rules/thresholds.js';
 import type { Enqueue } from '../jobs/queues.js';
 
 export interface IngestDeps {
@@ -15,14 +16,20 @@ export interface IngestDeps {
   now: () => Date;
 }
 
-/** The weeks a change on `localDate` can alter: its own and the next (week-on-week comparison). */
+/** Weeks after a run's own week whose evaluation can see it (35-day lookback → 5 weeks). */
+const WEEKS_AFFECTED_AFTER = Math.ceil(historyDaysNeeded(DEFAULT_THRESHOLDS) / 7);
+
+/**
+ * The weeks a change on `localDate` can alter: its own week and every later week whose rules look
+ * back over it (week-on-week change, the 4-week mean, the 30-day longest run, the cadence reference).
+ * Recomputes are debounced per week, so a burst of changes still costs one recompute per week.
+ */
 export function weeksTouchedBy(localDates: ReadonlyArray<string | null | undefined>): string[] {
   const weeks = new Set<string>();
   for (const d of localDates) {
     if (!d) continue;
     const w = isoWeekOf(d);
-    weeks.add(w.week);
-    weeks.add(shiftIsoWeek(w, 1).week);
+    for (let k = 0; k <= WEEKS_AFFECTED_AFTER; k++) weeks.add(shiftIsoWeek(w, k).week);
   }
   return [...weeks].sort();
 }

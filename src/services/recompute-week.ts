@@ -4,9 +4,27 @@ import { findActiveCadenceGoal, findRunner } from '../db/queries/runners.js';
 import { firstRunDate, loadWeekRuns } from '../db/queries/weeks.js';
 import { warnings, weeks } from '../db/schema/index.js';
 import { localDateOf } from '../domain/iso-week.js';
-import { evaluateWeek, evaluationWindow, type WeekEvaluation } from '../domain/rules/index.js';
+import { evaluateWeek, evaluationWindow, type WeekEvaluation, type WeekWarning } from '../domain/rules/index.js';
 import type { Enqueue } from '../jobs/queues.js';
 import { enqueueNotification, recordNotification } from './notify.js';
+
+const SEVERITY_RANK: Record<string, number> = { red: 2, amber: 1 };
+
+/**
+ * The store keeps one warning per runner/week/code, so several findings of one code (two long runs
+ * in a week) become one: the most severe leads (its message and evidence), the others are listed.
+ */
+export function oneWarningPerCode(warnings: readonly WeekWarning[]): WeekWarning[] {
+  const byCode = new Map<string, WeekWarning[]>();
+  for (const w of warnings) byCode.set(w.code, [...(byCode.get(w.code) ?? []), w]);
+  return [...byCode.values()].map((group) => {
+    const [lead, ...rest] = [...group].sort((a, b) => (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0));
+    if (rest.length === 0) return lead!;
+    const also = rest.map((w) => w.runId).filter((id): id is string => Boolean(id));
+    const extra = rest.length === 1 ? ' One more run this week was flagged the same way.' : ` ${rest.length} more runs this week were flagged the same way.`;
+    return { ...lead!, message: `${lead!.message}${extra}`, evidence: { ...lead!.evidence, alsoRunIds: also.join(','), findings: group.length } };
+  });
+}
 
 export interface RecomputeDeps {
   db: Db;
@@ -62,7 +80,7 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
       await tx.update(weeks).set(values).where(and(eq(weeks.runnerId, runnerId), eq(weeks.week, evaluation.week)));
     }
 
-    const fired = evaluation.warnings;
+    const fired = oneWarningPerCode(evaluation.warnings);
     const toPush: string[] = [];
     for (const w of fired) {
       const evidence = { ...w.evidence, weekToDate: w.weekToDate, runId: w.runId, ...(w.changed ? { changed: w.changed.join(',') } : {}) };

@@ -120,6 +120,19 @@ describe('runners', () => {
   });
 });
 
+describe('query validation', () => {
+  it('answers an impossible date with 422, not a server error', async () => {
+    const created = await request(ctx.app).post('/v1/runners').set(ctx.auth).send({ name: 'Bo', timezone: 'UTC' });
+    for (const q of ['from=2026-13-45', 'to=2026-02-30', 'from=yesterday']) {
+      for (const path of ['weeks', 'activities']) {
+        const res = await request(ctx.app).get(`/v1/runners/${created.body.id}/${path}?${q}`).set(ctx.auth);
+        expect(res.status).toBe(422);
+        expect(res.body.error.message).toMatch(/^query\.(from|to)/);
+      }
+    }
+  });
+});
+
 describe('openapi', () => {
   it('documents the routes with schemas generated from zod', async () => {
     const res = await request(ctx.app).get('/openapi.json');

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, lte, min } from 'drizzle-orm';
+import { DEFAULT_THRESHOLDS } from '../../domain/rules/thresholds.js';
 import type { WeekRun } from '../../domain/week.js';
 import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics, warnings, weeks } from '../schema/index.js';
@@ -51,12 +52,25 @@ export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, t
   }));
 }
 
-/** First local date of the runner's history (an index lookup, not a scan). */
+/**
+ * First local date of the runner's history: the earliest counted run that is not noise
+ * (≥ 1 km and ≥ 5 min, domain.md §2.1), so a stray 500 m jog does not make later warnings look
+ * well-founded.
+ */
 export async function firstRunDate(db: DbOrTx, runnerId: string): Promise<string | null> {
   const [row] = await db
     .select({ first: min(activities.localDate) })
     .from(activities)
-    .where(and(eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true)));
+    .innerJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
+    .where(
+      and(
+        eq(activities.runnerId, runnerId),
+        eq(activities.countedInLoad, true),
+        eq(activities.status, 'ready'),
+        gte(activityMetrics.distanceM, DEFAULT_THRESHOLDS.noise.minDistanceM),
+        gte(activityMetrics.movingTimeS, DEFAULT_THRESHOLDS.noise.minMovingTimeS),
+      ),
+    );
   return row?.first ?? null;
 }
 

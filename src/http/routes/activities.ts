@@ -7,12 +7,12 @@ import { toActivityView } from '../../services/activity-view.js';
 import { requireRunner } from '../../services/runners.js';
 import { acceptFitFile } from '../../services/uploads.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
+import { LocalDate } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 export const ActivityListQuery = z.object({
-  from: localDate.optional(),
-  to: localDate.optional(),
+  from: LocalDate.optional(),
+  to: LocalDate.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 const UploadAnswer = z.object({ activityId: z.uuid(), status: z.enum(['queued', 'duplicate']) });

@@ -5,10 +5,10 @@ import type { AppDeps } from '../../deps.js';
 import { requireRunner } from '../../services/runners.js';
 import { weekViews, warningView } from '../../services/week-view.js';
 import type { OpenApiRegistry } from '../openapi.js';
+import { LocalDate } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
-export const WeekListQuery = z.object({ from: localDate.optional(), to: localDate.optional(), limit: z.coerce.number().int().min(1).max(520).default(52) });
+export const WeekListQuery = z.object({ from: LocalDate.optional(), to: LocalDate.optional(), limit: z.coerce.number().int().min(1).max(520).default(52) });
 export const WarningListQuery = z.object({ status: z.enum(['open', 'resolved']).optional() });
 
 export function weekRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
