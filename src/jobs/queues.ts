@@ -57,3 +57,23 @@ export function createEnqueue(queues: Queues): Enqueue {
     await queues[def.queue].add(name, data, jobOptions(name, data as never, opts));
   };
 }
+
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * Make sure a job with a custom id is alive in its queue: a job still waiting, delayed or running is
+ * left alone; a finished or finally-failed one (which would block its id) is removed and the job
+ * added again. For recovering work whose job was lost while its Postgres row says it is pending.
+ */
+export async function ensureJob<N extends JobName>(queues: Queues, enqueue: Enqueue, name: N, payload: JobPayload<N>): Promise<'alive' | 'enqueued'> {
+  const id = jobIdOf(name, payload);
+  if (id) {
+    const existing = await queues[JOBS[name].queue].getJob(id);
+    if (existing) {
+      if (LIVE_STATES.has(await existing.getState())) return 'alive';
+      await existing.remove();
+    }
+  }
+  await enqueue(name, payload);
+  return 'enqueued';
+}

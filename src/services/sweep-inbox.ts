@@ -1,14 +1,12 @@
-import { and, asc, isNull, lt, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { webhookEvents } from '../db/schema/index.js';
-import { JOBS } from '../jobs/catalog.js';
-import { jobIdOf, type Enqueue, type Queues } from '../jobs/queues.js';
+import { activities, webhookEvents } from '../db/schema/index.js';
+import { ensureJob, type Enqueue, type Queues } from '../jobs/queues.js';
 
 /** An inbox row still unprocessed this long after arrival has lost its job. */
 export const SWEEP_AFTER_MS = 2 * 60_000;
 /** Rows whose handling failed this many times stay failed (visible with their error), not swept again. */
 export const SWEEP_MAX_ATTEMPTS = 20;
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
  * The inbox is written before a webhook is acknowledged, so nothing acknowledged can be lost as long
@@ -25,15 +23,25 @@ export async function sweepInbox(deps: { db: Db; queues: Queues; enqueue: Enqueu
     .limit(limit);
   let requeued = 0;
   for (const row of rows) {
-    const payload = { eventId: row.id };
-    const jobId = jobIdOf('strava.handle-event', payload)!;
-    const existing = await deps.queues[JOBS['strava.handle-event'].queue].getJob(jobId);
-    if (existing) {
-      if (LIVE_STATES.has(await existing.getState())) continue;
-      await existing.remove();
-    }
-    await deps.enqueue('strava.handle-event', payload);
-    requeued += 1;
+    if ((await ensureJob(deps.queues, deps.enqueue, 'strava.handle-event', { eventId: row.id })) === 'enqueued') requeued += 1;
+  }
+  return requeued;
+}
+
+/** A file import still queued or processing this long after its last update has probably lost its job. */
+export const STUCK_IMPORT_AFTER_MS = 10 * 60_000;
+
+/** Re-queue FIT imports whose job vanished or finally failed while the row still says pending. */
+export async function sweepStuckImports(deps: { db: Db; queues: Queues; enqueue: Enqueue; now: () => Date }, limit = 500): Promise<number> {
+  const before = new Date(deps.now().getTime() - STUCK_IMPORT_AFTER_MS);
+  const rows = await deps.db
+    .select({ id: activities.id })
+    .from(activities)
+    .where(and(inArray(activities.status, ['queued', 'processing']), isNotNull(activities.fileId), eq(activities.sessionIndex, 0), lt(activities.updatedAt, before)))
+    .limit(limit);
+  let requeued = 0;
+  for (const row of rows) {
+    if ((await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id })) === 'enqueued') requeued += 1;
   }
   return requeued;
 }

@@ -4,7 +4,7 @@ import { insertActivityOnce } from '../db/queries/activities.js';
 import { files } from '../db/schema/index.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { BadRequestError, AppError } from '../lib/errors.js';
-import type { Enqueue } from '../jobs/queues.js';
+import { ensureJob, type Enqueue, type Queues } from '../jobs/queues.js';
 import { requireRunner } from './runners.js';
 
 /** Decompressed FIT files above this are refused (a day-long 1 Hz run is ~3–6 MB). */
@@ -39,7 +39,7 @@ export interface AcceptedFile {
  * activity (keyed by content hash), so a re-upload answers `duplicate` and queues nothing.
  */
 export async function acceptFitFile(
-  deps: { db: Db; enqueue: Enqueue },
+  deps: { db: Db; enqueue: Enqueue; queues: Queues },
   input: { runnerId: string; bytes: Buffer; origin?: string; source?: 'upload' | 'garmin'; externalId?: string; connectionId?: string | null },
 ): Promise<AcceptedFile> {
   await requireRunner(deps, input.runnerId);
@@ -62,7 +62,9 @@ export async function acceptFitFile(
       status: 'queued',
     });
   });
-  // Enqueue after commit, so the worker always finds the rows.
+  // Enqueue after commit, so the worker always finds the rows. A re-upload of a file whose import is
+  // still pending makes sure its job is alive (it may have been lost with Redis, or failed for good).
   if (created) await deps.enqueue('run.import-fit', { activityId: row.id });
+  else if (row.status === 'queued' || row.status === 'processing') await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id });
   return { activityId: row.id, status: created ? 'queued' : 'duplicate' };
 }

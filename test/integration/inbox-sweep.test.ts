@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookEvents } from '../../src/db/schema/index.js';
+import { activities, webhookEvents } from '../../src/db/schema/index.js';
 import { SWEEP_MAX_ATTEMPTS, sweepInbox } from '../../src/services/sweep-inbox.js';
 import { STRAVA_TEST_ENV, stravaEventBody } from '../factories/strava.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
@@ -41,5 +41,35 @@ describe('inbox sweep', () => {
     const [failed] = await ctx.deps.db.select().from(webhookEvents).where(eq(webhookEvents.id, givenUp.id));
     expect(failed!.processedAt).toBeNull();
     expect(await sweepInbox(ctx.deps)).toBe(0);
+  });
+});
+
+describe('stuck FIT imports', () => {
+  it('re-queues an import whose job was lost, on re-upload and from the sweep', async () => {
+    const { acceptFitFile } = await import('../../src/services/uploads.js');
+    const { sweepStuckImports } = await import('../../src/services/sweep-inbox.js');
+    const { buildSyntheticRunFit } = await import('../../src/fit/synthetic.js');
+    const { buildRunner } = await import('../factories/runners.js');
+    const runner = await buildRunner(ctx.deps.db);
+    const bytes = Buffer.from(buildSyntheticRunFit({ seconds: 900, startTime: new Date('2026-11-02T06:00:00Z') }));
+    const first = await acceptFitFile(ctx.deps, { runnerId: runner.id, bytes });
+    expect(first.status).toBe('queued');
+
+    // Redis loses the job (flush, failover): the row still says queued.
+    await ctx.deps.queues.compute.obliterate({ force: true });
+    const again = await acceptFitFile(ctx.deps, { runnerId: runner.id, bytes });
+    expect(again).toEqual({ activityId: first.activityId, status: 'duplicate' });
+    expect(await ctx.deps.queues.compute.getJob(`run.import-fit-${first.activityId}`)).toBeTruthy();
+
+    await ctx.deps.queues.compute.obliterate({ force: true });
+    const later = { ...ctx.deps, now: () => new Date(Date.now() + 11 * 60_000) };
+    expect(await sweepStuckImports(ctx.deps)).toBe(0); // not stale yet
+    expect(await sweepStuckImports(later)).toBe(1);
+    expect(await sweepStuckImports(later)).toBe(0); // its job is alive now
+
+    ctx.startWorkers({ queues: ['compute'] });
+    await ctx.drain();
+    const [row] = await ctx.deps.db.select().from(activities).where(eq(activities.id, first.activityId));
+    expect(row!.status).toBe('ready');
   });
 });

@@ -6,7 +6,7 @@ import type { Run } from '../../src/domain/run.js';
 import { decodeFit } from '../../src/fit/decode.js';
 import { deleteActivities, saveDerivedRun } from '../../src/services/activities.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signPush } from '../../src/services/notify.js';
-import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, readFit } from '../fixtures.js';
+import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, fitManifest, readFit } from '../fixtures.js';
 import { buildRunner } from '../factories/runners.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
@@ -98,7 +98,9 @@ describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings an
     // the time half of the volume rule fires, alongside the spike and the resulting multi-change.
     expect(codes(w.get('2026-W46'))).toEqual(['LOAD_JUMP', 'MULTI_CHANGE', 'RUN_SPIKE']);
     const timeJump = w.get('2026-W46')!.warnings.find((x) => x.code === 'LOAD_JUMP') as unknown as { evidence: Record<string, number> };
-    const expectedTimePct = ((2 * 2832 + 4487.819) / (3 * 2832) - 1) * 100;
+    const timer = (file: string) => fitManifest().files.find((f) => f.file === file)!.sessions[0]!.total_timer_time_s!;
+    const [easyS, longS] = [timer('fenix2-run.fit'), timer('fr965-run-stamina.fit')];
+    const expectedTimePct = ((2 * easyS + longS) / (3 * easyS) - 1) * 100;
     expect(timeJump.evidence.movingTimeChangePct).toBeCloseTo(expectedTimePct, 0);
     expect(timeJump.evidence.distanceChangePct).toBeLessThan(10);
     const jump = w.get('2026-W44')!.warnings.find((x) => x.code === 'LOAD_JUMP')!;
