@@ -104,6 +104,13 @@ export const JOBS = {
     attempts: 1,
     backoffMs: 1_000,
   }),
+  /** the binding check: recompute every stored week that has ended in its runner's time zone */
+  'week.close': define({
+    queue: 'compute',
+    payload: z.object({}),
+    attempts: 3,
+    backoffMs: 5_000,
+  }),
   /** push one outbox row to NOTIFY_WEBHOOK_URL, signed */
   'notify.deliver': define({
     queue: 'notify',

@@ -144,3 +144,26 @@ describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings an
     expect(parsed.weeks.find((x: { week: string }) => x.week === '2026-W45').variables.runs).toBe(3);
   });
 });
+
+describe.skipIf(!HAS_FIXTURES)('the binding check when a week closes', () => {
+  it('recomputes a week stored as incomplete once its Sunday has passed in the runner\'s zone', async () => {
+    const { closeEndedWeeks } = await import('../../src/services/close-weeks.js');
+    const runner = await buildRunner(ctx.deps.db, { timezone: 'America/New_York' });
+    const { row } = await insertActivityOnce(ctx.deps.db, { runnerId: runner.id, source: 'upload', externalId: 'open-week', status: 'queued' });
+    // Sunday 22 Nov 2026 in New York, while the week is still running there.
+    const during = { ...ctx.deps, now: () => new Date('2026-11-22T20:00:00Z') };
+    const run = { ...fixtureRun('fenix2-run.fit'), startTime: new Date('2026-11-22T12:00:00Z'), utcOffsetS: -18000 };
+    await saveDerivedRun(during, row.id, run);
+    const { recomputeWeek } = await import('../../src/services/recompute-week.js');
+    await recomputeWeek({ ...during, notifyConfigured: false }, runner.id, '2026-W47');
+    const stored = async () => (await request(ctx.app).get(`/v1/runners/${runner.id}/weeks`).set(ctx.auth)).body.weeks.find((w: { week: string }) => w.week === '2026-W47');
+    expect((await stored()).complete).toBe(false);
+
+    // 02:00 UTC Monday is still Sunday evening in New York: nothing to close yet.
+    expect(await closeEndedWeeks({ ...ctx.deps, now: () => new Date('2026-11-23T02:00:00Z') })).toBe(0);
+    // Monday 06:00 UTC = 01:00 in New York: the week has ended there.
+    expect(await closeEndedWeeks({ ...ctx.deps, now: () => new Date('2026-11-23T06:00:00Z') })).toBeGreaterThanOrEqual(1);
+    await ctx.drain();
+    expect((await stored()).complete).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@ import { runImportFit } from './run.import-fit.js';
 import { stravaBackfill } from './strava.backfill.js';
 import { stravaFetchActivity } from './strava.fetch-activity.js';
 import { stravaHandleEvent } from './strava.handle-event.js';
+import { weekClose } from './week.close.js';
 import { weekRecompute } from './week.recompute.js';
 
 /** job name → processor; the type makes a missing one a compile error, registry.ts checks at start. */
@@ -16,6 +17,7 @@ export const processors: ProcessorMap = {
   'run.import-fit': runImportFit,
   'run.derive': runDerive,
   'week.recompute': weekRecompute,
+  'week.close': weekClose,
   'inbox.sweep': inboxSweep,
   'notify.deliver': notifyDeliver,
 };
