@@ -76,7 +76,18 @@ export class StravaInbox {
       const results = await writeEvents(this.deps, batch.map((b) => b.event));
       batch.forEach((b, i) => b.resolve(results[i]!));
     } catch (err) {
-      for (const b of batch) b.reject(err);
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      // One event Postgres refuses must not fail its neighbours: write them one by one.
+      for (const b of batch) {
+        try {
+          b.resolve((await writeEvents(this.deps, [b.event]))[0]!);
+        } catch (single) {
+          b.reject(single);
+        }
+      }
     }
   }
 }

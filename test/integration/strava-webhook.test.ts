@@ -94,6 +94,16 @@ describe('POST /webhooks/strava (ingress)', () => {
     expect(jobs.filter((j) => ids.has(j.data.eventId))).toHaveLength(40);
   });
 
+  it('keeps the rest of a burst when Postgres refuses one event of it', async () => {
+    const good = Array.from({ length: 10 }, (_, i) => stravaEventBody({ objectId: 6_000_000 + i, ownerId: 1, eventTime: 1_600_000_100, aspect: 'update', updates: { title: 'ok' } }));
+    // jsonb cannot hold a NUL character: this row is refused by Postgres, not by validation.
+    const poison = stravaEventBody({ objectId: 6_000_099, ownerId: 1, eventTime: 1_600_000_100, aspect: 'update', updates: { title: 'bad\u0000title' } });
+    const answers = await Promise.all([...good.slice(0, 5), poison, ...good.slice(5)].map((b) => request(ctx.app).post('/webhooks/strava').send(b)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 500, 200, 200, 200, 200, 200]);
+    const rows = (await inboxRows(ctx.deps.db)).filter((r) => r.dedupeKey.endsWith(':1600000100'));
+    expect(rows).toHaveLength(10);
+  });
+
   it('turns the same create event delivered three times into one inbox row, one job and one activity', async () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-dup' });
     const id = 9_100_000_001;
