@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db, DbOrTx } from '../db/client.js';
 import { insertActivityOnce, type ActivityRow } from '../db/queries/activities.js';
-import { activities } from '../db/schema/index.js';
+import { activities, connections } from '../db/schema/index.js';
 import { StravaApiError } from '../integrations/strava/client.js';
 import { hasStreamData, isRunSportType, sportTypeOf, StravaActivity, StravaStreams, type StravaRawPayload } from '../integrations/strava/types.js';
 import type { Enqueue } from '../jobs/queues.js';
@@ -88,6 +88,7 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
   let streamsStatus: StravaRawPayload['streamsStatus'] = streams ? 'ok' : !wantStreams ? 'skipped' : stored?.streamsStatus === 'empty' && payload.reason === 'update' ? 'empty' : 'pending';
 
   const row = await upsertRaw(deps, conn, existing, activity, { activity, streams, streamsStatus });
+  if (!row) return { status: 'skipped', reason: 'revoked_or_deleted_during_fetch' };
 
   // An update that changed only the title or privacy: no new numbers, no re-derivation. While the
   // create's (or backfill's) fetch still waits for streams, that job finishes the run.
@@ -120,25 +121,46 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
   return { status: 'stored', activityId: row.id, streams: streamsStatus };
 }
 
+/**
+ * Store the fetched payload, unless the athlete withdrew access while we were calling Strava: the
+ * connection row is read FOR SHARE in the same transaction, so a concurrent revoke either commits
+ * first (we see `revoked` and store nothing) or waits for us and then deletes what we stored.
+ */
 async function upsertRaw(
   deps: FetchDeps,
   conn: { id: string; runnerId: string },
   existing: ActivityRow | undefined,
   activity: StravaActivity,
   raw: StravaRawPayload,
-): Promise<ActivityRow> {
+): Promise<ActivityRow | null> {
+  return deps.db.transaction(async (tx) => {
+    const [locked] = await tx.select({ status: connections.status }).from(connections).where(eq(connections.id, conn.id)).for('share');
+    if (locked?.status !== 'active') return null;
+    return writeRaw(tx, deps.now(), conn, existing, activity, raw);
+  });
+}
+
+async function writeRaw(
+  db: DbOrTx,
+  now: Date,
+  conn: { id: string; runnerId: string },
+  existing: ActivityRow | undefined,
+  activity: StravaActivity,
+  raw: StravaRawPayload,
+): Promise<ActivityRow | null> {
   const fields = {
     name: activity.name ?? null,
     workoutType: activity.workout_type ?? null,
     gearId: activity.gear_id ?? null,
     raw,
-    updatedAt: deps.now(),
+    updatedAt: now,
   };
   if (existing) {
-    const [row] = await deps.db.update(activities).set(fields).where(eq(activities.id, existing.id)).returning();
-    return row!;
+    // Deleted meanwhile (an upstream delete event): do not bring it back.
+    const [row] = await db.update(activities).set(fields).where(eq(activities.id, existing.id)).returning();
+    return row ?? null;
   }
-  const { row, created } = await insertActivityOnce(deps.db, {
+  const { row, created } = await insertActivityOnce(db, {
     runnerId: conn.runnerId,
     connectionId: conn.id,
     source: 'strava',
@@ -149,6 +171,6 @@ async function upsertRaw(
   });
   if (created) return row;
   // A concurrent job inserted it first (redelivery racing a backfill): store our copy over it.
-  const [updated] = await deps.db.update(activities).set(fields).where(eq(activities.id, row.id)).returning();
+  const [updated] = await db.update(activities).set(fields).where(eq(activities.id, row.id)).returning();
   return updated!;
 }
