@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HYSTERESIS_BAROMETRIC_M, HYSTERESIS_GPS_M } from './elevation.js';
-import { deriveRunMetrics } from './metrics.js';
+import { deriveRunMetrics, paceClock } from './metrics.js';
 import type { Run, RunSummary, Samples } from './run.js';
 
 /** 1-Hz samples: `seconds` at `speed` m/s and `spm`, altitude a 20-m hill when `hill`. */
@@ -113,5 +113,19 @@ describe('deriveRunMetrics: elevation', () => {
 
   it('has no elevation without altitude or device totals', () => {
     expect(deriveRunMetrics(run())).toMatchObject({ elevationGainM: null, elevationLossM: null, elevationSource: 'none', elevationMethod: null, descentPerKm: null });
+  });
+});
+
+describe('paceClock', () => {
+  const timing = { dtS: new Float64Array(3), moving: new Uint8Array([0, 1, 0]), timer: new Uint8Array([0, 1, 1]), movingTimeS: 900, timerTimeS: 1000 };
+
+  it('uses the device timer when the source time is a timer time (FIT total_timer_time)', () => {
+    expect(paceClock(timing, 998).moving).toBe(timing.timer);
+    expect(paceClock(timing, 998).movingTimeS).toBe(1000);
+  });
+
+  it('uses detected movement when the source time excludes stops (Strava moving_time) or is unknown', () => {
+    expect(paceClock(timing, 905)).toBe(timing);
+    expect(paceClock(timing, null)).toBe(timing);
   });
 });

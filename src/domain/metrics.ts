@@ -88,6 +88,18 @@ function cadenceMetrics(run: Run, cadence: RunCadence | null, movingTimeS: numbe
 }
 
 /**
+ * The clock splits and half-paces run on, chosen to match the clock of the average pace: a FIT
+ * session's moving time is the device timer (which keeps running through short stops when auto-pause
+ * is off), Strava's `moving_time` excludes stops. Whichever of the samples' timer time and detected
+ * moving time is closer to the source's moving time is used, so split times add up to it.
+ */
+export function paceClock(timing: SampleTiming, sourceMovingTimeS: number | null): SampleTiming {
+  if (sourceMovingTimeS === null) return timing;
+  const timerCloser = Math.abs(timing.timerTimeS - sourceMovingTimeS) < Math.abs(timing.movingTimeS - sourceMovingTimeS);
+  return timerCloser ? { ...timing, moving: timing.timer, movingTimeS: timing.timerTimeS } : timing;
+}
+
+/**
  * Derives a run's metrics (domain.md §3):
  * distance = summary distance, else last sample distance, else ∫ speed dt; elapsed = summary, else span of
  * samples; moving = summary timer/moving time, else moving.ts detection; avg speed = distance / moving,
@@ -113,8 +125,9 @@ export function deriveRunMetrics(run: Run): RunMetrics {
   let splits: Split[] = [];
   let pace: RunMetrics['pace'] = NO_PACE;
   if (samples && timing && distanceSeries) {
-    splits = kmSplits({ distanceM: distanceSeries, cadenceSpm: samples.cadenceSpm, timing });
-    pace = paceChanges(samples.timeS, distanceSeries, timing, splits);
+    const clock = paceClock(timing, run.summary.movingTimeS);
+    splits = kmSplits({ distanceM: distanceSeries, cadenceSpm: samples.cadenceSpm, timing: clock });
+    pace = paceChanges(samples.timeS, distanceSeries, clock, splits);
   }
   const elevation = deriveElevation(run, distanceSeries, timing, splits.length);
   splits = withSplitElevation(splits, elevation.perSplit);

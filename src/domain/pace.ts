@@ -53,7 +53,15 @@ export function kmSplits({ distanceM, cadenceSpm, timing }: SplitInput): Split[]
     const b = distanceM[i]! - d0;
     const dt = timing.dtS[i]!;
     const c = cadenceSpm ? cadenceSpm[i]! : NaN;
-    if (!(b > a)) continue;
+    if (!(b > a)) {
+      // Counted time without progress (standing with the timer running): it belongs to the split
+      // the runner is in, so split times add up to the run's time; it carries no cadence.
+      if (b === a && dt > 0) {
+        const k = Math.min(Math.floor(a / SPLIT_DISTANCE_M), count - 1);
+        time[k] = time[k]! + dt;
+      }
+      continue;
+    }
     for (let k = Math.floor(a / SPLIT_DISTANCE_M); k < count && k * SPLIT_DISTANCE_M < b; k++) {
       const lo = Math.max(a, k * SPLIT_DISTANCE_M);
       const hi = Math.min(b, (k + 1) * SPLIT_DISTANCE_M);

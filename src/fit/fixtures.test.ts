@@ -62,6 +62,13 @@ describe.skipIf(!HAS_FIXTURES)('FIT fixtures: running sessions match the manifes
       within(deriveRunMetrics(run()).movingTimeS, s.total_timer_time_s!, 0.02 * s.total_timer_time_s!);
     });
 
+    it('split times add up to the moving time and the half paces average to the average pace (one clock)', () => {
+      const m = deriveRunMetrics(run());
+      const splitTimeS = m.splits.reduce((a, x) => a + x.timeS, 0);
+      within(splitTimeS, m.movingTimeS, 0.01 * m.movingTimeS);
+      within((m.pace.firstHalfSPerKm! + m.pace.secondHalfSPerKm!) / 2, m.avgPaceSPerKm!, 0.01 * m.avgPaceSPerKm!);
+    });
+
     it.skipIf(s.avg_steps_per_min_derived === null)('average cadence is within 1.5 spm of 2 × (avg_cadence + fractional)', () => {
       within(deriveRunMetrics(run()).avgCadenceSpm!, s.avg_steps_per_min_derived!, 1.5);
     });
