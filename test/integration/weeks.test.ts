@@ -7,6 +7,7 @@ import { decodeFit } from '../../src/fit/decode.js';
 import { deleteActivities, saveDerivedRun } from '../../src/services/activities.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signPush } from '../../src/services/notify.js';
 import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, fitManifest, readFit } from '../fixtures.js';
+import { shiftFitFile } from '../factories/fit-shift.js';
 import { buildRunner } from '../factories/runners.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
@@ -25,17 +26,15 @@ function fixtureRun(name: string): Run {
   return decoded.runs[0]!;
 }
 
-/** A fixture run moved to a local date (07:00 Oslo, CEST/CET offset of that date). */
-function runOn(base: Run, localDate: string): Run {
-  const offsetS = localDate < '2026-10-25' ? 7200 : 3600;
-  const start = new Date(new Date(`${localDate}T07:00:00Z`).getTime() - offsetS * 1000);
-  return { ...base, startTime: start, utcOffsetS: offsetS };
-}
-
-async function ingest(run: Run, externalId: string): Promise<string> {
-  const { row } = await insertActivityOnce(ctx.deps.db, { runnerId, source: 'upload', externalId, status: 'queued' });
-  await saveDerivedRun(ctx.deps, row.id, run);
-  return row.id;
+/**
+ * Import a real fixture run as if recorded on `localDate`: the FIT file is re-encoded with shifted
+ * timestamps (a new file) and uploaded through the API, queue and workers like any watch file.
+ */
+async function ingest(fixture: string, localDate: string): Promise<string> {
+  const bytes = shiftFitFile(readFit(fixture), new Date(`${localDate}T06:00:00Z`));
+  const res = await request(ctx.app).post(`/v1/runners/${runnerId}/uploads`).set(ctx.auth).set('Content-Type', 'application/octet-stream').send(Buffer.from(bytes));
+  expect(res.status).toBe(202);
+  return res.body.activityId as string;
 }
 
 async function weeks() {
@@ -70,10 +69,10 @@ describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings an
   if (!HAS_FIXTURES) console.warn(FIXTURES_MISSING_MESSAGE);
   const ids: Record<string, string> = {};
 
-  it('builds the weeks and raises LOAD_JUMP (+50 %) and RUN_SPIKE where they belong', async () => {
-    const easy = fixtureRun('fenix2-run.fit'); // 9.0 km, 61 m descent, 162 spm
-    const long = fixtureRun('fr965-run-stamina.fit'); // 11.2 km
-    const plan: Array<[string, Run]> = [
+  it('imports six weeks of real runs through the upload path and raises LOAD_JUMP (+50 %) and RUN_SPIKE where they belong', async () => {
+    const easy = 'fenix2-run.fit'; // 9.0 km, 61 m descent, 162 spm
+    const long = 'fr965-run-stamina.fit'; // 11.2 km
+    const plan: Array<[string, string]> = [
       ['2026-10-06', easy], ['2026-10-08', easy], // W41 18 km
       ['2026-10-13', easy], ['2026-10-15', easy], // W42 18 km
       ['2026-10-20', easy], ['2026-10-22', easy], // W43 18 km
@@ -81,7 +80,7 @@ describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings an
       ['2026-11-03', easy], ['2026-11-05', easy], ['2026-11-07', easy], // W45 27 km
       ['2026-11-10', easy], ['2026-11-12', easy], ['2026-11-14', long], // W46 29.2 km, longest 11.2 > 1.1 × 9.0
     ];
-    for (const [date, base] of plan) ids[date] = await ingest(runOn(base, date), `fx-${date}`);
+    for (const [date, fixture] of plan) ids[date] = await ingest(fixture, date);
 
     const w = await weeks();
     expect([...w.keys()].sort()).toEqual(['2026-W41', '2026-W42', '2026-W43', '2026-W44', '2026-W45', '2026-W46']);
