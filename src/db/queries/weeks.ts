@@ -7,6 +7,11 @@ import { activities, activityMetrics, warnings, weeks } from '../schema/index.js
 /** Runs ≥ this many seconds of running samples qualify for cadence tracking (domain.md §3.4). */
 const CADENCE_QUALIFYING_S = 600;
 
+/** A runner's runs that count toward load: derived, and not a duplicate copy or a non-run. */
+function countedRunsOf(runnerId: string) {
+  return and(eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true), eq(activities.status, 'ready'));
+}
+
 /** Counted runs of a runner with local date in [from, to], shaped for the weekly rules. */
 export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, to: string): Promise<WeekRun[]> {
   const rows = await db
@@ -28,13 +33,7 @@ export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, t
     .from(activities)
     .innerJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
     .where(
-      and(
-        eq(activities.runnerId, runnerId),
-        eq(activities.countedInLoad, true),
-        eq(activities.status, 'ready'),
-        gte(activities.localDate, from),
-        lte(activities.localDate, to),
-      ),
+      and(countedRunsOf(runnerId), gte(activities.localDate, from), lte(activities.localDate, to)),
     )
     .orderBy(asc(activities.startTime));
   return rows.map((r) => ({
@@ -64,9 +63,7 @@ export async function firstRunDate(db: DbOrTx, runnerId: string): Promise<string
     .innerJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
     .where(
       and(
-        eq(activities.runnerId, runnerId),
-        eq(activities.countedInLoad, true),
-        eq(activities.status, 'ready'),
+        countedRunsOf(runnerId),
         gte(activityMetrics.distanceM, DEFAULT_THRESHOLDS.noise.minDistanceM),
         gte(activityMetrics.movingTimeS, DEFAULT_THRESHOLDS.noise.minMovingTimeS),
       ),
