@@ -2,16 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { loadEnv } from '../src/config/env.js';
-import type { AppDeps } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
-import { closeQueues, createEnqueue, createQueues } from '../src/jobs/queues.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { createRedis } from '../src/lib/redis.js';
 import { createRunner } from '../src/services/runners.js';
 import { startWorkers } from '../workers/main.js';
 import { createScratchDatabase, fmt } from './scratch.js';
 import { buildSyntheticRunFit } from '../src/fit/synthetic.js';
 import { createFitDecoderPool } from '../src/fit/decode-pool.js';
+import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
 
 /**
  * End to end: N distinct 1-hour runs POSTed to the upload route of a real server on loopback, through
@@ -22,9 +20,7 @@ export async function benchPipeline(copies = 200): Promise<Record<string, unknow
   const scratch = await createScratchDatabase('pipeline');
   const prefix = `bench-${randomBytes(3).toString('hex')}`;
   const env = loadEnv({ NODE_ENV: 'test', DATABASE_URL: scratch.url, REDIS_PREFIX: prefix, API_KEYS: 'bench', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), WORKER_CONCURRENCY: '2' });
-  const redis = createRedis(env.REDIS_URL);
-  const queues = createQueues(redis, prefix);
-  const deps: AppDeps = { env, db: scratch.db, database: scratch, redis, queues, enqueue: createEnqueue(queues), log: silentLogger, now: () => new Date(), fetch, fitDecoder: createFitDecoderPool(2) };
+  const deps = createDeps(env, silentLogger, { database: scratch, fitDecoder: createFitDecoderPool(2) });
   const server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -50,11 +46,9 @@ export async function benchPipeline(copies = 200): Promise<Record<string, unknow
     return { copies, seconds: totalMs / 1000, activitiesPerS: perS, failed: failed[0]!.n };
   } finally {
     await workers.close();
-    await deps.fitDecoder.close();
     server.close();
-    await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
-    await closeQueues(queues);
-    redis.disconnect();
+    await purgeRedisPrefix(deps);
+    await closeDeps(deps);
     await scratch.drop();
   }
 }

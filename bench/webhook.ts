@@ -5,14 +5,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import express from 'express';
 import { loadEnv } from '../src/config/env.js';
-import type { AppDeps } from '../src/deps.js';
 import { createApp } from '../src/http/app.js';
 import { inlineFitDecoder } from '../src/fit/decode-pool.js';
-import { closeQueues, createEnqueue, createQueues } from '../src/jobs/queues.js';
 import { createLogger } from '../src/lib/logger.js';
-import { createRedis } from '../src/lib/redis.js';
 import { HAS_FIXTURES, readStravaJson } from '../test/fixtures.js';
 import { createScratchDatabase, fmt } from './scratch.js';
+import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
 
 /**
  * Webhook ingress: autocannon against POST /webhooks/strava of the real app (zod validation, inbox
@@ -53,9 +51,7 @@ async function serve(): Promise<void> {
     STRAVA_VERIFY_TOKEN: 'bench',
     STRAVA_SUBSCRIPTION_ID: String(SUBSCRIPTION_ID),
   });
-  const redis = createRedis(env.REDIS_URL, { name: 'stridesync-bench' });
-  const queues = createQueues(redis, prefix);
-  const deps: AppDeps = { env, db: scratch.db, database: scratch, redis, queues, enqueue: createEnqueue(queues), log: createLogger({ level: env.LOG_LEVEL }), now: () => new Date(), fetch, fitDecoder: inlineFitDecoder };
+  const deps = createDeps(env, createLogger({ level: env.LOG_LEVEL }), { database: scratch, fitDecoder: inlineFitDecoder });
   const app = createApp(deps).listen(0, '127.0.0.1');
   const bare = express();
   bare.post('/webhooks/strava', (_req, res) => {
@@ -73,11 +69,8 @@ async function serve(): Promise<void> {
     }
     app.close();
     bareServer.close();
-    await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
-    await closeQueues(queues);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await purgeRedisPrefix(deps);
+    await closeDeps(deps);
     await scratch.drop();
     process.send!({ stopped: true } satisfies ChildMessage, () => process.exit(0));
   });

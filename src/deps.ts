@@ -25,8 +25,8 @@ export interface AppDeps {
   fitDecoder: FitDecoder;
 }
 
-export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDeps, 'now' | 'fetch'>> = {}): AppDeps {
-  const database = createDatabase(env.DATABASE_URL);
+export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDeps, 'now' | 'fetch' | 'database' | 'fitDecoder'>> = {}): AppDeps {
+  const database = overrides.database ?? createDatabase(env.DATABASE_URL);
   const redis = createRedis(env.REDIS_URL, { name: 'stridesync-producer' });
   const queues = createQueues(redis, env.REDIS_PREFIX);
   return {
@@ -39,8 +39,18 @@ export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDep
     log,
     now: overrides.now ?? (() => new Date()),
     fetch: overrides.fetch ?? globalThis.fetch.bind(globalThis),
-    fitDecoder: lazyFitDecoderPool(env.WORKER_CONCURRENCY),
+    fitDecoder: overrides.fitDecoder ?? lazyFitDecoderPool(env.WORKER_CONCURRENCY),
   };
+}
+
+/**
+ * Remove everything under this deployment's Redis prefix (queues, schedulers, counters, locks):
+ * for throw-away deployments such as test files and benchmarks, never for a real one.
+ */
+export async function purgeRedisPrefix(deps: Pick<AppDeps, 'queues' | 'redis' | 'env'>): Promise<void> {
+  await Promise.all(Object.values(deps.queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
+  const keys = await deps.redis.keys(`${deps.env.REDIS_PREFIX}:*`);
+  if (keys.length) await deps.redis.del(...keys);
 }
 
 export async function closeDeps(deps: AppDeps): Promise<void> {

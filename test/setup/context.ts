@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { loadEnv, type Env } from '../../src/config/env.js';
-import type { AppDeps } from '../../src/deps.js';
+import { closeDeps, createDeps, purgeRedisPrefix, type AppDeps } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
-import { lazyFitDecoderPool } from '../../src/fit/decode-pool.js';
-import { createEnqueue, createQueues, closeQueues } from '../../src/jobs/queues.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createRedis } from '../../src/lib/redis.js';
 import { startWorkers, type StartWorkersOptions, type WorkerHandle } from '../../workers/main.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { TEST_REDIS_URL } from './pg-urls.js';
@@ -45,20 +42,8 @@ export async function createTestContext(envOverrides: Record<string, string> = {
     TOKEN_ENCRYPTION_KEY: TEST_TOKEN_KEY,
     ...envOverrides,
   });
-  const redis = createRedis(env.REDIS_URL, { name: 'stridesync-test' });
-  const queues = createQueues(redis, prefix);
-  const deps: AppDeps = {
-    env,
-    db: testDb.db,
-    database: testDb,
-    redis,
-    queues,
-    enqueue: createEnqueue(queues),
-    log: silentLogger,
-    now: opts.now ?? (() => new Date()),
-    fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
-    fitDecoder: lazyFitDecoderPool(2),
-  };
+  const deps = createDeps(env, silentLogger, { database: testDb, ...(opts.now ? { now: opts.now } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const { queues } = deps;
   const workers: WorkerHandle[] = [];
   return {
     deps,
@@ -84,13 +69,9 @@ export async function createTestContext(envOverrides: Record<string, string> = {
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
-      await deps.fitDecoder.close();
-      await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => undefined)));
-      await closeQueues(queues);
-      // remove anything else written under this file's prefix (rate-limit counters, locks)
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      // everything under this file's prefix goes: queues, rate-limit counters, locks
+      await purgeRedisPrefix(deps);
+      await closeDeps(deps);
       await testDb.drop();
     },
   };
