@@ -14,6 +14,6 @@ describe('job registry', () => {
   });
 
   it('refuses a processor that the catalog does not declare', () => {
-    expect(() => checkRegistry({ ...processors, 'garmin.fetch-fit': async () => undefined })).toThrow(/without catalog entry: garmin\.fetch-fit/);
+    expect(() => checkRegistry({ ...processors, 'garmin.pull-summaries': async () => undefined })).toThrow(/without catalog entry: garmin\.pull-summaries/);
   });
 });

@@ -53,6 +53,8 @@ export const EnvSchema = z.object({
   GARMIN_WEBHOOK_SECRET: optionalString,
   GARMIN_API_URL: url('https://apis.garmin.com'),
   GARMIN_OAUTH_URL: url('https://connect.garmin.com'),
+  /** OAuth 2 token endpoint (code exchange and refresh) */
+  GARMIN_TOKEN_URL: url('https://diauth.garmin.com/di-oauth2-service/oauth/token'),
   GARMIN_CALLBACK_HOSTS: z.string().default('apis.garmin.com'),
 
   NOTIFY_WEBHOOK_URL: z.string().trim().url().optional().or(z.literal('').transform(() => undefined)),

@@ -74,6 +74,27 @@ export const JOBS = {
     backoffMs: 30_000,
     priority: 10,
   }),
+  /** route one stored Garmin notification (inbox row): file pings fan out, deregistrations revoke, permission changes flag */
+  'garmin.handle-notification': define({
+    queue: 'events',
+    payload: z.object({ eventId: uuid }),
+    attempts: 5,
+    backoffMs: 2_000,
+    jobId: (p) => `garmin.handle-notification-${p.eventId}`,
+  }),
+  /**
+   * download one Activity File of a ping (one download; 410 Gone is final), then import it. The job
+   * names the inbox row and the file's place in it: the callbackURL carries Garmin's pull token, so
+   * it stays in Postgres and out of Redis.
+   */
+  'garmin.fetch-fit': define({
+    queue: 'garmin-api',
+    payload: z.object({ connectionId: uuid, eventId: uuid, entryIndex: z.number().int().min(0) }),
+    attempts: 6,
+    backoffMs: 15_000,
+    priority: 1,
+    jobId: (p) => `garmin.fetch-fit-${p.eventId}-${p.entryIndex}`,
+  }),
   /** decode a stored FIT file, derive metrics, store them (uploads, CLI import, Garmin files) */
   'run.import-fit': define({
     queue: 'compute',

@@ -1,7 +1,5 @@
-import { and, eq } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
-import { connections } from '../db/schema/index.js';
 import { StravaApiError } from '../integrations/strava/client.js';
 import { authorizeUrl, exchangeCode, parseScopes, REQUIRED_SCOPE, signState, STATE_TTL_S, verifyState } from '../integrations/strava/oauth.js';
 import { encryptSecret, randomToken } from '../lib/crypto.js';
@@ -9,6 +7,7 @@ import { AppError, BadRequestError, NotConfiguredError } from '../lib/errors.js'
 import type { Enqueue } from '../jobs/queues.js';
 import type { Logger } from '../lib/logger.js';
 import type { Redis } from '../lib/redis.js';
+import { saveConnection } from './connections.js';
 import { requireRunner } from './runners.js';
 
 /**
@@ -106,18 +105,7 @@ export async function completeStravaConnect(deps: ConnectDeps, query: Record<str
     backfillDone: 0,
     updatedAt: deps.now(),
   };
-  const saved = await deps.db.transaction(async (tx) => {
-    const [byAthlete] = await tx.select().from(connections).where(and(eq(connections.provider, 'strava'), eq(connections.externalAthleteId, athleteId)));
-    if (byAthlete && byAthlete.runnerId !== runnerId) return { kind: 'athlete_taken' as const };
-    const [byRunner] = await tx.select().from(connections).where(and(eq(connections.provider, 'strava'), eq(connections.runnerId, runnerId)));
-    if (byRunner && byRunner.externalAthleteId !== athleteId) return { kind: 'other_athlete_connected' as const };
-    if (byRunner) {
-      await tx.update(connections).set(values).where(eq(connections.id, byRunner.id));
-      return { kind: 'saved' as const, id: byRunner.id, reconnected: true };
-    }
-    const [row] = await tx.insert(connections).values({ runnerId, provider: 'strava', externalAthleteId: athleteId, ...values }).returning({ id: connections.id });
-    return { kind: 'saved' as const, id: row!.id, reconnected: false };
-  });
+  const saved = await saveConnection(deps.db, 'strava', runnerId, athleteId, values);
   if (saved.kind !== 'saved') return { kind: saved.kind, runnerId };
 
   await deps.enqueue('strava.backfill', { connectionId: saved.id, weeks: BACKFILL_WEEKS, page: 1 });

@@ -6,13 +6,16 @@ import type { Logger } from '../lib/logger.js';
 import { deleteActivities } from './activities.js';
 
 /**
+ * Generic over the provider (Strava deauthorisation, Garmin deregistration): the activities deleted
+ * are those whose source is the connection's provider; uploads and the other provider's stay.
+ *
  * The athlete withdrew access (webhook `authorized: "false"`): Strava's terms ask for their
  * Strava-sourced data to go (platform-apis.md §1.3). Tokens are wiped, the connection is kept as
  * `revoked` (so late events are recognised and ignored), every Strava activity of the runner is
  * deleted and its weeks recomputed. The runner's own pain answers stay: their activity link is
  * ON DELETE SET NULL.
  */
-export async function revokeStravaConnection(
+export async function revokeConnection(
   deps: { db: Db; enqueue: Enqueue; now: () => Date; log: Logger },
   connectionId: string,
   reason: string,
@@ -22,13 +25,15 @@ export async function revokeStravaConnection(
     .update(connections)
     .set({ accessTokenEnc: null, refreshTokenEnc: null, tokenExpiresAt: null, status: 'revoked', statusReason: reason, updatedAt: now })
     .where(eq(connections.id, connectionId))
-    .returning({ runnerId: connections.runnerId, athleteId: connections.externalAthleteId });
+    .returning({ runnerId: connections.runnerId, athleteId: connections.externalAthleteId, provider: connections.provider });
   if (!conn) return { deletedActivities: 0 };
   const rows = await deps.db
     .select({ id: activities.id })
     .from(activities)
-    .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava')));
+    .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, conn.provider)));
   const deleted = await deleteActivities(deps, conn.runnerId, rows.map((r) => r.id));
-  deps.log.info({ connectionId, runnerId: conn.runnerId, deletedActivities: deleted, reason }, 'strava connection revoked');
+  deps.log.info({ connectionId, runnerId: conn.runnerId, deletedActivities: deleted, reason }, `${conn.provider} connection revoked`);
   return { deletedActivities: deleted };
 }
+
+export const revokeStravaConnection = revokeConnection;

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { connections } from '../db/schema/index.js';
 import { isRefusedGrant, refreshAccessToken } from '../integrations/strava/oauth.js';
 import { decryptSecret, encryptSecret } from '../lib/crypto.js';
+import { acquireLock, releaseLock } from '../lib/lock.js';
 import { NotConfiguredError, PermanentJobError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Redis } from '../lib/redis.js';
@@ -29,12 +29,6 @@ export interface TokenDeps {
 
 /** Refresh when less than this is left (Strava tokens live 6 h). */
 export const REFRESH_MARGIN_MS = 10 * 60 * 1000;
-/** Long enough for one token call (15 s timeout) plus the database write. */
-const LOCK_TTL_MS = 30_000;
-const LOCK_WAIT_MS = 20_000;
-const LOCK_POLL_MS = 50;
-
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /** A connection that can no longer call Strava (revoked, needs re-authorisation). */
 export class ConnectionInactiveError extends PermanentJobError {
@@ -54,7 +48,7 @@ export async function findConnection(db: Db, id: string): Promise<ConnectionRow 
  */
 export async function markNeedsReauth(deps: Pick<TokenDeps, 'db' | 'now' | 'log'>, connectionId: string, reason: string): Promise<void> {
   await deps.db.update(connections).set({ status: 'needs_reauth', statusReason: reason, updatedAt: deps.now() }).where(eq(connections.id, connectionId));
-  deps.log.warn({ connectionId, reason }, 'strava connection needs re-authorisation');
+  deps.log.warn({ connectionId, reason }, 'connection needs re-authorisation');
 }
 
 function isFresh(row: ConnectionRow, now: Date): boolean {
@@ -65,16 +59,6 @@ function requireActive(row: ConnectionRow | undefined, id: string): ConnectionRo
   if (!row) throw new PermanentJobError('strava_connection_missing', `connection ${id} not found`);
   if (row.status !== 'active' || !row.refreshTokenEnc) throw new ConnectionInactiveError(row.status);
   return row;
-}
-
-async function acquireLock(redis: Redis, key: string): Promise<string | null> {
-  const token = randomUUID();
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    if ((await redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') return token;
-    if (Date.now() > deadline) return null;
-    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-  }
 }
 
 export interface AccessToken {
@@ -131,6 +115,6 @@ export async function getAccessToken(deps: TokenDeps, connectionId: string, opts
     deps.log.info({ connectionId, athleteId: row.externalAthleteId, rotated: res.refresh_token !== decryptSecret(row.refreshTokenEnc!, key) }, 'strava token refreshed');
     return { token: res.access_token, refreshed: true };
   } finally {
-    await deps.redis.eval(RELEASE, 1, lockKey, lock).catch(() => undefined);
+    await releaseLock(deps.redis, lockKey, lock);
   }
 }

@@ -11,19 +11,24 @@ export const SWEEP_MAX_ATTEMPTS = 20;
 /**
  * The inbox is written before a webhook is acknowledged, so nothing acknowledged can be lost as long
  * as every unprocessed row eventually gets a job. This re-queues rows older than SWEEP_AFTER_MS
- * whose job is gone from Redis or finally failed; a job still alive is left alone.
+ * whose job is gone from Redis or finally failed; a job still alive is left alone. Strava rows go to
+ * `strava.handle-event`, Garmin rows to `garmin.handle-notification`.
  */
 export async function sweepInbox(deps: { db: Db; queues: Queues; enqueue: Enqueue; now: () => Date }, limit = 500): Promise<number> {
   const before = new Date(deps.now().getTime() - SWEEP_AFTER_MS);
   const rows = await deps.db
     .select({ id: webhookEvents.id, provider: webhookEvents.provider })
     .from(webhookEvents)
-    .where(and(isNull(webhookEvents.processedAt), lt(webhookEvents.receivedAt, before), lt(webhookEvents.attempts, SWEEP_MAX_ATTEMPTS), eq(webhookEvents.provider, 'strava')))
+    .where(and(isNull(webhookEvents.processedAt), lt(webhookEvents.receivedAt, before), lt(webhookEvents.attempts, SWEEP_MAX_ATTEMPTS)))
     .orderBy(asc(webhookEvents.receivedAt))
     .limit(limit);
   let requeued = 0;
   for (const row of rows) {
-    if ((await ensureJob(deps.queues, deps.enqueue, 'strava.handle-event', { eventId: row.id })) === 'enqueued') requeued += 1;
+    const state =
+      row.provider === 'garmin'
+        ? await ensureJob(deps.queues, deps.enqueue, 'garmin.handle-notification', { eventId: row.id })
+        : await ensureJob(deps.queues, deps.enqueue, 'strava.handle-event', { eventId: row.id });
+    if (state === 'enqueued') requeued += 1;
   }
   return requeued;
 }

@@ -57,9 +57,19 @@ describe('Garmin routes', () => {
     expect(res.status).toBe(200);
   });
 
-  it('says plainly that connecting Garmin is not available yet', async () => {
-    const res = await request(ctx.app).get('/connect/garmin?runner=x');
-    expect(res.status).toBe(501);
-    expect(res.body.error.code).toBe('not_implemented');
+  it('connect (no longer 501) redirects to Garmin with PKCE', async () => {
+    const { buildRunner } = await import('../factories/runners.js');
+    const runner = await buildRunner(ctx.deps.db);
+    const res = await request(ctx.app).get('/connect/garmin').query({ runner: runner.id });
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.location!);
+    expect(`${location.origin}${location.pathname}`).toBe('https://connect.garmin.com/oauth2Confirm');
+    expect(location.searchParams.get('code_challenge_method')).toBe('S256');
+  });
+
+  it('queues the recorded notification for handling', async () => {
+    const jobs = await ctx.deps.queues.events.getJobs(['waiting', 'prioritized', 'delayed']);
+    const [row] = await ctx.deps.db.select().from(webhookEvents).where(eq(webhookEvents.provider, 'garmin'));
+    expect(jobs.map((j) => j.id)).toContain(`garmin.handle-notification-${row!.id}`);
   });
 });

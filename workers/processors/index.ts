@@ -1,4 +1,6 @@
 import type { ProcessorMap } from '../types.js';
+import { garminFetchFit } from './garmin.fetch-fit.js';
+import { garminHandleNotification } from './garmin.handle-notification.js';
 import { inboxSweep } from './inbox.sweep.js';
 import { notifyDeliver } from './notify.deliver.js';
 import { runDerive } from './run.derive.js';
@@ -14,6 +16,8 @@ export const processors: ProcessorMap = {
   'strava.handle-event': stravaHandleEvent,
   'strava.fetch-activity': stravaFetchActivity,
   'strava.backfill': stravaBackfill,
+  'garmin.handle-notification': garminHandleNotification,
+  'garmin.fetch-fit': garminFetchFit,
   'run.import-fit': runImportFit,
   'run.derive': runDerive,
   'week.recompute': weekRecompute,

@@ -1,40 +1,114 @@
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
+import { REQUIRED_PERMISSION } from '../../integrations/garmin/oauth.js';
 import { safeEqual } from '../../lib/crypto.js';
 import { AppError, BadRequestError, NotConfiguredError, NotFoundError } from '../../lib/errors.js';
+import { completeGarminConnect, startGarminConnect, type GarminConnectResult } from '../../services/garmin-connect.js';
 import { GARMIN_NOTIFICATION_KINDS, recordGarminNotification, type GarminNotificationKind } from '../../services/garmin-receive.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
+import { sendPage } from '../pages.js';
+import { parseInput } from '../validate.js';
 
 /** Garmin requires endpoints that accept at least 10 MB (Activity Details up to 100 MB). */
 const GARMIN_BODY_LIMIT = '100mb';
 
+const ConnectQuery = z.object({ runner: z.string().trim().min(1, 'required').describe('runner id') });
+
+function resultPage(res: Response, result: GarminConnectResult): void {
+  const retry = { href: `/connect/garmin?runner=${encodeURIComponent(result.runnerId)}`, text: 'Connect Garmin again' };
+  switch (result.kind) {
+    case 'connected':
+      return sendPage(res, 200, 'Garmin connected', [
+        'Your Garmin account is connected. Runs you sync from your watch from now on will arrive here on their own.',
+        'You can close this page.',
+      ]);
+    case 'missing_permission':
+      return sendPage(
+        res,
+        400,
+        'Activity sharing is switched off',
+        [
+          `Garmin was connected without permission to share your activities (${REQUIRED_PERMISSION}), so no run would ever reach us. Nothing was saved.`,
+          'Please connect again and, on Garmin’s permission page, leave “Activities” switched on. If you turned it off later in Garmin Connect (Settings → Connected Apps), switch it back on there.',
+        ],
+        retry,
+      );
+    case 'denied':
+      return sendPage(res, 400, 'Garmin was not connected', ['You chose not to authorise access on Garmin, so nothing was connected. You can try again at any time.'], retry);
+    case 'athlete_taken':
+      return sendPage(res, 409, 'This Garmin account is already in use', [
+        'This Garmin account is already connected to another runner profile. Disconnect it there first, or sign in to Garmin with your own account.',
+      ]);
+    case 'other_athlete_connected':
+      return sendPage(res, 409, 'A different Garmin account is connected', [
+        'Your profile is already connected to a different Garmin account. Disconnect that one first, then connect this one.',
+      ]);
+  }
+}
+
 /**
  * Garmin's public routes. Without GARMIN_CLIENT_ID / _SECRET / _WEBHOOK_SECRET they answer 503
- * `not_configured`. With them, notifications are authenticated by the secret path segment (Garmin
- * signs nothing) and recorded in the inbox; OAuth connect is not available yet and says so (501).
+ * `not_configured`. Connect is OAuth 2 + PKCE (HTML result pages like Strava's). Notifications are
+ * authenticated by the secret path segment (Garmin signs nothing), recorded in the inbox and queued
+ * (`garmin.handle-notification`); a `garmin-client-id` header that is not ours is recorded as
+ * ignored and still answered 200 (see services/garmin-receive.ts).
  */
 export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   for (const kind of GARMIN_NOTIFICATION_KINDS) {
     docs.add({
       method: 'post',
       path: `/webhooks/garmin/:secret/${kind}`,
-      summary: `Garmin ${kind} notification: recorded in the inbox, answered 200`,
+      summary: `Garmin ${kind} notification: recorded in the inbox, queued, answered 200`,
       tags: ['garmin'],
       body: z.record(z.string(), z.unknown()),
-      responses: { 200: { description: 'recorded' }, 404: { description: 'wrong secret', schema: ErrorBody }, 503: { description: 'Garmin not configured', schema: ErrorBody } },
+      responses: {
+        200: { description: 'recorded, duplicate, or ignored_client_id', schema: z.object({ status: z.string() }) },
+        404: { description: 'wrong secret', schema: ErrorBody },
+        503: { description: 'Garmin not configured', schema: ErrorBody },
+      },
     });
   }
-  docs.add({ method: 'get', path: '/connect/garmin', summary: 'Garmin OAuth 2 (PKCE) connect', tags: ['garmin'], responses: { 501: { description: 'not available yet', schema: ErrorBody }, 503: { description: 'Garmin not configured', schema: ErrorBody } } });
+  docs.add({
+    method: 'get',
+    path: '/connect/garmin',
+    summary: "Start connecting a runner's Garmin account (OAuth 2 + PKCE; redirects to Garmin)",
+    tags: ['garmin'],
+    query: ConnectQuery,
+    responses: {
+      302: { description: 'redirect to Garmin’s oauth2Confirm page' },
+      404: { description: 'unknown runner', schema: ErrorBody },
+      503: { description: 'Garmin not configured', schema: ErrorBody },
+    },
+  });
+  docs.add({
+    method: 'get',
+    path: '/connect/garmin/callback',
+    summary: 'OAuth callback: checks state, exchanges the code with the PKCE verifier, checks ACTIVITY_EXPORT, stores encrypted tokens',
+    tags: ['garmin'],
+    responses: {
+      200: { description: 'connected (HTML page)', contentType: 'text/html' },
+      400: { description: 'invalid, expired or replayed state; access denied; ACTIVITY_EXPORT not granted (HTML page)', contentType: 'text/html' },
+      409: { description: 'the Garmin account belongs to another runner (HTML page)', contentType: 'text/html' },
+    },
+  });
 
   const requireGarmin: RequestHandler = (_req, _res, next) => next(deps.env.garmin ? undefined : new NotConfiguredError('Garmin'));
   const router = Router();
 
-  const notConnectable: RequestHandler = () => {
-    throw new AppError(501, 'not_implemented', 'connecting a Garmin account is not available yet; FIT files can be uploaded or imported meanwhile');
-  };
-  router.get('/connect/garmin', requireGarmin, notConnectable);
-  router.get('/connect/garmin/callback', requireGarmin, notConnectable);
+  router.get('/connect/garmin', requireGarmin, async (req, res) => {
+    const { runner } = parseInput(ConnectQuery, req.query, 'query');
+    res.redirect(302, await startGarminConnect(deps, runner));
+  });
+
+  router.get('/connect/garmin/callback', requireGarmin, async (req, res) => {
+    try {
+      resultPage(res, await completeGarminConnect(deps, req.query as Record<string, unknown>));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      sendPage(res, err.status, 'Garmin could not be connected', [err.message, `(error code: ${err.code})`]);
+    }
+  });
 
   router.post('/webhooks/garmin/:secret/:kind', requireGarmin, express.raw({ type: () => true, limit: GARMIN_BODY_LIMIT }), async (req, res) => {
     // A wrong secret looks like a missing route: nothing to learn by probing.
@@ -49,7 +123,10 @@ export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
       throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`, 'invalid_json');
     }
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new BadRequestError('expected a JSON object', 'invalid_notification');
-    const outcome = await recordGarminNotification(deps, kind as GarminNotificationKind, raw, payload);
+    const outcome = await recordGarminNotification(deps, kind as GarminNotificationKind, raw, payload, {
+      clientIdHeader: req.get('garmin-client-id'),
+      expectedClientId: deps.env.garmin!.clientId,
+    });
     res.status(200).json({ status: outcome });
   });
   return router;

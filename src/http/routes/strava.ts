@@ -7,6 +7,7 @@ import { AppError, ForbiddenError, NotConfiguredError } from '../../lib/errors.j
 import { completeStravaConnect, startStravaConnect, type ConnectResult } from '../../services/strava-connect.js';
 import { StravaInbox } from '../../services/strava-receive-event.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
+import { sendPage } from '../pages.js';
 import { parseInput } from '../validate.js';
 
 /**
@@ -19,24 +20,6 @@ import { parseInput } from '../validate.js';
 const WEBHOOK_BODY_LIMIT = '64kb';
 
 const ConnectQuery = z.object({ runner: z.string().trim().min(1, 'required').describe('runner id') });
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** A small self-contained page for the runner's browser; `paragraphs` are plain text, escaped here. */
-function sendPage(res: Response, status: number, title: string, paragraphs: string[], link?: { href: string; text: string }): void {
-  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n');
-  const a = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : '';
-  res
-    .status(status)
-    .type('html')
-    .set('Cache-Control', 'no-store')
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>` +
-        `<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5"><h1>${escapeHtml(title)}</h1>\n${body}\n${a}</body></html>`,
-    );
-}
 
 function resultPage(res: Response, result: ConnectResult): void {
   const retry = { href: `/connect/strava?runner=${encodeURIComponent(result.runnerId)}`, text: 'Connect Strava again' };

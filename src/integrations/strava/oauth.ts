@@ -33,22 +33,23 @@ export interface StatePayload {
   e: number;
 }
 
-function stateMac(body: string, key: Buffer): string {
-  return createHmac('sha256', key).update('strava-oauth-state.').update(body).digest('base64url');
+/** `purpose` separates the MAC domains of providers: a Strava state never verifies as a Garmin one. */
+function stateMac(body: string, key: Buffer, purpose: string): string {
+  return createHmac('sha256', key).update(`${purpose}.`).update(body).digest('base64url');
 }
 
 /** "<base64url(json)>.<hmac>" — tamper-evident; single use is enforced by the caller (Redis). */
-export function signState(payload: StatePayload, key: Buffer): string {
+export function signState(payload: StatePayload, key: Buffer, purpose = 'strava-oauth-state'): string {
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  return `${body}.${stateMac(body, key)}`;
+  return `${body}.${stateMac(body, key, purpose)}`;
 }
 
 export type StateCheck = { ok: true; payload: StatePayload } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
-export function verifyState(state: string, key: Buffer, now: Date): StateCheck {
+export function verifyState(state: string, key: Buffer, now: Date, purpose = 'strava-oauth-state'): StateCheck {
   const [body, mac, extra] = state.split('.');
   if (!body || !mac || extra !== undefined || state.length > 1024) return { ok: false, reason: 'malformed' };
-  if (!safeEqual(mac, stateMac(body, key))) return { ok: false, reason: 'bad_signature' };
+  if (!safeEqual(mac, stateMac(body, key, purpose))) return { ok: false, reason: 'bad_signature' };
   let payload: StatePayload;
   try {
     payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StatePayload;
