@@ -58,6 +58,25 @@ async function findGarminConnection(db: Db, userId: string) {
   return conn;
 }
 
+/**
+ * Run `handle` for every valid entry of a notification whose Garmin user we know; entries of unknown
+ * users are acknowledged as `ignored_unknown_user`. Each call's outcome is collected.
+ */
+async function forEachKnownUser<K extends GarminNotificationKind>(
+  deps: GarminHandleDeps,
+  kind: K,
+  body: unknown,
+  outcomes: Set<string>,
+  handle: (conn: NonNullable<Awaited<ReturnType<typeof findGarminConnection>>>, entry: ReturnType<typeof parseEntries<K>>['entries'][number], index: number) => Promise<string>,
+): Promise<void> {
+  const { entries, invalid } = parseEntries(kind, body);
+  if (invalid) outcomes.add('invalid_entries');
+  for (const [index, entry] of entries.entries()) {
+    const conn = await findGarminConnection(deps.db, entry.userId);
+    outcomes.add(conn ? await handle(conn, entry, index) : 'ignored_unknown_user');
+  }
+}
+
 async function route(deps: GarminHandleDeps, eventId: string, payload: unknown): Promise<string> {
   const stored = payload as { kind?: unknown; body?: unknown } | null;
   const kind = stored?.kind;
@@ -66,58 +85,34 @@ async function route(deps: GarminHandleDeps, eventId: string, payload: unknown):
   const k = kind as GarminNotificationKind;
 
   if (k === 'activity-files') {
-    const { entries, invalid } = parseEntries('activity-files', stored!.body);
-    if (invalid) outcomes.add('invalid_entries');
-    for (const [entryIndex, e] of entries.entries()) {
-      const conn = await findGarminConnection(deps.db, e.userId);
-      if (!conn) outcomes.add('ignored_unknown_user');
-      else if (conn.status !== 'active') outcomes.add('ignored_inactive_connection');
-      else {
-        await deps.enqueue('garmin.fetch-fit', { connectionId: conn.id, eventId, entryIndex });
-        outcomes.add('fetch_queued');
-      }
-    }
+    await forEachKnownUser(deps, 'activity-files', stored!.body, outcomes, async (conn, e, entryIndex) => {
+      if (conn.status !== 'active') return 'ignored_inactive_connection';
+      await deps.enqueue('garmin.fetch-fit', { connectionId: conn.id, eventId, entryIndex });
+      return 'fetch_queued';
+    });
   } else if (k === 'deregistrations') {
-    const { entries, invalid } = parseEntries('deregistrations', stored!.body);
-    if (invalid) outcomes.add('invalid_entries');
-    for (const e of entries) {
-      const conn = await findGarminConnection(deps.db, e.userId);
-      if (!conn) {
-        outcomes.add('ignored_unknown_user');
-        continue;
-      }
+    await forEachKnownUser(deps, 'deregistrations', stored!.body, outcomes, async (conn) => {
       // Repeats are harmless: tokens are already gone and no Garmin activity is left to delete.
       await revokeConnection(deps, conn.id, 'deregistered_on_garmin');
-      outcomes.add('revoked');
-    }
+      return 'revoked';
+    });
   } else {
-    const { entries, invalid } = parseEntries('permissions', stored!.body);
-    if (invalid) outcomes.add('invalid_entries');
-    for (const e of entries) {
-      const conn = await findGarminConnection(deps.db, e.userId);
-      if (!conn) {
-        outcomes.add('ignored_unknown_user');
-        continue;
-      }
-      if (conn.status === 'revoked') {
-        outcomes.add('ignored_inactive_connection');
-        continue;
-      }
-      const granted = e.permissions.includes(REQUIRED_PERMISSION);
+    await forEachKnownUser(deps, 'permissions', stored!.body, outcomes, async (conn, e) => {
+      if (conn.status === 'revoked') return 'ignored_inactive_connection';
       const now = deps.now();
-      if (!granted) {
+      if (!e.permissions.includes(REQUIRED_PERMISSION)) {
         await deps.db.update(connections).set({ scopes: e.permissions, status: 'needs_reauth', statusReason: PERMISSION_WITHDRAWN, updatedAt: now }).where(eq(connections.id, conn.id));
         deps.log.warn({ connectionId: conn.id, permissions: e.permissions }, 'garmin user withdrew ACTIVITY_EXPORT; connection needs re-authorisation');
-        outcomes.add('needs_reauth');
-      } else if (conn.status === 'needs_reauth' && conn.statusReason === PERMISSION_WITHDRAWN) {
+        return 'needs_reauth';
+      }
+      if (conn.status === 'needs_reauth' && conn.statusReason === PERMISSION_WITHDRAWN) {
         // Only the withdrawal we flagged is undone; a dead refresh token still needs a reconnect.
         await deps.db.update(connections).set({ scopes: e.permissions, status: 'active', statusReason: null, updatedAt: now }).where(eq(connections.id, conn.id));
-        outcomes.add('reactivated');
-      } else {
-        await deps.db.update(connections).set({ scopes: e.permissions, updatedAt: now }).where(eq(connections.id, conn.id));
-        outcomes.add('permissions_ok');
+        return 'reactivated';
       }
-    }
+      await deps.db.update(connections).set({ scopes: e.permissions, updatedAt: now }).where(eq(connections.id, conn.id));
+      return 'permissions_ok';
+    });
   }
   return outcomes.size ? [...outcomes].sort().join(',') : 'no_entries';
 }
