@@ -82,6 +82,15 @@ export const JOBS = {
     backoffMs: 2_000,
     jobId: (p) => `garmin.handle-notification-${p.eventId}`,
   }),
+  /** ask Garmin to re-send the last weeks of activities (30-day windows); files then arrive as pings */
+  'garmin.backfill': define({
+    queue: 'garmin-api',
+    payload: z.object({ connectionId: uuid, days: z.number().int().min(1).max(365).default(84) }),
+    attempts: 6,
+    backoffMs: 30_000,
+    priority: 10,
+    jobId: (p) => `garmin.backfill-${p.connectionId}`,
+  }),
   /**
    * download one Activity File of a ping (one download; 410 Gone is final), then import it. The job
    * names the inbox row and the file's place in it: the callbackURL carries Garmin's pull token, so

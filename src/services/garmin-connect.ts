@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { GarminApiError, GarminClient, parseCallbackHosts } from '../integrations/garmin/client.js';
@@ -7,6 +8,8 @@ import { encryptSecret, randomToken } from '../lib/crypto.js';
 import { AppError, BadRequestError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Redis } from '../lib/redis.js';
+import { connections } from '../db/schema/index.js';
+import type { Enqueue } from '../jobs/queues.js';
 import { saveConnection } from './connections.js';
 import { garminOAuthConfig } from './garmin-token.js';
 import { requireRunner } from './runners.js';
@@ -23,8 +26,12 @@ import { InvalidStateError } from './strava-connect.js';
 
 const STATE_PURPOSE = 'garmin-oauth-state';
 
+/** As for Strava: 12 weeks of history so the weekly rules have a baseline from the first day. */
+export const GARMIN_BACKFILL_DAYS = 84;
+
 export interface GarminConnectDeps {
   db: Db;
+  enqueue: Enqueue;
   redis: Redis;
   env: Pick<Env, 'garmin' | 'GARMIN_OAUTH_URL' | 'GARMIN_TOKEN_URL' | 'GARMIN_API_URL' | 'GARMIN_CALLBACK_HOSTS' | 'PUBLIC_URL' | 'REDIS_PREFIX' | 'tokenEncryptionKey'>;
   fetch: typeof fetch;
@@ -111,6 +118,8 @@ export async function completeGarminConnect(deps: GarminConnectDeps, query: Reco
     updatedAt: now,
   });
   if (result.kind !== 'saved') return { kind: result.kind, runnerId };
-  deps.log.info({ runnerId, connectionId: result.id, userId, reconnected: result.reconnected }, 'garmin connected');
+  await deps.db.update(connections).set({ backfillStatus: 'queued', backfillTotal: 0, backfillDone: 0 }).where(eq(connections.id, result.id));
+  await deps.enqueue('garmin.backfill', { connectionId: result.id, days: GARMIN_BACKFILL_DAYS });
+  deps.log.info({ runnerId, connectionId: result.id, userId, reconnected: result.reconnected }, 'garmin connected; backfill queued');
   return { kind: 'connected', runnerId, connectionId: result.id, userId, reconnected: result.reconnected };
 }

@@ -82,6 +82,10 @@ describe('GET /connect/garmin/callback', () => {
     expect(decryptSecret(conn!.accessTokenEnc!, ctx.env.tokenEncryptionKey)).toBe('garmin-access-abc');
     expect(decryptSecret(conn!.refreshTokenEnc!, ctx.env.tokenEncryptionKey)).toBe('garmin-refresh-xyz');
     expect(conn!.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    // 12 weeks of history are requested so the weekly rules have a baseline from day one.
+    expect(conn!.backfillStatus).toBe('queued');
+    const backfill = await ctx.deps.queues['garmin-api'].getJob(`garmin.backfill-${conn!.id}`);
+    expect(backfill?.data).toEqual({ connectionId: conn!.id, days: 84 });
 
     // The state was single-use: replaying the callback is refused before Garmin is called.
     const replay = await request(ctx.app).get('/connect/garmin/callback').query({ state, code: 'auth-code-1' });

@@ -1,4 +1,5 @@
 import type { ProcessorMap } from '../types.js';
+import { garminBackfill } from './garmin.backfill.js';
 import { garminFetchFit } from './garmin.fetch-fit.js';
 import { garminHandleNotification } from './garmin.handle-notification.js';
 import { inboxSweep } from './inbox.sweep.js';
@@ -18,6 +19,7 @@ export const processors: ProcessorMap = {
   'strava.backfill': stravaBackfill,
   'garmin.handle-notification': garminHandleNotification,
   'garmin.fetch-fit': garminFetchFit,
+  'garmin.backfill': garminBackfill,
   'run.import-fit': runImportFit,
   'run.derive': runDerive,
   'week.recompute': weekRecompute,

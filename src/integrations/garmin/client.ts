@@ -105,6 +105,21 @@ export class GarminClient {
   }
 
   /**
+   * Ask Garmin to re-send a window of activities (≤ 30 days) through the normal notifications;
+   * 202 accepted, 409 = that window was requested before (both fine).
+   */
+  async requestActivityBackfill(fromS: number, toS: number): Promise<'accepted' | 'already_requested'> {
+    const url = `${this.cfg.apiUrl.replace(/\/+$/, '')}/wellness-api/rest/backfill/activities?summaryStartTimeInSeconds=${fromS}&summaryEndTimeInSeconds=${toS}`;
+    try {
+      await this.request(url, REQUEST_TIMEOUT_MS);
+      return 'accepted';
+    } catch (err) {
+      if (err instanceof GarminApiError && err.status === 409) return 'already_requested';
+      throw err;
+    }
+  }
+
+  /**
    * GET the callbackURL unchanged (one download per URL; a second one is 410 Gone). Refuses a host
    * outside the allowlist before any request, and bodies over `maxBytes`.
    */
