@@ -6,13 +6,11 @@ import type { Logger } from '../lib/logger.js';
 import { deleteActivities } from './activities.js';
 
 /**
- * Generic over the provider (Strava deauthorisation, Garmin deregistration): the activities deleted
- * are those whose source is the connection's provider; uploads and the other provider's stay.
- *
- * The athlete withdrew access (webhook `authorized: "false"`): Strava's terms ask for their
- * Strava-sourced data to go (platform-apis.md §1.3). Tokens are wiped, the connection is kept as
- * `revoked` (so late events are recognised and ignored), every Strava activity of the runner is
- * deleted and its weeks recomputed. The runner's own pain answers stay: their activity link is
+ * Access to a platform ended (Strava deauthorisation, Garmin deregistration, or the runner
+ * disconnecting): the platforms' terms ask for their data to go (platform-apis.md §1.3). Tokens are
+ * wiped, the connection is kept as `revoked` (so late events are recognised and ignored), the
+ * runner's activities from that platform are deleted and their weeks recomputed; uploads and the
+ * other platform's activities stay. The runner's own pain answers stay too: their activity link is
  * ON DELETE SET NULL.
  */
 export async function revokeConnection(

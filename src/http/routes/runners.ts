@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { createRunner, getRunnerView } from '../../services/runners.js';
+import { disconnectConnection } from '../../services/disconnect.js';
+import { createRunner, getRunnerView, requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { parseInput } from '../validate.js';
 
@@ -29,7 +30,9 @@ const RunnerView = z.object({
   cadenceGoal: z.object({ baselineSpm: z.number().nullable(), targetSpm: z.number().nullable(), targetPct: z.number().nullable(), startDate: z.string() }).nullable(),
 });
 
-export function runnerRoutes(deps: Pick<AppDeps, 'db'>, docs: OpenApiRegistry): Router {
+const ProviderParam = z.enum(['strava', 'garmin']);
+
+export function runnerRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   docs.add({
     method: 'post',
     path: '/v1/runners',
@@ -48,6 +51,18 @@ export function runnerRoutes(deps: Pick<AppDeps, 'db'>, docs: OpenApiRegistry): 
     responses: { 200: { description: 'the runner', schema: RunnerView }, 404: { description: 'unknown runner', schema: ErrorBody } },
   });
 
+  docs.add({
+    method: 'delete',
+    path: '/v1/runners/:runnerId/connections/:provider',
+    summary: "Disconnect Strava or Garmin: revoke the platform's access and delete that platform's activities (pain answers stay)",
+    tags: ['runners'],
+    auth: true,
+    responses: {
+      200: { description: 'disconnected', schema: z.object({ provider: ProviderParam, status: z.literal('disconnected'), upstreamRevoked: z.boolean(), deletedActivities: z.number() }) },
+      404: { description: 'no such runner or connection', schema: ErrorBody },
+    },
+  });
+
   const router = Router();
   router.post('/v1/runners', async (req, res) => {
     const body = parseInput(CreateRunnerBody, req.body);
@@ -56,6 +71,11 @@ export function runnerRoutes(deps: Pick<AppDeps, 'db'>, docs: OpenApiRegistry): 
   });
   router.get('/v1/runners/:runnerId', async (req, res) => {
     res.json(await getRunnerView(deps, req.params.runnerId));
+  });
+  router.delete('/v1/runners/:runnerId/connections/:provider', async (req, res) => {
+    const runner = await requireRunner(deps, req.params.runnerId);
+    const provider = parseInput(ProviderParam, req.params.provider, 'params');
+    res.json(await disconnectConnection(deps, runner.id, provider));
   });
   return router;
 }

@@ -104,6 +104,18 @@ export class GarminClient {
     return this.getJson('/wellness-api/rest/user/permissions', GarminPermissions);
   }
 
+  /** Delete the user's registration (required when a runner disconnects): Garmin answers 204. */
+  async deleteRegistration(): Promise<void> {
+    const url = `${this.cfg.apiUrl.replace(/\/+$/, '')}/wellness-api/rest/user/registration`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { method: 'DELETE', headers: { Authorization: `Bearer ${this.accessToken}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), redirect: 'manual' });
+    } catch (err) {
+      throw new GarminApiError(0, `Garmin unreachable: ${(err as Error).message}`);
+    }
+    if (!res.ok) throw new GarminApiError(res.status, `Garmin DELETE /user/registration → ${res.status}`);
+  }
+
   /**
    * Ask Garmin to re-send a window of activities (≤ 30 days) through the normal notifications;
    * 202 accepted, 409 = that window was requested before (both fine).

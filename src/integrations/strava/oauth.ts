@@ -120,3 +120,26 @@ export function refreshAccessToken(cfg: OAuthConfig, fetchFn: typeof fetch, refr
 export function isRefusedGrant(err: unknown): boolean {
   return err instanceof StravaApiError && (err.status === 400 || err.status === 401);
 }
+
+/**
+ * Revoke the athlete's grant (`POST /oauth/revoke`, HTTP Basic with the app credentials; revoking
+ * the refresh token revokes its access token too — platform-apis.md §1.2).
+ */
+export async function revokeGrant(cfg: OAuthConfig, fetchFn: typeof fetch, refreshToken: string): Promise<void> {
+  const url = `${cfg.oauthUrl.replace(/\/+$/, '')}/revoke`;
+  let res: Response;
+  try {
+    res = await fetchFn(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `Basic ${Buffer.from(`${cfg.clientId}:${cfg.clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token' }).toString(),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new StravaApiError(0, `Strava revoke endpoint unreachable: ${(err as Error).message}`);
+  }
+  if (!res.ok) throw new StravaApiError(res.status, `Strava revoke endpoint → ${res.status}`);
+}

@@ -1,0 +1,77 @@
+import { eq } from 'drizzle-orm';
+import nock from 'nock';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { insertActivityOnce } from '../../src/db/queries/activities.js';
+import { activities, connections, painAnswers, painPrompts } from '../../src/db/schema/index.js';
+import { buildGarminConnection, GARMIN_API_ORIGIN, GARMIN_TEST_ENV } from '../factories/garmin.js';
+import { buildStravaConnection, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
+import { createTestContext, type TestContext } from '../setup/context.js';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext({ ...STRAVA_TEST_ENV, ...GARMIN_TEST_ENV });
+});
+afterEach(() => nock.cleanAll());
+afterAll(async () => {
+  await ctx?.close();
+});
+
+const disconnect = (runnerId: string, provider: string) => request(ctx.app).delete(`/v1/runners/${runnerId}/connections/${provider}`).set(ctx.auth);
+
+describe('DELETE /v1/runners/:id/connections/:provider', () => {
+  it('revokes Strava upstream, deletes only Strava activities and keeps the runner\'s pain answers', async () => {
+    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { refreshToken: 'refresh-to-revoke' });
+    const strava = (await insertActivityOnce(ctx.deps.db, { runnerId: conn.runnerId, connectionId: conn.id, source: 'strava', externalId: '8000001', status: 'ready' })).row;
+    const upload = (await insertActivityOnce(ctx.deps.db, { runnerId: conn.runnerId, source: 'upload', externalId: 'sha-1', status: 'ready' })).row;
+    const [prompt] = await ctx.deps.db.insert(painPrompts).values({ runnerId: conn.runnerId, activityId: strava.id, kind: 'after_run', dueAt: new Date(), expiresAt: new Date() }).returning();
+    await ctx.deps.db.insert(painAnswers).values({ promptId: prompt!.id, runnerId: conn.runnerId, activityId: strava.id, painDuring: 2, settledAfterMin: 30 });
+
+    const sent: string[] = [];
+    const revoke = nock(STRAVA_TEST_ORIGIN, { reqheaders: { authorization: `Basic ${Buffer.from('4242:client-secret').toString('base64')}` } })
+      .post('/oauth/revoke', (body) => {
+        sent.push(new URLSearchParams(body as never).toString());
+        return true;
+      })
+      .reply(200, {});
+    const res = await disconnect(conn.runnerId, 'strava');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ provider: 'strava', status: 'disconnected', upstreamRevoked: true, deletedActivities: 1 });
+    expect(revoke.isDone()).toBe(true);
+    expect(sent[0]).toContain('token=refresh-to-revoke');
+
+    const [row] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
+    expect(row).toMatchObject({ status: 'revoked', accessTokenEnc: null, refreshTokenEnc: null, statusReason: 'disconnected_by_runner' });
+    const left = await ctx.deps.db.select().from(activities).where(eq(activities.runnerId, conn.runnerId));
+    expect(left.map((a) => a.id)).toEqual([upload.id]);
+    const [answer] = await ctx.deps.db.select().from(painAnswers).where(eq(painAnswers.runnerId, conn.runnerId));
+    expect(answer).toMatchObject({ painDuring: 2, activityId: null });
+
+    expect((await disconnect(conn.runnerId, 'strava')).status).toBe(404);
+  });
+
+  it('deletes the Garmin registration upstream', async () => {
+    const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
+    const del = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-access-1' } }).delete('/wellness-api/rest/user/registration').reply(204);
+    const res = await disconnect(conn.runnerId, 'garmin');
+    expect(res.body).toMatchObject({ provider: 'garmin', upstreamRevoked: true });
+    expect(del.isDone()).toBe(true);
+  });
+
+  it('still disconnects locally when the platform cannot confirm, and says so', async () => {
+    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
+    nock(STRAVA_TEST_ORIGIN).post('/oauth/revoke').reply(503);
+    const res = await disconnect(conn.runnerId, 'strava');
+    expect(res.status).toBe(200);
+    expect(res.body.upstreamRevoked).toBe(false);
+    const [row] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
+    expect(row).toMatchObject({ status: 'revoked', refreshTokenEnc: null, statusReason: 'disconnected_by_runner_upstream_unconfirmed' });
+  });
+
+  it('answers 404 without a connection and 422 for an unknown platform', async () => {
+    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
+    expect((await disconnect(conn.runnerId, 'garmin')).status).toBe(404);
+    expect((await disconnect(conn.runnerId, 'polar')).status).toBe(422);
+    expect((await disconnect('6f1c1a4e-2b9f-4c1e-9d7a-000000000000', 'strava')).status).toBe(404);
+  });
+});
