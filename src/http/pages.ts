@@ -20,3 +20,27 @@ export function sendPage(res: Response, status: number, title: string, paragraph
     );
 }
 
+
+export type CommonConnectOutcome = 'denied' | 'athlete_taken' | 'other_athlete_connected';
+
+/** The "connect again" link of a platform's result page. */
+export function connectAgainLink(provider: 'strava' | 'garmin', runnerId: string): { href: string; text: string } {
+  const name = provider === 'strava' ? 'Strava' : 'Garmin';
+  return { href: `/connect/${provider}?runner=${encodeURIComponent(runnerId)}`, text: `Connect ${name} again` };
+}
+
+/** Result pages that read the same for every platform but for its name. */
+export function sendCommonConnectPage(res: Response, platform: 'Strava' | 'Garmin', kind: CommonConnectOutcome, retry: { href: string; text: string }): void {
+  switch (kind) {
+    case 'denied':
+      return sendPage(res, 400, `${platform} was not connected`, [`You chose not to authorise access on ${platform}, so nothing was connected. You can try again at any time.`], retry);
+    case 'athlete_taken':
+      return sendPage(res, 409, `This ${platform} account is already in use`, [
+        `This ${platform} account is already connected to another runner profile. Disconnect it there first, or sign in to ${platform} with your own account.`,
+      ]);
+    case 'other_athlete_connected':
+      return sendPage(res, 409, `A different ${platform} account is connected`, [
+        `Your profile is already connected to a different ${platform} account. Disconnect that one first, then connect this one.`,
+      ]);
+  }
+}

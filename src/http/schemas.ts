@@ -8,3 +8,6 @@ export const LocalDate = z
     const d = new Date(`${v}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
   }, 'not a calendar date');
+
+/** `?runner=ID` of the OAuth connect routes. */
+export const ConnectQuery = z.object({ runner: z.string().trim().min(1, 'required').describe('runner id') });

@@ -7,16 +7,16 @@ import { AppError, BadRequestError, NotConfiguredError, NotFoundError } from '..
 import { completeGarminConnect, startGarminConnect, type GarminConnectResult } from '../../services/garmin-connect.js';
 import { GARMIN_NOTIFICATION_KINDS, recordGarminNotification, type GarminNotificationKind } from '../../services/garmin-receive.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
-import { sendPage } from '../pages.js';
+import { connectAgainLink, sendCommonConnectPage, sendPage } from '../pages.js';
+import { ConnectQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
 /** Garmin requires endpoints that accept at least 10 MB (Activity Details up to 100 MB). */
 const GARMIN_BODY_LIMIT = '100mb';
 
-const ConnectQuery = z.object({ runner: z.string().trim().min(1, 'required').describe('runner id') });
 
 function resultPage(res: Response, result: GarminConnectResult): void {
-  const retry = { href: `/connect/garmin?runner=${encodeURIComponent(result.runnerId)}`, text: 'Connect Garmin again' };
+  const retry = connectAgainLink('garmin', result.runnerId);
   switch (result.kind) {
     case 'connected':
       return sendPage(res, 200, 'Garmin connected', [
@@ -34,16 +34,8 @@ function resultPage(res: Response, result: GarminConnectResult): void {
         ],
         retry,
       );
-    case 'denied':
-      return sendPage(res, 400, 'Garmin was not connected', ['You chose not to authorise access on Garmin, so nothing was connected. You can try again at any time.'], retry);
-    case 'athlete_taken':
-      return sendPage(res, 409, 'This Garmin account is already in use', [
-        'This Garmin account is already connected to another runner profile. Disconnect it there first, or sign in to Garmin with your own account.',
-      ]);
-    case 'other_athlete_connected':
-      return sendPage(res, 409, 'A different Garmin account is connected', [
-        'Your profile is already connected to a different Garmin account. Disconnect that one first, then connect this one.',
-      ]);
+    default:
+      return sendCommonConnectPage(res, 'Garmin', result.kind, retry);
   }
 }
 

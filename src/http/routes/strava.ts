@@ -7,7 +7,8 @@ import { AppError, ForbiddenError, NotConfiguredError } from '../../lib/errors.j
 import { completeStravaConnect, startStravaConnect, type ConnectResult } from '../../services/strava-connect.js';
 import { StravaInbox } from '../../services/strava-receive-event.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
-import { sendPage } from '../pages.js';
+import { connectAgainLink, sendCommonConnectPage, sendPage } from '../pages.js';
+import { ConnectQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
 /**
@@ -19,10 +20,9 @@ import { parseInput } from '../validate.js';
 /** Strava's event bodies are ~300 bytes; anything near this is not Strava. */
 const WEBHOOK_BODY_LIMIT = '64kb';
 
-const ConnectQuery = z.object({ runner: z.string().trim().min(1, 'required').describe('runner id') });
 
 function resultPage(res: Response, result: ConnectResult): void {
-  const retry = { href: `/connect/strava?runner=${encodeURIComponent(result.runnerId)}`, text: 'Connect Strava again' };
+  const retry = connectAgainLink('strava', result.runnerId);
   switch (result.kind) {
     case 'connected':
       return sendPage(res, 200, 'Strava connected', [
@@ -41,16 +41,8 @@ function resultPage(res: Response, result: ConnectResult): void {
         ],
         retry,
       );
-    case 'denied':
-      return sendPage(res, 400, 'Strava was not connected', ['You chose not to authorise access on Strava, so nothing was connected. You can try again at any time.'], retry);
-    case 'athlete_taken':
-      return sendPage(res, 409, 'This Strava account is already in use', [
-        'This Strava account is already connected to another runner profile. Disconnect it there first, or sign in to Strava with your own account.',
-      ]);
-    case 'other_athlete_connected':
-      return sendPage(res, 409, 'A different Strava account is connected', [
-        'Your profile is already connected to a different Strava account. Disconnect that one first, then connect this one.',
-      ]);
+    default:
+      return sendCommonConnectPage(res, 'Strava', result.kind, retry);
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { GarminApiError } from './client.js';
+import { postTokenForm } from '../../lib/token-endpoint.js';
 
 /**
  * Garmin OAuth 2.0 with PKCE (platform-apis.md §2.2): verifier/challenge (S256), the authorize URL
@@ -51,29 +52,12 @@ export const GarminTokenResponse = z.looseObject({
 });
 export type GarminTokenResponse = z.infer<typeof GarminTokenResponse>;
 
-async function postToken(cfg: GarminOAuthConfig, fetchFn: typeof fetch, form: Record<string, string>): Promise<GarminTokenResponse> {
-  let res: Response;
-  try {
-    res = await fetchFn(cfg.tokenUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams({ client_id: cfg.clientId, client_secret: cfg.clientSecret, ...form }).toString(),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new GarminApiError(0, `Garmin token endpoint unreachable: ${(err as Error).message}`);
-  }
-  const text = await res.text();
-  if (!res.ok) throw new GarminApiError(res.status, `Garmin token endpoint → ${res.status}`, text.slice(0, 500));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new GarminApiError(502, 'Garmin token endpoint answered non-JSON');
-  }
-  const parsed = GarminTokenResponse.safeParse(json);
-  if (!parsed.success) throw new GarminApiError(502, `Garmin token response has an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
-  return parsed.data;
+function postToken(cfg: GarminOAuthConfig, fetchFn: typeof fetch, form: Record<string, string>): Promise<GarminTokenResponse> {
+  return postTokenForm(
+    { url: cfg.tokenUrl, form: { client_id: cfg.clientId, client_secret: cfg.clientSecret, ...form }, fetch: fetchFn, timeoutMs: REQUEST_TIMEOUT_MS, label: 'Garmin' },
+    GarminTokenResponse,
+    (status, message, res) => new GarminApiError(status, message, res?.body),
+  );
 }
 
 /** authorization_code grant, proving possession of the PKCE verifier. */

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { safeEqual } from '../../lib/crypto.js';
 import { StravaApiError } from './client.js';
 import { StravaTokenResponse } from './types.js';
+import { postTokenForm } from '../../lib/token-endpoint.js';
 
 /**
  * Strava OAuth 2 (platform-apis.md §1.2): the authorize URL, a signed `state`, and a small client
@@ -80,30 +81,12 @@ export function authorizeUrl(cfg: Pick<OAuthConfig, 'oauthUrl' | 'clientId'>, re
   return `${base}/authorize?${q.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}`;
 }
 
-async function postToken(cfg: OAuthConfig, fetchFn: typeof fetch, form: Record<string, string>): Promise<StravaTokenResponse> {
-  const url = `${cfg.oauthUrl.replace(/\/+$/, '')}/token`;
-  let res: Response;
-  try {
-    res = await fetchFn(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams({ client_id: cfg.clientId, client_secret: cfg.clientSecret, ...form }).toString(),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new StravaApiError(0, `Strava token endpoint unreachable: ${(err as Error).message}`);
-  }
-  const text = await res.text();
-  if (!res.ok) throw new StravaApiError(res.status, `Strava token endpoint → ${res.status}`, Object.fromEntries(res.headers.entries()), text.slice(0, 500));
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new StravaApiError(502, 'Strava token endpoint answered non-JSON');
-  }
-  const parsed = StravaTokenResponse.safeParse(json);
-  if (!parsed.success) throw new StravaApiError(502, `Strava token response has an unexpected shape: ${parsed.error.issues[0]?.message ?? ''}`);
-  return parsed.data;
+function postToken(cfg: OAuthConfig, fetchFn: typeof fetch, form: Record<string, string>): Promise<StravaTokenResponse> {
+  return postTokenForm(
+    { url: `${cfg.oauthUrl.replace(/\/+$/, '')}/token`, form: { client_id: cfg.clientId, client_secret: cfg.clientSecret, ...form }, fetch: fetchFn, timeoutMs: REQUEST_TIMEOUT_MS, label: 'Strava' },
+    StravaTokenResponse,
+    (status, message, res) => new StravaApiError(status, message, res?.headers ?? {}, res?.body),
+  );
 }
 
 /** authorization_code grant; the answer includes the athlete. */
