@@ -40,6 +40,8 @@ export const EnvSchema = z.object({
   JSON_BODY_LIMIT: z.string().default('1mb'),
   UPLOAD_BODY_LIMIT: z.string().default('64mb'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** bearer token for GET /metrics besides the API keys (give Prometheus this, not an API key) */
+  METRICS_TOKEN: optionalString,
 
   STRAVA_CLIENT_ID: optionalString,
   STRAVA_CLIENT_SECRET: optionalString,

@@ -5,6 +5,8 @@ import type { AppDeps } from '../deps.js';
 import { requireApiKey } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
+import { adminRoutes } from './routes/admin.js';
+import { createMetrics, type Metrics } from '../services/metrics.js';
 import { garminRoutes } from './routes/garmin.js';
 import { healthRoutes } from './routes/health.js';
 import { activityRoutes } from './routes/activities.js';
@@ -24,7 +26,8 @@ export type AppRouteFactory = (deps: AppDeps, docs: OpenApiRegistry) => Router;
  * The express app, without listen(), so tests can mount it. Order: request id + log, public routes
  * (health, OpenAPI, webhooks, OAuth, answer pages), then bearer-auth'd /v1.
  */
-export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory[]; v1Routes?: AppRouteFactory[] } = {}): Express {
+export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory[]; v1Routes?: AppRouteFactory[]; metrics?: Metrics } = {}): Express {
+  const metrics = extra.metrics ?? createMetrics(deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -43,11 +46,13 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
       // Query strings (OAuth codes, the Strava verify token) and the Garmin path secret stay out of logs.
       serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }) },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/health' },
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
     }),
   );
 
+  app.use(metrics.webhookAckTimer);
   app.use(healthRoutes(deps, docs));
+  app.use(adminRoutes(deps, docs, metrics));
   app.use(stravaRoutes(deps, docs));
   app.use(garminRoutes(deps, docs));
   for (const f of extra.publicRoutes ?? []) app.use(f(deps, docs));
