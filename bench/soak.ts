@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -87,6 +88,8 @@ interface Status {
   settled: number;
   jobs: number;
   rss: number;
+  /** the service's event-loop delay since it started, ms */
+  loopDelayMs: { p99: number; max: number };
   bySource: Array<{ source: string; status: string; n: number }>;
 }
 type ChildMessage = { ready: { port: number; athletes: string[]; uploaderId: string } } | { status: Status } | { stopped: true };
@@ -117,6 +120,8 @@ async function serve(stravaUrl: string): Promise<void> {
   const athletes: string[] = [];
   for (let i = 0; i < ATHLETES; i++) athletes.push((await buildStravaConnection(deps.db, env.tokenEncryptionKey, { athleteId: String(9_100_000 + i) })).externalAthleteId);
   const uploader = await createRunner(deps, { name: 'soak uploads', timezone: 'Europe/Oslo' });
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const count = (text: string) => deps.db.execute<{ n: number }>(sql.raw(text)).then((r) => Number(r.rows[0]!.n));
   process.send!({ ready: { port: (server.address() as AddressInfo).port, athletes, uploaderId: uploader.id } } satisfies ChildMessage);
 
@@ -130,7 +135,7 @@ async function serve(stravaUrl: string): Promise<void> {
         deps.db.execute<{ source: string; status: string; n: number }>(sql`select source, status, count(*)::int as n from activities group by source, status`),
       ]);
       const jobs = counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
-      process.send!({ status: { inbox, pending, settled, jobs, rss: process.memoryUsage.rss(), bySource: bySource.rows.map((r) => ({ ...r, n: Number(r.n) })) } } satisfies ChildMessage);
+      process.send!({ status: { inbox, pending, settled, jobs, rss: process.memoryUsage.rss(), loopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 }, bySource: bySource.rows.map((r) => ({ ...r, n: Number(r.n) })) } } satisfies ChildMessage);
       return;
     }
     await workers.close();
@@ -250,8 +255,14 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
     const expected = eventsAcked + uploadsAccepted;
     let cleared: number | null = null;
     let last: Status = await status();
+    let lastDrainReport = 0;
     while ((performance.now() - loadEnd) / 1000 < drainTimeoutS) {
       last = await status();
+      const since = (performance.now() - loadEnd) / 1000;
+      if (since - lastDrainReport >= 30) {
+        lastDrainReport = since;
+        console.log(`  draining, ${since.toFixed(0)} s after the load: activities done ${last.settled} of ${expected}, inbox backlog ${last.inbox}, jobs ${last.jobs}`);
+      }
       rssPeak = Math.max(rssPeak, last.rss);
       if (last.inbox === 0 && last.pending === 0 && last.jobs === 0 && last.settled >= expected) {
         cleared = (performance.now() - loadEnd) / 1000;
@@ -279,13 +290,14 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
       arrivedPerS: (eventsAcked + uploadsAccepted) / loadS,
       backlogClearedS: cleared,
       rssMb: { start: mb(rssStart), peak: mb(rssPeak), end: mb(rssEnd) },
+      serviceEventLoopDelayMs: last.loopDelayMs,
       stravaCalls: fake.calls,
     };
     console.log(
       `soak results (${seconds} s load${seconds !== 120 ? ', shortened with SOAK_SECONDS' : ''}):\n` +
         `  events in ${eventsAcked} of ${eventsSent} sent, uploads in ${uploadsAccepted}; activities out: ${stravaOut} Strava + ${uploadsOut} uploads ready, ${failed} failed; lost ${lost}\n` +
         `  errors ${JSON.stringify(errors)}\n` +
-        `  webhook ack p50 ${fmt(result.ackMs.p50, 1)} ms, p99 ${fmt(result.ackMs.p99, 1)} ms, max ${fmt(result.ackMs.max, 1)} ms\n` +
+        `  webhook ack p50 ${fmt(result.ackMs.p50, 1)} ms, p99 ${fmt(result.ackMs.p99, 1)} ms, max ${fmt(result.ackMs.max, 1)} ms; service event-loop delay p99 ${fmt(last.loopDelayMs.p99, 0)} ms, max ${fmt(last.loopDelayMs.max, 0)} ms\n` +
         `  processed during the load ${fmt(result.processedDuringLoadPerS, 1)} activities/s vs ${fmt(result.arrivedPerS, 1)}/s arriving; backlog cleared ${cleared === null ? `NOT within ${drainTimeoutS} s` : `${fmt(cleared, 1)} s`} after the load\n` +
         `  service RSS start ${fmt(mb(rssStart), 0)} MB, peak ${fmt(mb(rssPeak), 0)} MB, end ${fmt(mb(rssEnd), 0)} MB; fake Strava served ${fake.calls.activity} activities + ${fake.calls.streams} stream sets`,
     );
