@@ -35,10 +35,15 @@ export interface Metrics {
   webhookAckTimer: RequestHandler;
 }
 
-/** Provider named by a webhook path, never the rest of it (the Garmin path carries a secret). */
+const WEBHOOK_PROVIDERS = new Set(['strava', 'garmin']);
+
+/**
+ * Provider named by a webhook path, never the rest of it (the Garmin path carries a secret); only
+ * known providers, so a caller cannot invent label values.
+ */
 export function webhookProvider(path: string): string | null {
   const m = /^\/webhooks\/([a-z]+)(\/|$)/.exec(path);
-  return m ? m[1]! : null;
+  return m && WEBHOOK_PROVIDERS.has(m[1]!) ? m[1]! : null;
 }
 
 /** Stuck-state counts by kind: rows waiting longer than STUCK_AFTER_MINUTES for work that should be quick. */
@@ -63,20 +68,33 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'stridesync_' });
 
+  // A collector whose store is down leaves its series out of this scrape instead of failing it, so
+  // an outage still shows in the other series (and in stridesync_metrics_collect_errors_total).
+  const collectErrors = new Map<string, number>();
+  const guarded = <G extends Gauge>(collector: string, fn: (g: G) => Promise<void>) =>
+    async function (this: G): Promise<void> {
+      try {
+        await fn(this);
+      } catch {
+        this.reset();
+        collectErrors.set(collector, (collectErrors.get(collector) ?? 0) + 1);
+      }
+    };
+
   new Gauge({
     name: 'stridesync_queue_jobs',
     help: 'Jobs in each BullMQ queue by state',
     labelNames: ['queue', 'state'],
     registers: [registry],
-    async collect() {
-      this.reset();
+    collect: guarded('queue_jobs', async (g) => {
+      g.reset();
       await Promise.all(
         Object.entries(deps.queues).map(async ([queue, q]) => {
           const counts = await q.getJobCounts(...JOB_STATES);
-          for (const state of JOB_STATES) this.set({ queue, state }, counts[state] ?? 0);
+          for (const state of JOB_STATES) g.set({ queue, state }, counts[state] ?? 0);
         }),
       );
-    },
+    }),
   });
 
   const jobDuration = new Histogram({
@@ -105,12 +123,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     help: 'Webhook inbox rows not yet processed',
     labelNames: ['provider'],
     registers: [registry],
-    async collect() {
-      this.reset();
+    collect: guarded('inbox_backlog', async (g) => {
+      g.reset();
       const { rows } = await deps.db.execute<{ provider: string; n: number }>(sql`select provider, count(*)::int as n from webhook_events where processed_at is null group by provider`);
-      for (const p of ['strava', 'garmin']) this.set({ provider: p }, 0);
-      for (const r of rows) this.set({ provider: r.provider }, Number(r.n));
-    },
+      for (const p of WEBHOOK_PROVIDERS) g.set({ provider: p }, 0);
+      for (const r of rows) g.set({ provider: r.provider }, Number(r.n));
+    }),
   });
 
   new Gauge({
@@ -118,10 +136,10 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     help: `Rows in an in-between state for more than ${STUCK_AFTER_MINUTES} minutes, by kind`,
     labelNames: ['kind'],
     registers: [registry],
-    async collect() {
-      this.reset();
-      for (const [kind, n] of Object.entries(await countStuck(deps.db))) this.set({ kind }, n);
-    },
+    collect: guarded('stuck', async (g) => {
+      g.reset();
+      for (const [kind, n] of Object.entries(await countStuck(deps.db))) g.set({ kind }, n);
+    }),
   });
 
   const rateLimits = new StravaRateLimits(deps.redis, deps.env.REDIS_PREFIX, deps.now);
@@ -130,22 +148,34 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     help: "Share of Strava's application rate budget used in the current window (from the last response headers)",
     labelNames: ['budget', 'window'],
     registers: [registry],
-    async collect() {
-      this.reset();
+    collect: guarded('strava_rate', async (g) => {
+      g.reset();
       const snap = await rateLimits.snapshot();
-      const put = (budget: string, window: string, b: { usage: number; limit: number } | null) => this.set({ budget, window }, b ? b.usage / b.limit : 0);
+      const put = (budget: string, window: string, b: { usage: number; limit: number } | null) => g.set({ budget, window }, b ? b.usage / b.limit : 0);
       put('overall', '15m', snap.overall15m);
       put('overall', 'day', snap.overallDay);
       put('read', '15m', snap.read15m);
       put('read', 'day', snap.readDay);
-    },
+    }),
   });
   new Gauge({
     name: 'stridesync_strava_rate_blocked',
     help: '1 while Strava calls are paused after a 429',
     registers: [registry],
-    async collect() {
-      this.set((await rateLimits.snapshot()).blockedUntil ? 1 : 0);
+    collect: guarded('strava_blocked', async (g) => {
+      g.set((await rateLimits.snapshot()).blockedUntil ? 1 : 0);
+    }),
+  });
+
+  // Collectors run concurrently, so a failure shows from the next scrape on.
+  new Counter({
+    name: 'stridesync_metrics_collect_errors_total',
+    help: 'Scrape-time collectors that failed (their series are missing from that scrape), by collector',
+    labelNames: ['collector'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [collector, n] of collectErrors) this.inc({ collector }, n);
     },
   });
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobsFailedCommand, jobsRetryCommand } from '../../src/cli/jobs.js';
+import { createDatabase } from '../../src/db/client.js';
 import { activities } from '../../src/db/schema/index.js';
 import { createApp } from '../../src/http/app.js';
 import { StravaRateLimits } from '../../src/integrations/strava/rate-limit.js';
@@ -147,7 +148,7 @@ describe('operator view: failed jobs, dashboard, retry, metrics', () => {
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe('');
     expect(missing.stderr).toMatch(/^stridesync: no job with id no-such-job .*jobs failed/);
-  }, 60_000);
+  }, 240_000);
 
   it('the dashboard asks a browser for Basic credentials and accepts the API key as the password', async () => {
     const anonymous = await fetch(`${base}/admin/queues`);
@@ -207,5 +208,29 @@ describe('operator view: failed jobs, dashboard, retry, metrics', () => {
     expect(rss).toBeLessThan(8 * 1024 * 1024 * 1024);
     // the Garmin path secret never becomes a label
     expect(text).not.toMatch(/webhooks\/garmin/);
+  });
+
+  it('a store that is down leaves only its own series out of the scrape, and is counted', async () => {
+    const down = createDatabase('postgres://postgres@127.0.0.1:1/nowhere', { max: 1 });
+    try {
+      const m = createMetrics({ ...ctx.deps, db: down.db });
+      await m.registry.metrics();
+      // collectors run concurrently: the first scrape's failures are counted from the second on
+      const text = await m.registry.metrics();
+      expect(value(text, 'stridesync_metrics_collect_errors_total{collector="stuck"}')).toBeGreaterThanOrEqual(1);
+      expect(value(text, 'stridesync_metrics_collect_errors_total{collector="inbox_backlog"}')).toBeGreaterThanOrEqual(1);
+      expect(value(text, 'stridesync_metrics_collect_errors_total{collector="queue_jobs"}')).toBeUndefined();
+      expect(text).not.toContain('stridesync_stuck{');
+      expect(value(text, 'stridesync_queue_jobs{queue="compute",state="failed"}')).toBe(0);
+      expect(value(text, 'stridesync_process_resident_memory_bytes')).toBeGreaterThan(0);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('webhook paths of unknown providers never become labels', async () => {
+    const res = await fetch(`${base}/webhooks/made-up-${Date.now()}`, { method: 'POST' });
+    expect(res.status).toBe(404);
+    expect(await scrape()).not.toMatch(/provider="made/);
   });
 });
