@@ -94,13 +94,15 @@ describe('Strava webhook flows, end to end (webhook → inbox → workers → ro
     expect(api.isDone()).toBe(true);
   });
 
-  it('delete: removes the activity (and its metrics) and records the outcome', async () => {
+  it('delete: once Strava confirms it (404), removes the activity (and its metrics) and records the outcome', async () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-delete' });
     const id = 9_200_000_003;
     await createRun(conn, 'tok-delete', id);
     const row = await activityRow(conn.runnerId, id);
+    const confirm = stravaApi({ token: 'tok-delete' }).get(`/api/v3/activities/${id}`).reply(404, { message: 'Record Not Found', errors: [] }, RATE_HEADERS);
     const event = await deliver(stravaEventBody({ objectId: id, ownerId: conn.externalAthleteId, aspect: 'delete' }));
     expect(event.outcome).toBe('deleted');
+    expect(confirm.isDone()).toBe(true);
     expect(await activityRow(conn.runnerId, id)).toBeUndefined();
     expect(await ctx.deps.db.select().from(activityMetrics).where(eq(activityMetrics.activityId, row!.id))).toHaveLength(0);
   });
