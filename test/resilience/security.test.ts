@@ -1,9 +1,10 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import nock from 'nock';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activities, activityMetrics, connections, webhookEvents } from '../../src/db/schema/index.js';
+import { activities, connections, webhookEvents } from '../../src/db/schema/index.js';
 import { buildStravaConnection, RATE_HEADERS, stravaActivityJson, stravaApi, stravaEventBody, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
+import { purgeDeletedActivities, purgeOldWebhookEvents } from '../../src/services/retention.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 /**
@@ -99,4 +100,105 @@ describe('forged Strava delete events', () => {
   });
 });
 
-export { activityMetrics, and, connections };
+describe('forged Strava deauthorization events', () => {
+  const deauth = (athleteId: string) => stravaEventBody({ objectType: 'athlete', objectId: athleteId, ownerId: athleteId, aspect: 'update', updates: { authorized: 'false' } });
+
+  it('change nothing while Strava still honours the athlete’s token', async () => {
+    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-da1' });
+    const run = await storedRun(conn, 9_400_000_011);
+    const check = stravaApi({ token: 'tok-da1' }).get('/api/v3/athlete').reply(200, { id: Number(conn.externalAthleteId), resource_state: 2 }, RATE_HEADERS);
+    const event = await deliver(deauth(conn.externalAthleteId));
+    expect(check.isDone()).toBe(true);
+    expect(event.outcome).toBe('deauthorization_not_confirmed');
+    const [after] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
+    expect(after).toMatchObject({ status: 'active' });
+    expect(after!.accessTokenEnc).not.toBeNull();
+    expect((await visibleActivities(conn.runnerId)).map((a) => a.id)).toEqual([run.id]);
+  });
+
+  it('revoke once Strava refuses the token and the refresh, keeping the data recoverable until the purge', async () => {
+    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-da2' });
+    const run = await storedRun(conn, 9_400_000_012);
+    const check = stravaApi({ token: 'tok-da2' }).get('/api/v3/athlete').reply(401, unauthorized, RATE_HEADERS);
+    const refresh = nock(STRAVA_TEST_ORIGIN).post('/oauth/token').reply(400, { message: 'Bad Request', errors: [] });
+    const event = await deliver(deauth(conn.externalAthleteId));
+    expect(check.isDone() && refresh.isDone()).toBe(true);
+    expect(event.outcome).toBe('revoked');
+    expect((await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id)))[0]).toMatchObject({ status: 'revoked', accessTokenEnc: null });
+    expect(await visibleActivities(conn.runnerId)).toEqual([]);
+    // still in the table (recoverable), purged only after DELETED_RETENTION_DAYS
+    const [soft] = await ctx.deps.db.select().from(activities).where(eq(activities.id, run.id));
+    expect(soft!.deletedAt).not.toBeNull();
+    const retention = { db: ctx.deps.db, env: { DELETED_RETENTION_DAYS: 30, WEBHOOK_RETENTION_DAYS: 30 } };
+    expect(await purgeDeletedActivities({ ...retention, now: () => new Date(Date.now() + 29 * 86_400_000) })).toBe(0);
+    expect(await purgeDeletedActivities({ ...retention, now: () => new Date(Date.now() + 31 * 86_400_000) })).toBeGreaterThanOrEqual(1);
+    expect(await ctx.deps.db.select().from(activities).where(eq(activities.id, run.id))).toHaveLength(0);
+  });
+});
+
+describe('a deleted Strava activity that comes back', () => {
+  it('is fetched, restored and counted again when Strava serves it after a confirmed delete', async () => {
+    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-back' });
+    const run = await storedRun(conn, 9_400_000_021);
+    stravaApi({ token: 'tok-back' }).get('/api/v3/activities/9400000021').reply(404, notFound, RATE_HEADERS);
+    expect((await deliver(stravaEventBody({ objectId: 9_400_000_021, ownerId: conn.externalAthleteId, aspect: 'delete' }))).outcome).toBe('deleted');
+    expect(await visibleActivities(conn.runnerId)).toEqual([]);
+
+    const api = stravaApi({ token: 'tok-back' });
+    api.get('/api/v3/activities/9400000021').reply(200, stravaActivityJson(9_400_000_021, { manual: true }), RATE_HEADERS);
+    ctx.startWorkers({ queues: ['strava-api'] });
+    expect((await deliver(stravaEventBody({ objectId: 9_400_000_021, ownerId: conn.externalAthleteId, aspect: 'create' }))).outcome).toBe('fetch_queued');
+    await ctx.drain();
+    expect(api.isDone()).toBe(true);
+    const [back] = await ctx.deps.db.select().from(activities).where(eq(activities.id, run.id));
+    expect(back).toMatchObject({ deletedAt: null, status: 'ready', countedInLoad: true });
+    expect((await visibleActivities(conn.runnerId)).map((a) => a.id)).toEqual([run.id]);
+  });
+});
+
+describe('probing the Strava webhook', () => {
+  it('answers byte-identically whatever the subscription id, for new events and redeliveries', async () => {
+    const answers: string[] = [];
+    for (const subscriptionId of [120475, 1, 999_999, 120476]) {
+      for (let i = 0; i < 2; i++) {
+        const res = await request(ctx.app).post('/webhooks/strava').send(stravaEventBody({ objectId: 9_400_000_100 + subscriptionId, ownerId: 5, subscriptionId }));
+        expect(res.status).toBe(200);
+        answers.push(`${res.status} ${res.headers['content-type']} ${res.headers['content-length']} ${res.text}`);
+      }
+    }
+    expect(new Set(answers).size).toBe(1);
+    expect(answers[0]).toBe('200 application/json; charset=utf-8 21 {"status":"received"}');
+    // the check against STRAVA_SUBSCRIPTION_ID still decides: the foreign ones were recorded as ignored
+    const rows = await ctx.deps.db.select().from(webhookEvents);
+    const probed = new Set([120475, 1, 999_999, 120476].map((sub) => String(9_400_000_100 + sub)));
+    const foreign = rows.filter((r) => probed.has((r.payload as { object_id: string }).object_id) && (r.payload as { subscription_id: string }).subscription_id !== '120475');
+    expect(foreign.length).toBe(3);
+    expect(foreign.every((r) => r.outcome === 'ignored_subscription')).toBe(true);
+  });
+
+  it('accepts ids above 2^53 and numeric strings in every id field, keeping the ids exact', async () => {
+    const body = '{"object_type":"activity","object_id":18014398509481985,"aspect_type":"create","updates":{},"owner_id":"777","subscription_id":"120475","event_time":"1790100000"}';
+    const res = await request(ctx.app).post('/webhooks/strava').set('Content-Type', 'application/json').send(body);
+    expect(res.status).toBe(200);
+    const [row] = await ctx.deps.db.select().from(webhookEvents).where(eq(webhookEvents.dedupeKey, 'strava:activity:create:18014398509481985:1790100000'));
+    expect(row!.payload).toMatchObject({ object_id: '18014398509481985', owner_id: '777', subscription_id: '120475', event_time: 1790100000 });
+  });
+});
+
+describe('webhook inbox retention', () => {
+  it('purges processed and ignored events older than WEBHOOK_RETENTION_DAYS, never unprocessed ones', async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const [processed, pending, recent] = await ctx.deps.db
+      .insert(webhookEvents)
+      .values([
+        { provider: 'strava', dedupeKey: 'retention:processed', payload: {}, receivedAt: old, processedAt: old, outcome: 'ignored_subscription' },
+        { provider: 'strava', dedupeKey: 'retention:pending', payload: {}, receivedAt: old },
+        { provider: 'strava', dedupeKey: 'retention:recent', payload: {}, processedAt: new Date(), outcome: 'fetch_queued' },
+      ])
+      .returning();
+    const purged = await purgeOldWebhookEvents({ db: ctx.deps.db, env: { DELETED_RETENTION_DAYS: 30, WEBHOOK_RETENTION_DAYS: 30 }, now: () => new Date() });
+    expect(purged).toBeGreaterThanOrEqual(1);
+    const left = new Set((await ctx.deps.db.select({ id: webhookEvents.id }).from(webhookEvents)).map((r) => r.id));
+    expect([left.has(processed!.id), left.has(pending!.id), left.has(recent!.id)]).toEqual([false, true, true]);
+  });
+});

@@ -9,6 +9,7 @@ import { StravaInbox } from '../../services/strava-receive-event.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { connectAgainLink, sendCommonConnectPage, sendPage } from '../pages.js';
 import { ConnectQuery } from '../schemas.js';
+import { parseJsonGuarded } from '../../lib/safe-json.js';
 import { parseInput } from '../validate.js';
 
 /**
@@ -19,6 +20,10 @@ import { parseInput } from '../validate.js';
 
 /** Strava's event bodies are ~300 bytes; anything near this is not Strava. */
 const WEBHOOK_BODY_LIMIT = '64kb';
+/** An event is an object holding `updates`: two levels; a little slack. */
+const WEBHOOK_MAX_DEPTH = 8;
+/** The one answer to every accepted event. */
+export const WEBHOOK_ACK = { status: 'received' } as const;
 
 
 function resultPage(res: Response, result: ConnectResult): void {
@@ -83,12 +88,16 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   docs.add({
     method: 'post',
     path: '/webhooks/strava',
-    summary: 'Strava event: recorded in the inbox and queued; answers 200 at once',
+    summary: 'Strava event: recorded in the inbox and queued; answers 200 at once. Deletes and deauthorizations act only after Strava confirms them',
     tags: ['strava'],
     body: StravaEvent,
     responses: {
-      200: { description: 'recorded (or a redelivery of a recorded event)', schema: z.object({ status: z.string() }) },
-      400: { description: 'malformed JSON', schema: ErrorBody },
+      200: {
+        description: 'received: the same answer for a new event, a redelivery and an event of another subscription (the inbox row records which)',
+        schema: z.object({ status: z.literal('received') }),
+      },
+      400: { description: 'malformed JSON, nesting too deep, NUL characters', schema: ErrorBody },
+      413: { description: 'body over 64 kB', schema: ErrorBody },
       422: { description: 'not a Strava event', schema: ErrorBody },
     },
   });
@@ -121,10 +130,13 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     res.status(200).json({ 'hub.challenge': result.challenge });
   });
 
-  router.post('/webhooks/strava', requireStrava, express.json({ limit: WEBHOOK_BODY_LIMIT, type: () => true }), async (req, res) => {
-    const event = parseInput(StravaEvent, req.body);
-    const { outcome } = await inbox.receive(event);
-    res.status(200).json({ status: outcome });
+  router.post('/webhooks/strava', requireStrava, express.raw({ limit: WEBHOOK_BODY_LIMIT, type: () => true }), async (req, res) => {
+    // Big ids stay exact (digit strings); deep nesting and NUL characters are refused with 400.
+    const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    const event = parseInput(StravaEvent, parseJsonGuarded(raw, { bigIntsAsStrings: true, maxDepth: WEBHOOK_MAX_DEPTH }));
+    await inbox.receive(event);
+    // One answer whatever happened (queued, redelivery, other subscription): nothing to probe.
+    res.status(200).json(WEBHOOK_ACK);
   });
 
   return router;
