@@ -8,6 +8,7 @@ import { OpenApiRegistry } from './openapi.js';
 import { garminRoutes } from './routes/garmin.js';
 import { healthRoutes } from './routes/health.js';
 import { activityRoutes } from './routes/activities.js';
+import { connectLinkRoutes } from './routes/connect-links.js';
 import { runnerRoutes } from './routes/runners.js';
 import { stravaRoutes } from './routes/strava.js';
 import { weekRoutes } from './routes/weeks.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   v1.use(runnerRoutes(deps, docs));
   v1.use(activityRoutes(deps, docs));
   v1.use(weekRoutes(deps, docs));
+  v1.use(connectLinkRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
   app.use(v1);
 

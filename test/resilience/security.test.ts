@@ -5,6 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { activities, connections, webhookEvents } from '../../src/db/schema/index.js';
 import { buildStravaConnection, RATE_HEADERS, stravaActivityJson, stravaApi, stravaEventBody, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
 import { purgeDeletedActivities, purgeOldWebhookEvents } from '../../src/services/retention.js';
+import { signConnectLink } from '../../src/services/connect-links.js';
+import { buildRunner } from '../factories/runners.js';
+import { GARMIN_TEST_ENV } from '../factories/garmin.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 /**
@@ -14,7 +17,7 @@ import { createTestContext, type TestContext } from '../setup/context.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext(STRAVA_TEST_ENV);
+  ctx = await createTestContext({ ...STRAVA_TEST_ENV, ...GARMIN_TEST_ENV });
   ctx.startWorkers({ queues: ['events', 'compute'] });
 });
 afterAll(async () => {
@@ -200,5 +203,72 @@ describe('webhook inbox retention', () => {
     expect(purged).toBeGreaterThanOrEqual(1);
     const left = new Set((await ctx.deps.db.select({ id: webhookEvents.id }).from(webhookEvents)).map((r) => r.id));
     expect([left.has(processed!.id), left.has(pending!.id), left.has(recent!.id)]).toEqual([false, true, true]);
+  });
+});
+
+describe('connecting a platform needs a connect link, and the browser that started it', () => {
+  async function linkFor(runnerId: string, provider: 'strava' | 'garmin') {
+    const res = await request(ctx.app).post(`/v1/runners/${runnerId}/connect-links`).set(ctx.auth).send({ provider });
+    expect(res.status).toBe(201);
+    const url = new URL(res.body.url);
+    expect(new Date(res.body.expiresAt).getTime() - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect(new Date(res.body.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    return url.pathname + url.search;
+  }
+
+  it('refuses a bare ?runner=, a missing, tampered, expired or other-platform link; no key → 401', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    for (const provider of ['strava', 'garmin'] as const) {
+      const bare = await request(ctx.app).get(`/connect/${provider}`).query({ runner: runner.id });
+      expect([bare.status, bare.body.error.code]).toEqual([400, 'connect_link_required']);
+      const path = await linkFor(runner.id, provider);
+      const token = new URL(path, 'http://x').searchParams.get('link')!;
+      const [body, sig] = token.split('.');
+      const other = await buildRunner(ctx.deps.db);
+      const forgedBody = Buffer.from(JSON.stringify({ r: other.id, p: provider, e: 9_999_999_999 })).toString('base64url');
+      const expired = signConnectLink({ r: runner.id, p: provider, e: Math.floor(Date.now() / 1000) - 1 }, ctx.env.tokenEncryptionKey);
+      const otherPlatform = signConnectLink({ r: runner.id, p: provider === 'strava' ? 'garmin' : 'strava', e: 9_999_999_999 }, ctx.env.tokenEncryptionKey);
+      for (const bad of [`${forgedBody}.${sig}`, `${body}.AAAA`, 'nonsense', expired, otherPlatform]) {
+        const res = await request(ctx.app).get(`/connect/${provider}`).query({ link: bad });
+        expect(res.status).toBe(400);
+        expect(res.body.error.code).toBe('invalid_connect_link');
+        expect(res.headers.location).toBeUndefined();
+      }
+    }
+    expect((await request(ctx.app).post(`/v1/runners/${runner.id}/connect-links`).send({ provider: 'strava' })).status).toBe(401);
+    expect((await request(ctx.app).post(`/v1/runners/${runner.id}/connect-links`).set(ctx.auth).send({ provider: 'polar' })).status).toBe(422);
+  });
+
+  it('binds the OAuth state to the browser: a callback without the starting browser’s cookie is refused and does not burn the state', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    const start = await request(ctx.app).get(await linkFor(runner.id, 'strava'));
+    expect(start.status).toBe(302);
+    const cookies = ([] as string[]).concat(start.headers['set-cookie'] ?? []);
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatch(/^stridesync_connect_strava=[\w-]{20,};/);
+    expect(cookies[0]).toContain('HttpOnly');
+    expect(cookies[0]).toContain('SameSite=Lax');
+    expect(cookies[0]).toContain('Secure');
+    expect(cookies[0]).toContain('Path=/connect/strava');
+    const state = new URL(start.headers.location!).searchParams.get('state')!;
+    const cookie = cookies[0]!.split(';')[0]!;
+
+    // the attacker's browser: no cookie, or its own cookie from its own start
+    const attackerStart = await request(ctx.app).get(await linkFor((await buildRunner(ctx.deps.db)).id, 'strava'));
+    const attackerCookie = ([] as string[]).concat(attackerStart.headers['set-cookie'] ?? [])[0]!.split(';')[0]!;
+    for (const c of [undefined, attackerCookie, 'stridesync_connect_strava=guess']) {
+      const req = request(ctx.app).get('/connect/strava/callback').query({ state, code: 'c', scope: 'read,activity:read_all' });
+      const res = await (c ? req.set('Cookie', c) : req);
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('another browser');
+    }
+    // the runner's own browser still completes it
+    nock(STRAVA_TEST_ORIGIN).post('/oauth/token').reply(200, { token_type: 'Bearer', access_token: 'a-1', refresh_token: 'r-1', expires_at: Math.floor(Date.now() / 1000) + 21600, athlete: { id: 47_000_001 } });
+    nock(STRAVA_TEST_ORIGIN).get('/api/v3/athlete/activities').query(true).optionally().reply(200, [], RATE_HEADERS);
+    const ok = await request(ctx.app).get('/connect/strava/callback').set('Cookie', cookie).query({ state, code: 'c', scope: 'read,activity:read_all' });
+    expect(ok.status).toBe(200);
+    expect(([] as string[]).concat(ok.headers['set-cookie'] ?? []).some((c) => c.startsWith('stridesync_connect_strava=;') && c.includes('Max-Age=0'))).toBe(true);
+    const [conn] = await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, runner.id));
+    expect(conn).toMatchObject({ externalAthleteId: '47000001', status: 'active' });
   });
 });

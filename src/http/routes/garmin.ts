@@ -4,19 +4,21 @@ import type { AppDeps } from '../../deps.js';
 import { REQUIRED_PERMISSION } from '../../integrations/garmin/oauth.js';
 import { safeEqual } from '../../lib/crypto.js';
 import { AppError, BadRequestError, NotConfiguredError, NotFoundError } from '../../lib/errors.js';
-import { completeGarminConnect, startGarminConnect, type GarminConnectResult } from '../../services/garmin-connect.js';
+import { completeGarminConnect, type GarminConnectResult } from '../../services/garmin-connect.js';
 import { GARMIN_NOTIFICATION_KINDS, recordGarminNotification, type GarminNotificationKind } from '../../services/garmin-receive.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { connectAgainLink, sendCommonConnectPage, sendPage } from '../pages.js';
 import { ConnectQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import { rateLimit } from '../middleware/rate-limit.js';
+import { browserNonce, clearConnectCookie, startFromConnectLink } from '../connect-flow.js';
 
 /** Garmin requires endpoints that accept at least 10 MB (Activity Details up to 100 MB). */
 const GARMIN_BODY_LIMIT = '100mb';
 
 
-function resultPage(res: Response, result: GarminConnectResult): void {
-  const retry = connectAgainLink('garmin', result.runnerId);
+function resultPage(deps: AppDeps, res: Response, result: GarminConnectResult): void {
+  const retry = connectAgainLink(deps, 'garmin', result.runnerId);
   switch (result.kind) {
     case 'connected':
       return sendPage(res, 200, 'Garmin connected', [
@@ -68,7 +70,8 @@ export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['garmin'],
     query: ConnectQuery,
     responses: {
-      302: { description: 'redirect to Garmin’s oauth2Confirm page' },
+      302: { description: 'valid connect link: sets the browser-binding cookie and redirects to Garmin’s oauth2Confirm page' },
+      400: { description: 'no connect link (a bare ?runner= is refused), or an invalid or expired one', schema: ErrorBody },
       404: { description: 'unknown runner', schema: ErrorBody },
       503: { description: 'Garmin not configured', schema: ErrorBody },
     },
@@ -88,14 +91,17 @@ export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   const requireGarmin: RequestHandler = (_req, _res, next) => next(deps.env.garmin ? undefined : new NotConfiguredError('Garmin'));
   const router = Router();
 
-  router.get('/connect/garmin', requireGarmin, async (req, res) => {
-    const { runner } = parseInput(ConnectQuery, req.query, 'query');
-    res.redirect(302, await startGarminConnect(deps, runner));
+  router.get('/connect/garmin', requireGarmin, rateLimit(deps, 'connect'), async (req, res) => {
+    const { link } = parseInput(ConnectQuery, req.query, 'query');
+    if (!link) throw new BadRequestError('a connect link is required: ask the app for one (POST /v1/runners/{runnerId}/connect-links)', 'connect_link_required');
+    await startFromConnectLink(deps, req, res, 'garmin');
   });
 
   router.get('/connect/garmin/callback', requireGarmin, async (req, res) => {
     try {
-      resultPage(res, await completeGarminConnect(deps, req.query as Record<string, unknown>));
+      const nonce = browserNonce(req, 'garmin');
+      clearConnectCookie(deps, res, 'garmin');
+      resultPage(deps, res, await completeGarminConnect(deps, req.query as Record<string, unknown>, nonce));
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       sendPage(res, err.status, 'Garmin could not be connected', [err.message, `(error code: ${err.code})`]);

@@ -3,14 +3,16 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { REQUIRED_SCOPE, STRAVA_SCOPES } from '../../integrations/strava/oauth.js';
 import { checkHandshake, StravaEvent } from '../../integrations/strava/webhook.js';
-import { AppError, ForbiddenError, NotConfiguredError } from '../../lib/errors.js';
-import { completeStravaConnect, startStravaConnect, type ConnectResult } from '../../services/strava-connect.js';
+import { AppError, BadRequestError, ForbiddenError, NotConfiguredError } from '../../lib/errors.js';
+import { completeStravaConnect, type ConnectResult } from '../../services/strava-connect.js';
 import { StravaInbox } from '../../services/strava-receive-event.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { connectAgainLink, sendCommonConnectPage, sendPage } from '../pages.js';
 import { ConnectQuery } from '../schemas.js';
 import { parseJsonGuarded } from '../../lib/safe-json.js';
 import { parseInput } from '../validate.js';
+import { rateLimit } from '../middleware/rate-limit.js';
+import { browserNonce, clearConnectCookie, startFromConnectLink } from '../connect-flow.js';
 
 /**
  * Public Strava routes: OAuth connect + callback (browser pages) and the push-subscription webhook.
@@ -26,8 +28,8 @@ const WEBHOOK_MAX_DEPTH = 8;
 export const WEBHOOK_ACK = { status: 'received' } as const;
 
 
-function resultPage(res: Response, result: ConnectResult): void {
-  const retry = connectAgainLink('strava', result.runnerId);
+function resultPage(deps: AppDeps, res: Response, result: ConnectResult): void {
+  const retry = connectAgainLink(deps, 'strava', result.runnerId);
   switch (result.kind) {
     case 'connected':
       return sendPage(res, 200, 'Strava connected', [
@@ -59,7 +61,8 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['strava'],
     query: ConnectQuery,
     responses: {
-      302: { description: 'redirect to Strava’s authorize page' },
+      302: { description: 'valid connect link: sets the browser-binding cookie and redirects to Strava’s authorize page' },
+      400: { description: 'no connect link (a bare ?runner= is refused), or an invalid or expired one', schema: ErrorBody },
       404: { description: 'unknown runner', schema: ErrorBody },
       503: { description: 'Strava not configured', schema: ErrorBody },
     },
@@ -106,14 +109,17 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   const router = Router();
   const inbox = new StravaInbox(deps);
 
-  router.get('/connect/strava', requireStrava, async (req, res) => {
-    const { runner } = parseInput(ConnectQuery, req.query, 'query');
-    res.redirect(302, await startStravaConnect(deps, runner));
+  router.get('/connect/strava', requireStrava, rateLimit(deps, 'connect'), async (req, res) => {
+    const { link } = parseInput(ConnectQuery, req.query, 'query');
+    if (!link) throw new BadRequestError('a connect link is required: ask the app for one (POST /v1/runners/{runnerId}/connect-links)', 'connect_link_required');
+    await startFromConnectLink(deps, req, res, 'strava');
   });
 
   router.get('/connect/strava/callback', requireStrava, async (req, res) => {
     try {
-      resultPage(res, await completeStravaConnect(deps, req.query as Record<string, unknown>));
+      const nonce = browserNonce(req, 'strava');
+      clearConnectCookie(deps, res, 'strava');
+      resultPage(deps, res, await completeStravaConnect(deps, req.query as Record<string, unknown>, nonce));
     } catch (err) {
       // The runner's browser lands here: answer with a page, keeping the status and code.
       if (!(err instanceof AppError) || err.status >= 500) throw err;
