@@ -10,11 +10,14 @@ import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { connectAgainLink, sendCommonConnectPage, sendPage } from '../pages.js';
 import { ConnectQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import { parseJsonGuarded } from '../../lib/safe-json.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import { browserNonce, clearConnectCookie, startFromConnectLink } from '../connect-flow.js';
 
 /** Garmin requires endpoints that accept at least 10 MB (Activity Details up to 100 MB). */
 const GARMIN_BODY_LIMIT = '100mb';
+/** Garmin's notifications are an object of arrays of flat objects; a little slack. */
+const GARMIN_MAX_DEPTH = 16;
 
 
 function resultPage(deps: AppDeps, res: Response, result: GarminConnectResult): void {
@@ -108,18 +111,21 @@ export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     }
   });
 
-  router.post('/webhooks/garmin/:secret/:kind', requireGarmin, express.raw({ type: () => true, limit: GARMIN_BODY_LIMIT }), async (req, res) => {
-    // A wrong secret looks like a missing route: nothing to learn by probing.
-    if (!safeEqual(String(req.params.secret), deps.env.garmin!.webhookSecret)) throw new NotFoundError(`no route for POST ${req.baseUrl}/webhooks/garmin/…`, 'route_not_found');
+  // The path secret is checked (constant time) before a single body byte is read: no body parser,
+  // no gunzip runs for a caller who does not know it. A wrong secret looks like a missing route
+  // (the answer never echoes it), and the connection is closed rather than drained.
+  const checkSecret: RequestHandler = (req, res, next) => {
+    if (safeEqual(String(req.params.secret), deps.env.garmin!.webhookSecret)) return next();
+    res.set('Connection', 'close');
+    next(new NotFoundError('no route for POST /webhooks/garmin/…', 'route_not_found'));
+  };
+
+  router.post('/webhooks/garmin/:secret/:kind', requireGarmin, rateLimit(deps, 'webhook'), checkSecret, express.raw({ type: () => true, limit: GARMIN_BODY_LIMIT }), async (req, res) => {
     const kind = String(req.params.kind);
     if (!(GARMIN_NOTIFICATION_KINDS as readonly string[]).includes(kind)) throw new NotFoundError(`unknown Garmin notification type ${kind}`, 'route_not_found');
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let payload: unknown;
-    try {
-      payload = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`, 'invalid_json');
-    }
+    // Deep nesting and NUL characters are refused with 400 before anything recursive or Postgres sees them.
+    const payload = parseJsonGuarded(raw.toString('utf8'), { maxDepth: GARMIN_MAX_DEPTH });
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new BadRequestError('expected a JSON object', 'invalid_notification');
     const outcome = await recordGarminNotification(deps, kind as GarminNotificationKind, raw, payload, {
       clientIdHeader: req.get('garmin-client-id'),

@@ -127,7 +127,7 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     }
   });
 
-  router.get('/webhooks/strava', requireStrava, (req, res) => {
+  router.get('/webhooks/strava', requireStrava, rateLimit(deps, 'webhook'), (req, res) => {
     const result = checkHandshake(req.query as Record<string, unknown>, deps.env.strava!.verifyToken);
     if (!result.ok) {
       if (result.reason === 'bad_verify_token') throw new ForbiddenError('hub.verify_token does not match', 'bad_verify_token');
@@ -136,7 +136,7 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     res.status(200).json({ 'hub.challenge': result.challenge });
   });
 
-  router.post('/webhooks/strava', requireStrava, express.raw({ limit: WEBHOOK_BODY_LIMIT, type: () => true }), async (req, res) => {
+  router.post('/webhooks/strava', requireStrava, rateLimit(deps, 'webhook'), express.raw({ limit: WEBHOOK_BODY_LIMIT, type: () => true }), async (req, res) => {
     // Big ids stay exact (digit strings); deep nesting and NUL characters are refused with 400.
     const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
     const event = parseInput(StravaEvent, parseJsonGuarded(raw, { bigIntsAsStrings: true, maxDepth: WEBHOOK_MAX_DEPTH }));
