@@ -37,7 +37,8 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
       logger: deps.log,
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        // Only a short safe token is echoed and logged; anything else gets a fresh id.
+        const id = typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
         res.setHeader('x-request-id', id);
         return id;
       },
