@@ -3,6 +3,9 @@ import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from '../deps.js';
 import { requireApiKey } from './middleware/auth.js';
+import { rateLimit } from './middleware/rate-limit.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { jsonVerify } from '../lib/safe-json.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { garminRoutes } from './routes/garmin.js';
@@ -49,6 +52,8 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
     }),
   );
 
+  app.use(securityHeaders(deps.env));
+
   app.use(healthRoutes(deps, docs));
   app.use(stravaRoutes(deps, docs));
   app.use(garminRoutes(deps, docs));
@@ -56,7 +61,12 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
 
   // Route files declare full paths; auth and the JSON parser apply to everything under /v1.
   const v1 = express.Router();
-  v1.use('/v1', requireApiKey(deps.env.apiKeys), express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  v1.use(
+    '/v1',
+    requireApiKey(deps.env.apiKeys, rateLimit(deps, 'auth-failure')),
+    // deep nesting and NUL characters are refused with 400 before parsing
+    express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: jsonVerify() }),
+  );
   v1.use(runnerRoutes(deps, docs));
   v1.use(activityRoutes(deps, docs));
   v1.use(weekRoutes(deps, docs));

@@ -12,6 +12,7 @@ import { ConnectQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { parseJsonGuarded } from '../../lib/safe-json.js';
 import { rateLimit } from '../middleware/rate-limit.js';
+import { securityHeaders } from '../middleware/security-headers.js';
 import { browserNonce, clearConnectCookie, startFromConnectLink } from '../connect-flow.js';
 
 /** Garmin requires endpoints that accept at least 10 MB (Activity Details up to 100 MB). */
@@ -100,7 +101,7 @@ export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     await startFromConnectLink(deps, req, res, 'garmin');
   });
 
-  router.get('/connect/garmin/callback', requireGarmin, async (req, res) => {
+  router.get('/connect/garmin/callback', requireGarmin, securityHeaders(deps.env, 'page'), async (req, res) => {
     try {
       const nonce = browserNonce(req, 'garmin');
       clearConnectCookie(deps, res, 'garmin');

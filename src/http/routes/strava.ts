@@ -12,6 +12,7 @@ import { ConnectQuery } from '../schemas.js';
 import { parseJsonGuarded } from '../../lib/safe-json.js';
 import { parseInput } from '../validate.js';
 import { rateLimit } from '../middleware/rate-limit.js';
+import { securityHeaders } from '../middleware/security-headers.js';
 import { browserNonce, clearConnectCookie, startFromConnectLink } from '../connect-flow.js';
 
 /**
@@ -115,7 +116,7 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     await startFromConnectLink(deps, req, res, 'strava');
   });
 
-  router.get('/connect/strava/callback', requireStrava, async (req, res) => {
+  router.get('/connect/strava/callback', requireStrava, securityHeaders(deps.env, 'page'), async (req, res) => {
     try {
       const nonce = browserNonce(req, 'strava');
       clearConnectCookie(deps, res, 'strava');
