@@ -6,6 +6,8 @@ import { activities, connections, webhookEvents } from '../../src/db/schema/inde
 import { buildStravaConnection, RATE_HEADERS, stravaActivityJson, stravaApi, stravaEventBody, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
 import { purgeDeletedActivities, purgeOldWebhookEvents } from '../../src/services/retention.js';
 import { signConnectLink } from '../../src/services/connect-links.js';
+import { deleteActivities } from '../../src/services/activities.js';
+import { buildSyntheticRunFit } from '../../src/fit/synthetic.js';
 import { buildRunner } from '../factories/runners.js';
 import { GARMIN_TEST_ENV } from '../factories/garmin.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
@@ -156,6 +158,24 @@ describe('a deleted Strava activity that comes back', () => {
     const [back] = await ctx.deps.db.select().from(activities).where(eq(activities.id, run.id));
     expect(back).toMatchObject({ deletedAt: null, status: 'ready', countedInLoad: true });
     expect((await visibleActivities(conn.runnerId)).map((a) => a.id)).toEqual([run.id]);
+  });
+});
+
+describe('a deleted file import that comes back', () => {
+  it('a re-sent file brings its deleted row back and imports it again', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    const bytes = Buffer.from(buildSyntheticRunFit({ seconds: 900, startTime: new Date('2026-05-05T06:00:00Z') }));
+    const first = await request(ctx.app).post(`/v1/runners/${runner.id}/uploads`).set(ctx.auth).set('Content-Type', 'application/octet-stream').send(bytes);
+    expect(first.status).toBe(202);
+    await ctx.drain();
+    await deleteActivities(ctx.deps, runner.id, [first.body.activityId], 'test');
+    expect(await visibleActivities(runner.id)).toEqual([]);
+    const again = await request(ctx.app).post(`/v1/runners/${runner.id}/uploads`).set(ctx.auth).set('Content-Type', 'application/octet-stream').send(bytes);
+    expect(again.body).toEqual({ activityId: first.body.activityId, status: 'queued' });
+    await ctx.drain();
+    const [row] = await ctx.deps.db.select().from(activities).where(eq(activities.id, first.body.activityId));
+    expect(row).toMatchObject({ deletedAt: null, status: 'ready', countedInLoad: true });
+    expect((await visibleActivities(runner.id)).map((a) => a.id)).toEqual([first.body.activityId]);
   });
 });
 
