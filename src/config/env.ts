@@ -61,6 +61,15 @@ export const EnvSchema = z.object({
 
   NOTIFY_WEBHOOK_URL: z.string().trim().url().optional().or(z.literal('').transform(() => undefined)),
   NOTIFY_WEBHOOK_SECRET: optionalString,
+
+  /** days a deleted activity stays recoverable before the retention purge removes it (docs/security.md) */
+  DELETED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** days a processed or ignored webhook event is kept in the inbox */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** per-IP limits per minute (0 turns that limit off): webhooks, connect starts and links, wrong API keys */
+  RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_CONNECT_PER_MIN: z.coerce.number().int().min(0).default(30),
+  RATE_LIMIT_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(0).default(20),
 });
 
 export type RawEnv = z.infer<typeof EnvSchema>;

@@ -3,6 +3,9 @@ import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from '../deps.js';
 import { requireApiKey } from './middleware/auth.js';
+import { rateLimit } from './middleware/rate-limit.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { jsonVerify } from '../lib/safe-json.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
@@ -10,6 +13,7 @@ import { createMetrics, type Metrics } from '../services/metrics.js';
 import { garminRoutes } from './routes/garmin.js';
 import { healthRoutes } from './routes/health.js';
 import { activityRoutes } from './routes/activities.js';
+import { connectLinkRoutes } from './routes/connect-links.js';
 import { runnerRoutes } from './routes/runners.js';
 import { stravaRoutes } from './routes/strava.js';
 import { weekRoutes } from './routes/weeks.js';
@@ -39,7 +43,8 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
       logger: deps.log,
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        // Only a short safe token is echoed and logged; anything else gets a fresh id.
+        const id = typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
         res.setHeader('x-request-id', id);
         return id;
       },
@@ -50,6 +55,8 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
     }),
   );
 
+  app.use(securityHeaders(deps.env));
+
   app.use(metrics.webhookAckTimer);
   app.use(healthRoutes(deps, docs));
   app.use(adminRoutes(deps, docs, metrics));
@@ -59,10 +66,16 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
 
   // Route files declare full paths; auth and the JSON parser apply to everything under /v1.
   const v1 = express.Router();
-  v1.use('/v1', requireApiKey(deps.env.apiKeys), express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  v1.use(
+    '/v1',
+    requireApiKey(deps.env.apiKeys, rateLimit(deps, 'auth-failure')),
+    // deep nesting and NUL characters are refused with 400 before parsing
+    express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: jsonVerify() }),
+  );
   v1.use(runnerRoutes(deps, docs));
   v1.use(activityRoutes(deps, docs));
   v1.use(weekRoutes(deps, docs));
+  v1.use(connectLinkRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
   app.use(v1);
 

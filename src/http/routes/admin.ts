@@ -5,6 +5,7 @@ import express, { Router, type Express } from 'express';
 import type { AppDeps } from '../../deps.js';
 import type { Metrics } from '../../services/metrics.js';
 import { requireOperator } from '../middleware/admin-auth.js';
+import { securityHeaders } from '../middleware/security-headers.js';
 import { errorHandler, notFound } from '../middleware/errors.js';
 import type { OpenApiRegistry } from '../openapi.js';
 
@@ -24,7 +25,7 @@ export function adminRoutes(deps: Pick<AppDeps, 'env' | 'queues'>, docs: OpenApi
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'stridesync queues' } },
   });
-  router.use(ADMIN_QUEUES_PATH, requireOperator(deps.env.apiKeys), board.getRouter() as Router);
+  router.use(ADMIN_QUEUES_PATH, requireOperator(deps.env.apiKeys), securityHeaders(deps.env, 'dashboard'), board.getRouter() as Router);
 
   const metricsSecrets = [...deps.env.apiKeys, ...(deps.env.METRICS_TOKEN ? [deps.env.METRICS_TOKEN] : [])];
   docs.add({
