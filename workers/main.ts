@@ -2,12 +2,14 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AppDeps } from '../src/deps.js';
 import { JOBS, QUEUE_NAMES, jobsOnQueue, type JobName, type QueueName } from '../src/jobs/catalog.js';
 import { PermanentJobError } from '../src/lib/errors.js';
-import { createRedis } from '../src/lib/redis.js';
+import { createRedis, type Redis } from '../src/lib/redis.js';
 import { checkRegistry, processors } from './registry.js';
 import type { ProcessorMap } from './types.js';
 
 export interface WorkerHandle {
   workers: Worker[];
+  /** the workers' shared Redis connection (its `ready` re-ensures the schedules) */
+  connection: Redis;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export function startWorkers(deps: AppDeps, opts: StartWorkersOptions = {}): Wor
   deps.log.info({ queues, jobs: Object.keys(map).length }, 'workers started');
   return {
     workers,
+    connection,
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       connection.disconnect();

@@ -40,6 +40,14 @@ export const EnvSchema = z.object({
   JSON_BODY_LIMIT: z.string().default('1mb'),
   UPLOAD_BODY_LIMIT: z.string().default('64mb'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** how often the recovery sweep runs (re-queues work whose job was lost); see docs/reliability.md */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(30_000),
+  /** pending work older than this with no live job is reclaimed by the sweep */
+  STALE_AFTER_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(60_000),
+  /** a producer gives up on Redis after this and leaves the work to the sweep (webhooks must answer within 2 s) */
+  ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(800),
+  /** delay before a job that hit an unreachable Postgres runs again (no attempt is spent) */
+  OUTAGE_RETRY_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
 
   STRAVA_CLIENT_ID: optionalString,
   STRAVA_CLIENT_SECRET: optionalString,
