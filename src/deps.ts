@@ -35,7 +35,7 @@ export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDep
     database,
     redis,
     queues,
-    enqueue: createEnqueue(queues),
+    enqueue: createEnqueue(queues, { timeoutMs: env.ENQUEUE_TIMEOUT_MS }),
     log,
     now: overrides.now ?? (() => new Date()),
     fetch: overrides.fetch ?? globalThis.fetch.bind(globalThis),
