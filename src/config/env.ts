@@ -48,6 +48,8 @@ export const EnvSchema = z.object({
   ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(800),
   /** delay before a job that hit an unreachable Postgres runs again (no attempt is spent) */
   OUTAGE_RETRY_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** a running job's lock; a worker that died mid-job (SIGKILL, OOM) has its jobs taken over after about this */
+  JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
 
   STRAVA_CLIENT_ID: optionalString,
   STRAVA_CLIENT_SECRET: optionalString,

@@ -143,7 +143,10 @@ export const JOBS = {
     backoffMs: 1_000,
     debounce: { id: (p) => `week-${p.runnerId}-${p.week}`, delayMs: 1_000 },
   }),
-  /** re-queue webhook inbox rows whose handling job was lost (e.g. Redis lost data after the 200) */
+  /**
+   * the recovery sweep: re-queue every kind of pending state whose job was lost (inbox rows, file
+   * imports, Strava fetches and derivations, pushes, week recomputes); see src/services/recovery-sweep.ts
+   */
   'inbox.sweep': define({
     queue: 'events',
     payload: z.object({}),

@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import type { PaceChanges, Split } from '../../domain/run.js';
 import { connections } from './connections.js';
 import { runnerRef } from './runners.js';
@@ -86,6 +87,8 @@ export const activities = pgTable(
     uniqueIndex('activities_runner_source_external').on(t.runnerId, t.source, t.externalId, t.sessionIndex),
     index('activities_runner_local_date').on(t.runnerId, t.localDate),
     index('activities_runner_start').on(t.runnerId, t.startTime),
+    /** the recovery sweep's look-up of activities still queued or processing */
+    index('activities_pending').on(t.updatedAt).where(sql`${t.status} in ('queued', 'processing')`),
   ],
 );
 
