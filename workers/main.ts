@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { AppDeps } from '../src/deps.js';
+import { closeRedis, type AppDeps } from '../src/deps.js';
 import { JOBS, QUEUE_NAMES, jobsOnQueue, type JobName, type QueueName } from '../src/jobs/catalog.js';
 import { AppError, PermanentJobError } from '../src/lib/errors.js';
 import { isPostgresUnavailable } from '../src/lib/outage.js';
@@ -63,8 +63,8 @@ export function startWorkers(deps: AppDeps, opts: StartWorkersOptions = {}): Wor
     workers,
     connection,
     async close() {
-      await Promise.all(workers.map((w) => w.close()));
-      connection.disconnect();
+      await Promise.all(workers.map((w) => w.close().catch(() => undefined)));
+      await closeRedis(connection);
     },
   };
 }

@@ -5,14 +5,44 @@ import { JOBS, QUEUE_NAMES, type JobName, type JobPayload, type QueueName } from
 
 export type Queues = Record<QueueName, Queue>;
 
-/** One BullMQ Queue per catalog queue, for producers. `prefix` isolates deployments and test files. */
-export function createQueues(connection: Redis, prefix: string): Queues {
-  const entries = QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })] as const);
+/**
+ * One BullMQ Queue per catalog queue, for producers. `prefix` isolates deployments and test files.
+ * Connection errors are reported through failed calls and /health; a queue with no 'error' listener
+ * would crash the process on the first one.
+ */
+export function createQueues(connection: Redis, prefix: string, onError: (err: Error) => void = () => undefined): Queues {
+  const entries = QUEUE_NAMES.map((name) => {
+    const queue = new Queue(name, { connection, prefix });
+    queue.on('error', onError);
+    return [name, queue] as const;
+  });
   return Object.fromEntries(entries) as Queues;
 }
 
+/** The wrapper BullMQ puts around a queue's Redis client (not part of its typed surface). */
+function connectionOf(queue: Queue): { on(event: 'error', fn: (err: Error) => void): unknown; initializing?: Promise<unknown> } | undefined {
+  return (queue as unknown as { connection?: { on(event: 'error', fn: (err: Error) => void): unknown; initializing?: Promise<unknown> } }).connection;
+}
+
+/**
+ * Close the queues, error-safe. A queue created moments ago may still be initialising (a CLI
+ * command that never touched Redis): closing drops BullMQ's listeners, and when the shared client is
+ * disconnected afterwards that initialisation rejects with "Connection is closed" and is emitted as
+ * an 'error' nobody listens to, which kills the process. Each queue's connection keeps a no-op
+ * listener after closing, and its pending initialisation is settled.
+ */
 export async function closeQueues(queues: Queues): Promise<void> {
-  await Promise.all(Object.values(queues).map((q) => q.close()));
+  await Promise.all(
+    Object.values(queues).map(async (q) => {
+      const conn = connectionOf(q);
+      conn?.initializing?.catch(() => undefined);
+      try {
+        await q.close();
+      } finally {
+        conn?.on('error', () => undefined);
+      }
+    }),
+  );
 }
 
 export interface EnqueueOptions {
