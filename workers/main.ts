@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { closeRedis, type AppDeps } from '../src/deps.js';
 import { JOBS, QUEUE_NAMES, jobsOnQueue, type JobName, type QueueName } from '../src/jobs/catalog.js';
+import { createEnqueue } from '../src/jobs/queues.js';
 import { AppError, PermanentJobError } from '../src/lib/errors.js';
 import { isPostgresUnavailable } from '../src/lib/outage.js';
 import { isFinalFailure, recordFinalFailure } from './final-failure.js';
@@ -36,8 +37,11 @@ export function startWorkers(deps: AppDeps, opts: StartWorkersOptions = {}): Wor
   checkRegistry(map);
   const connection = createRedis(deps.env.REDIS_URL, { forWorker: true, name: 'stridesync-worker' });
   const queues = (opts.queues ?? QUEUE_NAMES).filter((q) => jobsOnQueue(q).length > 0);
+  // Jobs enqueue follow-up work without the HTTP producers' short timeout: a job can wait for Redis
+  // (its lock is renewed meanwhile), and a timed-out add that lands late plus a retry would double it.
+  const jobDeps: AppDeps = { ...deps, enqueue: createEnqueue(deps.queues) };
   const workers = queues.map((queue) => {
-    const worker = new Worker(queue, (job, token) => runJob(deps, map, job, token), {
+    const worker = new Worker(queue, (job, token) => runJob(jobDeps, map, job, token), {
       connection,
       prefix: deps.env.REDIS_PREFIX,
       concurrency: opts.concurrency?.[queue] ?? (queue === 'compute' ? deps.env.WORKER_CONCURRENCY : 4),

@@ -2,6 +2,7 @@ import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { activities, notifications, webhookEvents } from '../db/schema/index.js';
+import type { JobName, JobPayload } from '../jobs/catalog.js';
 import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../jobs/queues.js';
 import type { Logger } from '../lib/logger.js';
 import { enqueueWeekRecomputes } from './activities.js';
@@ -41,6 +42,24 @@ export const FETCH_REQUEUE_MAX_ATTEMPTS = 8;
 /** Rows looked at per reclaimer and sweep; a backlog is worked off over several sweeps. */
 export const SWEEP_BATCH = 500;
 
+/**
+ * Re-queue one piece of work unless its job is alive or, looked at again after the job check, it is
+ * no longer pending (it may have finished while the sweep worked through its batch).
+ */
+export async function requeue<N extends JobName>(ctx: SweepContext, name: N, payload: JobPayload<N>, stillPending: () => Promise<boolean>): Promise<boolean> {
+  if (await isJobAlive(ctx.queues, name, payload)) return false;
+  if (!(await stillPending())) return false;
+  return (await ensureJob(ctx.queues, ctx.enqueue, name, payload)) === 'enqueued';
+}
+
+async function activityStillPending(ctx: SweepContext, id: string, staleBefore: Date): Promise<boolean> {
+  const [row] = await ctx.db
+    .select({ id: activities.id })
+    .from(activities)
+    .where(and(eq(activities.id, id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, staleBefore)));
+  return Boolean(row);
+}
+
 const stravaInbox: Reclaimer = {
   name: 'webhook-inbox',
   reclaim: (ctx) => sweepInbox(ctx, SWEEP_BATCH),
@@ -68,16 +87,15 @@ const stravaActivities: Reclaimer = {
     for (const row of rows) {
       const streams = (row.raw as { streamsStatus?: string; activity?: unknown } | null)?.streamsStatus;
       const hasPayload = Boolean((row.raw as { activity?: unknown } | null)?.activity);
+      const pending = () => activityStillPending(ctx, row.id, staleBefore);
       if (hasPayload && streams !== 'pending') {
-        if ((await ensureJob(ctx.queues, ctx.enqueue, 'run.derive', { activityId: row.id })) === 'enqueued') queued += 1;
+        if (await requeue(ctx, 'run.derive', { activityId: row.id }, pending)) queued += 1;
         continue;
       }
       if (!row.connectionId) continue;
       const fetch = { connectionId: row.connectionId, stravaActivityId: row.externalId, reason: 'webhook' as const, streamAttempt: 0 };
-      const recheck = { ...fetch, streamAttempt: 1 };
-      if ((await isJobAlive(ctx.queues, 'strava.fetch-activity', fetch)) || (await isJobAlive(ctx.queues, 'strava.fetch-activity', recheck))) continue;
-      await ctx.enqueue('strava.fetch-activity', fetch);
-      queued += 1;
+      if (await isJobAlive(ctx.queues, 'strava.fetch-activity', { ...fetch, streamAttempt: 1 })) continue;
+      if (await requeue(ctx, 'strava.fetch-activity', fetch, pending)) queued += 1;
     }
     return queued;
   },
@@ -111,11 +129,18 @@ const stravaFetches: Reclaimer = {
     for (const row of rows.rows) {
       if (!/^\d+$/.test(row.object_id ?? '')) continue;
       const payload = { connectionId: row.connection_id, stravaActivityId: row.object_id, reason: row.aspect === 'create' ? ('webhook' as const) : ('update' as const), streamAttempt: 0 };
-      if (!(await isJobAlive(ctx.queues, 'strava.fetch-activity', payload))) {
-        await ctx.enqueue('strava.fetch-activity', payload);
+      const notFetched = async () => {
+        const fresh = await ctx.db.execute(sql`
+          select 1 from webhook_events e join activities a
+            on a.runner_id = (select runner_id from connections where id = ${row.connection_id})
+           and a.source = 'strava' and a.external_id = ${row.object_id} and a.session_index = 0 and a.updated_at >= e.processed_at
+          where e.id = ${row.id}`);
+        return fresh.rows.length === 0;
+      };
+      if (await requeue(ctx, 'strava.fetch-activity', payload, notFetched)) {
         queued += 1;
+        await ctx.db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` }).where(eq(webhookEvents.id, row.id));
       }
-      await ctx.db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` }).where(eq(webhookEvents.id, row.id));
     }
     return queued;
   },
@@ -132,7 +157,10 @@ const pendingPushes: Reclaimer = {
       .where(and(eq(notifications.status, 'pending'), lt(notifications.updatedAt, staleBefore)))
       .limit(SWEEP_BATCH);
     let queued = 0;
-    for (const row of rows) if ((await ensureJob(ctx.queues, ctx.enqueue, 'notify.deliver', { notificationId: row.id })) === 'enqueued') queued += 1;
+    for (const row of rows) {
+      const pending = async () => (await ctx.db.select({ id: notifications.id }).from(notifications).where(and(eq(notifications.id, row.id), eq(notifications.status, 'pending')))).length > 0;
+      if (await requeue(ctx, 'notify.deliver', { notificationId: row.id }, pending)) queued += 1;
+    }
     return queued;
   },
 };

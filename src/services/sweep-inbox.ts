@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { activities, webhookEvents } from '../db/schema/index.js';
-import { ensureJob, type Enqueue, type Queues } from '../jobs/queues.js';
+import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../jobs/queues.js';
 
 /** An inbox row still unprocessed this long after arrival has lost its job (STALE_AFTER_MS overrides). */
 export const SWEEP_AFTER_MS = 2 * 60_000;
@@ -33,11 +33,12 @@ export async function sweepInbox(deps: SweepDeps, limit = 500): Promise<number> 
     .limit(limit);
   let requeued = 0;
   for (const row of rows) {
-    const state =
-      row.provider === 'garmin'
-        ? await ensureJob(deps.queues, deps.enqueue, 'garmin.handle-notification', { eventId: row.id })
-        : await ensureJob(deps.queues, deps.enqueue, 'strava.handle-event', { eventId: row.id });
-    if (state === 'enqueued') requeued += 1;
+    const name = row.provider === 'garmin' ? 'garmin.handle-notification' : 'strava.handle-event';
+    if (await isJobAlive(deps.queues, name, { eventId: row.id })) continue;
+    // Handled while the sweep worked through its batch: nothing to do.
+    const [still] = await deps.db.select({ id: webhookEvents.id }).from(webhookEvents).where(and(eq(webhookEvents.id, row.id), isNull(webhookEvents.processedAt)));
+    if (!still) continue;
+    if ((await ensureJob(deps.queues, deps.enqueue, name, { eventId: row.id })) === 'enqueued') requeued += 1;
   }
   return requeued;
 }
@@ -55,6 +56,9 @@ export async function sweepStuckImports(deps: SweepDeps, limit = 500): Promise<n
     .limit(limit);
   let requeued = 0;
   for (const row of rows) {
+    if (await isJobAlive(deps.queues, 'run.import-fit', { activityId: row.id })) continue;
+    const [still] = await deps.db.select({ id: activities.id }).from(activities).where(and(eq(activities.id, row.id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, before)));
+    if (!still) continue;
     if ((await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id })) === 'enqueued') requeued += 1;
   }
   return requeued;
