@@ -1,11 +1,13 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, like, lt, sql } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
-import { activities, notifications, webhookEvents } from '../db/schema/index.js';
+import { activities, connections, notifications, webhookEvents } from '../db/schema/index.js';
+import { parseEntries } from '../integrations/garmin/webhook.js';
 import type { JobName, JobPayload } from '../jobs/catalog.js';
 import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../jobs/queues.js';
 import type { Logger } from '../lib/logger.js';
 import { enqueueWeekRecomputes } from './activities.js';
+import { findGarminActivity } from './garmin-fetch-fit.js';
 import { sweepInbox, sweepStuckImports } from './sweep-inbox.js';
 
 /**
@@ -146,6 +148,52 @@ const stravaFetches: Reclaimer = {
   },
 };
 
+/**
+ * Garmin activity-file pings that were routed (`fetch_queued`) but whose download job was lost before
+ * the activity got a row (downloaded, or failed with a reason). Garmin's links last 24 hours, so a
+ * lost download is retried while the link may still work. Capped per ping like Strava's.
+ */
+const garminFetches: Reclaimer = {
+  name: 'garmin-fetches',
+  async reclaim(ctx, staleBefore) {
+    const since = new Date(ctx.now().getTime() - FETCH_LOOKBACK_MS);
+    const rows = await ctx.db
+      .select({ id: webhookEvents.id, payload: webhookEvents.payload })
+      .from(webhookEvents)
+      .where(
+        and(
+          eq(webhookEvents.provider, 'garmin'),
+          like(webhookEvents.outcome, '%fetch_queued%'),
+          lt(webhookEvents.processedAt, staleBefore),
+          gt(webhookEvents.processedAt, since),
+          lt(webhookEvents.attempts, FETCH_REQUEUE_MAX_ATTEMPTS),
+        ),
+      )
+      .limit(SWEEP_BATCH);
+    let queued = 0;
+    for (const row of rows) {
+      const stored = row.payload as { kind?: unknown; body?: unknown } | null;
+      if (stored?.kind !== 'activity-files') continue;
+      let requeued = false;
+      for (const [entryIndex, e] of parseEntries('activity-files', stored.body).entries.entries()) {
+        const [conn] = await ctx.db
+          .select({ id: connections.id, runnerId: connections.runnerId })
+          .from(connections)
+          .where(and(eq(connections.provider, 'garmin'), eq(connections.externalAthleteId, e.userId), eq(connections.status, 'active')));
+        if (!conn) continue;
+        const externalId = String(e.activityId ?? e.summaryId);
+        const notStored = async () => !(await findGarminActivity(ctx.db, conn.runnerId, externalId));
+        if (await requeue(ctx, 'garmin.fetch-fit', { connectionId: conn.id, eventId: row.id, entryIndex }, notStored)) {
+          queued += 1;
+          requeued = true;
+        }
+      }
+      if (requeued) await ctx.db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` }).where(eq(webhookEvents.id, row.id));
+    }
+    return queued;
+  },
+};
+
 /** Pushes still pending with no delivery job alive (when pushes are configured). */
 const pendingPushes: Reclaimer = {
   name: 'pushes',
@@ -189,7 +237,7 @@ const weekRecomputes: Reclaimer = {
 };
 
 /** Every sweep step, in order. Other modules add theirs with `registerReclaimer`. */
-export const RECLAIMERS: Reclaimer[] = [stravaInbox, fileImports, stravaActivities, stravaFetches, pendingPushes, weekRecomputes];
+export const RECLAIMERS: Reclaimer[] = [stravaInbox, fileImports, stravaActivities, stravaFetches, garminFetches, pendingPushes, weekRecomputes];
 
 export function registerReclaimer(r: Reclaimer): void {
   if (!RECLAIMERS.some((x) => x.name === r.name)) RECLAIMERS.push(r);
