@@ -62,7 +62,13 @@ export async function closeDeps(deps: AppDeps): Promise<void> {
   await deps.fitDecoder.close().catch(() => undefined);
   await closeQueues(deps.queues).catch(() => undefined);
   await closeRedis(deps.redis);
-  await deps.database.close().catch(() => undefined);
+  // A client still checked out on a connection Postgres dropped would keep pool.end() waiting forever.
+  await bounded(deps.database.close().catch(() => undefined), 5_000);
+}
+
+function bounded(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }
 
 /** QUIT when connected (bounded wait), otherwise disconnect; never throws. */

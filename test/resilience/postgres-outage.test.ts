@@ -51,13 +51,18 @@ beforeAll(async () => {
 afterAll(async () => {
   keeper?.stop();
   nock.cleanAll();
-  await workers?.close();
+  const step = async (name: string, p: Promise<unknown> | undefined) => {
+    const t0 = Date.now();
+    await Promise.race([p, new Promise((r) => setTimeout(r, 20_000).unref())]);
+    if (Date.now() - t0 > 10_000) process.stdout.write(`[fault] postgres outage teardown: ${name} took ${Date.now() - t0} ms\n`);
+  };
+  await step('workers', workers?.close());
   if (deps) {
-    await purgeRedisPrefix(deps);
-    await closeDeps(deps);
+    await step('redis purge', purgeRedisPrefix(deps));
+    await step('connections', closeDeps(deps));
   }
   await pgServer?.destroy();
-}, 60_000);
+}, 90_000);
 
 describe.skipIf(Boolean(missing))('Postgres down during webhooks, uploads and jobs', () => {
   it('answers 503 + Retry-After while it is down, and everything accepted or redelivered is processed after it is back, without a restart', async () => {
