@@ -28,14 +28,14 @@ export interface AppDeps {
 export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDeps, 'now' | 'fetch' | 'database' | 'fitDecoder'>> = {}): AppDeps {
   const database = overrides.database ?? createDatabase(env.DATABASE_URL);
   const redis = createRedis(env.REDIS_URL, { name: 'stridesync-producer' });
-  const queues = createQueues(redis, env.REDIS_PREFIX);
+  const queues = createQueues(redis, env.REDIS_PREFIX, (err) => log.debug({ err: err.message }, 'queue connection error'));
   return {
     env,
     db: database.db,
     database,
     redis,
     queues,
-    enqueue: createEnqueue(queues),
+    enqueue: createEnqueue(queues, { timeoutMs: env.ENQUEUE_TIMEOUT_MS }),
     log,
     now: overrides.now ?? (() => new Date()),
     fetch: overrides.fetch ?? globalThis.fetch.bind(globalThis),
@@ -53,9 +53,30 @@ export async function purgeRedisPrefix(deps: Pick<AppDeps, 'queues' | 'redis' | 
   if (keys.length) await deps.redis.del(...keys);
 }
 
+/**
+ * Close in dependency order, each step error-safe: decoder threads, then the queues (their BullMQ
+ * connections settle first), then the shared Redis client (QUIT, so replies in flight arrive; a
+ * forced disconnect if Redis does not answer), then Postgres. Workers are closed before this.
+ */
 export async function closeDeps(deps: AppDeps): Promise<void> {
   await deps.fitDecoder.close().catch(() => undefined);
   await closeQueues(deps.queues).catch(() => undefined);
-  deps.redis.disconnect();
-  await deps.database.close().catch(() => undefined);
+  await closeRedis(deps.redis);
+  // A client still checked out on a connection Postgres dropped would keep pool.end() waiting forever.
+  await bounded(deps.database.close().catch(() => undefined), 5_000);
+}
+
+function bounded(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** QUIT when connected (bounded wait), otherwise disconnect; never throws. */
+export async function closeRedis(redis: Redis, timeoutMs = 2_000): Promise<void> {
+  if (redis.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([redis.quit().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+  if (redis.status !== 'end') redis.disconnect();
 }

@@ -7,7 +7,7 @@ import { createMetrics } from './services/metrics.js';
 import { createLogger } from './lib/logger.js';
 import { installShutdown, type ShutdownStep } from './lib/shutdown.js';
 import { startWorkers } from '../workers/main.js';
-import { registerSchedules } from '../workers/schedules.js';
+import { keepSchedules } from '../workers/schedules.js';
 
 /** The service entry: API, workers or both (ROLE), after the database is created and migrated. */
 async function main(): Promise<void> {
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     const s = server;
     steps.push({ name: 'http', run: () => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeIdleConnections(); }) });
   }
+  const redisConnections = [deps.redis];
   if (env.ROLE === 'worker' || env.ROLE === 'all') {
     const workers = startWorkers(deps);
     metrics.observeWorkers(workers.workers);
@@ -45,9 +46,13 @@ async function main(): Promise<void> {
       m.on('error', (err) => log.warn({ err: err.message }, 'metrics server failed'));
       steps.push({ name: 'metrics', run: () => new Promise<void>((resolve) => { m.close(() => resolve()); m.closeIdleConnections(); }) });
     }
-    await registerSchedules(deps.queues);
+    redisConnections.push(workers.connection);
     steps.push({ name: 'workers', run: () => workers.close() });
   }
+  // Every role keeps the schedules alive, now and after every Redis reconnect.
+  const schedules = keepSchedules(deps, redisConnections);
+  await schedules.ready;
+  steps.unshift({ name: 'schedules', run: async () => schedules.stop() });
   steps.push({ name: 'connections', run: () => closeDeps(deps) });
   installShutdown(log, steps);
 }

@@ -42,6 +42,16 @@ export const EnvSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** bearer token for GET /metrics besides the API keys (give Prometheus this, not an API key) */
   METRICS_TOKEN: optionalString,
+  /** how often the recovery sweep runs (re-queues work whose job was lost); see docs/reliability.md */
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(30_000),
+  /** pending work older than this with no live job is reclaimed by the sweep */
+  STALE_AFTER_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(60_000),
+  /** a producer gives up on Redis after this and leaves the work to the sweep (webhooks must answer within 2 s) */
+  ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(800),
+  /** delay before a job that hit an unreachable Postgres runs again (no attempt is spent) */
+  OUTAGE_RETRY_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** a running job's lock; a worker that died mid-job (SIGKILL, OOM) has its jobs taken over after about this */
+  JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
 
   STRAVA_CLIENT_ID: optionalString,
   STRAVA_CLIENT_SECRET: optionalString,

@@ -31,8 +31,11 @@ export function createDatabase(url: string, opts: { max?: number; applicationNam
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its server (Postgres restart) must not crash the process.
+  // A client losing its server (Postgres restart) must not crash the process: the pool reports idle
+  // clients' errors, and a checked-out client (e.g. inside a transaction) emits its own, which the
+  // query in flight also receives.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzle(pool, { schema, casing: 'snake_case' });
   return { db, pool, close: () => pool.end() };
 }

@@ -25,10 +25,20 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
   backoffMs: number;
   /** custom job id from the payload (BullMQ: no ':' and not all digits) — saves work, Postgres guarantees idempotency */
   jobId?: (payload: z.infer<S>) => string;
-  /** debounce: one pending job per id; a burst collapses into one run (week recompute) */
-  debounce?: { id: (payload: z.infer<S>) => string; delayMs: number };
+  /**
+   * debounce: one pending job per id; a burst collapses into one run (week recompute, Strava fetch).
+   * A job added while the one holding the id runs is kept and runs once after it (never in parallel).
+   * An id of undefined means no debounce for that payload.
+   */
+  debounce?: { id: (payload: z.infer<S>) => string | undefined; delayMs: number };
   /** lower runs first (BullMQ priority); webhook-driven work beats backfill */
   priority?: number;
+}
+
+/** The debounce id of a Strava fetch (see `strava.fetch-activity`); undefined for backfill fetches. */
+export function stravaFetchDebounceId(p: { connectionId: string; stravaActivityId: string; reason: string; streamAttempt?: number }): string | undefined {
+  if (p.reason === 'backfill') return undefined;
+  return `${(p.streamAttempt ?? 0) > 0 ? 'strava-streams' : 'strava-fetch'}-${p.connectionId}-${p.stravaActivityId}`;
 }
 
 function define<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
@@ -58,6 +68,11 @@ export const JOBS = {
     attempts: 8,
     backoffMs: 10_000,
     priority: 1,
+    // One fetch per activity however many events name it: events arriving while a fetch waits
+    // collapse into it (it reads Strava's latest state when it runs); one arriving while it runs
+    // makes exactly one more fetch after it. Stream re-checks have their own id (a pending re-check
+    // must not swallow an update event). Backfill fetches are counted one by one, so not debounced.
+    debounce: { id: stravaFetchDebounceId, delayMs: 2_000 },
   }),
   /** list the last weeks of a connected athlete's activities page by page and fan out fetches */
   'strava.backfill': define({
@@ -118,6 +133,7 @@ export const JOBS = {
     payload: z.object({ activityId: uuid }),
     attempts: 3,
     backoffMs: 2_000,
+    debounce: { id: (p) => `derive-${p.activityId}`, delayMs: 0 },
   }),
   /** aggregate one runner-week, evaluate the rules, store weeks and warnings */
   'week.recompute': define({
@@ -127,7 +143,10 @@ export const JOBS = {
     backoffMs: 1_000,
     debounce: { id: (p) => `week-${p.runnerId}-${p.week}`, delayMs: 1_000 },
   }),
-  /** re-queue webhook inbox rows whose handling job was lost (e.g. Redis lost data after the 200) */
+  /**
+   * the recovery sweep: re-queue every kind of pending state whose job was lost (inbox rows, file
+   * imports, Strava fetches and derivations, pushes, week recomputes); see src/services/recovery-sweep.ts
+   */
   'inbox.sweep': define({
     queue: 'events',
     payload: z.object({}),

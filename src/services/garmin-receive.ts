@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { webhookEvents } from '../db/schema/index.js';
-import type { Enqueue } from '../jobs/queues.js';
+import { QueueUnavailableError, type Enqueue } from '../jobs/queues.js';
 import { safeEqual, sha256Hex } from '../lib/crypto.js';
 
 export const GARMIN_NOTIFICATION_KINDS = ['activity-files', 'deregistrations', 'permissions'] as const;
@@ -42,10 +42,19 @@ export async function recordGarminNotification(
     .onConflictDoNothing({ target: webhookEvents.dedupeKey })
     .returning({ id: webhookEvents.id });
   if (inserted[0]) {
-    await deps.enqueue('garmin.handle-notification', { eventId: inserted[0].id });
+    await enqueueOrDefer(deps, inserted[0].id);
     return 'recorded';
   }
   const [existing] = await deps.db.select({ id: webhookEvents.id, processedAt: webhookEvents.processedAt }).from(webhookEvents).where(eq(webhookEvents.dedupeKey, dedupeKey));
-  if (existing && !existing.processedAt) await deps.enqueue('garmin.handle-notification', { eventId: existing.id });
+  if (existing && !existing.processedAt) await enqueueOrDefer(deps, existing.id);
   return 'duplicate';
+}
+
+/** The row is committed: if Redis does not take the job in time, the recovery sweep queues it later. */
+async function enqueueOrDefer(deps: { enqueue: Enqueue }, eventId: string): Promise<void> {
+  try {
+    await deps.enqueue('garmin.handle-notification', { eventId });
+  } catch (err) {
+    if (!(err instanceof QueueUnavailableError)) throw err;
+  }
 }

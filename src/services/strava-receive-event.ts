@@ -4,7 +4,8 @@ import type { Db } from '../db/client.js';
 import { webhookEvents } from '../db/schema/index.js';
 import { stravaEventDedupeKey, type StravaEvent } from '../integrations/strava/webhook.js';
 import { JOBS } from '../jobs/catalog.js';
-import { jobOptions, type Queues } from '../jobs/queues.js';
+import { jobOptions, QueueUnavailableError, withQueueTimeout, type Queues } from '../jobs/queues.js';
+import type { Logger } from '../lib/logger.js';
 
 export type ReceiveOutcome = 'queued' | 'duplicate' | 'ignored_subscription';
 export interface Received {
@@ -15,16 +16,19 @@ export interface Received {
 export interface InboxDeps {
   db: Db;
   queues: Pick<Queues, 'events'>;
-  env: Pick<Env, 'STRAVA_SUBSCRIPTION_ID'>;
+  env: Pick<Env, 'STRAVA_SUBSCRIPTION_ID'> & Partial<Pick<Env, 'ENQUEUE_TIMEOUT_MS'>>;
   now: () => Date;
+  log?: Logger;
 }
 
 /**
  * The ingress of POST /webhooks/strava after validation: record the event in the Postgres inbox,
  * then enqueue `strava.handle-event` — nothing that talks to Strava, so the answer leaves well inside
- * Strava's 2 s. An answer is sent only after both the row and the job exist, so an acknowledged
- * event is never lost; if either fails the request fails, Strava redelivers, and the redelivery
- * re-enqueues the still-unprocessed row (same job id, so never twice).
+ * Strava's 2 s. An answer is sent only after the row is committed, so an acknowledged event is never
+ * lost. If Postgres fails the request fails (503) and Strava redelivers. If Redis does not take the
+ * job within ENQUEUE_TIMEOUT_MS the event is still acknowledged: its row stays unprocessed and the
+ * recovery sweep queues it once Redis is back (a redelivery also re-enqueues it; same job id, so
+ * never twice).
  *
  * Events arriving together are written together: requests that arrive while a write is in flight are
  * collected and flushed as one multi-row INSERT … ON CONFLICT DO NOTHING and one addBulk. Under a
@@ -132,12 +136,17 @@ export async function writeEvents(deps: InboxDeps, events: StravaEvent[]): Promi
   }
   if (toEnqueue.size) {
     const def = JOBS['strava.handle-event'];
-    await deps.queues.events.addBulk(
-      [...toEnqueue].map((eventId) => {
-        const data = def.payload.parse({ eventId });
-        return { name: 'strava.handle-event', data, opts: jobOptions('strava.handle-event', data) };
-      }),
-    );
+    const jobs = [...toEnqueue].map((eventId) => {
+      const data = def.payload.parse({ eventId });
+      return { name: 'strava.handle-event', data, opts: jobOptions('strava.handle-event', data) };
+    });
+    try {
+      await withQueueTimeout(deps.queues.events.addBulk(jobs), deps.env.ENQUEUE_TIMEOUT_MS);
+    } catch (err) {
+      if (!(err instanceof QueueUnavailableError)) throw err;
+      // The rows are committed: the sweep queues them once Redis answers again.
+      deps.log?.warn({ events: jobs.length, err: err.message }, 'webhook events recorded; enqueue deferred to the sweep');
+    }
   }
 
   return keys.map((key, i) => {

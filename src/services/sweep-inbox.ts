@@ -1,10 +1,19 @@
 import { and, asc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
+import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { activities, webhookEvents } from '../db/schema/index.js';
-import { ensureJob, type Enqueue, type Queues } from '../jobs/queues.js';
+import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../jobs/queues.js';
 
-/** An inbox row still unprocessed this long after arrival has lost its job. */
+/** An inbox row still unprocessed this long after arrival has lost its job (STALE_AFTER_MS overrides). */
 export const SWEEP_AFTER_MS = 2 * 60_000;
+
+export interface SweepDeps {
+  db: Db;
+  queues: Queues;
+  enqueue: Enqueue;
+  now: () => Date;
+  env?: Pick<Env, 'STALE_AFTER_MS'>;
+}
 /** Rows whose handling failed this many times stay failed (visible with their error), not swept again. */
 export const SWEEP_MAX_ATTEMPTS = 20;
 
@@ -14,8 +23,8 @@ export const SWEEP_MAX_ATTEMPTS = 20;
  * whose job is gone from Redis or finally failed; a job still alive is left alone. Strava rows go to
  * `strava.handle-event`, Garmin rows to `garmin.handle-notification`.
  */
-export async function sweepInbox(deps: { db: Db; queues: Queues; enqueue: Enqueue; now: () => Date }, limit = 500): Promise<number> {
-  const before = new Date(deps.now().getTime() - SWEEP_AFTER_MS);
+export async function sweepInbox(deps: SweepDeps, limit = 500): Promise<number> {
+  const before = new Date(deps.now().getTime() - (deps.env?.STALE_AFTER_MS ?? SWEEP_AFTER_MS));
   const rows = await deps.db
     .select({ id: webhookEvents.id, provider: webhookEvents.provider })
     .from(webhookEvents)
@@ -24,21 +33,22 @@ export async function sweepInbox(deps: { db: Db; queues: Queues; enqueue: Enqueu
     .limit(limit);
   let requeued = 0;
   for (const row of rows) {
-    const state =
-      row.provider === 'garmin'
-        ? await ensureJob(deps.queues, deps.enqueue, 'garmin.handle-notification', { eventId: row.id })
-        : await ensureJob(deps.queues, deps.enqueue, 'strava.handle-event', { eventId: row.id });
-    if (state === 'enqueued') requeued += 1;
+    const name = row.provider === 'garmin' ? 'garmin.handle-notification' : 'strava.handle-event';
+    if (await isJobAlive(deps.queues, name, { eventId: row.id })) continue;
+    // Handled while the sweep worked through its batch: nothing to do.
+    const [still] = await deps.db.select({ id: webhookEvents.id }).from(webhookEvents).where(and(eq(webhookEvents.id, row.id), isNull(webhookEvents.processedAt)));
+    if (!still) continue;
+    if ((await ensureJob(deps.queues, deps.enqueue, name, { eventId: row.id })) === 'enqueued') requeued += 1;
   }
   return requeued;
 }
 
-/** A file import still queued or processing this long after its last update has probably lost its job. */
+/** A file import still queued or processing this long after its last update has probably lost its job (STALE_AFTER_MS overrides). */
 export const STUCK_IMPORT_AFTER_MS = 10 * 60_000;
 
 /** Re-queue FIT imports whose job vanished or finally failed while the row still says pending. */
-export async function sweepStuckImports(deps: { db: Db; queues: Queues; enqueue: Enqueue; now: () => Date }, limit = 500): Promise<number> {
-  const before = new Date(deps.now().getTime() - STUCK_IMPORT_AFTER_MS);
+export async function sweepStuckImports(deps: SweepDeps, limit = 500): Promise<number> {
+  const before = new Date(deps.now().getTime() - (deps.env?.STALE_AFTER_MS ?? STUCK_IMPORT_AFTER_MS));
   const rows = await deps.db
     .select({ id: activities.id })
     .from(activities)
@@ -46,6 +56,9 @@ export async function sweepStuckImports(deps: { db: Db; queues: Queues; enqueue:
     .limit(limit);
   let requeued = 0;
   for (const row of rows) {
+    if (await isJobAlive(deps.queues, 'run.import-fit', { activityId: row.id })) continue;
+    const [still] = await deps.db.select({ id: activities.id }).from(activities).where(and(eq(activities.id, row.id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, before)));
+    if (!still) continue;
     if ((await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id })) === 'enqueued') requeued += 1;
   }
   return requeued;

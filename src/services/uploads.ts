@@ -4,7 +4,8 @@ import { insertActivityOnce } from '../db/queries/activities.js';
 import { files } from '../db/schema/index.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { BadRequestError, AppError } from '../lib/errors.js';
-import { ensureJob, type Enqueue, type Queues } from '../jobs/queues.js';
+import type { Env } from '../config/env.js';
+import { ensureJob, QueueUnavailableError, withQueueTimeout, type Enqueue, type Queues } from '../jobs/queues.js';
 import { requireRunner } from './runners.js';
 
 /** Decompressed FIT files above this are refused (a day-long 1 Hz run is ~3–6 MB). */
@@ -39,7 +40,7 @@ export interface AcceptedFile {
  * activity (keyed by content hash), so a re-upload answers `duplicate` and queues nothing.
  */
 export async function acceptFitFile(
-  deps: { db: Db; enqueue: Enqueue; queues: Queues },
+  deps: { db: Db; enqueue: Enqueue; queues: Queues; env?: Partial<Pick<Env, 'ENQUEUE_TIMEOUT_MS'>> },
   input: { runnerId: string; bytes: Buffer; origin?: string; source?: 'upload' | 'garmin'; externalId?: string; connectionId?: string | null },
 ): Promise<AcceptedFile> {
   await requireRunner(deps, input.runnerId);
@@ -64,8 +65,18 @@ export async function acceptFitFile(
   });
   // Enqueue after commit, so the worker always finds the rows. A re-upload of a file whose import is
   // still pending makes sure its job is alive (it may have been lost with Redis, or failed for good).
-  // (`created` also covers a deleted row brought back: its old completed job is replaced.)
-  if (created) await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id });
-  else if (row.status === 'queued' || row.status === 'processing') await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id });
+  // The file is stored either way: if Redis is unreachable the recovery sweep queues the import later.
+  try {
+    // (`created` also covers a deleted row brought back: its old completed job is replaced.)
+    if (created || row.status === 'queued' || row.status === 'processing') await withQueueTimeout(ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id }), deps.env?.ENQUEUE_TIMEOUT_MS);
+  } catch (err) {
+    if (!(err instanceof QueueUnavailableError) && !isRedisError(err)) throw err;
+  }
   return { activityId: row.id, status: created ? 'queued' : 'duplicate' };
+}
+
+/** ioredis / BullMQ connection failures (ensureJob's reads are not behind the enqueue timeout). */
+function isRedisError(err: unknown): boolean {
+  const msg = (err as Error)?.message ?? '';
+  return /Connection is closed|ECONNREFUSED|max retries per request|Stream isn't writeable|enableOfflineQueue/i.test(msg);
 }

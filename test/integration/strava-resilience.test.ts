@@ -128,9 +128,7 @@ describe('rate limits', () => {
   it('a 429 delays the job to the next 15-minute window (injected clock) and it completes after it', async () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-429' });
     const id = 9_300_000_005;
-    // put the injected clock 1.5 s before a quarter hour
     const boundary = nextWindow15m(new Date(Date.now() + 60_000)).getTime();
-    clockOffsetMs = boundary - 1500 - Date.now();
     const api = stravaApi({ token: 'tok-429' });
     api
       .get(`/api/v3/activities/${id}`)
@@ -139,7 +137,12 @@ describe('rate limits', () => {
     interceptStreams(api, id).reply(200, stravaStreamsJson(), RATE_HEADERS);
 
     await post(stravaEventBody({ objectId: id, ownerId: conn.externalAthleteId }));
-    const delayed = await waitFor(async () => (await ctx.deps.queues['strava-api'].getDelayed()).find((j) => j.data.stravaActivityId === String(id)), 10_000, 'the delayed job');
+    // The fetch first waits out its debounce window; run it now, with the injected clock put 1.5 s
+    // before a quarter hour.
+    const debounced = await waitFor(async () => (await ctx.deps.queues['strava-api'].getDelayed()).find((j) => j.data.stravaActivityId === String(id)), 10_000, 'the debounced fetch');
+    clockOffsetMs = boundary - 1500 - Date.now();
+    await debounced.promote();
+    const delayed = await waitFor(async () => (await ctx.deps.queues['strava-api'].getDelayed()).find((j) => j.data.stravaActivityId === String(id) && j.processedOn), 10_000, 'the delayed job');
     const wait = delayed.timestamp + delayed.delay - Date.now();
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThan(2_000);

@@ -105,7 +105,7 @@ describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings an
     const jump = w.get('2026-W44')!.warnings.find((x) => x.code === 'LOAD_JUMP')!;
     expect(jump.message).toMatch(/27\.0 km/);
     expect(jump.message).toMatch(/18\.0 km/);
-  });
+  }, 60_000); // fifteen FIT re-encodings and imports: about 30 s on a busy 2-core machine
 
   it('pushes each warning once, signed, and not again when the week is recomputed', async () => {
     await ctx.drain();

@@ -1,10 +1,10 @@
-import { sweepInbox, sweepStuckImports } from '../../src/services/sweep-inbox.js';
+import { runRecoverySweep } from '../../src/services/recovery-sweep.js';
 import type { Processor } from '../types.js';
 
+/** The recovery sweep (every reclaimer of src/services/recovery-sweep.ts); logs what it re-queued. */
 export const inboxSweep: Processor<'inbox.sweep'> = async (deps, _payload, { log }) => {
-  const requeued = await sweepInbox(deps);
-  if (requeued > 0) log.warn({ requeued }, 'webhook events re-queued from the inbox');
-  const imports = await sweepStuckImports(deps);
-  if (imports > 0) log.warn({ imports }, 'stuck FIT imports re-queued');
-  return { requeued, imports };
+  const result = await runRecoverySweep({ ...deps, log });
+  const requeued = Object.fromEntries(Object.entries(result).filter(([, n]) => n !== 0));
+  if (Object.keys(requeued).length) log.warn({ requeued }, 'recovery sweep re-queued lost work');
+  return result;
 };

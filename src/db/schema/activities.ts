@@ -95,6 +95,8 @@ export const activities = pgTable(
     index('activities_deleted_at').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
     index('activities_runner_local_date').on(t.runnerId, t.localDate),
     index('activities_runner_start').on(t.runnerId, t.startTime),
+    /** the recovery sweep's look-up of activities still queued or processing */
+    index('activities_pending').on(t.updatedAt).where(sql`${t.status} in ('queued', 'processing')`),
   ],
 );
 

@@ -63,7 +63,11 @@ export const webhookEvents = pgTable(
     error: text(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('webhook_events_dedupe').on(t.dedupeKey), index('webhook_events_unprocessed').on(t.receivedAt).where(sql`${t.processedAt} is null`),
+  (t) => [
+    uniqueIndex('webhook_events_dedupe').on(t.dedupeKey),
+    index('webhook_events_unprocessed').on(t.receivedAt).where(sql`${t.processedAt} is null`),
+    /** the recovery sweep's look-up of routed Strava events whose fetch may have been lost */
+    index('webhook_events_fetch_queued').on(t.processedAt).where(sql`${t.outcome} = 'fetch_queued'`),
     index('webhook_events_processed_at').on(t.processedAt).where(sql`${t.processedAt} is not null`),
   ],
 );

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../../lib/errors.js';
+import { outageError, RETRY_AFTER_S } from '../../lib/outage.js';
 
 /** Unknown routes answer JSON, not Express's HTML page. */
 export const notFound: RequestHandler = (req, res) => {
@@ -15,12 +16,19 @@ interface BodyParserError extends Error {
 
 /**
  * The one place errors become HTTP answers: `{"error": {code, message, details?}}`.
- * Body-parser failures (bad JSON, too large, wrong encoding) are client errors; anything unknown is
- * a 500 whose details stay in the log.
+ * Body-parser failures (bad JSON, too large, wrong encoding) are client errors; Postgres or Redis
+ * being unreachable is a 503 with Retry-After; anything unknown is a 500 whose details stay in the log.
  */
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   if (res.headersSent) return;
+  // Postgres or Redis unreachable: a 503 the client (Strava and Garmin included) retries, not a 500.
+  const outage = outageError(err);
+  if (outage) {
+    req.log?.warn({ code: outage.code, err: (err as Error)?.message }, 'store unavailable');
+    err = outage;
+  }
   if (err instanceof AppError) {
+    if (err.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));
     res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
     return;
   }

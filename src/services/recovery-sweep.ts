@@ -1,0 +1,259 @@
+import { and, eq, gt, inArray, like, lt, sql } from 'drizzle-orm';
+import type { Env } from '../config/env.js';
+import type { Db } from '../db/client.js';
+import { activities, connections, notifications, webhookEvents } from '../db/schema/index.js';
+import { parseEntries } from '../integrations/garmin/webhook.js';
+import type { JobName, JobPayload } from '../jobs/catalog.js';
+import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../jobs/queues.js';
+import type { Logger } from '../lib/logger.js';
+import { enqueueWeekRecomputes } from './activities.js';
+import { findGarminActivity } from './garmin-fetch-fit.js';
+import { sweepInbox, sweepStuckImports } from './sweep-inbox.js';
+
+/**
+ * The recovery sweep: one periodic job that finds every kind of pending state whose job was lost
+ * (Redis restarted empty, a job that failed while Postgres was down, a worker killed mid-run) and
+ * queues it again through the catalog. A state is reclaimed only when it is older than
+ * STALE_AFTER_MS and no live BullMQ job exists for it (looked up by job id or debounce id), so a
+ * slow job is never doubled; every job is idempotent besides. See docs/reliability.md.
+ *
+ * Extending it: add a `Reclaimer` to RECLAIMERS (or call `registerReclaimer`) from the module that
+ * owns the state. Each step runs on its own: one that throws is logged and the others still run.
+ */
+
+export interface SweepContext {
+  db: Db;
+  queues: Queues;
+  enqueue: Enqueue;
+  now: () => Date;
+  env: Pick<Env, 'STALE_AFTER_MS' | 'NOTIFY_WEBHOOK_URL'>;
+  log: Logger;
+}
+
+export interface Reclaimer {
+  /** short name, used in logs and in the sweep's result */
+  name: string;
+  /** re-queue stale work older than `staleBefore`; returns how many jobs were queued */
+  reclaim(ctx: SweepContext, staleBefore: Date): Promise<number>;
+}
+
+/** How far back the sweep looks for routed events whose fetch may have been lost. */
+export const FETCH_LOOKBACK_MS = 24 * 3600_000;
+/** A routed event's fetch is re-queued by the sweep at most this many times (its `attempts` count). */
+export const FETCH_REQUEUE_MAX_ATTEMPTS = 8;
+/** Rows looked at per reclaimer and sweep; a backlog is worked off over several sweeps. */
+export const SWEEP_BATCH = 500;
+
+/**
+ * Re-queue one piece of work unless its job is alive or, looked at again after the job check, it is
+ * no longer pending (it may have finished while the sweep worked through its batch).
+ */
+export async function requeue<N extends JobName>(ctx: SweepContext, name: N, payload: JobPayload<N>, stillPending: () => Promise<boolean>): Promise<boolean> {
+  if (await isJobAlive(ctx.queues, name, payload)) return false;
+  if (!(await stillPending())) return false;
+  return (await ensureJob(ctx.queues, ctx.enqueue, name, payload)) === 'enqueued';
+}
+
+async function activityStillPending(ctx: SweepContext, id: string, staleBefore: Date): Promise<boolean> {
+  const [row] = await ctx.db
+    .select({ id: activities.id })
+    .from(activities)
+    .where(and(eq(activities.id, id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, staleBefore)));
+  return Boolean(row);
+}
+
+const stravaInbox: Reclaimer = {
+  name: 'webhook-inbox',
+  reclaim: (ctx) => sweepInbox(ctx, SWEEP_BATCH),
+};
+
+const fileImports: Reclaimer = {
+  name: 'file-imports',
+  reclaim: (ctx) => sweepStuckImports(ctx, SWEEP_BATCH),
+};
+
+/**
+ * Strava activities stuck before `ready`: the payload was stored but `run.derive` was lost or
+ * failed during an outage → derive again; streams still pending and no fetch or stream re-check
+ * alive → fetch again (detail and streams).
+ */
+const stravaActivities: Reclaimer = {
+  name: 'strava-activities',
+  async reclaim(ctx, staleBefore) {
+    const rows = await ctx.db
+      .select({ id: activities.id, connectionId: activities.connectionId, externalId: activities.externalId, raw: activities.raw })
+      .from(activities)
+      .where(and(inArray(activities.status, ['queued', 'processing']), eq(activities.source, 'strava'), eq(activities.sessionIndex, 0), lt(activities.updatedAt, staleBefore)))
+      .limit(SWEEP_BATCH);
+    let queued = 0;
+    for (const row of rows) {
+      const streams = (row.raw as { streamsStatus?: string; activity?: unknown } | null)?.streamsStatus;
+      const hasPayload = Boolean((row.raw as { activity?: unknown } | null)?.activity);
+      const pending = () => activityStillPending(ctx, row.id, staleBefore);
+      if (hasPayload && streams !== 'pending') {
+        if (await requeue(ctx, 'run.derive', { activityId: row.id }, pending)) queued += 1;
+        continue;
+      }
+      if (!row.connectionId) continue;
+      const fetch = { connectionId: row.connectionId, stravaActivityId: row.externalId, reason: 'webhook' as const, streamAttempt: 0 };
+      if (await isJobAlive(ctx.queues, 'strava.fetch-activity', { ...fetch, streamAttempt: 1 })) continue;
+      if (await requeue(ctx, 'strava.fetch-activity', fetch, pending)) queued += 1;
+    }
+    return queued;
+  },
+};
+
+/**
+ * Routed Strava events (`fetch_queued`) whose fetch never stored anything: no activity row updated
+ * since the event was routed, and no fetch alive for it. Events for one activity share one debounced
+ * fetch, so five lost events still make one fetch. Capped per event (FETCH_REQUEUE_MAX_ATTEMPTS) so
+ * an activity Strava no longer has is not fetched forever.
+ */
+const stravaFetches: Reclaimer = {
+  name: 'strava-fetches',
+  async reclaim(ctx, staleBefore) {
+    const since = new Date(ctx.now().getTime() - FETCH_LOOKBACK_MS);
+    const rows = await ctx.db.execute<{ id: string; connection_id: string; object_id: string; aspect: string }>(sql`
+      select e.id, c.id as connection_id, e.payload->>'object_id' as object_id, e.payload->>'aspect_type' as aspect
+      from webhook_events e
+      join connections c on c.provider = 'strava' and c.status = 'active' and c.external_athlete_id = e.payload->>'owner_id'
+      where e.outcome = 'fetch_queued' and e.provider = 'strava'
+        and e.processed_at < ${staleBefore.toISOString()} and e.processed_at > ${since.toISOString()}
+        and e.attempts < ${FETCH_REQUEUE_MAX_ATTEMPTS}
+        and not exists (
+          select 1 from activities a
+          where a.runner_id = c.runner_id and a.source = 'strava' and a.external_id = e.payload->>'object_id'
+            and a.session_index = 0 and a.updated_at >= e.processed_at
+        )
+      order by e.processed_at
+      limit ${SWEEP_BATCH}`);
+    let queued = 0;
+    for (const row of rows.rows) {
+      if (!/^\d+$/.test(row.object_id ?? '')) continue;
+      const payload = { connectionId: row.connection_id, stravaActivityId: row.object_id, reason: row.aspect === 'create' ? ('webhook' as const) : ('update' as const), streamAttempt: 0 };
+      const notFetched = async () => {
+        const fresh = await ctx.db.execute(sql`
+          select 1 from webhook_events e join activities a
+            on a.runner_id = (select runner_id from connections where id = ${row.connection_id})
+           and a.source = 'strava' and a.external_id = ${row.object_id} and a.session_index = 0 and a.updated_at >= e.processed_at
+          where e.id = ${row.id}`);
+        return fresh.rows.length === 0;
+      };
+      if (await requeue(ctx, 'strava.fetch-activity', payload, notFetched)) {
+        queued += 1;
+        await ctx.db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` }).where(eq(webhookEvents.id, row.id));
+      }
+    }
+    return queued;
+  },
+};
+
+/**
+ * Garmin activity-file pings that were routed (`fetch_queued`) but whose download job was lost before
+ * the activity got a row (downloaded, or failed with a reason). Garmin's links last 24 hours, so a
+ * lost download is retried while the link may still work. Capped per ping like Strava's.
+ */
+const garminFetches: Reclaimer = {
+  name: 'garmin-fetches',
+  async reclaim(ctx, staleBefore) {
+    const since = new Date(ctx.now().getTime() - FETCH_LOOKBACK_MS);
+    const rows = await ctx.db
+      .select({ id: webhookEvents.id, payload: webhookEvents.payload })
+      .from(webhookEvents)
+      .where(
+        and(
+          eq(webhookEvents.provider, 'garmin'),
+          like(webhookEvents.outcome, '%fetch_queued%'),
+          lt(webhookEvents.processedAt, staleBefore),
+          gt(webhookEvents.processedAt, since),
+          lt(webhookEvents.attempts, FETCH_REQUEUE_MAX_ATTEMPTS),
+        ),
+      )
+      .limit(SWEEP_BATCH);
+    let queued = 0;
+    for (const row of rows) {
+      const stored = row.payload as { kind?: unknown; body?: unknown } | null;
+      if (stored?.kind !== 'activity-files') continue;
+      let requeued = false;
+      for (const [entryIndex, e] of parseEntries('activity-files', stored.body).entries.entries()) {
+        const [conn] = await ctx.db
+          .select({ id: connections.id, runnerId: connections.runnerId })
+          .from(connections)
+          .where(and(eq(connections.provider, 'garmin'), eq(connections.externalAthleteId, e.userId), eq(connections.status, 'active')));
+        if (!conn) continue;
+        const externalId = String(e.activityId ?? e.summaryId);
+        const notStored = async () => !(await findGarminActivity(ctx.db, conn.runnerId, externalId));
+        if (await requeue(ctx, 'garmin.fetch-fit', { connectionId: conn.id, eventId: row.id, entryIndex }, notStored)) {
+          queued += 1;
+          requeued = true;
+        }
+      }
+      if (requeued) await ctx.db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` }).where(eq(webhookEvents.id, row.id));
+    }
+    return queued;
+  },
+};
+
+/** Pushes still pending with no delivery job alive (when pushes are configured). */
+const pendingPushes: Reclaimer = {
+  name: 'pushes',
+  async reclaim(ctx, staleBefore) {
+    if (!ctx.env.NOTIFY_WEBHOOK_URL) return 0;
+    const rows = await ctx.db
+      .select({ id: notifications.id })
+      .from(notifications)
+      .where(and(eq(notifications.status, 'pending'), lt(notifications.updatedAt, staleBefore)))
+      .limit(SWEEP_BATCH);
+    let queued = 0;
+    for (const row of rows) {
+      const pending = async () => (await ctx.db.select({ id: notifications.id }).from(notifications).where(and(eq(notifications.id, row.id), eq(notifications.status, 'pending')))).length > 0;
+      if (await requeue(ctx, 'notify.deliver', { notificationId: row.id }, pending)) queued += 1;
+    }
+    return queued;
+  },
+};
+
+/**
+ * Counted runs that changed after their week was last computed (the debounced recompute was lost):
+ * recompute the weeks they touch. Looks back FETCH_LOOKBACK_MS.
+ */
+const weekRecomputes: Reclaimer = {
+  name: 'week-recomputes',
+  async reclaim(ctx, staleBefore) {
+    const since = new Date(ctx.now().getTime() - FETCH_LOOKBACK_MS);
+    const rows = await ctx.db.execute<{ runner_id: string; local_date: string }>(sql`
+      select distinct a.runner_id, a.local_date::text as local_date
+      from activities a
+      left join weeks w on w.runner_id = a.runner_id and w.week = to_char(a.local_date, 'IYYY-"W"IW')
+      where a.status = 'ready' and a.counted_in_load and a.local_date is not null
+        and a.updated_at < ${staleBefore.toISOString()} and a.updated_at > ${since.toISOString()}
+        and (w.computed_at is null or w.computed_at < a.updated_at)
+      limit ${SWEEP_BATCH}`);
+    const byRunner = new Map<string, string[]>();
+    for (const r of rows.rows) byRunner.set(r.runner_id, [...(byRunner.get(r.runner_id) ?? []), r.local_date]);
+    for (const [runnerId, dates] of byRunner) await enqueueWeekRecomputes(ctx, runnerId, dates);
+    return rows.rows.length;
+  },
+};
+
+/** Every sweep step, in order. Other modules add theirs with `registerReclaimer`. */
+export const RECLAIMERS: Reclaimer[] = [stravaInbox, fileImports, stravaActivities, stravaFetches, garminFetches, pendingPushes, weekRecomputes];
+
+export function registerReclaimer(r: Reclaimer): void {
+  if (!RECLAIMERS.some((x) => x.name === r.name)) RECLAIMERS.push(r);
+}
+
+/** Run every reclaimer once; returns jobs queued per step (-1 for a step that failed). */
+export async function runRecoverySweep(ctx: SweepContext, reclaimers: readonly Reclaimer[] = RECLAIMERS): Promise<Record<string, number>> {
+  const staleBefore = new Date(ctx.now().getTime() - ctx.env.STALE_AFTER_MS);
+  const result: Record<string, number> = {};
+  for (const r of reclaimers) {
+    try {
+      result[r.name] = await r.reclaim(ctx, staleBefore);
+    } catch (err) {
+      result[r.name] = -1;
+      ctx.log.warn({ step: r.name, err: (err as Error).message }, 'sweep step failed');
+    }
+  }
+  return result;
+}

@@ -1,0 +1,84 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { AppDeps } from '../src/deps.js';
+import { activities, connections, notifications } from '../src/db/schema/index.js';
+import { JOBS, type JobName, type JobPayload } from '../src/jobs/catalog.js';
+import { PermanentJobError } from '../src/lib/errors.js';
+import { findGarminActivity, recordFetchFailure } from '../src/services/garmin-fetch-fit.js';
+import { activityFileEntry } from '../src/services/garmin-handle-notification.js';
+
+/**
+ * What a job that failed for good leaves behind. Every job that owns a visible state (an activity,
+ * a push) moves it to `failed` with a reason, so nothing sits in `processing` or `pending` after its
+ * job is gone. Called from the workers' `failed` event on the final attempt, for permanent errors
+ * and for jobs given up after crashing their worker too often (stalled).
+ */
+
+export interface FailureReason {
+  code: string;
+  message: string;
+}
+
+/** The stored reason: the permanent error's code when there is one, else a generic code. */
+export function failureReason(err: Error): FailureReason {
+  if (err instanceof PermanentJobError) return { code: err.code, message: err.message.slice(0, 500) };
+  const m = /^([a-z][a-z0-9_]*): (.*)$/s.exec(err.message);
+  if (err instanceof UnrecoverableError && m) return { code: m[1]!, message: m[2]!.slice(0, 500) };
+  if (/stalled more than allowable limit/i.test(err.message)) return { code: 'job_stalled', message: 'the job crashed its worker too many times' };
+  return { code: 'job_failed', message: err.message.slice(0, 500) };
+}
+
+type FinalHandler<N extends JobName> = (deps: AppDeps, payload: JobPayload<N>, reason: FailureReason) => Promise<void>;
+
+const PENDING = ['queued', 'processing'] as const;
+
+async function failActivity(deps: Pick<AppDeps, 'db' | 'now'>, activityId: string, reason: FailureReason): Promise<void> {
+  await deps.db
+    .update(activities)
+    .set({ status: 'failed', error: reason, countedInLoad: false, updatedAt: deps.now() })
+    .where(and(eq(activities.id, activityId), inArray(activities.status, [...PENDING])));
+}
+
+/** Job name → what its final failure records. Jobs not listed own no visible state. */
+export const FINAL_FAILURE_HANDLERS: { [N in JobName]?: FinalHandler<N> } = {
+  'run.import-fit': (deps, p, reason) => failActivity(deps, p.activityId, reason),
+  'run.derive': (deps, p, reason) => failActivity(deps, p.activityId, reason),
+  'strava.fetch-activity': async (deps, p, reason) => {
+    const [conn] = await deps.db.select({ runnerId: connections.runnerId }).from(connections).where(eq(connections.id, p.connectionId));
+    if (!conn) return;
+    const rows = await deps.db
+      .select({ id: activities.id })
+      .from(activities)
+      .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava'), eq(activities.externalId, p.stravaActivityId)));
+    for (const r of rows) await failActivity(deps, r.id, reason);
+  },
+  'garmin.fetch-fit': async (deps, p, reason) => {
+    const [conn] = await deps.db.select({ id: connections.id, runnerId: connections.runnerId }).from(connections).where(eq(connections.id, p.connectionId));
+    const entry = conn ? await activityFileEntry(deps.db, p.connectionId, p.eventId, p.entryIndex) : null;
+    if (!conn || !entry) return;
+    const existing = await findGarminActivity(deps.db, conn.runnerId, String(entry.activityId ?? entry.summaryId));
+    if (existing?.fileId) return; // downloaded; its import job owns the row now
+    await recordFetchFailure(deps, conn, entry, reason);
+  },
+  'notify.deliver': async (deps, p) => {
+    await deps.db
+      .update(notifications)
+      .set({ status: 'failed', updatedAt: deps.now() })
+      .where(and(eq(notifications.id, p.notificationId), eq(notifications.status, 'pending')));
+  },
+};
+
+/** Is this failure the job's last? (permanent error, attempts used up, or given up after stalls) */
+export function isFinalFailure(job: Pick<Job, 'attemptsMade' | 'opts'>, err: Error): boolean {
+  return err instanceof UnrecoverableError || /stalled more than allowable limit/i.test(err.message) || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
+export async function recordFinalFailure(deps: AppDeps, job: Pick<Job, 'name' | 'data'>, err: Error): Promise<void> {
+  const name = job.name as JobName;
+  const handler = FINAL_FAILURE_HANDLERS[name] as FinalHandler<JobName> | undefined;
+  const def = JOBS[name];
+  if (!handler || !def) return;
+  const parsed = def.payload.safeParse(job.data);
+  if (!parsed.success) return;
+  await handler(deps, parsed.data as never, failureReason(err));
+}
