@@ -3,6 +3,7 @@ import type { AppDeps } from '../src/deps.js';
 import { JOBS, QUEUE_NAMES, jobsOnQueue, type JobName, type QueueName } from '../src/jobs/catalog.js';
 import { PermanentJobError } from '../src/lib/errors.js';
 import { createRedis } from '../src/lib/redis.js';
+import { namesMissingRow } from './missing-row.js';
 import { checkRegistry, processors } from './registry.js';
 import type { ProcessorMap } from './types.js';
 
@@ -64,6 +65,12 @@ async function runJob(deps: AppDeps, map: ProcessorMap, job: Job, token: string 
   try {
     const result = await processor(deps, parsed.data, { job, token, log });
     log.debug({ durationMs: Math.round(performance.now() - started) }, 'job done');
+    if (namesMissingRow(result)) {
+      log.error(
+        { payload: parsed.data, redisPrefix: deps.env.REDIS_PREFIX },
+        'job names a row that does not exist in this database: is another deployment using the same Redis prefix?',
+      );
+    }
     return result;
   } catch (err) {
     if (err instanceof DelayedError) throw err;

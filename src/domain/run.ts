@@ -69,6 +69,8 @@ export interface Run {
   isRun: boolean;
   /** treadmill / virtual: no real elevation */
   isIndoor: boolean;
+  /** entered by hand (Strava `manual`) rather than recorded; a manual entry without distance is not counted */
+  manual?: boolean;
   startTime: Date;
   /**
    * true when the source only knew the device's local wall clock (old watches with relative time):

@@ -118,6 +118,7 @@ export function toRun(activity: StravaActivity, streams: StravaStreams | null): 
     subSport,
     isRun,
     isIndoor,
+    manual: activity.manual === true,
     startTime: new Date(activity.start_date),
     utcOffsetS: utcOffsetOf(activity),
     summary: {
