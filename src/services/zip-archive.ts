@@ -97,6 +97,14 @@ function readEntryBytes(zip: yauzl.ZipFile, entry: yauzl.Entry, maxBytes: number
   });
 }
 
+/** Number of records in the archive's directory (directories included), for progress display. */
+export async function zipEntryCount(path: string): Promise<number> {
+  const zip = await openZip(path);
+  const n = zip.entryCount;
+  zip.close();
+  return n;
+}
+
 /**
  * The entries of the zip at `path`, one at a time (directories left out). A FIT entry carries its bytes
  * (still gzipped for `.fit.gz`; the upload path inflates them under the same cap). Throws

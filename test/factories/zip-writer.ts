@@ -18,7 +18,7 @@ export class ZipWriter {
 
   private async write(b: Buffer): Promise<void> {
     this.offset += b.length;
-    if (!this.out.write(b)) await new Promise((r) => this.out.once('drain', r));
+    if (!this.out.write(b)) await new Promise<void>((r) => this.out.once('drain', () => r()));
   }
 
   async add(name: string, data: Buffer, o: { deflate?: boolean; declaredSize?: number } = {}): Promise<void> {
