@@ -47,7 +47,9 @@ export const EnvSchema = z.object({
   TOKEN_ENCRYPTION_KEY: base64Key32.optional().or(z.literal('').transform(() => undefined)),
   /** request body limits */
   JSON_BODY_LIMIT: z.string().default('1mb'),
-  UPLOAD_BODY_LIMIT: z.string().default('64mb'),
+  UPLOAD_BODY_LIMIT: z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 64mb').default('64mb'),
+  /** zip archives (bulk history) are streamed to a temporary file, not memory; this caps their size */
+  UPLOAD_ZIP_LIMIT: z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 4gb').default('4gb'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 
   STRAVA_CLIENT_ID: optionalString,
