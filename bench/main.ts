@@ -4,8 +4,10 @@
  * afterwards) and only loopback addresses. `npm run bench -- fit week` runs a subset.
  */
 import { benchFit } from './fit.js';
+import { benchFuzz } from './fuzz.js';
 import { benchImport } from './import.js';
 import { benchPipeline } from './pipeline.js';
+import { benchSoak } from './soak.js';
 import { benchWebhook } from './webhook.js';
 import { benchWeekIngest } from './week-ingest.js';
 import { benchWeekPure } from './week.js';
@@ -15,6 +17,8 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   pipeline: () => benchPipeline(200),
   week: async () => ({ pure: await benchWeekPure(), ingest: await benchWeekIngest() }),
   webhook: () => benchWebhook(),
+  fuzz: () => benchFuzz(),
+  soak: () => benchSoak(),
   import: () => benchImport(2000),
 };
 

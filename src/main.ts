@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import { loadEnvOrExit, prepareDatabase } from './bootstrap.js';
 import { closeDeps, createDeps } from './deps.js';
 import { createApp } from './http/app.js';
+import { createMetricsApp } from './http/routes/admin.js';
+import { createMetrics } from './services/metrics.js';
 import { createLogger } from './lib/logger.js';
 import { installShutdown, type ShutdownStep } from './lib/shutdown.js';
 import { startWorkers } from '../workers/main.js';
@@ -23,8 +25,9 @@ async function main(): Promise<void> {
 
   const steps: ShutdownStep[] = [];
   let server: Server | undefined;
+  const metrics = createMetrics(deps);
   if (env.ROLE === 'api' || env.ROLE === 'all') {
-    const app = createApp(deps);
+    const app = createApp(deps, { metrics });
     server = app.listen(env.PORT, () => log.info({ port: env.PORT, role: env.ROLE, url: env.PUBLIC_URL }, 'listening'));
     server.on('error', (err) => {
       log.fatal({ err: err.message }, 'HTTP server failed');
@@ -35,6 +38,13 @@ async function main(): Promise<void> {
   }
   if (env.ROLE === 'worker' || env.ROLE === 'all') {
     const workers = startWorkers(deps);
+    metrics.observeWorkers(workers.workers);
+    if (env.ROLE === 'worker') {
+      // A worker-only process serves /metrics alone on PORT, so its job series can be scraped.
+      const m = createMetricsApp(deps, metrics).listen(env.PORT, () => log.info({ port: env.PORT, role: env.ROLE }, 'metrics listening'));
+      m.on('error', (err) => log.warn({ err: err.message }, 'metrics server failed'));
+      steps.push({ name: 'metrics', run: () => new Promise<void>((resolve) => { m.close(() => resolve()); m.closeIdleConnections(); }) });
+    }
     await registerSchedules(deps.queues);
     steps.push({ name: 'workers', run: () => workers.close() });
   }

@@ -7,9 +7,10 @@ import { createLogger } from '../lib/logger.js';
 import { createRunner } from '../services/runners.js';
 import type { CliCommand, CliIo } from './commands.js';
 import { importCommand } from './import.js';
+import { jobsFailedCommand, jobsRetryCommand } from './jobs.js';
 import { reportWeeksCommand } from './report.js';
 
-const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand];
+const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand, jobsFailedCommand, jobsRetryCommand];
 
 const USAGE = `usage: stridesync <command> [options]
 

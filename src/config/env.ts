@@ -51,6 +51,8 @@ export const EnvSchema = z.object({
   /** zip archives (bulk history) are streamed to a temporary file, not memory; this caps their size */
   UPLOAD_ZIP_LIMIT: z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 4gb').default('4gb'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** bearer token for GET /metrics besides the API keys (give Prometheus this, not an API key) */
+  METRICS_TOKEN: optionalString,
 
   STRAVA_CLIENT_ID: optionalString,
   STRAVA_CLIENT_SECRET: optionalString,
@@ -70,6 +72,15 @@ export const EnvSchema = z.object({
 
   NOTIFY_WEBHOOK_URL: z.string().trim().url().optional().or(z.literal('').transform(() => undefined)),
   NOTIFY_WEBHOOK_SECRET: optionalString,
+
+  /** days a deleted activity stays recoverable before the retention purge removes it (docs/security.md) */
+  DELETED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** days a processed or ignored webhook event is kept in the inbox */
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** per-IP limits per minute (0 turns that limit off): webhooks, connect starts and links, wrong API keys */
+  RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_CONNECT_PER_MIN: z.coerce.number().int().min(0).default(30),
+  RATE_LIMIT_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(0).default(20),
 });
 
 export type RawEnv = z.infer<typeof EnvSchema>;

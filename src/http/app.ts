@@ -3,11 +3,17 @@ import express, { type Express, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from '../deps.js';
 import { requireApiKey } from './middleware/auth.js';
+import { rateLimit } from './middleware/rate-limit.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { jsonVerify } from '../lib/safe-json.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
+import { adminRoutes } from './routes/admin.js';
+import { createMetrics, type Metrics } from '../services/metrics.js';
 import { garminRoutes } from './routes/garmin.js';
 import { healthRoutes } from './routes/health.js';
 import { activityRoutes } from './routes/activities.js';
+import { connectLinkRoutes } from './routes/connect-links.js';
 import { runnerRoutes } from './routes/runners.js';
 import { stravaRoutes } from './routes/strava.js';
 import { weekRoutes } from './routes/weeks.js';
@@ -24,7 +30,8 @@ export type AppRouteFactory = (deps: AppDeps, docs: OpenApiRegistry) => Router;
  * The express app, without listen(), so tests can mount it. Order: request id + log, public routes
  * (health, OpenAPI, webhooks, OAuth, answer pages), then bearer-auth'd /v1.
  */
-export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory[]; v1Routes?: AppRouteFactory[] } = {}): Express {
+export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory[]; v1Routes?: AppRouteFactory[]; metrics?: Metrics } = {}): Express {
+  const metrics = extra.metrics ?? createMetrics(deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -36,28 +43,39 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
       logger: deps.log,
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        // Only a short safe token is echoed and logged; anything else gets a fresh id.
+        const id = typeof incoming === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
         res.setHeader('x-request-id', id);
         return id;
       },
       // Query strings (OAuth codes, the Strava verify token) and the Garmin path secret stay out of logs.
       serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }) },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/health' },
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
     }),
   );
 
+  app.use(securityHeaders(deps.env));
+
+  app.use(metrics.webhookAckTimer);
   app.use(healthRoutes(deps, docs));
+  app.use(adminRoutes(deps, docs, metrics));
   app.use(stravaRoutes(deps, docs));
   app.use(garminRoutes(deps, docs));
   for (const f of extra.publicRoutes ?? []) app.use(f(deps, docs));
 
   // Route files declare full paths; auth and the JSON parser apply to everything under /v1.
   const v1 = express.Router();
-  v1.use('/v1', requireApiKey(deps.env.apiKeys), express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  v1.use(
+    '/v1',
+    requireApiKey(deps.env.apiKeys, rateLimit(deps, 'auth-failure')),
+    // deep nesting and NUL characters are refused with 400 before parsing
+    express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: jsonVerify() }),
+  );
   v1.use(runnerRoutes(deps, docs));
   v1.use(activityRoutes(deps, docs));
   v1.use(weekRoutes(deps, docs));
+  v1.use(connectLinkRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
   app.use(v1);
 

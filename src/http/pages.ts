@@ -1,4 +1,6 @@
 import type { Response } from 'express';
+import type { Env } from '../config/env.js';
+import { issueConnectLink } from '../services/connect-links.js';
 
 /** Small self-contained HTML result pages for the runner's browser (OAuth callbacks). */
 
@@ -23,10 +25,13 @@ export function sendPage(res: Response, status: number, title: string, paragraph
 
 export type CommonConnectOutcome = 'denied' | 'athlete_taken' | 'other_athlete_connected';
 
-/** The "connect again" link of a platform's result page. */
-export function connectAgainLink(provider: 'strava' | 'garmin', runnerId: string): { href: string; text: string } {
+/**
+ * The "connect again" link of a platform's result page: a fresh signed connect link (the callback
+ * that renders it has just proven, through the browser-bound state, who the runner is).
+ */
+export function connectAgainLink(deps: { env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey'>; now: () => Date }, provider: 'strava' | 'garmin', runnerId: string): { href: string; text: string } {
   const name = provider === 'strava' ? 'Strava' : 'Garmin';
-  return { href: `/connect/${provider}?runner=${encodeURIComponent(runnerId)}`, text: `Connect ${name} again` };
+  return { href: issueConnectLink(deps, runnerId, provider).url, text: `Connect ${name} again` };
 }
 
 /** Result pages that read the same for every platform but for its name. */

@@ -9,5 +9,5 @@ export const LocalDate = z
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
   }, 'not a calendar date');
 
-/** `?runner=ID` of the OAuth connect routes. */
-export const ConnectQuery = z.object({ runner: z.string().trim().min(1, 'required').describe('runner id') });
+/** `?link=…` of the OAuth connect starts: a signed connect link from POST /v1/runners/:runnerId/connect-links. */
+export const ConnectQuery = z.object({ link: z.string().max(1024).optional().describe('signed connect link token') });

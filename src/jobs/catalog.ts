@@ -141,6 +141,13 @@ export const JOBS = {
     attempts: 3,
     backoffMs: 5_000,
   }),
+  /** remove soft-deleted activities past DELETED_RETENTION_DAYS and handled webhook events past WEBHOOK_RETENTION_DAYS */
+  'retention.purge': define({
+    queue: 'events',
+    payload: z.object({}),
+    attempts: 3,
+    backoffMs: 60_000,
+  }),
   /** push one outbox row to NOTIFY_WEBHOOK_URL, signed */
   'notify.deliver': define({
     queue: 'notify',

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.js';
 import { findActivity, findRunsStartingNear, upsertMetrics, type ActivityRow } from '../db/queries/activities.js';
 import { findRunner } from '../db/queries/runners.js';
@@ -74,11 +74,14 @@ export async function saveDerivedRun(deps: IngestDeps, activityId: string, decod
         ...(extra.name !== undefined ? { name: extra.name } : {}),
         updatedAt: now,
       })
-      .where(eq(activities.id, activityId))
+      // a row deleted meanwhile stays deleted (and uncounted) until it is brought back
+      .where(and(eq(activities.id, activityId), isNull(activities.deletedAt)))
       .returning();
+    if (!row) return undefined;
     await upsertMetrics(tx, activityId, metrics, now);
-    return row!;
+    return row;
   });
+  if (!updated) return { activity, metrics };
   const affected = await settleDuplicates(deps.db, updated, now);
   await enqueueWeekRecomputes(deps, updated.runnerId, [activity.localDate, localDate, ...affected]);
   return { activity: updated, metrics };
@@ -132,19 +135,23 @@ export async function markActivityProcessing(deps: Pick<IngestDeps, 'db' | 'now'
 }
 
 /**
- * Delete activities (upstream delete, revoked access). Copies that were duplicates of a deleted
- * counted run are re-settled so one of them becomes the counted copy; touched weeks are recomputed.
+ * Delete activities (confirmed upstream delete, revoked access, disconnect). The rows are soft
+ * deleted: hidden from every read and from the weekly rules and dedupe at once, and purged for good
+ * by the retention job after DELETED_RETENTION_DAYS, so a mistaken delete can be undone meanwhile.
+ * Copies that were duplicates of a deleted counted run are re-settled so one of them becomes the
+ * counted copy; touched weeks are recomputed.
  */
-export async function deleteActivities(deps: IngestDeps, runnerId: string, ids: string[]): Promise<number> {
+export async function deleteActivities(deps: IngestDeps, runnerId: string, ids: string[], reason = 'deleted'): Promise<number> {
   if (ids.length === 0) return 0;
   const removed = await deps.db
-    .delete(activities)
-    .where(and(eq(activities.runnerId, runnerId), inArray(activities.id, ids)))
+    .update(activities)
+    .set({ deletedAt: deps.now(), deletedReason: reason, countedInLoad: false, duplicateOf: null, updatedAt: deps.now() })
+    .where(and(eq(activities.runnerId, runnerId), inArray(activities.id, ids), isNull(activities.deletedAt)))
     .returning({ id: activities.id, localDate: activities.localDate });
   const orphans = await deps.db
     .select()
     .from(activities)
-    .where(and(eq(activities.runnerId, runnerId), inArray(activities.duplicateOf, ids)));
+    .where(and(eq(activities.runnerId, runnerId), inArray(activities.duplicateOf, ids), isNull(activities.deletedAt)));
   const dates = removed.map((r) => r.localDate);
   const now = deps.now();
   for (const o of orphans) {

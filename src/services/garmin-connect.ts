@@ -13,7 +13,7 @@ import type { Enqueue } from '../jobs/queues.js';
 import { saveConnection } from './connections.js';
 import { garminOAuthConfig } from './garmin-token.js';
 import { requireRunner } from './runners.js';
-import { InvalidStateError } from './strava-connect.js';
+import { checkBrowserBinding, InvalidStateError } from './strava-connect.js';
 
 /**
  * Connecting a runner's Garmin account (OAuth 2 + PKCE, platform-apis.md §2.2). The `state` is
@@ -54,24 +54,25 @@ export function garminCallbackUrl(env: Pick<Env, 'PUBLIC_URL'>): string {
   return `${env.PUBLIC_URL.replace(/\/+$/, '')}/connect/garmin/callback`;
 }
 
-/** The Garmin authorize URL for a runner, with a fresh single-use state and PKCE challenge. */
-export async function startGarminConnect(deps: Pick<GarminConnectDeps, 'db' | 'redis' | 'env' | 'now'>, runnerId: string): Promise<string> {
+/** The Garmin authorize URL for a runner, with a fresh single-use state (bound to the browser's cookie nonce) and PKCE challenge. */
+export async function startGarminConnect(deps: Pick<GarminConnectDeps, 'db' | 'redis' | 'env' | 'now'>, runnerId: string, browserNonce: string): Promise<string> {
   const cfg = garminOAuthConfig(deps.env);
   const runner = await requireRunner(deps, runnerId);
   const nonce = randomToken(16);
   const verifier = createPkceVerifier();
   const expires = Math.floor(deps.now().getTime() / 1000) + STATE_TTL_S;
   await deps.redis.set(stateKey(deps, nonce), JSON.stringify({ r: runner.id, v: verifier }), 'EX', STATE_TTL_S);
-  const state = signState({ r: runner.id, n: nonce, e: expires }, deps.env.tokenEncryptionKey, STATE_PURPOSE);
+  const state = signState({ r: runner.id, n: nonce, e: expires, b: browserNonce }, deps.env.tokenEncryptionKey, STATE_PURPOSE);
   return authorizeUrl(cfg, garminCallbackUrl(deps.env), state, verifier);
 }
 
 /** GET /connect/garmin/callback. */
-export async function completeGarminConnect(deps: GarminConnectDeps, query: Record<string, unknown>): Promise<GarminConnectResult> {
+export async function completeGarminConnect(deps: GarminConnectDeps, query: Record<string, unknown>, browserNonce: string | undefined): Promise<GarminConnectResult> {
   const cfg = garminOAuthConfig(deps.env);
   if (typeof query.state !== 'string') throw new InvalidStateError('no state');
   const check = verifyState(query.state, deps.env.tokenEncryptionKey, deps.now(), STATE_PURPOSE);
   if (!check.ok) throw new InvalidStateError(check.reason.replace('_', ' '));
+  checkBrowserBinding(check.payload.b, browserNonce);
   // GETDEL: single use even when two callbacks race.
   const stored = await deps.redis.getdel(stateKey(deps, check.payload.n));
   let saved: { r?: unknown; v?: unknown } = {};

@@ -97,7 +97,8 @@ export async function fetchGarminFit(deps: FetchFitDeps, payload: FetchFitPayloa
   };
 
   const existing = await findGarminActivity(deps.db, conn.runnerId, externalId);
-  if (existing?.fileId) return { status: 'already_downloaded', activityId: existing.id };
+  // A deleted row (e.g. before a reconnect) is downloaded again and brought back by the import.
+  if (existing?.fileId && !existing.deletedAt) return { status: 'already_downloaded', activityId: existing.id };
 
   const hosts = parseCallbackHosts(deps.env.GARMIN_CALLBACK_HOSTS);
   try {

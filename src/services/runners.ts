@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import { findActiveCadenceGoal, findRunner, insertRunner, listConnectionsOf, type RunnerRow } from '../db/queries/runners.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
+import { isUuid } from '../lib/ids.js';
 
 /** True when `tz` is an IANA time zone this runtime knows (e.g. Europe/Oslo). */
 export function isValidTimeZone(tz: string): boolean {
@@ -24,7 +25,7 @@ export async function createRunner(deps: { db: Db }, input: { name: string; time
 
 /** The runner or NotFoundError; every runner-scoped route starts here. */
 export async function requireRunner(deps: { db: Db }, runnerId: string): Promise<RunnerRow> {
-  const runner = /^[0-9a-f-]{36}$/i.test(runnerId) ? await findRunner(deps.db, runnerId) : undefined;
+  const runner = isUuid(runnerId) ? await findRunner(deps.db, runnerId) : undefined;
   if (!runner) throw new NotFoundError(`runner ${runnerId} not found`, 'runner_not_found');
   return runner;
 }

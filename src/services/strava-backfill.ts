@@ -53,11 +53,12 @@ export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPa
   const ids = runs.map((a) => a.id);
   const known = ids.length
     ? await deps.db
-        .select({ externalId: activities.externalId, status: activities.status })
+        .select({ externalId: activities.externalId, status: activities.status, deletedAt: activities.deletedAt })
         .from(activities)
         .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava'), inArray(activities.externalId, ids)))
     : [];
-  const done = new Set(known.filter((k) => k.status === 'ready').map((k) => k.externalId));
+  // a deleted row (e.g. from before a disconnect) is fetched again and brought back
+  const done = new Set(known.filter((k) => k.status === 'ready' && !k.deletedAt).map((k) => k.externalId));
   const present = new Set(known.map((k) => k.externalId));
   const todo = runs.filter((a) => !done.has(a.id));
   const fresh = todo.filter((a) => !present.has(a.id));

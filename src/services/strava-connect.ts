@@ -2,7 +2,7 @@ import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { StravaApiError } from '../integrations/strava/client.js';
 import { authorizeUrl, exchangeCode, parseScopes, REQUIRED_SCOPE, signState, STATE_TTL_S, verifyState } from '../integrations/strava/oauth.js';
-import { encryptSecret, randomToken } from '../lib/crypto.js';
+import { encryptSecret, randomToken, safeEqual } from '../lib/crypto.js';
 import { AppError, BadRequestError, NotConfiguredError } from '../lib/errors.js';
 import type { Enqueue } from '../jobs/queues.js';
 import type { Logger } from '../lib/logger.js';
@@ -42,6 +42,11 @@ export class InvalidStateError extends BadRequestError {
   }
 }
 
+/** The state must carry the nonce of the cookie set in the browser that started the connect. */
+export function checkBrowserBinding(stateNonce: string | undefined, cookieNonce: string | undefined): void {
+  if (!stateNonce || !cookieNonce || !safeEqual(stateNonce, cookieNonce)) throw new InvalidStateError('it was started in another browser');
+}
+
 function stateKey(deps: Pick<ConnectDeps, 'env'>, nonce: string): string {
   return `${deps.env.REDIS_PREFIX}:strava:oauth-state:${nonce}`;
 }
@@ -56,22 +61,27 @@ export function callbackUrl(env: Pick<Env, 'PUBLIC_URL'>): string {
   return `${env.PUBLIC_URL.replace(/\/+$/, '')}/connect/strava/callback`;
 }
 
-/** The Strava authorize URL for a runner, with a fresh single-use state. */
-export async function startStravaConnect(deps: Pick<ConnectDeps, 'db' | 'redis' | 'env' | 'now'>, runnerId: string): Promise<string> {
+/**
+ * The Strava authorize URL for a runner, with a fresh single-use state bound to the browser
+ * (`browserNonce` is the value of the HttpOnly cookie the connect start sets; see http/connect-flow.ts).
+ */
+export async function startStravaConnect(deps: Pick<ConnectDeps, 'db' | 'redis' | 'env' | 'now'>, runnerId: string, browserNonce: string): Promise<string> {
   const cfg = requireConfig(deps);
   const runner = await requireRunner(deps, runnerId);
   const nonce = randomToken(16);
   const expires = Math.floor(deps.now().getTime() / 1000) + STATE_TTL_S;
   await deps.redis.set(stateKey(deps, nonce), runner.id, 'EX', STATE_TTL_S);
-  return authorizeUrl(cfg, callbackUrl(deps.env), signState({ r: runner.id, n: nonce, e: expires }, deps.env.tokenEncryptionKey));
+  return authorizeUrl(cfg, callbackUrl(deps.env), signState({ r: runner.id, n: nonce, e: expires, b: browserNonce }, deps.env.tokenEncryptionKey));
 }
 
 /** GET /connect/strava/callback: check the state, the grant and the scopes, store the tokens. */
-export async function completeStravaConnect(deps: ConnectDeps, query: Record<string, unknown>): Promise<ConnectResult> {
+export async function completeStravaConnect(deps: ConnectDeps, query: Record<string, unknown>, browserNonce: string | undefined): Promise<ConnectResult> {
   const cfg = requireConfig(deps);
   if (typeof query.state !== 'string') throw new InvalidStateError('no state');
   const check = verifyState(query.state, deps.env.tokenEncryptionKey, deps.now());
   if (!check.ok) throw new InvalidStateError(check.reason.replace('_', ' '));
+  // Checked before the state is consumed, so a callback from another browser cannot burn it.
+  checkBrowserBinding(check.payload.b, browserNonce);
   // GETDEL makes the state single-use even when two callbacks race.
   const owner = await deps.redis.getdel(stateKey(deps, check.payload.n));
   if (owner !== check.payload.r) throw new InvalidStateError('already used or unknown');

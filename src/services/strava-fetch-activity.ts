@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.js';
 import { insertActivityOnce, type ActivityRow } from '../db/queries/activities.js';
 import { activities, connections } from '../db/schema/index.js';
@@ -62,7 +62,10 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
   const id = payload.stravaActivityId;
   const session = new StravaSession(deps, conn.id, payload.reason === 'backfill' ? 'backfill' : 'webhook');
   const existing = await findStravaActivity(deps.db, conn.runnerId, id);
-  const stored = storedPayload(existing);
+  // A deleted row that Strava serves again (re-created, or a mistaken delete): fetched afresh and
+  // brought back.
+  const wasDeleted = Boolean(existing?.deletedAt);
+  const stored = wasDeleted ? null : storedPayload(existing);
 
   // Detail call: always for create/update; a stream retry or a backfilled row (listed with its
   // summary) already has it.
@@ -92,7 +95,7 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
 
   // An update that changed only the title or privacy: no new numbers, no re-derivation. While the
   // create's (or backfill's) fetch still waits for streams, that job finishes the run.
-  if (payload.reason === 'update' && existing && !typeChanged && (existing.status === 'ready' ? streamsStatus !== 'pending' : existing.status !== 'failed' && stored?.streamsStatus === 'pending')) {
+  if (payload.reason === 'update' && existing && !wasDeleted && !typeChanged && (existing.status === 'ready' ? streamsStatus !== 'pending' : existing.status !== 'failed' && stored?.streamsStatus === 'pending')) {
     return { status: 'renamed', activityId: row.id };
   }
 
@@ -155,9 +158,22 @@ async function writeRaw(
     raw,
     updatedAt: now,
   };
+  if (existing?.deletedAt) {
+    // Strava just served it: the activity exists again, bring the row back.
+    const [row] = await db
+      .update(activities)
+      .set({ ...fields, deletedAt: null, deletedReason: null, status: 'processing', countedInLoad: false, duplicateOf: null })
+      .where(eq(activities.id, existing.id))
+      .returning();
+    return row ?? null;
+  }
   if (existing) {
     // Deleted meanwhile (an upstream delete event): do not bring it back.
-    const [row] = await db.update(activities).set(fields).where(eq(activities.id, existing.id)).returning();
+    const [row] = await db
+      .update(activities)
+      .set(fields)
+      .where(and(eq(activities.id, existing.id), isNull(activities.deletedAt)))
+      .returning();
     return row ?? null;
   }
   const { row, created } = await insertActivityOnce(db, {

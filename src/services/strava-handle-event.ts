@@ -5,7 +5,9 @@ import { isDeauthorization, StravaEvent } from '../integrations/strava/webhook.j
 import type { Enqueue } from '../jobs/queues.js';
 import type { Logger } from '../lib/logger.js';
 import { deleteActivities } from './activities.js';
+import { confirmActivityDeleted, confirmDeauthorized } from './strava-confirm.js';
 import { findStravaActivity } from './strava-fetch-activity.js';
+import type { SessionDeps } from './strava-session.js';
 import { revokeStravaConnection } from './strava-revoke.js';
 
 /** What handling decided, stored in webhook_events.outcome. */
@@ -13,23 +15,26 @@ export type EventOutcome =
   | 'fetch_queued'
   | 'deleted'
   | 'delete_unknown_activity'
+  | 'delete_not_confirmed'
   | 'revoked'
+  | 'deauthorization_not_confirmed'
   | 'ignored_unknown_athlete'
   | 'ignored_inactive_connection'
   | 'ignored_athlete_update'
   | 'invalid_payload';
 
-export interface HandleEventDeps {
+export type HandleEventDeps = SessionDeps & {
   db: Db;
   enqueue: Enqueue;
   now: () => Date;
   log: Logger;
-}
+};
 
 /**
  * `strava.handle-event`: route one inbox event to its work. Activity create/update → fetch with the
  * athlete's token (the body is trusted for ids only); delete → remove the activity and recompute its
- * weeks; athlete deauthorisation → revoke. Idempotent: an event already processed is not redone.
+ * weeks, only once Strava confirms it (see strava-confirm.ts: events are unsigned and can be forged);
+ * athlete deauthorisation → revoke, likewise only once Strava refuses the athlete's token. Idempotent: an event already processed is not redone.
  */
 export async function handleStravaEvent(deps: HandleEventDeps, eventId: string): Promise<{ outcome: EventOutcome | 'missing' | 'already_processed' }> {
   const [row] = await deps.db
@@ -63,17 +68,29 @@ async function route(deps: HandleEventDeps, payload: unknown): Promise<EventOutc
 
   if (event.object_type === 'athlete') {
     if (!isDeauthorization(event)) return 'ignored_athlete_update';
-    // Revoking twice is harmless; a revoked connection still gets its remaining data removed.
+    // Anyone can post this event: act only when Strava refuses the athlete's token (an
+    // authenticated call, then the refresh). Revoking twice is harmless.
+    const verdict = await confirmDeauthorized(deps, conn.id);
+    if (verdict === 'exists') {
+      deps.log.warn({ runnerId: conn.runnerId, athleteId: String(event.owner_id) }, 'strava deauthorization event not confirmed by Strava; nothing revoked');
+      return 'deauthorization_not_confirmed';
+    }
     await revokeStravaConnection(deps, conn.id, 'deauthorized_on_strava');
     return 'revoked';
   }
 
   const stravaActivityId = String(event.object_id);
   if (event.aspect_type === 'delete') {
-    // Deletion is honoured whatever the connection's state: the athlete removed the data.
     const activity = await findStravaActivity(deps.db, conn.runnerId, stravaActivityId);
-    if (!activity) return 'delete_unknown_activity';
-    await deleteActivities(deps, conn.runnerId, [activity.id]);
+    if (!activity || activity.deletedAt) return 'delete_unknown_activity';
+    // Anyone can post this event: ask Strava with the athlete's token. 404 or a refused token
+    // confirms it; an activity Strava still serves stays.
+    const verdict = await confirmActivityDeleted(deps, conn.id, stravaActivityId);
+    if (verdict === 'exists') {
+      deps.log.warn({ runnerId: conn.runnerId, stravaActivityId }, 'strava delete event not confirmed by Strava; nothing deleted');
+      return 'delete_not_confirmed';
+    }
+    await deleteActivities(deps, conn.runnerId, [activity.id], verdict === 'not_found' ? 'deleted_on_strava' : 'strava_token_refused');
     return 'deleted';
   }
   if (conn.status !== 'active') return 'ignored_inactive_connection';

@@ -97,7 +97,7 @@ export async function writeEvents(deps: InboxDeps, events: StravaEvent[]): Promi
   const expected = deps.env.STRAVA_SUBSCRIPTION_ID;
   const now = deps.now();
   const keys = events.map(stravaEventDedupeKey);
-  const foreign = events.map((e) => expected !== undefined && e.subscription_id !== expected);
+  const foreign = events.map((e) => expected !== undefined && e.subscription_id !== String(expected));
   // One row per distinct key (a batch may hold a redelivery of its own event).
   const firstIndex = new Map<string, number>();
   keys.forEach((k, i) => firstIndex.has(k) || firstIndex.set(k, i));

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { activities, connections } from '../db/schema/index.js';
 import type { Enqueue } from '../jobs/queues.js';
@@ -9,7 +9,8 @@ import { deleteActivities } from './activities.js';
  * Access to a platform ended (Strava deauthorisation, Garmin deregistration, or the runner
  * disconnecting): the platforms' terms ask for their data to go (platform-apis.md §1.3). Tokens are
  * wiped, the connection is kept as `revoked` (so late events are recognised and ignored), the
- * runner's activities from that platform are deleted and their weeks recomputed; uploads and the
+ * runner's activities from that platform are deleted (soft: purged after the retention grace) and
+ * their weeks recomputed; uploads and the
  * other platform's activities stay. The runner's own pain answers stay too: their activity link is
  * ON DELETE SET NULL.
  */
@@ -28,8 +29,8 @@ export async function revokeConnection(
   const rows = await deps.db
     .select({ id: activities.id })
     .from(activities)
-    .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, conn.provider)));
-  const deleted = await deleteActivities(deps, conn.runnerId, rows.map((r) => r.id));
+    .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, conn.provider), isNull(activities.deletedAt)));
+  const deleted = await deleteActivities(deps, conn.runnerId, rows.map((r) => r.id), reason);
   deps.log.info({ connectionId, runnerId: conn.runnerId, deletedActivities: deleted, reason }, `${conn.provider} connection revoked`);
   return { deletedActivities: deleted };
 }

@@ -42,7 +42,7 @@ export async function sweepStuckImports(deps: { db: Db; queues: Queues; enqueue:
   const rows = await deps.db
     .select({ id: activities.id })
     .from(activities)
-    .where(and(inArray(activities.status, ['queued', 'processing']), isNotNull(activities.fileId), eq(activities.sessionIndex, 0), lt(activities.updatedAt, before)))
+    .where(and(inArray(activities.status, ['queued', 'processing']), isNotNull(activities.fileId), isNull(activities.deletedAt), eq(activities.sessionIndex, 0), lt(activities.updatedAt, before)))
     .limit(limit);
   let requeued = 0;
   for (const row of rows) {

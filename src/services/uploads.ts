@@ -64,7 +64,8 @@ export async function acceptFitFile(
   });
   // Enqueue after commit, so the worker always finds the rows. A re-upload of a file whose import is
   // still pending makes sure its job is alive (it may have been lost with Redis, or failed for good).
-  if (created) await deps.enqueue('run.import-fit', { activityId: row.id });
+  // (`created` also covers a deleted row brought back: its old completed job is replaced.)
+  if (created) await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id });
   else if (row.status === 'queued' || row.status === 'processing') await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id });
   return { activityId: row.id, status: created ? 'queued' : 'duplicate' };
 }

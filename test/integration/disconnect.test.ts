@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import nock from 'nock';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { insertActivityOnce } from '../../src/db/queries/activities.js';
+import { purgeDeletedActivities } from '../../src/services/retention.js';
 import { activities, connections, painAnswers, painPrompts } from '../../src/db/schema/index.js';
 import { buildGarminConnection, GARMIN_API_ORIGIN, GARMIN_TEST_ENV } from '../factories/garmin.js';
 import { buildStravaConnection, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
@@ -42,8 +43,13 @@ describe('DELETE /v1/runners/:id/connections/:provider', () => {
 
     const [row] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
     expect(row).toMatchObject({ status: 'revoked', accessTokenEnc: null, refreshTokenEnc: null, statusReason: 'disconnected_by_runner' });
-    const left = await ctx.deps.db.select().from(activities).where(eq(activities.runnerId, conn.runnerId));
+    // soft deleted: hidden at once, recoverable until the retention purge
+    const left = await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, conn.runnerId), isNull(activities.deletedAt)));
     expect(left.map((a) => a.id)).toEqual([upload.id]);
+    const [gone] = await ctx.deps.db.select().from(activities).where(eq(activities.id, strava.id));
+    expect(gone!.deletedReason).toBe('disconnected_by_runner');
+    await purgeDeletedActivities({ db: ctx.deps.db, env: { DELETED_RETENTION_DAYS: 0, WEBHOOK_RETENTION_DAYS: 30 }, now: () => new Date() });
+    expect(await ctx.deps.db.select().from(activities).where(eq(activities.id, strava.id))).toHaveLength(0);
     const [answer] = await ctx.deps.db.select().from(painAnswers).where(eq(painAnswers.runnerId, conn.runnerId));
     expect(answer).toMatchObject({ painDuring: 2, activityId: null });
 

@@ -21,7 +21,7 @@ describe('health', () => {
     expect(res.body).toEqual({ status: 'ok', db: 'ok', redis: 'ok' });
   });
 
-  it('answers 503 naming the part that is down, and keeps serving', async () => {
+  it('answers 503 naming the part that is down (never where it is), and keeps serving', async () => {
     // Point at closed ports: nothing listens on 1 (Postgres) or 2 (Redis) on this machine.
     const env = loadEnv({ NODE_ENV: 'test', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x', REDIS_URL: 'redis://127.0.0.1:2', API_KEYS: 'k', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') });
     const deps = createDeps(env, silentLogger);
@@ -30,8 +30,9 @@ describe('health', () => {
       const res = await request(app).get('/health');
       expect(res.status).toBe(503);
       expect(res.body.status).toBe('degraded');
-      expect(res.body.db).toMatch(/^error/);
-      expect(res.body.redis).toMatch(/^error/);
+      // exactly this, nothing more: no host, port or error text for an unauthenticated caller
+      expect(res.body).toEqual({ status: 'degraded', db: 'down', redis: 'down' });
+      expect(res.text).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|:1\b|:2\b/);
       const again = await request(app).get('/health');
       expect(again.status).toBe(503);
     } finally {
@@ -98,6 +99,15 @@ describe('/v1 auth and error shape', () => {
   it('echoes a request id on every answer', async () => {
     const res = await request(ctx.app).get('/health').set('x-request-id', 'abc-123');
     expect(res.headers['x-request-id']).toBe('abc-123');
+  });
+
+  it('replaces an unsafe or overlong x-request-id with a generated one', async () => {
+    for (const bad of ['a b', 'x'.repeat(65), 'id;x', '<script>', 'a/b']) {
+      const res = await request(ctx.app).get('/health').set('x-request-id', bad);
+      expect(res.headers['x-request-id']).not.toBe(bad);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect((await request(ctx.app).get('/health').set('x-request-id', 'A.b_c-9'.padEnd(64, 'z'))).headers['x-request-id']).toBe('A.b_c-9'.padEnd(64, 'z'));
   });
 });
 

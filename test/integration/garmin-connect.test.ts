@@ -20,9 +20,17 @@ afterEach(() => {
   nock.cleanAll();
 });
 
+/** The connect cookie of the last browser that started a connect (sent with callbacks). */
+let browserCookie = '';
+const callback = () => request(ctx.app).get('/connect/garmin/callback').set('Cookie', browserCookie);
+
 async function startConnect(runnerId: string): Promise<{ location: URL; state: string }> {
-  const res = await request(ctx.app).get('/connect/garmin').query({ runner: runnerId });
+  const link = await request(ctx.app).post(`/v1/runners/${runnerId}/connect-links`).set(ctx.auth).send({ provider: 'garmin' });
+  expect(link.status).toBe(201);
+  const linkUrl = new URL(link.body.url);
+  const res = await request(ctx.app).get(linkUrl.pathname + linkUrl.search);
   expect(res.status).toBe(302);
+  browserCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
   const location = new URL(res.headers.location!);
   return { location, state: location.searchParams.get('state')! };
 }
@@ -57,8 +65,14 @@ describe('GET /connect/garmin', () => {
     expect(state).toMatch(/^[\w-]+\.[\w-]+$/);
   });
 
-  it('answers 404 for an unknown runner', async () => {
-    expect((await request(ctx.app).get('/connect/garmin').query({ runner: '6f1c1a4e-2b9f-4c1e-9d7a-000000000000' })).status).toBe(404);
+  it('gives no connect link for an unknown runner (404), and refuses a bare ?runner= without a link (400)', async () => {
+    const link = await request(ctx.app).post('/v1/runners/6f1c1a4e-2b9f-4c1e-9d7a-000000000000/connect-links').set(ctx.auth).send({ provider: 'garmin' });
+    expect(link.status).toBe(404);
+    const runner = await buildRunner(ctx.deps.db);
+    const bare = await request(ctx.app).get('/connect/garmin').query({ runner: runner.id });
+    expect(bare.status).toBe(400);
+    expect(bare.body.error.code).toBe('connect_link_required');
+    expect(bare.headers['set-cookie']).toBeUndefined();
   });
 });
 
@@ -68,7 +82,7 @@ describe('GET /connect/garmin/callback', () => {
     const { location, state } = await startConnect(runner.id);
     const g = garminAnswers({ userId: 'd3315b10-user-1', challenge: location.searchParams.get('code_challenge')! });
 
-    const res = await request(ctx.app).get('/connect/garmin/callback').query({ state, code: 'auth-code-1' });
+    const res = await callback().query({ state, code: 'auth-code-1' });
     expect(res.status).toBe(200);
     expect(res.text).toContain('Garmin connected');
     expect(g.token.isDone() && g.api.isDone()).toBe(true);
@@ -88,7 +102,7 @@ describe('GET /connect/garmin/callback', () => {
     expect(backfill?.data).toEqual({ connectionId: conn!.id, days: 84 });
 
     // The state was single-use: replaying the callback is refused before Garmin is called.
-    const replay = await request(ctx.app).get('/connect/garmin/callback').query({ state, code: 'auth-code-1' });
+    const replay = await callback().query({ state, code: 'auth-code-1' });
     expect(replay.status).toBe(400);
     expect(replay.text).toContain('invalid_state');
   });
@@ -97,11 +111,11 @@ describe('GET /connect/garmin/callback', () => {
     const runner = await buildRunner(ctx.deps.db);
     const { location, state } = await startConnect(runner.id);
     garminAnswers({ userId: 'user-no-export', permissions: ['HEALTH_EXPORT'], challenge: location.searchParams.get('code_challenge')! });
-    const res = await request(ctx.app).get('/connect/garmin/callback').query({ state, code: 'c' });
+    const res = await callback().query({ state, code: 'c' });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Activity sharing is switched off');
     expect(res.text).toContain('ACTIVITY_EXPORT');
-    expect(res.text).toContain(`/connect/garmin?runner=${runner.id}`);
+    expect(res.text).toContain('/connect/garmin?link=');
     expect(await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, runner.id))).toHaveLength(0);
   });
 
@@ -111,7 +125,7 @@ describe('GET /connect/garmin/callback', () => {
     const [body, mac] = state.split('.');
     const tampered = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), r: 'someone-else' })).toString('base64url')}.${mac}`;
     for (const q of [{ state: tampered, code: 'c' }, { state: 'garbage', code: 'c' }, { code: 'c' }]) {
-      const res = await request(ctx.app).get('/connect/garmin/callback').query(q);
+      const res = await callback().query(q);
       expect(res.status).toBe(400);
       expect(res.text).toContain('invalid_state');
     }
@@ -120,7 +134,7 @@ describe('GET /connect/garmin/callback', () => {
   it('a denied authorisation says so; the state is spent', async () => {
     const runner = await buildRunner(ctx.deps.db);
     const { state } = await startConnect(runner.id);
-    const res = await request(ctx.app).get('/connect/garmin/callback').query({ state, error: 'access_denied' });
+    const res = await callback().query({ state, error: 'access_denied' });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Garmin was not connected');
   });
@@ -131,7 +145,7 @@ describe('GET /connect/garmin/callback', () => {
     for (const [runner, status] of [[first, 200], [second, 409]] as const) {
       const { location, state } = await startConnect(runner.id);
       garminAnswers({ userId: 'shared-garmin-user', challenge: location.searchParams.get('code_challenge')! });
-      const res = await request(ctx.app).get('/connect/garmin/callback').query({ state, code: 'c' });
+      const res = await callback().query({ state, code: 'c' });
       expect(res.status).toBe(status);
     }
     expect(await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, second.id))).toHaveLength(0);

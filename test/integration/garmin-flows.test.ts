@@ -4,6 +4,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { activities, activityMetrics, connections, painAnswers, painPrompts, webhookEvents } from '../../src/db/schema/index.js';
 import { decryptSecret } from '../../src/lib/crypto.js';
+import { purgeDeletedActivities } from '../../src/services/retention.js';
 import { sweepInbox } from '../../src/services/sweep-inbox.js';
 import { acceptFitFile } from '../../src/services/uploads.js';
 import { buildSyntheticRunFit } from '../../src/fit/synthetic.js';
@@ -202,6 +203,9 @@ describe('lifecycle notifications', () => {
     expect((await lastEvent()).outcome).toBe('revoked');
     const [after] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
     expect(after).toMatchObject({ status: 'revoked', accessTokenEnc: null, refreshTokenEnc: null, tokenExpiresAt: null });
+    // soft deleted (recoverable until the retention purge), then purged
+    expect((await garminActivities(conn.runnerId)).filter((a) => !a.deletedAt)).toHaveLength(0);
+    await purgeDeletedActivities({ db: ctx.deps.db, env: { DELETED_RETENTION_DAYS: 0, WEBHOOK_RETENTION_DAYS: 30 }, now: () => new Date() });
     expect(await garminActivities(conn.runnerId)).toHaveLength(0);
     expect(await ctx.deps.db.select().from(activities).where(eq(activities.id, upload.activityId))).toHaveLength(1);
     const answers = await ctx.deps.db.select().from(painAnswers).where(eq(painAnswers.runnerId, conn.runnerId));

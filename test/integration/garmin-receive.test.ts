@@ -57,10 +57,13 @@ describe('Garmin routes', () => {
     expect(res.status).toBe(200);
   });
 
-  it('connect (no longer 501) redirects to Garmin with PKCE', async () => {
+  it('connect (no longer 501) redirects to Garmin with PKCE from a connect link', async () => {
     const { buildRunner } = await import('../factories/runners.js');
     const runner = await buildRunner(ctx.deps.db);
-    const res = await request(ctx.app).get('/connect/garmin').query({ runner: runner.id });
+    const link = await request(ctx.app).post(`/v1/runners/${runner.id}/connect-links`).set(ctx.auth).send({ provider: 'garmin' });
+    expect(link.status).toBe(201);
+    const url = new URL(link.body.url);
+    const res = await request(ctx.app).get(url.pathname + url.search);
     expect(res.status).toBe(302);
     const location = new URL(res.headers.location!);
     expect(`${location.origin}${location.pathname}`).toBe('https://connect.garmin.com/oauth2Confirm');

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import nock from 'nock';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,9 @@ import {
   stravaEventBody,
   STRAVA_TEST_ENV,
   stravaStreamsJson,
+  STRAVA_TEST_ORIGIN,
 } from '../factories/strava.js';
+import { purgeDeletedActivities } from '../../src/services/retention.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 let ctx: TestContext;
@@ -94,18 +96,24 @@ describe('Strava webhook flows, end to end (webhook → inbox → workers → ro
     expect(api.isDone()).toBe(true);
   });
 
-  it('delete: removes the activity (and its metrics) and records the outcome', async () => {
+  it('delete: once Strava confirms it (404), removes the activity (and its metrics) and records the outcome', async () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-delete' });
     const id = 9_200_000_003;
     await createRun(conn, 'tok-delete', id);
     const row = await activityRow(conn.runnerId, id);
+    const confirm = stravaApi({ token: 'tok-delete' }).get(`/api/v3/activities/${id}`).reply(404, { message: 'Record Not Found', errors: [] }, RATE_HEADERS);
     const event = await deliver(stravaEventBody({ objectId: id, ownerId: conn.externalAthleteId, aspect: 'delete' }));
     expect(event.outcome).toBe('deleted');
+    expect(confirm.isDone()).toBe(true);
+    // soft deleted: hidden from reads and rules at once, purged with its metrics after the grace
+    expect(await activityRow(conn.runnerId, id)).toMatchObject({ deletedReason: 'deleted_on_strava', countedInLoad: false });
+    expect((await request(ctx.app).get(`/v1/runners/${conn.runnerId}/activities/${row!.id}`).set(ctx.auth)).status).toBe(404);
+    await purgeDeletedActivities({ db: ctx.deps.db, env: { DELETED_RETENTION_DAYS: 0, WEBHOOK_RETENTION_DAYS: 30 }, now: () => new Date() });
     expect(await activityRow(conn.runnerId, id)).toBeUndefined();
     expect(await ctx.deps.db.select().from(activityMetrics).where(eq(activityMetrics.activityId, row!.id))).toHaveLength(0);
   });
 
-  it('deauthorisation: wipes tokens, revokes, deletes Strava activities, keeps the runner’s pain answers', async () => {
+  it('deauthorisation confirmed by Strava (token and refresh refused): wipes tokens, revokes, deletes Strava activities, keeps the runner’s pain answers', async () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-deauth' });
     const id = 9_200_000_004;
     await createRun(conn, 'tok-deauth', id);
@@ -117,10 +125,15 @@ describe('Strava webhook flows, end to end (webhook → inbox → workers → ro
       .returning();
     await ctx.deps.db.insert(painAnswers).values({ promptId: prompt!.id, runnerId: conn.runnerId, activityId: run!.id, painDuring: 3, settledAfterMin: 30 });
 
+    const athlete = stravaApi({ token: 'tok-deauth' }).get('/api/v3/athlete').reply(401, { message: 'Authorization Error', errors: [] }, RATE_HEADERS);
+    const refresh = nock(STRAVA_TEST_ORIGIN).post('/oauth/token').reply(400, { message: 'Bad Request', errors: [{ resource: 'RefreshToken', field: 'refresh_token', code: 'invalid' }] });
     const event = await deliver(stravaEventBody({ objectType: 'athlete', objectId: conn.externalAthleteId, ownerId: conn.externalAthleteId, aspect: 'update', updates: { authorized: 'false' } }));
+    expect(athlete.isDone() && refresh.isDone()).toBe(true);
     expect(event.outcome).toBe('revoked');
     const [after] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
     expect(after).toMatchObject({ status: 'revoked', accessTokenEnc: null, refreshTokenEnc: null, tokenExpiresAt: null });
+    expect(await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava'), isNull(activities.deletedAt)))).toHaveLength(0);
+    await purgeDeletedActivities({ db: ctx.deps.db, env: { DELETED_RETENTION_DAYS: 0, WEBHOOK_RETENTION_DAYS: 30 }, now: () => new Date() });
     expect(await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava')))).toHaveLength(0);
     const answers = await ctx.deps.db.select().from(painAnswers).where(eq(painAnswers.runnerId, conn.runnerId));
     expect(answers).toHaveLength(1);

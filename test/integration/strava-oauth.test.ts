@@ -22,10 +22,18 @@ afterEach(() => {
   clockOffsetMs = 0;
 });
 
+/** The connect cookie of the last browser that started a connect (sent with callbacks). */
+let browserCookie = '';
+const callback = () => request(ctx.app).get('/connect/strava/callback').set('Cookie', browserCookie);
+
 /** GET /connect/strava and return the state from the Location it redirects to. */
 async function startConnect(runnerId: string): Promise<{ location: URL; state: string }> {
-  const res = await request(ctx.app).get('/connect/strava').query({ runner: runnerId });
+  const link = await request(ctx.app).post(`/v1/runners/${runnerId}/connect-links`).set(ctx.auth).send({ provider: 'strava' });
+  expect(link.status).toBe(201);
+  const linkUrl = new URL(link.body.url);
+  const res = await request(ctx.app).get(linkUrl.pathname + linkUrl.search);
   expect(res.status).toBe(302);
+  browserCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
   const location = new URL(res.headers.location!);
   return { location, state: location.searchParams.get('state')! };
 }
@@ -50,9 +58,14 @@ describe('GET /connect/strava', () => {
     expect(state).toMatch(/^[\w-]+\.[\w-]+$/);
   });
 
-  it('answers 404 for an unknown runner', async () => {
-    const res = await request(ctx.app).get('/connect/strava').query({ runner: '6f1c1a4e-2b9f-4c1e-9d7a-000000000000' });
-    expect(res.status).toBe(404);
+  it('gives no connect link for an unknown runner (404), and refuses a bare ?runner= without a link (400)', async () => {
+    const link = await request(ctx.app).post('/v1/runners/6f1c1a4e-2b9f-4c1e-9d7a-000000000000/connect-links').set(ctx.auth).send({ provider: 'strava' });
+    expect(link.status).toBe(404);
+    const runner = await buildRunner(ctx.deps.db);
+    const bare = await request(ctx.app).get('/connect/strava').query({ runner: runner.id });
+    expect(bare.status).toBe(400);
+    expect(bare.body.error.code).toBe('connect_link_required');
+    expect(bare.headers['set-cookie']).toBeUndefined();
   });
 });
 
@@ -74,7 +87,7 @@ describe('GET /connect/strava/callback', () => {
     interceptStreams(api, 7001).reply(200, stravaStreamsJson(), RATE_HEADERS);
     interceptStreams(api, 7003).reply(200, stravaStreamsJson(), RATE_HEADERS);
 
-    const res = await request(ctx.app).get('/connect/strava/callback').query({ state, code: 'the-code', scope: 'read,activity:read_all' });
+    const res = await callback().query({ state, code: 'the-code', scope: 'read,activity:read_all' });
     expect(res.status).toBe(200);
     expect(res.text).toContain('Strava connected');
     expect(oauth.isDone()).toBe(true);
@@ -109,22 +122,22 @@ describe('GET /connect/strava/callback', () => {
   it('shows what to do when activity:read_all was not granted, and stores nothing', async () => {
     const runner = await buildRunner(ctx.deps.db);
     const { state } = await startConnect(runner.id);
-    const res = await request(ctx.app).get('/connect/strava/callback').query({ state, code: 'c', scope: 'read,activity:read' });
+    const res = await callback().query({ state, code: 'c', scope: 'read,activity:read' });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.text).toContain('activity:read_all');
     expect(res.text).toMatch(/connect again and leave every box/i);
-    expect(res.text).toContain(`/connect/strava?runner=${runner.id}`);
+    expect(res.text).toContain('/connect/strava?link=');
     expect(await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, runner.id))).toHaveLength(0);
   });
 
   it('refuses a replayed state with 400', async () => {
     const runner = await buildRunner(ctx.deps.db);
     const { state } = await startConnect(runner.id);
-    const first = await request(ctx.app).get('/connect/strava/callback').query({ state, error: 'access_denied' });
+    const first = await callback().query({ state, error: 'access_denied' });
     expect(first.status).toBe(400);
     expect(first.text).toContain('not connected');
-    const replay = await request(ctx.app).get('/connect/strava/callback').query({ state, code: 'c', scope: 'read,activity:read_all' });
+    const replay = await callback().query({ state, code: 'c', scope: 'read,activity:read_all' });
     expect(replay.status).toBe(400);
     expect(replay.text).toContain('invalid_state');
   });
@@ -135,11 +148,11 @@ describe('GET /connect/strava/callback', () => {
     const [body, mac] = state.split('.');
     const forged = Buffer.from(JSON.stringify({ r: runner.id, n: 'made-up', e: 9_999_999_999 })).toString('base64url');
     for (const s of [`${forged}.${mac}`, 'nonsense', `${body}.AAAA`]) {
-      const res = await request(ctx.app).get('/connect/strava/callback').query({ state: s, code: 'c', scope: 'read,activity:read_all' });
+      const res = await callback().query({ state: s, code: 'c', scope: 'read,activity:read_all' });
       expect(res.status).toBe(400);
     }
     clockOffsetMs = 11 * 60_000;
-    const expired = await request(ctx.app).get('/connect/strava/callback').query({ state, code: 'c', scope: 'read,activity:read_all' });
+    const expired = await callback().query({ state, code: 'c', scope: 'read,activity:read_all' });
     expect(expired.status).toBe(400);
     expect(expired.text).toContain('expired');
   });
@@ -153,7 +166,7 @@ describe('GET /connect/strava/callback', () => {
       const { state } = await startConnect(runner.id);
       nock(STRAVA_TEST_ORIGIN).post('/oauth/token').reply(200, tokenAnswer(31_000_002));
       nock(STRAVA_TEST_ORIGIN).get('/api/v3/athlete/activities').query(true).optionally().reply(200, [], RATE_HEADERS);
-      const res = await request(ctx.app).get('/connect/strava/callback').query({ state, code: 'c', scope: 'read,activity:read_all' });
+      const res = await callback().query({ state, code: 'c', scope: 'read,activity:read_all' });
       expect(res.status).toBe(status);
     }
     await waitFor(async () => (await ctx.deps.db.select().from(connections).where(eq(connections.externalAthleteId, '31000002'))).length === 1);

@@ -4,6 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { activities, activityMetrics } from '../../src/db/schema/index.js';
 import { buildStravaConnection, inboxRows, interceptStreams, RATE_HEADERS, stravaActivityJson, stravaApi, stravaEventBody, STRAVA_TEST_ENV, stravaStreamsJson, waitFor } from '../factories/strava.js';
+import { StravaEvent } from '../../src/integrations/strava/webhook.js';
+import { StravaInbox } from '../../src/services/strava-receive-event.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 let ctx: TestContext;
@@ -62,7 +64,8 @@ describe('POST /webhooks/strava (ingress)', () => {
   it('records an event of another subscription but does not handle it', async () => {
     const res = await request(ctx.app).post('/webhooks/strava').send(stravaEventBody({ objectId: 77, ownerId: 1, subscriptionId: 999 }));
     expect(res.status).toBe(200);
-    expect(res.body.status).toBe('ignored_subscription');
+    // the same answer as for our own subscription's events: nothing to learn by probing
+    expect(res.body).toEqual({ status: 'received' });
     const [row] = (await inboxRows(ctx.deps.db)).filter((r) => r.dedupeKey.endsWith(':77:1777615181'));
     expect(row).toMatchObject({ outcome: 'ignored_subscription' });
     expect(row!.processedAt).not.toBeNull();
@@ -85,8 +88,7 @@ describe('POST /webhooks/strava (ingress)', () => {
     const bodies = Array.from({ length: 60 }, (_, i) => stravaEventBody({ objectId: 5_000_000 + (i % 40), ownerId: 1, eventTime: 1_600_000_000 }));
     const answers = await Promise.all(bodies.map((b) => request(ctx.app).post('/webhooks/strava').send(b)));
     expect(answers.every((a) => a.status === 200)).toBe(true);
-    expect(answers.filter((a) => a.body.status === 'queued')).toHaveLength(40);
-    expect(answers.filter((a) => a.body.status === 'duplicate')).toHaveLength(20);
+    expect(answers.every((a) => a.body.status === 'received')).toBe(true);
     const rows = (await inboxRows(ctx.deps.db)).filter((r) => r.dedupeKey.endsWith(':1600000000'));
     expect(rows).toHaveLength(40);
     const jobs = await ctx.deps.queues.events.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed']);
@@ -94,13 +96,24 @@ describe('POST /webhooks/strava (ingress)', () => {
     expect(jobs.filter((j) => ids.has(j.data.eventId))).toHaveLength(40);
   });
 
-  it('keeps the rest of a burst when Postgres refuses one event of it', async () => {
+  it('keeps the rest of a burst when one event of it is refused (a NUL character: 400 at the door, never a 500)', async () => {
     const good = Array.from({ length: 10 }, (_, i) => stravaEventBody({ objectId: 6_000_000 + i, ownerId: 1, eventTime: 1_600_000_100, aspect: 'update', updates: { title: 'ok' } }));
-    // jsonb cannot hold a NUL character: this row is refused by Postgres, not by validation.
     const poison = stravaEventBody({ objectId: 6_000_099, ownerId: 1, eventTime: 1_600_000_100, aspect: 'update', updates: { title: 'bad\u0000title' } });
     const answers = await Promise.all([...good.slice(0, 5), poison, ...good.slice(5)].map((b) => request(ctx.app).post('/webhooks/strava').send(b)));
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 500, 200, 200, 200, 200, 200]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 400, 200, 200, 200, 200, 200]);
+    expect(answers[5]!.body.error.code).toBe('nul_byte');
     const rows = (await inboxRows(ctx.deps.db)).filter((r) => r.dedupeKey.endsWith(':1600000100'));
+    expect(rows).toHaveLength(10);
+  });
+
+  it('keeps the rest of a batch when Postgres refuses one event of it', async () => {
+    // Past the HTTP guard (which refuses NUL characters), jsonb refusing one row must not fail its batch.
+    const inbox = new StravaInbox(ctx.deps);
+    const good = Array.from({ length: 10 }, (_, i) => StravaEvent.parse(stravaEventBody({ objectId: 6_100_000 + i, ownerId: 1, eventTime: 1_600_000_200, aspect: 'update', updates: { title: 'ok' } })));
+    const poison = StravaEvent.parse(stravaEventBody({ objectId: 6_100_099, ownerId: 1, eventTime: 1_600_000_200, aspect: 'update', updates: { title: 'bad\u0000title' } }));
+    const results = await Promise.allSettled([...good.slice(0, 5), poison, ...good.slice(5)].map((e) => inbox.receive(e)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    const rows = (await inboxRows(ctx.deps.db)).filter((r) => r.dedupeKey.endsWith(':1600000200'));
     expect(rows).toHaveLength(10);
   });
 
@@ -115,7 +128,7 @@ describe('POST /webhooks/strava (ingress)', () => {
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await request(ctx.app).post('/webhooks/strava').send(body));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
-    expect(answers.map((a) => a.body.status)).toEqual(['queued', 'duplicate', 'duplicate']);
+    expect(answers.map((a) => a.body.status)).toEqual(['received', 'received', 'received']);
     const inbox = (await inboxRows(ctx.deps.db)).filter((r) => r.dedupeKey.includes(String(id)));
     expect(inbox).toHaveLength(1);
     const jobs = await ctx.deps.queues.events.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed']);
@@ -125,7 +138,7 @@ describe('POST /webhooks/strava (ingress)', () => {
     try {
       await ctx.drain();
       // a fourth delivery after processing changes nothing either
-      expect((await request(ctx.app).post('/webhooks/strava').send(body)).body.status).toBe('duplicate');
+      expect((await request(ctx.app).post('/webhooks/strava').send(body)).body.status).toBe('received');
       await ctx.drain();
     } finally {
       await workers.close();

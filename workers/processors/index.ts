@@ -4,6 +4,7 @@ import { garminFetchFit } from './garmin.fetch-fit.js';
 import { garminHandleNotification } from './garmin.handle-notification.js';
 import { inboxSweep } from './inbox.sweep.js';
 import { notifyDeliver } from './notify.deliver.js';
+import { retentionPurge } from './retention.purge.js';
 import { runDerive } from './run.derive.js';
 import { runImportFit } from './run.import-fit.js';
 import { stravaBackfill } from './strava.backfill.js';
@@ -26,4 +27,5 @@ export const processors: ProcessorMap = {
   'week.close': weekClose,
   'inbox.sweep': inboxSweep,
   'notify.deliver': notifyDeliver,
+  'retention.purge': retentionPurge,
 };

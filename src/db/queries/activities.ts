@@ -9,6 +9,8 @@ export type NewActivity = typeof activities.$inferInsert;
 /**
  * Insert an activity unless (runner, source, external id, session) exists. Returns the row and
  * whether it was created by this call — the database, not the queue, decides "duplicate".
+ * A soft-deleted row with the same key is brought back with the new values (the activity was
+ * re-created, re-shared or re-uploaded) and counts as created.
  */
 export async function insertActivityOnce(db: DbOrTx, values: NewActivity): Promise<{ row: ActivityRow; created: boolean }> {
   const inserted = await db
@@ -17,6 +19,20 @@ export async function insertActivityOnce(db: DbOrTx, values: NewActivity): Promi
     .onConflictDoNothing({ target: [activities.runnerId, activities.source, activities.externalId, activities.sessionIndex] })
     .returning();
   if (inserted[0]) return { row: inserted[0], created: true };
+  const [revived] = await db
+    .update(activities)
+    .set({ ...values, deletedAt: null, deletedReason: null, duplicateOf: null, countedInLoad: false, updatedAt: new Date() })
+    .where(
+      and(
+        eq(activities.runnerId, values.runnerId),
+        eq(activities.source, values.source),
+        eq(activities.externalId, values.externalId),
+        eq(activities.sessionIndex, values.sessionIndex ?? 0),
+        sql`${activities.deletedAt} is not null`,
+      ),
+    )
+    .returning();
+  if (revived) return { row: revived, created: true };
   const [existing] = await db
     .select()
     .from(activities)
@@ -42,12 +58,12 @@ export async function findRunnerActivity(db: DbOrTx, runnerId: string, id: strin
     .select({ activity: activities, metrics: activityMetrics })
     .from(activities)
     .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
-    .where(and(eq(activities.id, id), eq(activities.runnerId, runnerId)));
+    .where(and(eq(activities.id, id), eq(activities.runnerId, runnerId), isNull(activities.deletedAt)));
   return row;
 }
 
 export async function listRunnerActivities(db: DbOrTx, runnerId: string, range: { from?: string; to?: string; limit: number }) {
-  const conds = [eq(activities.runnerId, runnerId)];
+  const conds = [eq(activities.runnerId, runnerId), isNull(activities.deletedAt)];
   if (range.from) conds.push(gte(activities.localDate, range.from));
   if (range.to) conds.push(lte(activities.localDate, range.to));
   return db
@@ -102,6 +118,7 @@ export async function findRunsStartingNear(db: DbOrTx, runnerId: string, start: 
     eq(activities.runnerId, runnerId),
     eq(activities.status, 'ready'),
     eq(activities.isRun, true),
+    isNull(activities.deletedAt),
     between(activities.startTime, from, to),
     or(isNull(activities.excludedReason), eq(activities.excludedReason, 'duplicate')),
   ];

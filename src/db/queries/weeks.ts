@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lte, min } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lte, min } from 'drizzle-orm';
 import { DEFAULT_THRESHOLDS } from '../../domain/rules/thresholds.js';
 import type { WeekRun } from '../../domain/week.js';
 import type { DbOrTx } from '../client.js';
@@ -7,9 +7,9 @@ import { activities, activityMetrics, warnings, weeks } from '../schema/index.js
 /** Runs ≥ this many seconds of running samples qualify for cadence tracking (domain.md §3.4). */
 const CADENCE_QUALIFYING_S = 600;
 
-/** A runner's runs that count toward load: derived, and not a duplicate copy or a non-run. */
+/** A runner's runs that count toward load: derived, not deleted, and not a duplicate copy or a non-run. */
 function countedRunsOf(runnerId: string) {
-  return and(eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true), eq(activities.status, 'ready'));
+  return and(eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true), eq(activities.status, 'ready'), isNull(activities.deletedAt));
 }
 
 /** Counted runs of a runner with local date in [from, to], shaped for the weekly rules. */

@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { EXCLUDED_REASONS } from '../../domain/counting.js';
 import type { PaceChanges, Split } from '../../domain/run.js';
 import { connections } from './connections.js';
@@ -82,11 +83,19 @@ export const activities = pgTable(
     raw: jsonb(),
     workoutType: integer(),
     gearId: text(),
+    /**
+     * Soft delete: set when the platform confirmed a delete, access was withdrawn or the runner
+     * disconnected. Every read, the weekly rules and dedupe skip such rows; the retention purge
+     * removes them for good after DELETED_RETENTION_DAYS (docs/security.md).
+     */
+    deletedAt: timestamp({ withTimezone: true }),
+    deletedReason: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('activities_runner_source_external').on(t.runnerId, t.source, t.externalId, t.sessionIndex),
+    index('activities_deleted_at').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
     index('activities_runner_local_date').on(t.runnerId, t.localDate),
     index('activities_runner_start').on(t.runnerId, t.startTime),
   ],

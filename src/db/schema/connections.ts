@@ -63,5 +63,7 @@ export const webhookEvents = pgTable(
     error: text(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('webhook_events_dedupe').on(t.dedupeKey), index('webhook_events_unprocessed').on(t.receivedAt).where(sql`${t.processedAt} is null`)],
+  (t) => [uniqueIndex('webhook_events_dedupe').on(t.dedupeKey), index('webhook_events_unprocessed').on(t.receivedAt).where(sql`${t.processedAt} is null`),
+    index('webhook_events_processed_at').on(t.processedAt).where(sql`${t.processedAt} is not null`),
+  ],
 );

@@ -2,14 +2,19 @@ import type { RequestHandler } from 'express';
 import { safeEqual } from '../../lib/crypto.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 
-/** `Authorization: Bearer <key>` against the configured API keys, compared in constant time. */
-export function requireApiKey(keys: readonly string[]): RequestHandler {
-  return (req, _res, next) => {
+/**
+ * `Authorization: Bearer <key>` against the configured API keys, compared in constant time.
+ * `failureLimiter` (a rate limiter) counts refused requests only: past its limit a client guessing
+ * keys gets 429 instead of 401, while requests with a valid key are never limited by it.
+ */
+export function requireApiKey(keys: readonly string[], failureLimiter?: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    const refuse = (err: UnauthorizedError) => (failureLimiter ? failureLimiter(req, res, (limitErr?: unknown) => next(limitErr ?? err)) : next(err));
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) return next(new UnauthorizedError(header ? 'Authorization header must be "Bearer <API key>"' : 'missing API key (Authorization: Bearer <key>)'));
+    if (!match) return refuse(new UnauthorizedError(header ? 'Authorization header must be "Bearer <API key>"' : 'missing API key (Authorization: Bearer <key>)'));
     const presented = match[1]!;
-    if (!keys.some((k) => safeEqual(k, presented))) return next(new UnauthorizedError('invalid API key'));
+    if (!keys.some((k) => safeEqual(k, presented))) return refuse(new UnauthorizedError('invalid API key'));
     next();
   };
 }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { isUuid } from '../../lib/ids.js';
 import { z } from 'zod';
 import { findRunnerActivity, listRunnerActivities } from '../../db/queries/activities.js';
 import type { AppDeps } from '../../deps.js';
@@ -77,7 +78,7 @@ export function activityRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   });
   router.get('/v1/runners/:runnerId/activities/:activityId', async (req, res) => {
     const runner = await requireRunner(deps, req.params.runnerId);
-    const row = /^[0-9a-f-]{36}$/i.test(req.params.activityId) ? await findRunnerActivity(deps.db, runner.id, req.params.activityId) : undefined;
+    const row = isUuid(req.params.activityId) ? await findRunnerActivity(deps.db, runner.id, req.params.activityId) : undefined;
     if (!row) throw new NotFoundError(`activity ${req.params.activityId} not found for runner ${runner.id}`, 'activity_not_found');
     res.json(toActivityView(row.activity, row.metrics));
   });

@@ -4,19 +4,25 @@ import type { AppDeps } from '../../deps.js';
 import { REQUIRED_PERMISSION } from '../../integrations/garmin/oauth.js';
 import { safeEqual } from '../../lib/crypto.js';
 import { AppError, BadRequestError, NotConfiguredError, NotFoundError } from '../../lib/errors.js';
-import { completeGarminConnect, startGarminConnect, type GarminConnectResult } from '../../services/garmin-connect.js';
+import { completeGarminConnect, type GarminConnectResult } from '../../services/garmin-connect.js';
 import { GARMIN_NOTIFICATION_KINDS, recordGarminNotification, type GarminNotificationKind } from '../../services/garmin-receive.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { connectAgainLink, sendCommonConnectPage, sendPage } from '../pages.js';
 import { ConnectQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import { parseJsonGuarded } from '../../lib/safe-json.js';
+import { rateLimit } from '../middleware/rate-limit.js';
+import { securityHeaders } from '../middleware/security-headers.js';
+import { browserNonce, clearConnectCookie, startFromConnectLink } from '../connect-flow.js';
 
 /** Garmin requires endpoints that accept at least 10 MB (Activity Details up to 100 MB). */
 const GARMIN_BODY_LIMIT = '100mb';
+/** Garmin's notifications are an object of arrays of flat objects; a little slack. */
+const GARMIN_MAX_DEPTH = 16;
 
 
-function resultPage(res: Response, result: GarminConnectResult): void {
-  const retry = connectAgainLink('garmin', result.runnerId);
+function resultPage(deps: AppDeps, res: Response, result: GarminConnectResult): void {
+  const retry = connectAgainLink(deps, 'garmin', result.runnerId);
   switch (result.kind) {
     case 'connected':
       return sendPage(res, 200, 'Garmin connected', [
@@ -68,7 +74,8 @@ export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['garmin'],
     query: ConnectQuery,
     responses: {
-      302: { description: 'redirect to Garmin’s oauth2Confirm page' },
+      302: { description: 'valid connect link: sets the browser-binding cookie and redirects to Garmin’s oauth2Confirm page' },
+      400: { description: 'no connect link (a bare ?runner= is refused), or an invalid or expired one', schema: ErrorBody },
       404: { description: 'unknown runner', schema: ErrorBody },
       503: { description: 'Garmin not configured', schema: ErrorBody },
     },
@@ -88,32 +95,38 @@ export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   const requireGarmin: RequestHandler = (_req, _res, next) => next(deps.env.garmin ? undefined : new NotConfiguredError('Garmin'));
   const router = Router();
 
-  router.get('/connect/garmin', requireGarmin, async (req, res) => {
-    const { runner } = parseInput(ConnectQuery, req.query, 'query');
-    res.redirect(302, await startGarminConnect(deps, runner));
+  router.get('/connect/garmin', requireGarmin, rateLimit(deps, 'connect'), async (req, res) => {
+    const { link } = parseInput(ConnectQuery, req.query, 'query');
+    if (!link) throw new BadRequestError('a connect link is required: ask the app for one (POST /v1/runners/{runnerId}/connect-links)', 'connect_link_required');
+    await startFromConnectLink(deps, req, res, 'garmin');
   });
 
-  router.get('/connect/garmin/callback', requireGarmin, async (req, res) => {
+  router.get('/connect/garmin/callback', requireGarmin, securityHeaders(deps.env, 'page'), async (req, res) => {
     try {
-      resultPage(res, await completeGarminConnect(deps, req.query as Record<string, unknown>));
+      const nonce = browserNonce(req, 'garmin');
+      clearConnectCookie(deps, res, 'garmin');
+      resultPage(deps, res, await completeGarminConnect(deps, req.query as Record<string, unknown>, nonce));
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
       sendPage(res, err.status, 'Garmin could not be connected', [err.message, `(error code: ${err.code})`]);
     }
   });
 
-  router.post('/webhooks/garmin/:secret/:kind', requireGarmin, express.raw({ type: () => true, limit: GARMIN_BODY_LIMIT }), async (req, res) => {
-    // A wrong secret looks like a missing route: nothing to learn by probing.
-    if (!safeEqual(String(req.params.secret), deps.env.garmin!.webhookSecret)) throw new NotFoundError(`no route for POST ${req.baseUrl}/webhooks/garmin/…`, 'route_not_found');
+  // The path secret is checked (constant time) before a single body byte is read: no body parser,
+  // no gunzip runs for a caller who does not know it. A wrong secret looks like a missing route
+  // (the answer never echoes it), and the connection is closed rather than drained.
+  const checkSecret: RequestHandler = (req, res, next) => {
+    if (safeEqual(String(req.params.secret), deps.env.garmin!.webhookSecret)) return next();
+    res.set('Connection', 'close');
+    next(new NotFoundError('no route for POST /webhooks/garmin/…', 'route_not_found'));
+  };
+
+  router.post('/webhooks/garmin/:secret/:kind', requireGarmin, rateLimit(deps, 'webhook'), checkSecret, express.raw({ type: () => true, limit: GARMIN_BODY_LIMIT }), async (req, res) => {
     const kind = String(req.params.kind);
     if (!(GARMIN_NOTIFICATION_KINDS as readonly string[]).includes(kind)) throw new NotFoundError(`unknown Garmin notification type ${kind}`, 'route_not_found');
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let payload: unknown;
-    try {
-      payload = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      throw new BadRequestError(`request body is not valid JSON: ${(err as Error).message}`, 'invalid_json');
-    }
+    // Deep nesting and NUL characters are refused with 400 before anything recursive or Postgres sees them.
+    const payload = parseJsonGuarded(raw.toString('utf8'), { maxDepth: GARMIN_MAX_DEPTH });
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new BadRequestError('expected a JSON object', 'invalid_notification');
     const outcome = await recordGarminNotification(deps, kind as GarminNotificationKind, raw, payload, {
       clientIdHeader: req.get('garmin-client-id'),

@@ -3,13 +3,17 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { REQUIRED_SCOPE, STRAVA_SCOPES } from '../../integrations/strava/oauth.js';
 import { checkHandshake, StravaEvent } from '../../integrations/strava/webhook.js';
-import { AppError, ForbiddenError, NotConfiguredError } from '../../lib/errors.js';
-import { completeStravaConnect, startStravaConnect, type ConnectResult } from '../../services/strava-connect.js';
+import { AppError, BadRequestError, ForbiddenError, NotConfiguredError } from '../../lib/errors.js';
+import { completeStravaConnect, type ConnectResult } from '../../services/strava-connect.js';
 import { StravaInbox } from '../../services/strava-receive-event.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { connectAgainLink, sendCommonConnectPage, sendPage } from '../pages.js';
 import { ConnectQuery } from '../schemas.js';
+import { parseJsonGuarded } from '../../lib/safe-json.js';
 import { parseInput } from '../validate.js';
+import { rateLimit } from '../middleware/rate-limit.js';
+import { securityHeaders } from '../middleware/security-headers.js';
+import { browserNonce, clearConnectCookie, startFromConnectLink } from '../connect-flow.js';
 
 /**
  * Public Strava routes: OAuth connect + callback (browser pages) and the push-subscription webhook.
@@ -19,10 +23,14 @@ import { parseInput } from '../validate.js';
 
 /** Strava's event bodies are ~300 bytes; anything near this is not Strava. */
 const WEBHOOK_BODY_LIMIT = '64kb';
+/** An event is an object holding `updates`: two levels; a little slack. */
+const WEBHOOK_MAX_DEPTH = 8;
+/** The one answer to every accepted event. */
+export const WEBHOOK_ACK = { status: 'received' } as const;
 
 
-function resultPage(res: Response, result: ConnectResult): void {
-  const retry = connectAgainLink('strava', result.runnerId);
+function resultPage(deps: AppDeps, res: Response, result: ConnectResult): void {
+  const retry = connectAgainLink(deps, 'strava', result.runnerId);
   switch (result.kind) {
     case 'connected':
       return sendPage(res, 200, 'Strava connected', [
@@ -54,7 +62,8 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['strava'],
     query: ConnectQuery,
     responses: {
-      302: { description: 'redirect to Strava’s authorize page' },
+      302: { description: 'valid connect link: sets the browser-binding cookie and redirects to Strava’s authorize page' },
+      400: { description: 'no connect link (a bare ?runner= is refused), or an invalid or expired one', schema: ErrorBody },
       404: { description: 'unknown runner', schema: ErrorBody },
       503: { description: 'Strava not configured', schema: ErrorBody },
     },
@@ -83,12 +92,16 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   docs.add({
     method: 'post',
     path: '/webhooks/strava',
-    summary: 'Strava event: recorded in the inbox and queued; answers 200 at once',
+    summary: 'Strava event: recorded in the inbox and queued; answers 200 at once. Deletes and deauthorizations act only after Strava confirms them',
     tags: ['strava'],
     body: StravaEvent,
     responses: {
-      200: { description: 'recorded (or a redelivery of a recorded event)', schema: z.object({ status: z.string() }) },
-      400: { description: 'malformed JSON', schema: ErrorBody },
+      200: {
+        description: 'received: the same answer for a new event, a redelivery and an event of another subscription (the inbox row records which)',
+        schema: z.object({ status: z.literal('received') }),
+      },
+      400: { description: 'malformed JSON, nesting too deep, NUL characters', schema: ErrorBody },
+      413: { description: 'body over 64 kB', schema: ErrorBody },
       422: { description: 'not a Strava event', schema: ErrorBody },
     },
   });
@@ -97,14 +110,17 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   const router = Router();
   const inbox = new StravaInbox(deps);
 
-  router.get('/connect/strava', requireStrava, async (req, res) => {
-    const { runner } = parseInput(ConnectQuery, req.query, 'query');
-    res.redirect(302, await startStravaConnect(deps, runner));
+  router.get('/connect/strava', requireStrava, rateLimit(deps, 'connect'), async (req, res) => {
+    const { link } = parseInput(ConnectQuery, req.query, 'query');
+    if (!link) throw new BadRequestError('a connect link is required: ask the app for one (POST /v1/runners/{runnerId}/connect-links)', 'connect_link_required');
+    await startFromConnectLink(deps, req, res, 'strava');
   });
 
-  router.get('/connect/strava/callback', requireStrava, async (req, res) => {
+  router.get('/connect/strava/callback', requireStrava, securityHeaders(deps.env, 'page'), async (req, res) => {
     try {
-      resultPage(res, await completeStravaConnect(deps, req.query as Record<string, unknown>));
+      const nonce = browserNonce(req, 'strava');
+      clearConnectCookie(deps, res, 'strava');
+      resultPage(deps, res, await completeStravaConnect(deps, req.query as Record<string, unknown>, nonce));
     } catch (err) {
       // The runner's browser lands here: answer with a page, keeping the status and code.
       if (!(err instanceof AppError) || err.status >= 500) throw err;
@@ -112,7 +128,7 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     }
   });
 
-  router.get('/webhooks/strava', requireStrava, (req, res) => {
+  router.get('/webhooks/strava', requireStrava, rateLimit(deps, 'webhook'), (req, res) => {
     const result = checkHandshake(req.query as Record<string, unknown>, deps.env.strava!.verifyToken);
     if (!result.ok) {
       if (result.reason === 'bad_verify_token') throw new ForbiddenError('hub.verify_token does not match', 'bad_verify_token');
@@ -121,10 +137,13 @@ export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     res.status(200).json({ 'hub.challenge': result.challenge });
   });
 
-  router.post('/webhooks/strava', requireStrava, express.json({ limit: WEBHOOK_BODY_LIMIT, type: () => true }), async (req, res) => {
-    const event = parseInput(StravaEvent, req.body);
-    const { outcome } = await inbox.receive(event);
-    res.status(200).json({ status: outcome });
+  router.post('/webhooks/strava', requireStrava, rateLimit(deps, 'webhook'), express.raw({ limit: WEBHOOK_BODY_LIMIT, type: () => true }), async (req, res) => {
+    // Big ids stay exact (digit strings); deep nesting and NUL characters are refused with 400.
+    const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    const event = parseInput(StravaEvent, parseJsonGuarded(raw, { bigIntsAsStrings: true, maxDepth: WEBHOOK_MAX_DEPTH }));
+    await inbox.receive(event);
+    // One answer whatever happened (queued, redelivery, other subscription): nothing to probe.
+    res.status(200).json(WEBHOOK_ACK);
   });
 
   return router;

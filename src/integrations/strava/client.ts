@@ -1,4 +1,5 @@
 import stravaModule, { type RequestOptions, type Strava, type StravaClientInstance } from 'strava-v3';
+import { guardJsonText } from '../../lib/safe-json.js';
 import type { StravaRateLimits } from './rate-limit.js';
 import { STREAM_KEYS, StravaActivity, StravaActivityList, StravaStreams } from './types.js';
 
@@ -48,10 +49,11 @@ export interface StravaRequestDeps {
   rateLimits: Pick<StravaRateLimits, 'record'>;
 }
 
+/** Strava ids can exceed 2^53: big integers are kept as exact decimal strings. */
 function parseBody(text: string): unknown {
   if (!text) return null;
   try {
-    return JSON.parse(text);
+    return JSON.parse(guardJsonText(text, { bigIntsAsStrings: true, maxDepth: 256 }));
   } catch {
     return text;
   }
@@ -101,6 +103,8 @@ export interface StravaApi {
   getStreams(id: string): Promise<StravaStreams>;
   /** GET /athlete/activities filtered by start time (epoch seconds), one page */
   listActivities(q: { after: number; before?: number; page: number; perPage: number }): Promise<StravaActivity[]>;
+  /** GET /athlete: the authenticated athlete (used to check that a token is still honoured) */
+  getAthlete(): Promise<{ id: string }>;
 }
 
 function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, value: unknown, what: string): T {
@@ -122,6 +126,11 @@ export function createStravaApi(accessToken: string, deps: StravaRequestDeps): S
     async listActivities(q) {
       const args = { after: q.after, page: q.page, per_page: q.perPage, ...(q.before !== undefined ? { before: q.before } : {}) };
       return parse(StravaActivityList, await client.athlete.listActivities(args as Parameters<typeof client.athlete.listActivities>[0]), 'activity list');
+    },
+    async getAthlete() {
+      const raw = (await client.athlete.get({})) as { id?: unknown } | null;
+      if (!raw || (typeof raw.id !== 'number' && typeof raw.id !== 'string')) throw new StravaShapeError('unexpected athlete from Strava: no id');
+      return { id: String(raw.id) };
     },
   };
 }

@@ -32,6 +32,8 @@ export interface StatePayload {
   n: string;
   /** expiry, epoch seconds */
   e: number;
+  /** browser binding: the nonce of the HttpOnly cookie set by the connect start */
+  b?: string;
 }
 
 /** `purpose` separates the MAC domains of providers: a Strava state never verifies as a Garmin one. */
@@ -57,7 +59,9 @@ export function verifyState(state: string, key: Buffer, now: Date, purpose = 'st
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (typeof payload.r !== 'string' || typeof payload.n !== 'string' || typeof payload.e !== 'number') return { ok: false, reason: 'malformed' };
+  if (typeof payload.r !== 'string' || typeof payload.n !== 'string' || typeof payload.e !== 'number' || (payload.b !== undefined && typeof payload.b !== 'string')) {
+    return { ok: false, reason: 'malformed' };
+  }
   if (payload.e * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, payload };
 }

@@ -157,6 +157,17 @@ export class StravaRateLimits {
     if (ms > 0) await this.redis.set(this.keyBlocked, String(until.getTime()), 'PX', ms);
   }
 
+  /** The recorded budgets of the current windows and the 429 block, if any (for metrics). */
+  async snapshot(): Promise<RateLimitSnapshot & { blockedUntil: Date | null }> {
+    const now = this.now();
+    const res = await this.redis.pipeline().get(this.keyBlocked).hgetall(this.key15(now)).hgetall(this.keyDay(now)).exec();
+    const [blockedRaw, h15, hDay] = (res ?? []).map(([err, v]) => (err ? null : v)) as [string | null, Record<string, string> | null, Record<string, string> | null];
+    const [overall15m, read15m] = budgetsOf(h15 ?? {});
+    const [overallDay, readDay] = budgetsOf(hDay ?? {});
+    const blocked = Number(blockedRaw);
+    return { overall15m, read15m, overallDay, readDay, blockedUntil: blocked > now.getTime() ? new Date(blocked) : null };
+  }
+
   /** May a call of this class go out now? One round trip: the block flag and both windows. */
   async check(cls: BudgetClass): Promise<BudgetDecision> {
     const now = this.now();

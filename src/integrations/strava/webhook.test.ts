@@ -17,8 +17,16 @@ describe('StravaEvent', () => {
 
   it('refuses bodies that are not Strava events', () => {
     expect(StravaEvent.safeParse({ ...create, object_type: 'club' }).success).toBe(false);
-    expect(StravaEvent.safeParse({ ...create, object_id: '1360128428' }).success).toBe(false);
+    expect(StravaEvent.safeParse({ ...create, object_id: 'abc' }).success).toBe(false);
+    expect(StravaEvent.safeParse({ ...create, object_id: -4 }).success).toBe(false);
+    expect(StravaEvent.safeParse({ ...create, object_id: 1.5 }).success).toBe(false);
     expect(StravaEvent.safeParse({ ...create, owner_id: undefined }).success).toBe(false);
+  });
+
+  it('accepts numeric strings in every id field and keeps ids as exact decimal strings (above 2^53 too)', () => {
+    const e = StravaEvent.parse({ ...create, object_id: '18014398509481985', owner_id: '134815', subscription_id: '1', event_time: '1516126040' });
+    expect(e).toMatchObject({ object_id: '18014398509481985', owner_id: '134815', subscription_id: '1', event_time: 1516126040 });
+    expect(StravaEvent.parse(create)).toMatchObject({ object_id: '1360128428', owner_id: '134815', subscription_id: '120475' });
   });
 
   it('recognises deauthorisation only from an athlete event with authorized "false"', () => {

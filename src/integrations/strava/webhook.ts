@@ -7,26 +7,38 @@ import { safeEqual } from '../../lib/crypto.js';
  * token.
  */
 
-const PositiveInt = z.number().int().positive();
+/**
+ * Ids arrive as JSON numbers, as numeric strings (`"subscription_id":"1"` has been seen), or, above
+ * 2^53, as digit strings produced by the guarded JSON reader: all are accepted and kept as exact
+ * decimal strings.
+ */
+const StravaIdField = z
+  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().trim().regex(/^[1-9]\d{0,19}$/, 'a positive integer')])
+  .transform((v) => String(v));
+
+/** Epoch seconds, as a number or a numeric string. */
+const EpochSeconds = z
+  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().trim().regex(/^[1-9]\d{0,15}$/, 'a positive integer')])
+  .transform((v) => Number(v));
 
 /**
  * `updates` values are documented as strings ("true"/"false"); booleans and numbers are accepted
  * and turned into the same strings rather than refused — a refused event is retried by Strava three
  * times and then lost, which is worse than a tolerant parse.
  */
-const UpdateValue = z.union([z.string(), z.boolean(), z.number()]).transform((v) => String(v));
+const UpdateValue = z.union([z.string().max(1000), z.boolean(), z.number()]).transform((v) => String(v));
 
 export const StravaEvent = z.object({
   object_type: z.enum(['activity', 'athlete']),
-  object_id: PositiveInt,
+  object_id: StravaIdField,
   aspect_type: z.enum(['create', 'update', 'delete']),
   updates: z
     .record(z.string(), UpdateValue)
     .nullish()
     .transform((u) => u ?? {}),
-  owner_id: PositiveInt,
-  subscription_id: PositiveInt,
-  event_time: PositiveInt,
+  owner_id: StravaIdField,
+  subscription_id: StravaIdField,
+  event_time: EpochSeconds,
 });
 export type StravaEvent = z.infer<typeof StravaEvent>;
 

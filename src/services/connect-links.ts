@@ -1,0 +1,91 @@
+import { createHmac } from 'node:crypto';
+import type { Env } from '../config/env.js';
+import type { Db } from '../db/client.js';
+import { safeEqual } from '../lib/crypto.js';
+import { BadRequestError, NotConfiguredError } from '../lib/errors.js';
+import { requireRunner } from './runners.js';
+
+/**
+ * Connect links (docs/security.md): starting an OAuth connect needs a credential, because whoever
+ * finishes it attaches *their* Strava or Garmin account to the runner. A client holding the API key
+ * asks `POST /v1/runners/:runnerId/connect-links` for a short-lived signed URL and hands it to the
+ * runner's browser; `GET /connect/<provider>?link=…` accepts only such a URL. The signature is an
+ * HMAC-SHA256 with a key derived from TOKEN_ENCRYPTION_KEY for this purpose alone; the link names
+ * the runner, the provider and its expiry, so it cannot be reused for another runner or platform.
+ */
+
+export const CONNECT_PROVIDERS = ['strava', 'garmin'] as const;
+export type ConnectProvider = (typeof CONNECT_PROVIDERS)[number];
+
+/** How long a connect link can be opened. */
+export const CONNECT_LINK_TTL_S = 15 * 60;
+
+interface LinkPayload {
+  /** runner id */
+  r: string;
+  /** provider */
+  p: ConnectProvider;
+  /** expiry, epoch seconds */
+  e: number;
+}
+
+function linkKey(key: Buffer): Buffer {
+  return createHmac('sha256', key).update('stridesync connect-link key v1').digest();
+}
+
+function mac(body: string, key: Buffer): string {
+  return createHmac('sha256', linkKey(key)).update(body).digest('base64url');
+}
+
+export function signConnectLink(payload: LinkPayload, key: Buffer): string {
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${body}.${mac(body, key)}`;
+}
+
+export class InvalidConnectLinkError extends BadRequestError {
+  constructor(why: string) {
+    super(`this connect link is not valid (${why}); ask the app for a new one`, 'invalid_connect_link');
+  }
+}
+
+/** The runner id a link was issued for, or InvalidConnectLinkError. */
+export function verifyConnectLink(token: unknown, provider: ConnectProvider, key: Buffer, now: Date): string {
+  if (typeof token !== 'string' || token.length === 0) throw new InvalidConnectLinkError('missing');
+  const [body, sig, extra] = token.split('.');
+  if (!body || !sig || extra !== undefined || token.length > 1024) throw new InvalidConnectLinkError('malformed');
+  if (!safeEqual(sig, mac(body, key))) throw new InvalidConnectLinkError('bad signature');
+  let payload: Partial<LinkPayload>;
+  try {
+    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<LinkPayload>;
+  } catch {
+    throw new InvalidConnectLinkError('malformed');
+  }
+  if (typeof payload.r !== 'string' || typeof payload.e !== 'number' || payload.p !== provider) throw new InvalidConnectLinkError('not for this platform');
+  if (payload.e * 1000 <= now.getTime()) throw new InvalidConnectLinkError('expired');
+  return payload.r;
+}
+
+export function connectLinkUrl(env: Pick<Env, 'PUBLIC_URL'>, provider: ConnectProvider, token: string): string {
+  return `${env.PUBLIC_URL.replace(/\/+$/, '')}/connect/${provider}?link=${encodeURIComponent(token)}`;
+}
+
+/** A fresh link for a runner (who must exist) and a configured provider. */
+export async function createConnectLink(
+  deps: { db: Db; env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey' | 'strava' | 'garmin'>; now: () => Date },
+  runnerId: string,
+  provider: ConnectProvider,
+): Promise<{ url: string; expiresAt: string }> {
+  const runner = await requireRunner(deps, runnerId);
+  if (!deps.env[provider]) throw new NotConfiguredError(provider === 'strava' ? 'Strava' : 'Garmin');
+  return issueConnectLink(deps, runner.id, provider);
+}
+
+/** Sign a link without looking the runner up (the caller already knows it). */
+export function issueConnectLink(
+  deps: { env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey'>; now: () => Date },
+  runnerId: string,
+  provider: ConnectProvider,
+): { url: string; expiresAt: string } {
+  const e = Math.floor(deps.now().getTime() / 1000) + CONNECT_LINK_TTL_S;
+  return { url: connectLinkUrl(deps.env, provider, signConnectLink({ r: runnerId, p: provider, e }, deps.env.tokenEncryptionKey)), expiresAt: new Date(e * 1000).toISOString() };
+}

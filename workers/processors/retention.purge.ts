@@ -1,0 +1,8 @@
+import { purgeExpired } from '../../src/services/retention.js';
+import type { Processor } from '../types.js';
+
+export const retentionPurge: Processor<'retention.purge'> = async (deps, _payload, { log }) => {
+  const purged = await purgeExpired(deps);
+  if (purged.activities + purged.webhookEvents > 0) log.info(purged, 'retention purge');
+  return purged;
+};
