@@ -5,6 +5,7 @@
  */
 import { benchFit } from './fit.js';
 import { benchFuzz } from './fuzz.js';
+import { benchImport } from './import.js';
 import { benchPipeline } from './pipeline.js';
 import { benchSoak } from './soak.js';
 import { benchWebhook } from './webhook.js';
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   webhook: () => benchWebhook(),
   fuzz: () => benchFuzz(),
   soak: () => benchSoak(),
+  import: () => benchImport(2000),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);

@@ -6,6 +6,7 @@ import { AppError, PermanentJobError } from '../src/lib/errors.js';
 import { isPostgresUnavailable } from '../src/lib/outage.js';
 import { isFinalFailure, recordFinalFailure } from './final-failure.js';
 import { createRedis, type Redis } from '../src/lib/redis.js';
+import { namesMissingRow } from './missing-row.js';
 import { checkRegistry, processors } from './registry.js';
 import type { ProcessorMap } from './types.js';
 
@@ -85,6 +86,12 @@ async function runJob(deps: AppDeps, map: ProcessorMap, job: Job, token: string 
   try {
     const result = await processor(deps, parsed.data, { job, token, log });
     log.debug({ durationMs: Math.round(performance.now() - started) }, 'job done');
+    if (namesMissingRow(result)) {
+      log.error(
+        { payload: parsed.data, redisPrefix: deps.env.REDIS_PREFIX },
+        'job names a row that does not exist in this database: is another deployment using the same Redis prefix?',
+      );
+    }
     return result;
   } catch (err) {
     if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;

@@ -1,27 +1,42 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { findRunnerActivity } from '../db/queries/activities.js';
+import { activityStatuses, listFileActivities } from '../db/queries/activities.js';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../lib/errors.js';
 import { toActivityView } from '../services/activity-view.js';
 import { requireRunner } from '../services/runners.js';
 import { acceptFitFile } from '../services/uploads.js';
+import { isZipFile, readZipEntries, zipEntryCount, ZipUnreadableError } from '../services/zip-archive.js';
 import { startWorkers } from '../../workers/main.js';
 import type { CliCommand, CliIo } from './commands.js';
 import { progressLine } from './progress.js';
 
 const FIT_NAME = /\.fit(\.gz)?$/i;
+const ZIP_NAME = /\.zip$/i;
+
+/** Files accepted before the command waits for them: bounds memory and queue depth whatever the count. */
+export const IMPORT_BATCH_SIZE = 50;
 
 export interface ImportLine {
+  /** the file named on the command line (or found in a folder); for archive entries, the archive */
   file: string;
+  /** the entry inside a zip archive, null for plain files */
+  entry: string | null;
+  /** which running session of the file this activity is (0 unless a multisport file had several) */
+  sessionIndex: number | null;
   activityId: string | null;
   status: 'ready' | 'failed' | 'duplicate' | 'skipped';
+  /** counts toward running load; false for noise, duplicates, non-runs (see excludedReason) */
+  countedInLoad: boolean | null;
+  excludedReason: string | null;
+  /** why an archive entry was skipped (GPX/TCX, not a FIT file) */
+  reason?: string;
   error: { code: string; message: string } | null;
   metrics: Record<string, unknown> | null;
 }
 
-/** Files named on the command line, with folders expanded (recursively) to their .fit/.fit.gz files. */
+/** Files named on the command line, with folders expanded (recursively) to their .fit/.fit.gz/.zip files. */
 export async function expandPaths(paths: string[]): Promise<Array<{ path: string; missing?: string }>> {
   const out: Array<{ path: string; missing?: string }> = [];
   for (const p of paths) {
@@ -34,7 +49,7 @@ export async function expandPaths(paths: string[]): Promise<Array<{ path: string
     }
     if (s.isDirectory()) {
       const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-      const nested = entries.filter((e) => e.isDirectory() || (e.isFile() && FIT_NAME.test(e.name))).map((e) => join(p, e.name));
+      const nested = entries.filter((e) => e.isDirectory() || (e.isFile() && (FIT_NAME.test(e.name) || ZIP_NAME.test(e.name)))).map((e) => join(p, e.name));
       out.push(...(await expandPaths(nested)));
     } else {
       out.push({ path: p });
@@ -43,89 +58,209 @@ export async function expandPaths(paths: string[]): Promise<Array<{ path: string
   return out;
 }
 
+type Item = { file: string; entry: string | null; bytes: () => Promise<Buffer> } | { file: string; entry: string | null; line: ImportLine };
+
+function failedLine(file: string, entry: string | null, error: { code: string; message: string }): ImportLine {
+  return { file, entry, sessionIndex: null, activityId: null, status: 'failed', countedInLoad: null, excludedReason: null, error, metrics: null };
+}
+
+type Input = { path: string; missing?: string; zip?: boolean };
+
+/** Expanded inputs, each checked for the zip magic bytes, and the expected number of items (progress). */
+async function planInputs(paths: string[]): Promise<{ inputs: Input[]; expected: number }> {
+  const inputs: Input[] = [];
+  let expected = 0;
+  for (const f of await expandPaths(paths)) {
+    if (f.missing) {
+      inputs.push(f);
+      expected += 1;
+      continue;
+    }
+    try {
+      const zip = await isZipFile(f.path);
+      expected += zip ? await zipEntryCount(f.path).catch(() => 1) : 1;
+      inputs.push({ path: f.path, zip });
+    } catch (err) {
+      inputs.push({ path: f.path, missing: (err as Error).message });
+      expected += 1;
+    }
+  }
+  return { inputs, expected };
+}
+
+/** Every file to import, one at a time: plain files lazily read, zip archives entry by entry. */
+async function* importItems(inputs: Input[]): AsyncGenerator<Item> {
+  for (const f of inputs) {
+    if (f.missing) {
+      yield { file: f.path, entry: null, line: failedLine(f.path, null, { code: 'file_unreadable', message: f.missing }) };
+      continue;
+    }
+    if (!f.zip) {
+      yield { file: f.path, entry: null, bytes: () => readFile(f.path) };
+      continue;
+    }
+    try {
+      for await (const e of readZipEntries(f.path)) {
+        if (e.kind === 'fit') {
+          const bytes = e.bytes;
+          yield { file: f.path, entry: e.name, bytes: async () => bytes };
+        } else if (e.kind === 'skipped') {
+          yield { file: f.path, entry: e.name, line: { ...failedLine(f.path, e.name, { code: 'skipped', message: e.reason }), status: 'skipped', error: null, reason: e.reason } };
+        } else {
+          yield { file: f.path, entry: e.name, line: failedLine(f.path, e.name, { code: e.code, message: e.message }) };
+        }
+      }
+    } catch (err) {
+      const code = err instanceof ZipUnreadableError ? err.code : 'zip_unreadable';
+      yield { file: f.path, entry: null, line: failedLine(f.path, null, { code, message: (err as Error).message }) };
+    }
+  }
+}
+
 const POLL_MS = 100;
 
-async function waitForActivity(deps: AppDeps, runnerId: string, activityId: string, timeoutMs: number) {
+interface Pending {
+  file: string;
+  entry: string | null;
+  activityId?: string;
+  duplicate?: boolean;
+  line?: ImportLine;
+}
+
+/** Wait until every accepted activity of the batch is ready or failed (or the deadline passes). */
+async function waitForBatch(deps: AppDeps, ids: string[], timeoutMs: number): Promise<Map<string, { status: string; fileId: string | null }>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const row = await findRunnerActivity(deps.db, runnerId, activityId);
-    if (row && (row.activity.status === 'ready' || row.activity.status === 'failed')) return row;
-    if (Date.now() > deadline) return row;
+    const rows = await activityStatuses(deps.db, ids);
+    const byId = new Map(rows.map((r) => [r.id, { status: r.status, fileId: r.fileId }]));
+    const done = ids.every((id) => ['ready', 'failed'].includes(byId.get(id)?.status ?? ''));
+    if (done || Date.now() > deadline) return byId;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
+/** One line per activity the file produced (a multisport file with two running legs gives two). */
+async function linesFor(deps: AppDeps, runnerId: string, p: Pending, fileId: string | null): Promise<ImportLine[]> {
+  const rows = fileId ? await listFileActivities(deps.db, runnerId, fileId) : [];
+  if (rows.length === 0) return [failedLine(p.file, p.entry, { code: 'timeout', message: 'processing did not finish in time; the job is still queued' })];
+  return rows.map(({ activity, metrics }) => {
+    const view = toActivityView(activity, metrics);
+    const settled = view.status === 'ready' || view.status === 'failed';
+    const status: ImportLine['status'] = p.duplicate ? 'duplicate' : view.status === 'ready' ? (view.isRun ? 'ready' : 'skipped') : 'failed';
+    const error = status !== 'failed' ? null : settled ? view.error : { code: 'timeout', message: 'processing did not finish in time; the job is still queued' };
+    return {
+      file: p.file,
+      entry: p.entry,
+      sessionIndex: activity.sessionIndex,
+      activityId: view.id,
+      status,
+      countedInLoad: settled ? view.countedInLoad : null,
+      excludedReason: view.excludedReason,
+      error,
+      metrics: view.metrics,
+    };
+  });
+}
+
+const PENDING_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
+
 /**
- * Import FIT files through the same queue and processors as uploads and webhooks, waiting for each.
- * This process runs compute workers itself, so the command works with or without the service running.
+ * Wait for the work this import caused: the runner's weekly recomputes (debounced, so they run shortly
+ * after the last run arrives). Other jobs in the queue (the hourly week-close scheduler's delayed job,
+ * other runners' work) are not waited for.
  */
-export async function importFiles(deps: AppDeps, runnerId: string, paths: string[], io: CliIo, opts: { json: boolean; timeoutMs?: number }): Promise<ImportLine[]> {
+export async function waitForRunnerJobs(deps: Pick<AppDeps, 'queues'>, runnerId: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const jobs = await deps.queues.compute.getJobs([...PENDING_STATES]);
+    const ours = jobs.filter((j) => j && j.name === 'week.recompute' && (j.data as { runnerId?: string }).runnerId === runnerId);
+    if (ours.length === 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface ImportOptions {
+  json: boolean;
+  /** per batch */
+  timeoutMs?: number;
+  batchSize?: number;
+  /** keep every line in the returned array (the summary table needs them); off for huge JSON imports */
+  keepLines?: boolean;
+}
+
+/**
+ * Import FIT files, `.fit.gz`, folders of them and zip archives through the same queue and processors
+ * as uploads and webhooks. Files are accepted in batches of IMPORT_BATCH_SIZE and each batch is waited
+ * for before the next is read, so memory stays bounded whatever the number of files. This process runs
+ * compute workers itself, so the command works with or without the service running.
+ */
+export async function importFiles(deps: AppDeps, runnerId: string, paths: string[], io: CliIo, opts: ImportOptions): Promise<ImportLine[]> {
   await requireRunner(deps, runnerId);
-  const files = await expandPaths(paths);
   const workers = startWorkers(deps, { queues: ['compute'] });
   const lines: ImportLine[] = [];
+  const keep = opts.keepLines ?? true;
+  const { inputs, expected } = await planInputs(paths);
+  let done = 0;
+  const emit = (line: ImportLine) => {
+    done += 1;
+    if (keep) lines.push(line);
+    if (opts.json) io.out(JSON.stringify(line));
+    else io.err(progressLine(done, Math.max(done, expected), [basename(line.file), line.entry].filter(Boolean).join(' › '), line.status));
+  };
+  const flush = async (batch: Pending[]) => {
+    const ids = batch.map((p) => p.activityId).filter((id): id is string => Boolean(id));
+    const status = await waitForBatch(deps, ids, opts.timeoutMs ?? 120_000);
+    for (const p of batch) {
+      if (p.line) emit(p.line);
+      else for (const l of await linesFor(deps, runnerId, p, status.get(p.activityId!)?.fileId ?? null)) emit(l);
+    }
+    batch.length = 0;
+  };
   try {
-    const accepted: Array<{ file: string; activityId?: string; dup?: boolean; line?: ImportLine }> = [];
-    for (const f of files) {
-      if (f.missing) {
-        accepted.push({ file: f.path, line: { file: f.path, activityId: null, status: 'failed', error: { code: 'file_unreadable', message: f.missing }, metrics: null } });
-        continue;
+    const batch: Pending[] = [];
+    for await (const item of importItems(inputs)) {
+      if ('line' in item) batch.push({ file: item.file, entry: item.entry, line: item.line });
+      else {
+        try {
+          const bytes = await item.bytes();
+          const r = await acceptFitFile(deps, { runnerId, bytes, origin: item.entry ?? basename(item.file) });
+          batch.push({ file: item.file, entry: item.entry, activityId: r.activityId, duplicate: r.status === 'duplicate' });
+        } catch (err) {
+          const e = err instanceof AppError ? { code: err.code, message: err.message } : { code: 'file_unreadable', message: (err as Error).message };
+          batch.push({ file: item.file, entry: item.entry, line: failedLine(item.file, item.entry, e) });
+        }
       }
-      try {
-        const bytes = await readFile(f.path);
-        const r = await acceptFitFile(deps, { runnerId, bytes, origin: basename(f.path) });
-        accepted.push({ file: f.path, activityId: r.activityId, dup: r.status === 'duplicate' });
-      } catch (err) {
-        const e = err instanceof AppError ? { code: err.code, message: err.message } : { code: 'file_unreadable', message: (err as Error).message };
-        accepted.push({ file: f.path, line: { file: f.path, activityId: null, status: 'failed', error: e, metrics: null } });
-      }
+      if (batch.length >= (opts.batchSize ?? IMPORT_BATCH_SIZE)) await flush(batch);
     }
-    for (const [i, a] of accepted.entries()) {
-      let line = a.line;
-      if (!line) {
-        const row = await waitForActivity(deps, runnerId, a.activityId!, opts.timeoutMs ?? 120_000);
-        const view = row ? toActivityView(row.activity, row.metrics) : null;
-        const status: ImportLine['status'] = a.dup ? 'duplicate' : view?.status === 'failed' ? 'failed' : view?.status === 'ready' ? (view.isRun ? 'ready' : 'skipped') : 'failed';
-        const error = view?.error ?? (view?.status === 'ready' || a.dup ? null : { code: 'timeout', message: 'processing did not finish in time; the job is still queued' });
-        line = { file: a.file, activityId: a.activityId!, status, error: status === 'failed' ? error : null, metrics: view?.metrics ?? null };
-      }
-      lines.push(line);
-      if (opts.json) io.out(JSON.stringify(line));
-      else io.err(progressLine(i + 1, accepted.length, basename(a.file), line.status));
-    }
+    await flush(batch);
     // Let the debounced weekly recomputes these runs scheduled finish before returning.
-    await waitForQueueIdle(deps, 30_000);
+    await waitForRunnerJobs(deps, runnerId, 30_000);
   } finally {
     await workers.close();
   }
   return lines;
 }
 
-async function waitForQueueIdle(deps: AppDeps, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const c = await deps.queues.compute.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    if (Object.values(c).every((n) => n === 0)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function summaryTable(lines: ImportLine[]): string[] {
+/** The import summary: both cadences, labelled (avg spm includes walking; run spm is the running cadence). */
+export function summaryTable(lines: ImportLine[]): string[] {
   const rows = lines.map((l) => {
-    const m = l.metrics as { distanceM?: number; movingTimeS?: number; avgCadenceSpm?: number; elevationLossM?: number } | null;
+    const m = l.metrics as { distanceM?: number; movingTimeS?: number; avgCadenceSpm?: number | null; runCadenceSpm?: number | null; elevationLossM?: number | null } | null;
     const km = m?.distanceM != null ? (m.distanceM / 1000).toFixed(2) : '';
     const min = m?.movingTimeS != null ? (m.movingTimeS / 60).toFixed(1) : '';
-    return [basename(l.file), l.status, km, min, m?.avgCadenceSpm?.toFixed(0) ?? '', m?.elevationLossM?.toFixed(0) ?? '', l.error?.code ?? ''];
+    const name = [basename(l.file), l.entry].filter(Boolean).join(' › ') + (l.sessionIndex ? ` #${l.sessionIndex}` : '');
+    const note = l.error?.code ?? l.excludedReason ?? l.reason ?? '';
+    return [name, l.status, km, min, m?.runCadenceSpm?.toFixed(0) ?? '', m?.avgCadenceSpm?.toFixed(0) ?? '', m?.elevationLossM?.toFixed(0) ?? '', note];
   });
-  const header = ['file', 'status', 'km', 'min', 'spm', 'loss m', 'error'];
+  const header = ['file', 'status', 'km', 'min', 'run spm', 'avg spm', 'loss m', 'not counted / error'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const counts = lines.reduce<Record<string, number>>((acc, l) => ({ ...acc, [l.status]: (acc[l.status] ?? 0) + 1 }), {});
-  return [fmt(header), ...rows.map(fmt), '', Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')];
+  return [fmt(header), ...rows.map(fmt), '', Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', '), 'run spm: running cadence (steps/min while running); avg spm: whole-run average, walking included'];
 }
 
 export const importCommand: CliCommand = {
-  usage: 'import --runner ID PATH... [--json]           import FIT files, .fit.gz and folders of them',
+  usage: 'import --runner ID PATH... [--json]           import FIT files, .fit.gz, zip archives and folders of them',
   takesSub: false,
   matches: (cmd) => cmd === 'import',
   async run(deps, args, io) {
@@ -134,8 +269,9 @@ export const importCommand: CliCommand = {
       io.err('import needs --runner ID and at least one PATH');
       return 2;
     }
-    const lines = await importFiles(deps, values.runner, positionals, io, { json: Boolean(values.json) });
-    if (!values.json) for (const l of summaryTable(lines)) io.out(l);
+    const json = Boolean(values.json);
+    const lines = await importFiles(deps, values.runner, positionals, io, { json, keepLines: !json });
+    if (!json) for (const l of summaryTable(lines)) io.out(l);
     return 0;
   },
 };

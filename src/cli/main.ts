@@ -29,7 +29,9 @@ const io: CliIo = {
 async function withDeps<T>(fn: (deps: AppDeps) => Promise<T>): Promise<T> {
   const env = loadEnvOrExit();
   // CLI output is the command's own; logs only say what went wrong.
-  const log = createLogger({ level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL });
+  // stdout carries only the command's results (JSON lines with --json); every log line, including the
+  // in-process workers', goes to stderr.
+  const log = createLogger({ level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL, stream: 'stderr' });
   await prepareDatabase(env, log, { attempts: 3 });
   const deps = createDeps(env, log);
   try {
@@ -47,7 +49,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (cmd === 'migrate') {
     const env = loadEnvOrExit();
-    await prepareDatabase(env, createLogger({ level: 'warn' }), { attempts: 3 });
+    await prepareDatabase(env, createLogger({ level: 'warn', stream: 'stderr' }), { attempts: 3 });
     io.out(`migrations applied to ${new URL(env.DATABASE_URL).pathname.slice(1)}`);
     return 0;
   }

@@ -20,7 +20,8 @@ export const reportWeeksCommand: CliCommand = {
       io.out(JSON.stringify({ runnerId: runner.id, weeks: views }, null, 2));
       return 0;
     }
-    io.out('week      start       runs   km     Δkm%   hours  loss m  spm   changed / warnings');
+    // The week's cadence is the median running cadence of its qualifying runs (walking excluded).
+    io.out('week      start       runs   km     Δkm%   hours  loss m  run spm  changed / warnings');
     for (const w of [...views].reverse()) {
       const v = w.variables as Record<string, number | null>;
       const c = w.changePct as Record<string, number | null>;
@@ -34,7 +35,7 @@ export const reportWeeksCommand: CliCommand = {
           pct.padStart(6),
           ((v.movingTimeS ?? 0) / 3600).toFixed(1).padStart(6),
           (v.elevationLossM ?? 0).toFixed(0).padStart(7),
-          (v.avgCadenceSpm?.toFixed(0) ?? '').padStart(4),
+          (v.avgCadenceSpm?.toFixed(0) ?? '').padStart(7),
           `  ${[w.changed.join(','), ...w.warnings.map((x) => x.code)].filter(Boolean).join(' | ')}`,
         ].join(' '),
       );

@@ -28,8 +28,17 @@ export const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/stridesync'),
   REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
-  /** prefix of every Redis key (BullMQ queues, rate-limit counters, locks); lets deployments and test files share one Redis */
-  REDIS_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('stridesync'),
+  /**
+   * prefix of every Redis key (BullMQ queues, rate-limit counters, locks); lets deployments and test files
+   * share one Redis. Default: `stridesync-<database name>` (defaultRedisPrefix), so two deployments on
+   * different databases never consume each other's jobs.
+   */
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, _ and - only')
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** defaults to http://localhost:<PORT> */
   PUBLIC_URL: z.string().trim().url().optional().or(z.literal('').transform(() => undefined)),
@@ -38,7 +47,9 @@ export const EnvSchema = z.object({
   TOKEN_ENCRYPTION_KEY: base64Key32.optional().or(z.literal('').transform(() => undefined)),
   /** request body limits */
   JSON_BODY_LIMIT: z.string().default('1mb'),
-  UPLOAD_BODY_LIMIT: z.string().default('64mb'),
+  UPLOAD_BODY_LIMIT: z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 64mb').default('64mb'),
+  /** zip archives (bulk history) are streamed to a temporary file, not memory; this caps their size */
+  UPLOAD_ZIP_LIMIT: z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 4gb').default('4gb'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** bearer token for GET /metrics besides the API keys (give Prometheus this, not an API key) */
   METRICS_TOKEN: optionalString,
@@ -84,14 +95,31 @@ export const EnvSchema = z.object({
 
 export type RawEnv = z.infer<typeof EnvSchema>;
 
-export interface Env extends Omit<RawEnv, 'API_KEYS' | 'TOKEN_ENCRYPTION_KEY' | 'PUBLIC_URL'> {
+export interface Env extends Omit<RawEnv, 'API_KEYS' | 'TOKEN_ENCRYPTION_KEY' | 'PUBLIC_URL' | 'REDIS_PREFIX'> {
   PUBLIC_URL: string;
+  /** REDIS_PREFIX as configured, else derived from the database name */
+  REDIS_PREFIX: string;
   apiKeys: string[];
   tokenEncryptionKey: Buffer;
   strava: { clientId: string; clientSecret: string; verifyToken: string } | null;
   garmin: { clientId: string; clientSecret: string; webhookSecret: string } | null;
   /** keys and secrets generated because none were configured (development only); printed once at start */
   generated: { apiKey?: string; tokenEncryptionKey?: string };
+}
+
+/**
+ * The default Redis key prefix: `stridesync-` followed by the database name of DATABASE_URL, with
+ * characters other than letters, digits, `_` and `-` replaced by `_`. Two deployments sharing one
+ * Redis (production and staging, or a CLI pointed at another database) then use separate queues.
+ */
+export function defaultRedisPrefix(databaseUrl: string): string {
+  let name = 'stridesync';
+  try {
+    name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, '')) || name;
+  } catch {
+    // validated as a postgres:// URL before this is called; keep the plain name otherwise
+  }
+  return `stridesync-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +170,6 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new ConfigError('invalid configuration: NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (pushes are HMAC-signed)');
   }
 
-  const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, PUBLIC_URL, ...rest } = raw;
-  return { ...rest, PUBLIC_URL: (PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''), apiKeys, tokenEncryptionKey, strava, garmin, generated };
+  const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, PUBLIC_URL, REDIS_PREFIX, ...rest } = raw;
+  return { ...rest, REDIS_PREFIX: REDIS_PREFIX ?? defaultRedisPrefix(raw.DATABASE_URL), PUBLIC_URL: (PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''), apiKeys, tokenEncryptionKey, strava, garmin, generated };
 }

@@ -177,3 +177,51 @@ export function assessDeviceElevation(input: DeviceElevationInput): DeviceElevat
   if (records && (disagrees(up, records.gainM) || disagrees(down, records.lossM))) return { trustworthy: false, reason: 'contradicted-by-records' };
   return { trustworthy: true, reason: 'ok' };
 }
+
+/** Elevation method names stored with each run (docs/ingestion.md "Elevation"). */
+export const SUMMARY_GAIN_METHOD = 'summary-gain-minus-net-rise';
+
+/** Net rise of a smoothed altitude series: last − first value, m. */
+export function netRiseM(smoothed: Pick<SmoothedAltitude, 'altitudeM'>): number {
+  const a = smoothed.altitudeM;
+  return a.length < 2 ? 0 : a[a.length - 1]! - a[0]!;
+}
+
+/**
+ * Spread `total` over buckets in proportion to `weights` (the stream's own per-split counts), so the
+ * buckets add up to `total`. When the weights sum to 0 (the stream saw no change at that threshold)
+ * the total is spread evenly.
+ */
+export function spreadOver(total: number, weights: readonly number[]): number[] {
+  if (weights.length === 0) return [];
+  const sum = weights.reduce((s, w) => s + Math.max(0, w), 0);
+  if (sum <= 0) return weights.map(() => total / weights.length);
+  return weights.map((w) => (total * Math.max(0, w)) / sum);
+}
+
+export interface SummaryGainElevation {
+  total: GainLoss;
+  perSplit: GainLoss[] | null;
+  netRiseM: number;
+}
+
+/**
+ * Elevation loss when the source gives its own processed gain but no loss (Strava's
+ * `total_elevation_gain`): over a whole run, gain − loss = end altitude − start altitude, so
+ * loss = gain − net rise, with the net rise from the ends of the smoothed altitude stream; never below 0.
+ * This agrees with the source's own gain whatever the device, where counting the already-processed
+ * stream with hysteresis undercounts. Per-split gain and loss are the stream's own per-split counts
+ * scaled so the splits add up to the totals.
+ */
+export function summaryGainElevation(gainM: number, smoothed: Pick<SmoothedAltitude, 'altitudeM'>, streamPerSplit: readonly GainLoss[] | null): SummaryGainElevation {
+  const rise = netRiseM(smoothed);
+  const gain = Math.max(0, gainM);
+  const loss = Math.max(0, gain - rise);
+  let perSplit: GainLoss[] | null = null;
+  if (streamPerSplit && streamPerSplit.length > 0) {
+    const gains = spreadOver(gain, streamPerSplit.map((s) => s.gainM));
+    const losses = spreadOver(loss, streamPerSplit.map((s) => s.lossM));
+    perSplit = streamPerSplit.map((_s, i) => ({ gainM: gains[i]!, lossM: losses[i]! }));
+  }
+  return { total: { gainM: gain, lossM: loss }, perSplit, netRiseM: rise };
+}

@@ -3,7 +3,7 @@
  */
 import type { CadenceSource, Run, RunMetrics, Samples, Split } from './run.js';
 import { cadenceFactorFor, cadenceQuality, runCadence, type RunCadence } from './cadence.js';
-import { HYSTERESIS_BAROMETRIC_M, HYSTERESIS_GPS_M, hysteresisGainLoss, smoothAltitude, type GainLoss } from './elevation.js';
+import { HYSTERESIS_BAROMETRIC_M, HYSTERESIS_GPS_M, SUMMARY_GAIN_METHOD, hysteresisGainLoss, smoothAltitude, summaryGainElevation, type GainLoss } from './elevation.js';
 import { cumulativeDistance, sampleTiming, type SampleTiming } from './moving.js';
 import { kmSplits, paceChanges, paceSPerKm, SPLIT_DISTANCE_M, withSplitElevation } from './pace.js';
 
@@ -34,9 +34,11 @@ interface ElevationResult {
 }
 
 /**
- * Device totals when the decoder judged them trustworthy (summary.elevationFromDevice), else the
- * smoothed record altitude with hysteresis (1 m barometric, 5 m GPS/database); indoor runs are 0 with
- * source 'none' (domain.md §2.1, §3.3). Per-split values always come from the smoothed records.
+ * Device totals when the decoder judged them trustworthy (summary.elevationFromDevice); else, for a
+ * source that gives its own gain but no loss (Strava), loss = gain − net rise of the smoothed stream
+ * (summaryGainElevation); else the smoothed record altitude with hysteresis (1 m barometric, 5 m
+ * GPS/database); indoor runs are 0 with source 'none' (domain.md §2.1, §3.3). Per-split values come
+ * from the smoothed records (scaled to the totals for the summary-gain method).
  */
 function deriveElevation(run: Run, distanceM: Float64Array | null, timing: SampleTiming | null, splitCount: number): ElevationResult {
   const zero = (): GainLoss => ({ gainM: 0, lossM: 0 });
@@ -58,6 +60,10 @@ function deriveElevation(run: Run, distanceM: Float64Array | null, timing: Sampl
   const { totalAscentM, totalDescentM, elevationFromDevice } = run.summary;
   if (elevationFromDevice && totalAscentM !== null && totalDescentM !== null) {
     return { total: { gainM: totalAscentM, lossM: totalDescentM }, source: 'device', method: 'device-total', perSplit };
+  }
+  if (run.summary.elevationGainFromSummary && totalAscentM !== null && Number.isFinite(totalAscentM) && smoothed) {
+    const s = summaryGainElevation(totalAscentM, smoothed, perSplit);
+    return { total: s.total, source: 'summary', method: SUMMARY_GAIN_METHOD, perSplit: s.perSplit };
   }
   if (fromRecords) return { total: fromRecords, source: 'stream-smoothed', method: `hysteresis-${threshold}m`, perSplit };
   return { total: null, source: 'none', method: null, perSplit: null };

@@ -16,7 +16,7 @@ export const CADENCE_SOURCES = ['fit-record', 'fit-session', 'strava-stream', 's
 export type CadenceSource = (typeof CADENCE_SOURCES)[number];
 
 /** Where elevation gain/loss came from (api.md `elevationSource`). */
-export const ELEVATION_SOURCES = ['device', 'stream-smoothed', 'none'] as const;
+export const ELEVATION_SOURCES = ['device', 'summary', 'stream-smoothed', 'none'] as const;
 export type ElevationSource = (typeof ELEVATION_SOURCES)[number];
 
 /** Column-wise samples; every present channel has the same length as `timeS`. */
@@ -58,6 +58,11 @@ export interface RunSummary {
   totalDescentM: number | null;
   /** true when the source's ascent/descent come from a barometric device and can be trusted */
   elevationFromDevice: boolean;
+  /**
+   * true when `totalAscentM` is the source's own processed gain and the source has no loss (Strava):
+   * the loss is then gain − net rise of the altitude stream (docs/ingestion.md "Elevation")
+   */
+  elevationGainFromSummary?: boolean;
   avgSpeedMps: number | null;
 }
 
@@ -69,6 +74,8 @@ export interface Run {
   isRun: boolean;
   /** treadmill / virtual: no real elevation */
   isIndoor: boolean;
+  /** entered by hand (Strava `manual`) rather than recorded; a manual entry without distance is not counted */
+  manual?: boolean;
   startTime: Date;
   /**
    * true when the source only knew the device's local wall clock (old watches with relative time):
@@ -129,7 +136,7 @@ export interface RunMetrics {
   elevationGainM: number | null;
   elevationLossM: number | null;
   elevationSource: ElevationSource;
-  /** e.g. "device-total", "hysteresis-2m", "hysteresis-5m" */
+  /** e.g. "device-total", "summary-gain-minus-net-rise", "hysteresis-1m", "hysteresis-5m", "indoor" */
   elevationMethod: string | null;
   descentPerKm: number | null;
   splits: Split[];

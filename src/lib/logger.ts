@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -6,8 +6,8 @@ export type { Logger };
  * Structured JSON logs (pino). Secrets never reach a log line: the redact list covers tokens and
  * authorization headers wherever they appear.
  */
-export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
-  return pino({
+export function createLogger(opts: { level?: string; name?: string; /** 'stderr' for the CLI, whose stdout carries only results */ stream?: 'stdout' | 'stderr' } = {}): Logger {
+  const options = {
     name: opts.name ?? 'stridesync',
     level: opts.level ?? 'info',
     redact: {
@@ -23,7 +23,8 @@ export function createLogger(opts: { level?: string; name?: string } = {}): Logg
       ],
       censor: '[redacted]',
     },
-  });
+  } satisfies LoggerOptions;
+  return opts.stream === 'stderr' ? pino(options, pino.destination({ fd: 2, sync: true })) : pino(options);
 }
 
 /** A logger that writes nothing, for tests and CLI commands that print their own output. */

@@ -3,7 +3,8 @@ import type { Db, DbOrTx } from '../db/client.js';
 import { findActivity, findRunsStartingNear, upsertMetrics, type ActivityRow } from '../db/queries/activities.js';
 import { findRunner } from '../db/queries/runners.js';
 import { activities } from '../db/schema/index.js';
-import { DUPLICATE_START_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeCandidate } from '../domain/dedupe.js';
+import { countingDecision } from '../domain/counting.js';
+import { DUPLICATE_SEARCH_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeCandidate } from '../domain/dedupe.js';
 import { isoWeekOf, localDateOf, resolveWallClock, shiftIsoWeek } from '../domain/iso-week.js';
 import { deriveRunMetrics } from '../domain/metrics.js';
 import type { Run, RunMetrics } from '../domain/run.js';
@@ -52,6 +53,7 @@ export async function saveDerivedRun(deps: IngestDeps, activityId: string, decod
   const run = decoded.startTimeIsLocalClock ? { ...decoded, ...resolveWallClock(decoded.startTime, runner.timezone) } : decoded;
   const metrics = deriveRunMetrics(run);
   const localDate = localDateOf(run.startTime, run.utcOffsetS, runner.timezone);
+  const counting = countingDecision({ isRun: run.isRun, manual: run.manual === true, distanceM: metrics.distanceM, movingTimeS: metrics.movingTimeS });
   const now = deps.now();
   const updated = await deps.db.transaction(async (tx) => {
     const [row] = await tx
@@ -66,7 +68,8 @@ export async function saveDerivedRun(deps: IngestDeps, activityId: string, decod
         utcOffsetS: run.utcOffsetS,
         status: 'ready',
         error: null,
-        countedInLoad: run.isRun,
+        countedInLoad: counting.countedInLoad,
+        excludedReason: counting.excludedReason,
         duplicateOf: null,
         ...(extra.name !== undefined ? { name: extra.name } : {}),
         updatedAt: now,
@@ -90,10 +93,20 @@ export async function saveDerivedRun(deps: IngestDeps, activityId: string, decod
  */
 export async function settleDuplicates(db: DbOrTx, activity: Pick<ActivityRow, 'id' | 'runnerId' | 'startTime' | 'isRun'>, now: Date): Promise<string[]> {
   if (!activity.startTime) return [];
-  const near = await findRunsStartingNear(db, activity.runnerId, activity.startTime, DUPLICATE_START_WINDOW_S);
+  const near = await findRunsStartingNear(db, activity.runnerId, activity.startTime, DUPLICATE_SEARCH_WINDOW_S);
   const candidates: Array<DedupeCandidate & { row: (typeof near)[number] }> = near
     .filter((r) => r.startTime)
-    .map((r) => ({ id: r.id, source: r.source, startTime: r.startTime!, distanceM: r.distanceM, hasSamples: Boolean(r.hasSamples), createdAt: r.createdAt, row: r }));
+    .map((r) => ({
+      id: r.id,
+      source: r.source,
+      startTime: r.startTime!,
+      distanceM: r.distanceM,
+      movingTimeS: r.movingTimeS,
+      utcOffsetS: r.utcOffsetS,
+      hasSamples: Boolean(r.hasSamples),
+      createdAt: r.createdAt,
+      row: r,
+    }));
   const seed = candidates.find((c) => c.id === activity.id);
   if (!seed) return [];
   const group = duplicateGroup(seed, candidates);
@@ -102,8 +115,9 @@ export async function settleDuplicates(db: DbOrTx, activity: Pick<ActivityRow, '
   for (const copy of group) {
     const counted = copy.id === winner.id;
     const duplicateOf = counted ? null : winner.id;
-    if (copy.row.countedInLoad === counted && copy.row.duplicateOf === duplicateOf) continue;
-    await db.update(activities).set({ countedInLoad: counted, duplicateOf, updatedAt: now }).where(eq(activities.id, copy.id));
+    const excludedReason = counted ? null : 'duplicate';
+    if (copy.row.countedInLoad === counted && copy.row.duplicateOf === duplicateOf && copy.row.excludedReason === excludedReason) continue;
+    await db.update(activities).set({ countedInLoad: counted, duplicateOf, excludedReason, updatedAt: now }).where(eq(activities.id, copy.id));
     if (copy.row.localDate) changedDates.push(copy.row.localDate);
   }
   return changedDates;
@@ -112,7 +126,7 @@ export async function settleDuplicates(db: DbOrTx, activity: Pick<ActivityRow, '
 export async function markActivityFailed(deps: Pick<IngestDeps, 'db' | 'now'>, activityId: string, error: { code: string; message: string }): Promise<void> {
   await deps.db
     .update(activities)
-    .set({ status: 'failed', error, countedInLoad: false, updatedAt: deps.now() })
+    .set({ status: 'failed', error, countedInLoad: false, excludedReason: null, updatedAt: deps.now() })
     .where(eq(activities.id, activityId));
 }
 
@@ -141,7 +155,8 @@ export async function deleteActivities(deps: IngestDeps, runnerId: string, ids: 
   const dates = removed.map((r) => r.localDate);
   const now = deps.now();
   for (const o of orphans) {
-    await deps.db.update(activities).set({ duplicateOf: null, countedInLoad: Boolean(o.isRun), updatedAt: now }).where(eq(activities.id, o.id));
+    // an orphan was a counted-quality run demoted only as a duplicate
+    await deps.db.update(activities).set({ duplicateOf: null, countedInLoad: Boolean(o.isRun), excludedReason: o.isRun ? null : 'not_a_run', updatedAt: now }).where(eq(activities.id, o.id));
     dates.push(o.localDate, ...(await settleDuplicates(deps.db, o, now)));
   }
   await enqueueWeekRecomputes(deps, runnerId, dates);

@@ -17,6 +17,8 @@ export function toActivityView(a: ActivityRow, m: MetricsRow | null) {
     subSport: a.subSport,
     isRun: a.isRun,
     countedInLoad: a.countedInLoad,
+    /** why a ready activity is not counted: noise_short, noise_brief, manual_no_distance, not_a_run, duplicate */
+    excludedReason: a.excludedReason ?? null,
     duplicateOf: a.duplicateOf,
     startTime: a.startTime ? a.startTime.toISOString().replace('.000Z', 'Z') : null,
     localDate: a.localDate,

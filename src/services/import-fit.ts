@@ -35,7 +35,10 @@ export async function importFitActivity(deps: IngestDeps & { fitDecoder: FitDeco
   }
 
   const ids: string[] = [];
-  for (const [index, run] of result.runs.entries()) {
+  // Further sessions first, this row last: once this row is ready, every row of the file exists and is
+  // settled (the CLI lists a file's activities when its first row is ready).
+  const order = [...result.runs.entries()].sort(([a], [b]) => (a === 0 ? 1 : b === 0 ? -1 : a - b));
+  for (const [index, run] of order) {
     let id = activityId;
     if (index > 0) {
       const sibling = await insertActivityOnce(deps.db, {
@@ -50,7 +53,7 @@ export async function importFitActivity(deps: IngestDeps & { fitDecoder: FitDeco
       id = sibling.row.id;
     }
     await saveDerivedRun(deps, id, run);
-    ids.push(id);
+    ids[index] = id;
   }
   return { status: 'ready', activityIds: ids, partial: result.partial };
 }

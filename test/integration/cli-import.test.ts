@@ -1,12 +1,20 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importFiles, type ImportLine } from '../../src/cli/import.js';
+import { and, eq } from 'drizzle-orm';
+import { importFiles, summaryTable, type ImportLine } from '../../src/cli/import.js';
+import { weeks } from '../../src/db/schema/index.js';
+import { registerSchedules } from '../../workers/schedules.js';
 import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, fitPath, readFit } from '../fixtures.js';
+import { shiftFitFile } from '../factories/fit-shift.js';
 import { buildRunner } from '../factories/runners.js';
+import { writeZip } from '../factories/zip-writer.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
+import { TEST_REDIS_URL } from '../setup/pg-urls.js';
 
 let ctx: TestContext;
 let runnerId: string;
@@ -61,4 +69,102 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
     expect(c.out).toHaveLength(0);
     expect(c.err.join('\n')).toMatch(/\[#+\] 1\/1 {2}fenix2-run\.fit {2}duplicate/);
   });
+
+  it('prints one line per activity of a multisport file (each running leg, with its session index)', async () => {
+    const c = capture();
+    const lines = await importFiles(ctx.deps, runnerId, [fitPath('fenix2-multisport.fit')], c.io, { json: true });
+    expect(lines.map((l) => [l.sessionIndex, l.status])).toEqual([
+      [0, 'ready'],
+      [1, 'ready'],
+    ]);
+    expect(new Set(lines.map((l) => l.activityId)).size).toBe(2);
+    expect(lines.every((l) => l.file.endsWith('fenix2-multisport.fit'))).toBe(true);
+    expect(c.out).toHaveLength(2);
+  });
+
+  it('keeps a noise run visible but not counted, with its reason', async () => {
+    const c = capture();
+    const [line] = await importFiles(ctx.deps, runnerId, [fitPath('fenix5-run-short.fit')], c.io, { json: true });
+    expect(line).toMatchObject({ status: 'ready', countedInLoad: false, excludedReason: 'noise_short' });
+  });
+
+  it('imports every FIT inside a zip (detected by its bytes) and reports the other entries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stridesync-zip-import-'));
+    const zip = await writeZip(join(dir, 'export.data'), [
+      { name: 'DI_CONNECT/', data: Buffer.alloc(0), deflate: false },
+      { name: 'DI_CONNECT/activities/fr965.fit', data: Buffer.from(shiftFitFile(readFit('fr965-run-stamina.fit'), new Date('2026-03-02T06:00:00Z'))) },
+      { name: 'activities/1234.fit.gz', data: gzipSync(shiftFitFile(readFit('fenix2-run.fit'), new Date('2026-03-04T06:00:00Z'))), deflate: false },
+      { name: 'activities/1235.gpx', data: Buffer.from('<gpx></gpx>') },
+      { name: 'activities/1236.tcx', data: Buffer.from('<tcx/>') },
+      { name: '../../etc/evil.fit', data: readFit('fenix2-run.fit') },
+      { name: 'activities/broken.fit', data: Buffer.from('an entry named .fit that is not FIT at all') },
+    ]);
+    const c = capture();
+    const lines = await importFiles(ctx.deps, runnerId, [zip], c.io, { json: true, batchSize: 2 });
+    const byEntry = Object.fromEntries(lines.map((l) => [l.entry, l]));
+    expect(lines).toHaveLength(6);
+    expect(lines.every((l) => l.file === zip)).toBe(true);
+    expect(byEntry['DI_CONNECT/activities/fr965.fit']!.status).toBe('ready');
+    expect(byEntry['activities/1234.fit.gz']!).toMatchObject({ status: 'ready', countedInLoad: true, sessionIndex: 0 });
+    expect(byEntry['activities/1235.gpx']!).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/GPX is not imported/) });
+    expect(byEntry['activities/1236.tcx']!.status).toBe('skipped');
+    expect(byEntry['../../etc/evil.fit']!).toMatchObject({ status: 'failed', error: { code: 'zip_unsafe_path' } });
+    expect(byEntry['activities/broken.fit']!).toMatchObject({ status: 'failed', error: { code: 'fit_not_fit' } });
+    // the same archive again: the FIT entries (stored files) are duplicates
+    const again = await importFiles(ctx.deps, runnerId, [zip], capture().io, { json: true });
+    expect(again.filter((l) => l.status === 'duplicate').map((l) => l.entry).sort()).toEqual(['DI_CONNECT/activities/fr965.fit', 'activities/1234.fit.gz', 'activities/broken.fit']);
+  });
+
+  it('waits only for its own jobs: the hourly week-close scheduler\'s delayed job does not hold it up', async () => {
+    await registerSchedules(ctx.deps.queues, ctx.env);
+    expect((await ctx.deps.queues.compute.getJobSchedulers()).map((j) => j.key)).toContain('week-close');
+    const bytes = shiftFitFile(readFit('fr965-run-stamina.fit'), new Date('2026-04-06T06:00:00Z'));
+    const dir = mkdtempSync(join(tmpdir(), 'stridesync-sched-'));
+    writeFileSync(join(dir, 'fr965-shifted.fit'), bytes);
+    const t0 = Date.now();
+    const [line] = await importFiles(ctx.deps, runnerId, [dir], capture().io, { json: true });
+    const elapsed = Date.now() - t0;
+    expect(line!.status).toBe('ready');
+    // the old wait counted every delayed job and gave up only after 30 s
+    expect(elapsed).toBeLessThan(15_000);
+    // its own weekly recompute did finish: the run's week is stored
+    const stored = await ctx.deps.db.select().from(weeks).where(and(eq(weeks.runnerId, runnerId), eq(weeks.week, '2026-W15')));
+    expect(stored).toHaveLength(1);
+    // while the scheduler's next run is still waiting, delayed, in the same queue
+    expect(await ctx.deps.queues.compute.getDelayedCount()).toBeGreaterThanOrEqual(1);
+    await ctx.deps.queues.compute.removeJobScheduler('week-close');
+    await ctx.deps.queues.events.removeJobScheduler('inbox-sweep');
+  });
+
+  it('labels both cadences in the summary table', () => {
+    const table = summaryTable([{ file: 'a.fit', entry: null, sessionIndex: 0, activityId: 'x', status: 'ready', countedInLoad: true, excludedReason: null, error: null, metrics: { distanceM: 5000, movingTimeS: 1800, avgCadenceSpm: 160.2, runCadenceSpm: 169.4, elevationLossM: 12 } }]);
+    expect(table[0]).toMatch(/run spm\s+avg spm/);
+    expect(table[1]).toMatch(/169\s+160/);
+  });
+});
+
+describe.skipIf(!HAS_FIXTURES)('stridesync import --json as a process', () => {
+  it('writes only result lines to stdout; worker logs go to stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stridesync-cli-'));
+    copyFileSync(fitPath('fenix5-walk-short.fit'), join(dir, 'a.fit'));
+    copyFileSync(fitPath('corrupt-bad-file-crc.fit'), join(dir, 'b.fit'));
+    const env = {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: ctx.testDb.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: ctx.prefix,
+      API_KEYS: 'k',
+      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
+      LOG_LEVEL: 'debug',
+    };
+    const { stdout, stderr } = await promisify(execFile)('node_modules/.bin/tsx', ['src/cli/main.ts', 'import', '--runner', runnerId, '--json', dir], { env });
+    const out = stdout.trim().split('\n');
+    expect(out).toHaveLength(2);
+    const parsed = out.map((l) => JSON.parse(l) as ImportLine);
+    expect(parsed.map((l) => l.status).sort()).toEqual(['failed', 'skipped']);
+    expect(parsed.every((l) => 'file' in l && 'sessionIndex' in l && !('msg' in l))).toBe(true);
+    // the worker's own log lines (job done, FIT file rejected) went to stderr
+    expect(stderr).toMatch(/"msg":"FIT file rejected"/);
+  }, 60_000);
 });

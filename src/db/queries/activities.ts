@@ -1,4 +1,4 @@
-import { and, between, desc, eq, gte, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, between, desc, eq, gte, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { RunMetrics } from '../../domain/run.js';
 import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics } from '../schema/index.js';
@@ -107,7 +107,10 @@ export async function upsertMetrics(db: DbOrTx, activityId: string, m: RunMetric
   await db.insert(activityMetrics).values(values).onConflictDoUpdate({ target: activityMetrics.activityId, set: values });
 }
 
-/** Ready runs of a runner starting within ±window of `start` (dedupe candidates), with their distance. */
+/**
+ * Ready runs of a runner starting within ±window of `start` that may take part in dedupe (counted, or
+ * already a duplicate; never noise), with their distance, moving time and local offset.
+ */
 export async function findRunsStartingNear(db: DbOrTx, runnerId: string, start: Date, windowS: number, excludeId?: string) {
   const from = new Date(start.getTime() - windowS * 1000 * 2);
   const to = new Date(start.getTime() + windowS * 1000 * 2);
@@ -117,6 +120,7 @@ export async function findRunsStartingNear(db: DbOrTx, runnerId: string, start: 
     eq(activities.isRun, true),
     isNull(activities.deletedAt),
     between(activities.startTime, from, to),
+    or(isNull(activities.excludedReason), eq(activities.excludedReason, 'duplicate')),
   ];
   if (excludeId) conds.push(ne(activities.id, excludeId));
   return db
@@ -128,10 +132,29 @@ export async function findRunsStartingNear(db: DbOrTx, runnerId: string, start: 
       localDate: activities.localDate,
       countedInLoad: activities.countedInLoad,
       duplicateOf: activities.duplicateOf,
+      excludedReason: activities.excludedReason,
+      utcOffsetS: activities.utcOffsetS,
       distanceM: activityMetrics.distanceM,
+      movingTimeS: activityMetrics.movingTimeS,
       hasSamples: sql<boolean>`${activityMetrics.cadenceSource} in ('fit-record','strava-stream') or ${activityMetrics.elevationSource} = 'stream-smoothed' or jsonb_array_length(${activityMetrics.splits}) > 0`,
     })
     .from(activities)
     .innerJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
     .where(and(...conds));
+}
+
+/** Every activity a stored file produced (one per running session), first session first. */
+export async function listFileActivities(db: DbOrTx, runnerId: string, fileId: string) {
+  return db
+    .select({ activity: activities, metrics: activityMetrics })
+    .from(activities)
+    .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
+    .where(and(eq(activities.runnerId, runnerId), eq(activities.fileId, fileId)))
+    .orderBy(activities.sessionIndex);
+}
+
+/** Status of several activities at once (a batch being waited for). */
+export async function activityStatuses(db: DbOrTx, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db.select({ id: activities.id, status: activities.status, fileId: activities.fileId }).from(activities).where(inArray(activities.id, ids));
 }

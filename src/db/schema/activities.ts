@@ -13,6 +13,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import { EXCLUDED_REASONS } from '../../domain/counting.js';
 import type { PaceChanges, Split } from '../../domain/run.js';
 import { connections } from './connections.js';
 import { runnerRef } from './runners.js';
@@ -76,6 +77,8 @@ export const activities = pgTable(
     countedInLoad: boolean().notNull().default(false),
     /** the counted copy of the same run from another source (domain.md §2.1) */
     duplicateOf: uuid(),
+    /** why a ready activity is not counted (noise_short, noise_brief, manual_no_distance, not_a_run, duplicate); null when counted */
+    excludedReason: text({ enum: EXCLUDED_REASONS }),
     /** provider payload as fetched (Strava activity + streams), kept for re-derivation */
     raw: jsonb(),
     workoutType: integer(),

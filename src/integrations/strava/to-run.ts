@@ -6,8 +6,9 @@ import { isRunSportType, sportTypeOf, type StravaActivity, type StravaStreams } 
  * Pure mapping of a Strava activity (+ streams) into the canonical Run (style.md §3). Units are
  * converted here and only here: run cadence ×2 (strides → steps per minute, domain.md §2.3); the
  * local offset from `start_date_local − start_date` (the `utc_offset` field ignores DST,
- * platform-apis.md §1.6). Elevation loss is not in Strava's summary: it is derived downstream from
- * `samples.altitudeM` with the same smoothing as FIT files (domain.md §3.3).
+ * platform-apis.md §1.6). Elevation loss is not in Strava's summary: downstream it is Strava's own
+ * `total_elevation_gain` minus the net rise of the smoothed `altitude` stream (docs/ingestion.md), and
+ * the stream alone (smoothed, 5 m hysteresis) when the summary has no gain.
  */
 
 /** Raw Strava cadence → spm: ×2 for run types (per-leg channel), ×1 otherwise (domain.md §2.3). */
@@ -118,6 +119,7 @@ export function toRun(activity: StravaActivity, streams: StravaStreams | null): 
     subSport,
     isRun,
     isIndoor,
+    manual: activity.manual === true,
     startTime: new Date(activity.start_date),
     utcOffsetS: utcOffsetOf(activity),
     summary: {
@@ -130,6 +132,7 @@ export function toRun(activity: StravaActivity, streams: StravaStreams | null): 
       totalAscentM: activity.total_elevation_gain ?? null,
       totalDescentM: null,
       elevationFromDevice: false,
+      elevationGainFromSummary: typeof activity.total_elevation_gain === 'number' && Number.isFinite(activity.total_elevation_gain) && activity.total_elevation_gain >= 0,
       avgSpeedMps: activity.average_speed ?? null,
     },
     samples,
