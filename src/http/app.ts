@@ -6,6 +6,7 @@ import { requireApiKey } from './middleware/auth.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { garminRoutes } from './routes/garmin.js';
+import { pageRoutes } from './pages/routes.js';
 import { healthRoutes } from './routes/health.js';
 import { activityRoutes } from './routes/activities.js';
 import { runnerRoutes } from './routes/runners.js';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   app.use(healthRoutes(deps, docs));
   app.use(stravaRoutes(deps, docs));
   app.use(garminRoutes(deps, docs));
+  app.use(pageRoutes(deps, docs));
   for (const f of extra.publicRoutes ?? []) app.use(f(deps, docs));
 
   // Route files declare full paths; auth and the JSON parser apply to everything under /v1.
