@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { CadenceHistogram } from '../../domain/cadence.js';
 import type { PaceChanges, Split } from '../../domain/run.js';
 import { connections } from './connections.js';
 import { runnerRef } from './runners.js';
@@ -105,6 +106,9 @@ export const activityMetrics = pgTable('activity_metrics', {
   cadenceQuality: text().notNull(),
   runCadenceSpm: doublePrecision(),
   runningSampleTimeS: doublePrecision().notNull().default(0),
+  runSpeedMps: doublePrecision(),
+  /** running seconds per 1-spm bin: `{min, counts[]}` (domain/cadence.ts) */
+  cadenceHistogram: jsonb().$type<CadenceHistogram>(),
   walkShare: doublePrecision(),
   steps: doublePrecision(),
   stepsPerKm: doublePrecision(),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { date, integer, jsonb, numeric, pgTable, text, uuid, boolean, uniqueIndex } from 'drizzle-orm/pg-core';
+import { date, doublePrecision, integer, jsonb, numeric, pgTable, text, timestamp, uuid, boolean, uniqueIndex } from 'drizzle-orm/pg-core';
 import { idColumn, createdAt, updatedAt } from './columns.js';
 
 /** A runner with kneecap pain; the owner of every other row. */
@@ -32,6 +32,20 @@ export const cadenceGoals = pgTable(
     /** weeks to reach the target, e.g. 4–8 */
     rampWeeks: integer(),
     details: jsonb().$type<Record<string, unknown>>(),
+    /** frozen baseline (domain/cadence-goal.ts): speed, cadence–speed slope and where each came from */
+    baselineSpeedMps: doublePrecision(),
+    slopeSpmPerMps: doublePrecision(),
+    slopeSource: text(),
+    /** 'runs' (computed from qualifying runs) or 'given' (set with the goal) */
+    baselineSource: text(),
+    baselineFrozenAt: timestamp({ withTimezone: true }),
+    baselineDetails: jsonb().$type<Record<string, unknown>>(),
+    /** set while calf pain, a worse morning or a red knee run pauses further cadence steps */
+    pausedAt: timestamp({ withTimezone: true }),
+    pauseReason: text(),
+    pauseActivityId: uuid(),
+    /** when the goal was replaced or deleted (active = false) */
+    endedAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
