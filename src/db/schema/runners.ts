@@ -8,6 +8,15 @@ export const runners = pgTable('runners', {
   name: text().notNull(),
   /** IANA zone of the runner's profile: prompts and uploads without an offset use it */
   timezone: text().notNull(),
+  /** where answer links are e-mailed (optional) */
+  email: text(),
+  /** 'HH:MM' local: the next-morning pain prompt */
+  morningPromptTime: text().notNull().default('08:00'),
+  /** 'HH:MM' local: no prompt from quietStart until quietEnd */
+  quietStart: text().notNull().default('22:00'),
+  quietEnd: text().notNull().default('07:00'),
+  /** also ask the one-question morning check on rest days */
+  restDayCheck: boolean().notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
