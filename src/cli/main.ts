@@ -8,8 +8,9 @@ import { createRunner } from '../services/runners.js';
 import type { CliCommand, CliIo } from './commands.js';
 import { importCommand } from './import.js';
 import { reportWeeksCommand } from './report.js';
+import { reportPainCommand } from './report-pain.js';
 
-const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand];
+const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand, reportPainCommand];
 
 const USAGE = `usage: stridesync <command> [options]
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activities, activityMetrics, weeks } from '../../src/db/schema/index.js';
 import { addDays, isoWeekOf } from '../../src/domain/iso-week.js';
 import type { PaceChanges } from '../../src/domain/run.js';
+import { reportPainCommand } from '../../src/cli/report-pain.js';
 import { PainReportBody } from '../../src/http/routes/reports-pain.js';
 import { buildRunner } from '../factories/runners.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
@@ -150,5 +151,39 @@ describe('GET /v1/runners/:runnerId/reports/pain', () => {
   it('is listed in the OpenAPI document', async () => {
     const { body } = await get('/openapi.json', false);
     expect(Object.keys(body.paths as object)).toContain('/v1/runners/{runnerId}/reports/pain');
+  });
+});
+
+describe('stridesync report pain', () => {
+  function capture() {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTty: false }, out, err };
+  }
+
+  it('--json prints the same report as the route', async () => {
+    const c = capture();
+    expect(await reportPainCommand.run(ctx.deps, ['--runner', runnerId, '--json'], c.io)).toBe(0);
+    const http = await get(`/v1/runners/${runnerId}/reports/pain`);
+    expect(JSON.parse(c.out.join('\n'))).toEqual(http.body);
+  });
+
+  it('prints a readable table, the associations in words and one line per flare-up', async () => {
+    const c = capture();
+    expect(await reportPainCommand.run(ctx.deps, ['--runner', runnerId], c.io)).toBe(0);
+    const text = c.out.join('\n');
+    expect(c.out[0]).toMatch(/^Pain report for Runner \d+: 48 runs, \d+ answered \(green \d+, amber \d+, red \d+, grey \d+\)$/);
+    expect(c.out.find((l) => l.startsWith('descent per km'))).toMatch(/m\/km\s+12 × 20\.0\s+\d+ × 4\.0\s+\+16\.0\s+<0\.001\s+associated$/);
+    expect(c.out.find((l) => l.startsWith('distance '))).toMatch(/no clear link$/);
+    expect(text).toContain('Flare-ups went together with a higher descent per km');
+    expect(text).not.toMatch(/caus/i);
+    expect(c.out.filter((l) => /^  \d{4}-\d{2}-\d{2} \((amber|red)\)/.test(l))).toHaveLength(seeded.flareDates.length);
+  });
+
+  it('needs --runner; an unknown runner is an error', async () => {
+    const c = capture();
+    expect(await reportPainCommand.run(ctx.deps, [], c.io)).toBe(2);
+    expect(c.err[0]).toMatch(/--runner/);
+    await expect(reportPainCommand.run(ctx.deps, ['--runner', '00000000-0000-4000-8000-000000000000'], c.io)).rejects.toThrow(/not found/);
   });
 });

@@ -143,7 +143,7 @@ export const PAIN_REPORT_VARIABLES: readonly VariableDef[] = [
   { name: 'paceVariability', label: 'pace variability', unit: '%', decimals: 1, standout: { direction: 'up', minRatio: 1.5, minAbs: 3 } },
   { name: 'daysSincePreviousRun', label: 'days since the previous run', unit: 'days', decimals: 0, standout: null },
   { name: 'weekDistanceChange', label: "the week's distance change", unit: '%', decimals: 0, standout: null },
-  { name: 'longestRunRatio', label: 'distance over the longest run of the previous 30 days', unit: '×', decimals: 2, standout: null },
+  { name: 'longestRunRatio', label: 'longest-run ratio (30 days)', unit: '×', decimals: 2, standout: null },
 ];
 
 const DEF_BY_NAME = new Map(PAIN_REPORT_VARIABLES.map((d) => [d.name, d]));
