@@ -13,6 +13,7 @@ import { runnerRoutes } from './routes/runners.js';
 import { stravaRoutes } from './routes/strava.js';
 import { weekRoutes } from './routes/weeks.js';
 import { painReportRoutes } from './routes/reports-pain.js';
+import { cadenceRoutes } from './routes/cadence.js';
 
 /** The request path without its query string, with the Garmin webhook secret masked. */
 export function redactUrl(url: string): string {
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   v1.use(activityRoutes(deps, docs));
   v1.use(weekRoutes(deps, docs));
   v1.use(painReportRoutes(deps, docs));
+  v1.use(cadenceRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
   app.use(v1);
 
