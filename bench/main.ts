@@ -4,6 +4,7 @@
  * afterwards) and only loopback addresses. `npm run bench -- fit week` runs a subset.
  */
 import { benchFit } from './fit.js';
+import { benchPain } from './pain.js';
 import { benchPipeline } from './pipeline.js';
 import { benchWebhook } from './webhook.js';
 import { benchWeekIngest } from './week-ingest.js';
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   pipeline: () => benchPipeline(200),
   week: async () => ({ pure: await benchWeekPure(), ingest: await benchWeekIngest() }),
   webhook: () => benchWebhook(),
+  pain: () => benchPain(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);

@@ -13,7 +13,7 @@
  *   weekly changes (one-change-at-a-time rule) of the run's week.
  * The words say that things "went together"; a comparison like this cannot say what caused what.
  */
-import { addDays, daysBetween } from '../iso-week.js';
+import { daysBetween } from '../iso-week.js';
 import { mannWhitneyU, median, type MannWhitneyOptions } from './stats.js';
 
 export type ReportLight = 'green' | 'amber' | 'red';
@@ -156,6 +156,8 @@ type Values = Record<VariableName, number | null>;
 
 interface Prepared {
   run: PainReportRun;
+  /** days since 1970-01-01 of the local date */
+  day: number;
   values: Values;
 }
 
@@ -187,17 +189,21 @@ function byTime(a: PainReportRun, b: PainReportRun): number {
 function prepare(runs: readonly PainReportRun[]): Prepared[] {
   const sorted = [...runs].sort(byTime);
   const out: Prepared[] = [];
+  const first = sorted[0]?.localDate;
+  // day numbers relative to the first run: one calendar check per run, integer windows after that
+  const days = sorted.map((r) => (first === undefined ? 0 : daysBetween(first, r.localDate)));
   let windowStart = 0;
   for (let i = 0; i < sorted.length; i++) {
     const run = sorted[i]!;
-    const from = addDays(run.localDate, -LONGEST_RUN_WINDOW_DAYS);
-    while (windowStart < i && sorted[windowStart]!.localDate < from) windowStart++;
+    const from = days[i]! - LONGEST_RUN_WINDOW_DAYS;
+    while (windowStart < i && days[windowStart]! < from) windowStart++;
     let longest = 0;
     for (let j = windowStart; j < i; j++) longest = Math.max(longest, finite(sorted[j]!.distanceM) ?? 0);
     const distanceM = finite(run.distanceM);
     const movingTimeS = finite(run.movingTimeS);
     out.push({
       run,
+      day: days[i]!,
       values: {
         distance: distanceM === null ? null : distanceM / 1000,
         movingTime: movingTimeS === null ? null : movingTimeS / 60,
@@ -206,7 +212,7 @@ function prepare(runs: readonly PainReportRun[]): Prepared[] {
         descentPerKm: finite(run.descentPerKm),
         cadence: finite(run.runCadenceSpm),
         paceVariability: finite(run.paceCvPct),
-        daysSincePreviousRun: i === 0 ? null : daysBetween(sorted[i - 1]!.localDate, run.localDate),
+        daysSincePreviousRun: i === 0 ? null : days[i]! - days[i - 1]!,
         weekDistanceChange: finite(run.week?.distanceChangePct),
         longestRunRatio: distanceM !== null && longest > 0 ? distanceM / longest : null,
       },
@@ -249,28 +255,34 @@ function formatValue(def: VariableDef, v: number): string {
 /** Whether `value` stood out against `history` (earlier values in the window) under `rule`. */
 export function standsOut(rule: StandoutRule, value: number, history: readonly number[]): { usual: number } | null {
   if (history.length < STANDOUT_MIN_HISTORY) return null;
-  const usual = median(history)!;
   let lo = Infinity;
   let hi = -Infinity;
   for (const h of history) {
     if (h < lo) lo = h;
     if (h > hi) hi = h;
   }
-  const up = value > hi && value >= usual * rule.minRatio && value - usual >= rule.minAbs;
-  const down = value < lo && value <= usual * (2 - rule.minRatio) && usual - value >= rule.minAbs;
-  const either = (value > hi || value < lo) && Math.abs(value - usual) > usual * (rule.minRatio - 1) && Math.abs(value - usual) >= rule.minAbs;
-  const hit = rule.direction === 'up' ? up : rule.direction === 'down' ? down : either;
+  const above = value > hi;
+  const below = value < lo;
+  // inside the window's range never stands out: skip the median
+  if (rule.direction === 'up' ? !above : rule.direction === 'down' ? !below : !above && !below) return null;
+  const usual = median(history)!;
+  const hit =
+    rule.direction === 'up'
+      ? value >= usual * rule.minRatio && value - usual >= rule.minAbs
+      : rule.direction === 'down'
+        ? value <= usual * (2 - rule.minRatio) && usual - value >= rule.minAbs
+        : Math.abs(value - usual) > usual * (rule.minRatio - 1) && Math.abs(value - usual) >= rule.minAbs;
   return hit ? { usual } : null;
 }
 
 function standoutsOf(prepared: Prepared[], index: number): Standout[] {
-  const { run, values } = prepared[index]!;
-  const windowFrom = addDays(run.localDate, -STANDOUT_WINDOW_DAYS);
+  const { day, values } = prepared[index]!;
+  const windowFrom = day - STANDOUT_WINDOW_DAYS;
   const earlier: Prepared[] = [];
   for (let j = index - 1; j >= 0; j--) {
     const p = prepared[j]!;
-    if (p.run.localDate < windowFrom) break;
-    if (p.run.localDate < run.localDate) earlier.push(p);
+    if (p.day < windowFrom) break;
+    if (p.day < day) earlier.push(p);
   }
   const out: Standout[] = [];
   for (const def of PAIN_REPORT_VARIABLES) {

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { loadEnv } from '../src/config/env.js';
+import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
+import { inlineFitDecoder } from '../src/fit/decode-pool.js';
+import { createApp } from '../src/http/app.js';
+import { createLogger } from '../src/lib/logger.js';
+import { getPainReport, storedLights } from '../src/services/pain-report.js';
+import { createRunner } from '../src/services/runners.js';
+import { createScratchDatabase, fmt, median } from './scratch.js';
+
+const DAYS = 5 * 365 + 1;
+const ITERATIONS = 25;
+const TARGET_MS = 100;
+
+type Db = Awaited<ReturnType<typeof createScratchDatabase>>['db'];
+
+/**
+ * 5 years of daily runs ending `endDate`, with set-based SQL: varied distances (5–12 km), every 5th run
+ * hilly (18 m/km of descent) and followed by amber or red, the rest mostly green, every 13th unanswered;
+ * one answered pain row per run and one stored week per ISO week (distance change and changed list).
+ */
+export async function seedFiveYears(db: Db, runnerId: string, endDate: string): Promise<void> {
+  await db.execute(sql`
+    with ins as (
+      insert into activities (runner_id, source, external_id, session_index, sport, is_run, start_time, local_date, utc_offset_s, status, counted_in_load)
+      select ${runnerId}::uuid, 'upload', 'seed-' || g, 0, 'running', true,
+             (${endDate}::date - g) + time '06:00', (${endDate}::date - g), 3600, 'ready', true
+      from generate_series(1, ${DAYS}) g
+      returning id, local_date
+    ), v as (
+      select id, local_date, (local_date - date '2000-01-01') as n from ins
+    ), m as (
+      select id, local_date, n,
+             5000 + (n * 7 % 11) * 700 as dist,
+             case when n % 5 = 0 then 18 else 3 + n % 4 end as per_km,
+             300 + (n * 3 % 7) * 8 as pace
+      from v
+    ), met as (
+      insert into activity_metrics (activity_id, distance_m, elapsed_time_s, moving_time_s, avg_speed_mps, avg_pace_s_per_km, avg_cadence_spm,
+        cadence_source, cadence_quality, run_cadence_spm, running_sample_time_s, steps, elevation_gain_m, elevation_loss_m,
+        elevation_source, descent_per_km, surges, pace_cv_pct, splits, pace)
+      select id, dist, dist / 1000.0 * pace + 60, dist / 1000.0 * pace, 1000.0 / pace, pace, 166 + n % 5,
+        'fit-session', 'ok', 166 + n % 5, dist / 1000.0 * pace, dist / 1000.0 * pace * 2.8, per_km * dist / 1000.0, per_km * dist / 1000.0,
+        'device', per_km, n % 3, 4 + n % 6, '[]'::jsonb, '{}'::jsonb
+      from m
+      returning activity_id
+    )
+    insert into run_pain (activity_id, runner_id, local_date, during_run, settled_after_min, next_morning, light)
+    select id, ${runnerId}::uuid, local_date,
+           case when n % 5 = 0 then 4 else 1 end, case when n % 5 = 0 then 90 else 20 end, 1,
+           case when n % 13 = 0 then 'grey' when n % 10 = 0 then 'red' when n % 5 = 0 then 'amber' else 'green' end
+    from m`);
+  await db.execute(sql`
+    insert into weeks (runner_id, week, start_date, end_date, complete, variables, change_pct, changed)
+    select ${runnerId}::uuid, to_char(d, 'IYYY-"W"IW'), d::date, (d + interval '6 days')::date, true, '{}'::jsonb,
+           jsonb_build_object('distanceM', ((extract(week from d)::int * 7) % 25) - 10),
+           case when extract(week from d)::int % 6 = 0 then array['elevationLossM'] else '{}'::text[] end
+    from generate_series(date_trunc('week', ${endDate}::date - ${DAYS}::int), date_trunc('week', ${endDate}::date), interval '7 days') d`);
+}
+
+async function timeRequests(url: string, headers: Record<string, string>, iterations: number): Promise<{ ms: number; status: number; bytes: number }> {
+  const one = async () => {
+    const t0 = performance.now();
+    const res = await fetch(url, { headers });
+    const body = await res.arrayBuffer();
+    return { ms: performance.now() - t0, status: res.status, bytes: body.byteLength };
+  };
+  for (let i = 0; i < 3; i++) await one();
+  const runs = [];
+  for (let i = 0; i < iterations; i++) runs.push(await one());
+  return { ms: median(runs.map((r) => r.ms)), status: runs[0]!.status, bytes: runs[0]!.bytes };
+}
+
+/**
+ * Pain report and diary for a runner with 5 years of daily runs and answers: median time of a request
+ * on loopback against the real app (target < 100 ms each); the report's own computation is printed too.
+ */
+export async function benchPain(): Promise<Record<string, unknown>> {
+  const scratch = await createScratchDatabase('pain');
+  const env = loadEnv({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: scratch.url,
+    REDIS_PREFIX: `bench-pain-${randomBytes(3).toString('hex')}`,
+    API_KEYS: 'bench',
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  });
+  const deps = createDeps(env, createLogger({ level: env.LOG_LEVEL }), { database: scratch, fitDecoder: inlineFitDecoder });
+  const server = createApp(deps).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const headers = { Authorization: 'Bearer bench' };
+  const endDate = '2026-11-20';
+  try {
+    const runner = await createRunner({ db: scratch.db }, { name: 'five years', timezone: 'Europe/Oslo' });
+    const t0 = performance.now();
+    await seedFiveYears(scratch.db, runner.id, endDate);
+    await scratch.db.execute(sql`analyze`);
+    console.log(`seeded ${DAYS} daily runs with answers in ${fmt((performance.now() - t0) / 1000, 1)} s`);
+
+    const report = await timeRequests(`${base}/v1/runners/${runner.id}/reports/pain`, headers, ITERATIONS);
+    const computeTimes: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await getPainReport({ db: scratch.db, lights: storedLights }, runner.id, {});
+      computeTimes.push(performance.now() - t);
+    }
+    const full = await getPainReport({ db: scratch.db, lights: storedLights }, runner.id, {});
+    const okReport = report.status === 200 && report.ms < TARGET_MS;
+    console.log(
+      `pain report (${full.runs} runs, ${full.flareUps.length} flare-ups, ${report.bytes} bytes): median ${fmt(report.ms)} ms per request on loopback, ${fmt(median(computeTimes))} ms in the service (median of ${ITERATIONS}; target < ${TARGET_MS} ms) ${okReport ? 'OK' : 'MISSED'}`,
+    );
+
+    console.log(`(machine load average during the run: ${loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} cores)`);
+    const diary = await timeRequests(`${base}/v1/runners/${runner.id}/diary`, headers, ITERATIONS);
+    let diaryResult: Record<string, unknown>;
+    if (diary.status === 200) {
+      console.log(`diary (${diary.bytes} bytes): median ${fmt(diary.ms)} ms per request (target < ${TARGET_MS} ms) ${diary.ms < TARGET_MS ? 'OK' : 'MISSED'}`);
+      diaryResult = { ms: diary.ms, bytes: diary.bytes, target: TARGET_MS, ok: diary.ms < TARGET_MS };
+    } else {
+      console.log(`diary: not measured (GET /v1/runners/:id/diary answered ${diary.status})`);
+      diaryResult = { measured: false, status: diary.status };
+    }
+    return { runs: full.runs, report: { ms: report.ms, serviceMs: median(computeTimes), target: TARGET_MS, ok: okReport }, diary: diaryResult };
+  } finally {
+    await new Promise((r) => server.close(r));
+    await purgeRedisPrefix(deps);
+    await closeDeps(deps);
+    await scratch.drop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await benchPain();
+}
