@@ -376,7 +376,7 @@ export function weekChangeWords(name: string): string {
 /** One sentence per flare-up run for people. */
 export function describeFlareUp(f: FlareUp): string {
   const parts: string[] = [];
-  if (f.standouts.length) parts.push(`stood out against the previous ${STANDOUT_WINDOW_DAYS} days: ${f.standouts.map((s) => s.text).join('; ')}`);
+  if (f.standouts.length) parts.push(`stood out against the previous ${STANDOUT_WINDOW_DAYS} days: ${f.standouts.map((s) => s.text).join(', ')}`);
   if (f.weekChanges.length) parts.push(`that week, compared with the week before: ${f.weekChanges.map(weekChangeWords).join(', ')}`);
-  return `${f.localDate} (${f.light}): ${parts.length ? parts.join('. ') : 'nothing stood out against the previous 28 days'}.`;
+  return `${f.localDate} (${f.light}): ${parts.length ? parts.join('; ') : `nothing stood out against the previous ${STANDOUT_WINDOW_DAYS} days`}.`;
 }
