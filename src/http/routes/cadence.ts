@@ -100,7 +100,7 @@ export function cadenceRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     res.status(204).end();
   });
   router.get('/v1/runners/:runnerId/reports/cadence.html', pageHeaders(), async (req, res) => {
-    const runner = await requireRunner(deps, req.params.runnerId);
+    const runner = await requireRunner(deps, String(req.params.runnerId));
     const q = parseInput(CadenceReportQuery, req.query, 'query');
     const report = await getCadenceReport(deps, runner.id, q);
     res.type('html').send(renderCadenceReportPage(report, { name: runner.name }));
