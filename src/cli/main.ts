@@ -9,8 +9,9 @@ import type { CliCommand, CliIo } from './commands.js';
 import { importCommand } from './import.js';
 import { reportWeeksCommand } from './report.js';
 import { reportPainCommand } from './report-pain.js';
+import { reportCadenceCommand } from './report-cadence.js';
 
-const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand, reportPainCommand];
+const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand, reportPainCommand, reportCadenceCommand];
 
 const USAGE = `usage: stridesync <command> [options]
 

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADENCE_CSV_COLUMNS } from '../../src/domain/reports/cadence.js';
+import { reportCadenceCommand } from '../../src/cli/report-cadence.js';
 import { isGaitGoalActive } from '../../src/services/cadence/index.js';
 import { insertCadenceRuns } from '../factories/cadence-runs.js';
 import { buildRunner } from '../factories/runners.js';
@@ -88,7 +89,7 @@ describe('a goal for a seeded runner', () => {
     expect(res.body).toMatchObject({ from: '2026-02-09', to: '2026-03-14', asOf: '2026-03-14' });
     expect(res.body.goal).toMatchObject({ baselineSpm: 160, targetSpm: 168, targetPct: 5, startDate: START, status: 'on_target', progressPct: 100 });
     expect(res.body.runs).toHaveLength(10);
-    const byId = new Map(res.body.runs.map((r: { activityId: string }) => [r.activityId, r]));
+    const byId = new Map<string, { timeInBandPct: number }>(res.body.runs.map((r: { activityId: string; timeInBandPct: number }) => [r.activityId, r]));
     expect(byId.get(ids[5]!)).toMatchObject({ localDate: '2026-03-05', runCadenceSpm: 165, adjustedCadenceSpm: 162, speedMps: 3.5, timeInBandPct: 100, painLight: null });
     expect(byId.get(ids[2]!)).toMatchObject({ qualifies: false, excludedReason: 'race_or_workout', adjustedCadenceSpm: null });
     expect(byId.get(ids[9]!)).toMatchObject({ qualifies: false, excludedReason: 'too_short' });
@@ -109,6 +110,21 @@ describe('a goal for a seeded runner', () => {
     const col = (c: (typeof CADENCE_CSV_COLUMNS)[number]) => row[CADENCE_CSV_COLUMNS.indexOf(c)];
     expect([col('localDate'), col('runCadenceSpm'), col('adjustedCadenceSpm'), col('speedMps'), col('qualifies')]).toEqual(['2026-03-05', '165', '162', '3.5', 'true']);
     expect((await request(ctx.app).get(reportUrl()).set(ctx.auth).set('Accept', 'image/png')).status).toBe(406);
+  });
+
+  it('the CLI prints the same report as JSON or CSV', async () => {
+    const lines: string[] = [];
+    const errs: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => errs.push(l), isTty: false };
+    expect(await reportCadenceCommand.run(ctx.deps, ['--runner', runnerId, '--format', 'csv'], io)).toBe(0);
+    const csv = lines.join('\n').split('\n');
+    expect(csv[0]).toBe(CADENCE_CSV_COLUMNS.join(','));
+    expect(csv).toHaveLength(11);
+    lines.length = 0;
+    expect(await reportCadenceCommand.run(ctx.deps, ['--runner', runnerId], io)).toBe(0);
+    expect(JSON.parse(lines.join('\n')).goal).toMatchObject({ baselineSpm: 160, targetSpm: 168 });
+    expect(await reportCadenceCommand.run(ctx.deps, ['--runner', runnerId, '--format', 'xml'], io)).toBe(2);
+    expect(errs[0]).toMatch(/--format must be json or csv/);
   });
 
   it('from/to narrow the listed runs, not the goal; bad dates are 422', async () => {
