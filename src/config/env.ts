@@ -59,6 +59,9 @@ export const EnvSchema = z.object({
 
   NOTIFY_WEBHOOK_URL: z.string().trim().url().optional().or(z.literal('').transform(() => undefined)),
   NOTIFY_WEBHOOK_SECRET: optionalString,
+  /** e-mail of pain prompts: smtp://user:pass@host:port (or smtps://); off when unset */
+  SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional().or(z.literal('').transform(() => undefined)),
+  MAIL_FROM: z.string().trim().default('stridesync <no-reply@localhost>'),
 });
 
 export type RawEnv = z.infer<typeof EnvSchema>;

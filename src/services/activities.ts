@@ -9,6 +9,7 @@ import { deriveRunMetrics } from '../domain/metrics.js';
 import type { Run, RunMetrics } from '../domain/run.js';
 import { DEFAULT_THRESHOLDS, historyDaysNeeded } from '../domain/rules/thresholds.js';
 import type { Enqueue } from '../jobs/queues.js';
+import { cancelPromptsFor } from './prompts/schedule.js';
 
 export interface IngestDeps {
   db: Db;
@@ -123,6 +124,8 @@ export async function markActivityProcessing(deps: Pick<IngestDeps, 'db' | 'now'
  */
 export async function deleteActivities(deps: IngestDeps, runnerId: string, ids: string[]): Promise<number> {
   if (ids.length === 0) return 0;
+  // Their open pain prompts go with them (answers already given stay with the runner).
+  await cancelPromptsFor(deps.db, ids, 'deleted', deps.now());
   const removed = await deps.db
     .delete(activities)
     .where(and(eq(activities.runnerId, runnerId), inArray(activities.id, ids)))

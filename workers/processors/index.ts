@@ -4,6 +4,8 @@ import { garminFetchFit } from './garmin.fetch-fit.js';
 import { garminHandleNotification } from './garmin.handle-notification.js';
 import { inboxSweep } from './inbox.sweep.js';
 import { notifyDeliver } from './notify.deliver.js';
+import { promptSend } from './prompt.send.js';
+import { promptSweep } from './prompt.sweep.js';
 import { runDerive } from './run.derive.js';
 import { runImportFit } from './run.import-fit.js';
 import { stravaBackfill } from './strava.backfill.js';
@@ -26,4 +28,6 @@ export const processors: ProcessorMap = {
   'week.close': weekClose,
   'inbox.sweep': inboxSweep,
   'notify.deliver': notifyDeliver,
+  'prompt.send': promptSend,
+  'prompt.sweep': promptSweep,
 };
