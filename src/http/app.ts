@@ -7,6 +7,7 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { garminRoutes } from './routes/garmin.js';
 import { pageRoutes } from './pages/routes.js';
+import { pageApiRoutes } from './pages/api.js';
 import { healthRoutes } from './routes/health.js';
 import { activityRoutes } from './routes/activities.js';
 import { runnerRoutes } from './routes/runners.js';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   v1.use(runnerRoutes(deps, docs));
   v1.use(activityRoutes(deps, docs));
   v1.use(weekRoutes(deps, docs));
+  v1.use(pageApiRoutes(deps, docs));
   v1.use(painReportRoutes(deps, docs));
   v1.use(cadenceRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));

@@ -105,6 +105,7 @@ h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
 footer.site{max-width:44rem;margin:2rem auto 1rem;padding:0 1rem;color:var(--muted);font-size:.875rem}
 .card{border:1px solid var(--line);border-radius:.5rem;padding:.75rem 1rem;margin:.75rem 0;background:#fff}
 .muted{color:var(--muted)}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .small{font-size:.875rem}
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
@@ -129,6 +130,8 @@ button.secondary,.button.secondary{background:#fff;color:var(--accent)}
 button.danger{background:var(--red);border-color:var(--red)}
 button.link{background:none;border:none;padding:0;min-height:0;text-decoration:underline;font-weight:400}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
+label.inline{display:inline;font-weight:400;margin:0}
+input[type=checkbox],input[type=radio]{width:1.25rem;height:1.25rem;vertical-align:middle;margin:.4rem .4rem .4rem 0}
 input[type=text],input[type=email],input[type=date],input[type=number],select,textarea{font:inherit;width:100%;max-width:24rem;padding:.5rem;border:1px solid #767f88;border-radius:.3rem;background:#fff}
 fieldset{border:1px solid var(--line);border-radius:.5rem;margin:.75rem 0;padding:.5rem .75rem}
 legend{font-weight:600;padding:0 .25rem}
@@ -169,6 +172,7 @@ export function pageHeaders(opts: { noStore?: boolean; noIndex?: boolean } = {})
     strictTransportSecurity: false,
   });
   return (req, res, next) => {
+    res.locals.isPage = true;
     if (opts.noStore !== false) res.setHeader('Cache-Control', 'no-store');
     if (opts.noIndex) res.setHeader('X-Robots-Tag', 'noindex, nofollow');
     h(req, res, next);

@@ -52,7 +52,7 @@ export async function revokeMagicLinks(deps: Deps, runnerId: string): Promise<nu
   const rows = await deps.db
     .update(runnerLinks)
     .set({ revokedAt: deps.now() })
-    .where(and(eq(runnerLinks.runnerId, runnerId), isNull(runnerLinks.usedAt), isNull(runnerLinks.revokedAt)))
+    .where(and(eq(runnerLinks.runnerId, runnerId), isNull(runnerLinks.usedAt), isNull(runnerLinks.revokedAt), gt(runnerLinks.expiresAt, deps.now())))
     .returning({ id: runnerLinks.id });
   return rows.length;
 }
