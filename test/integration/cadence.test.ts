@@ -213,3 +213,33 @@ describe('collecting baseline and ownership', () => {
     expect(res.body.baseline).toMatchObject({ source: 'given', frozen: true });
   });
 });
+
+describe('R3: a new goal is the gait change of its first 2 weeks', () => {
+  it('PUT recomputes the goal\'s weeks; a week with more distance in them gets MULTI_CHANGE naming the goal', async () => {
+    ctx.startWorkers();
+    const runner = (await buildRunner(ctx.deps.db, { timezone: 'Europe/Oslo' })).id;
+    const days = (dates: string[], spm = 165) => dates.map((localDate) => ({ localDate, spm, distanceM: 6000 }));
+    await insertCadenceRuns(ctx.deps.db, runner, [
+      ...days(['2026-02-10', '2026-02-12', '2026-02-14']),
+      ...days(['2026-02-17', '2026-02-19', '2026-02-21']),
+      ...days(['2026-02-24', '2026-02-26', '2026-02-28']),
+      ...days(['2026-03-03', '2026-03-05', '2026-03-07'], 172), // the goal week: same volume, higher cadence
+      ...days(['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12']), // second goal week: +33 % distance
+    ]);
+    expect((await request(ctx.app).put(`/v1/runners/${runner}/cadence-goal`).set(ctx.auth).send({ startDate: START })).status).toBe(201);
+    await ctx.drain();
+    const weeks = (await request(ctx.app).get(`/v1/runners/${runner}/weeks`).set(ctx.auth)).body.weeks as Array<{ week: string; changed: string[]; warnings: Array<{ code: string; message: string }> }>;
+    const w10 = weeks.find((w) => w.week === '2026-W10')!;
+    const w11 = weeks.find((w) => w.week === '2026-W11')!;
+    expect(w10.changed).toEqual(['avgCadenceSpm']);
+    expect(w10.warnings.map((w) => w.code)).not.toContain('MULTI_CHANGE');
+    expect(w11.changed).toEqual(expect.arrayContaining(['distanceM', 'avgCadenceSpm']));
+    const multi = w11.warnings.find((w) => w.code === 'MULTI_CHANGE')!;
+    expect(multi.message).toContain('your new step-rate goal');
+    // ending the goal recomputes those weeks without it
+    expect((await request(ctx.app).delete(`/v1/runners/${runner}/cadence-goal`).set(ctx.auth)).status).toBe(204);
+    await ctx.drain();
+    const after = (await request(ctx.app).get(`/v1/runners/${runner}/weeks`).set(ctx.auth)).body.weeks as typeof weeks;
+    expect(after.find((w) => w.week === '2026-W11')!.warnings.map((w) => w.code)).not.toContain('MULTI_CHANGE');
+  });
+});
