@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { describeFlareUp, describeVariable, variableDef, type PainReport } from '../domain/pain/report.js';
 import { LocalDate } from '../http/schemas.js';
 import { parseInput } from '../http/validate.js';
-import { getPainReport, storedLights } from '../services/pain-report.js';
+import { getPainReport } from '../services/pain-report.js';
 import { requireRunner } from '../services/runners.js';
 import type { CliCommand } from './commands.js';
 import { z } from 'zod';
@@ -53,7 +53,7 @@ export const reportPainCommand: CliCommand = {
     }
     const runner = await requireRunner(deps, values.runner);
     const range = parseInput(Range, { from: values.from, to: values.to }, 'query');
-    const report = await getPainReport({ db: deps.db, lights: storedLights }, runner.id, range);
+    const report = await getPainReport(deps, runner.id, range);
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else for (const line of renderPainReport(report, runner.name)) io.out(line);
     return 0;

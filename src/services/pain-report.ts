@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { loadReportRuns, loadReportWeeks } from '../db/queries/pain-report.js';
 import { addDays, isoWeekOf } from '../domain/iso-week.js';
-import { buildPainReport, LONGEST_RUN_WINDOW_DAYS, STANDOUT_WINDOW_DAYS, type PainReport, type PainReportRun, type ReportLight } from '../domain/pain/report.js';
+import { buildPainReport, LONGEST_RUN_WINDOW_DAYS, STANDOUT_WINDOW_DAYS, type PainReport, type PainReportRun } from '../domain/pain/report.js';
 import { ValidationError } from '../lib/errors.js';
+import { listRunsWithLight } from './pain/lights.js';
 import { requireRunner } from './runners.js';
 
 export interface ReportRange {
@@ -11,34 +11,25 @@ export interface ReportRange {
   to?: string;
 }
 
-/** Where the lights come from: counted runs of the runner in the range with their traffic light (null = grey). */
+/** Where the lights come from: counted runs of the runner in the range with their light (null = grey). */
 export type LightSource = (
   deps: { db: Db },
   runnerId: string,
   range: ReportRange,
-) => Promise<ReadonlyArray<{ activityId: string; light: ReportLight | 'grey' | null }>>;
+) => Promise<ReadonlyArray<{ activityId: string; light: 'green' | 'amber' | 'red' | null }>>;
 
-/**
- * Interim light source: the stored light of each run (`run_pain.light`). To be replaced by the pain
- * diary's own export.
- */
-export const storedLights: LightSource = async (deps, runnerId, range) => {
-  const rows = await deps.db.execute<{ activity_id: string; light: string }>(sql`
-    select activity_id, light from run_pain
-    where runner_id = ${runnerId}
-      and (${range.from ?? null}::date is null or local_date >= ${range.from ?? null}::date)
-      and (${range.to ?? null}::date is null or local_date <= ${range.to ?? null}::date)`);
-  return rows.rows.map((r) => ({ activityId: r.activity_id, light: r.light === 'green' || r.light === 'amber' || r.light === 'red' ? r.light : null }));
-};
+/** The lights as the pain diary keeps them (the default light source). */
+export const storedLights: LightSource = listRunsWithLight;
 
 /** Runs this many days before `from` are read as history (days since the previous run, 30-day longest run, 28-day usual). */
 const HISTORY_DAYS = Math.max(LONGEST_RUN_WINDOW_DAYS, STANDOUT_WINDOW_DAYS);
 
 /**
  * The pain report of a runner over [from, to] (either end open): reads runs + metrics + weeks and the
- * lights, and hands them to the pure `buildPainReport`. Unknown runner → 404; from after to → 422.
+ * runs' lights (from the pain diary), and hands them to the pure `buildPainReport`.
+ * Unknown runner → 404; from after to → 422.
  */
-export async function getPainReport(deps: { db: Db; lights: LightSource }, runnerId: string, range: ReportRange = {}): Promise<PainReport> {
+export async function getPainReport(deps: { db: Db; lights?: LightSource }, runnerId: string, range: ReportRange = {}): Promise<PainReport> {
   const runner = await requireRunner(deps, runnerId);
   if (range.from && range.to && range.from > range.to) {
     throw new ValidationError(`query.from: ${range.from} is after to (${range.to})`, { issues: [{ path: 'query.from', message: 'after to' }] });
@@ -47,9 +38,9 @@ export async function getPainReport(deps: { db: Db; lights: LightSource }, runne
   const [rows, weekRows, lights] = await Promise.all([
     loadReportRuns(deps.db, runner.id, { from: historyFrom, to: range.to }),
     loadReportWeeks(deps.db, runner.id, range),
-    deps.lights(deps, runner.id, range),
+    (deps.lights ?? storedLights)({ db: deps.db }, runner.id, range),
   ]);
-  const lightOf = new Map(lights.map((l) => [l.activityId, l.light === 'grey' ? null : l.light]));
+  const lightOf = new Map(lights.map((l) => [l.activityId, l.light]));
   const weekOf = new Map(weekRows.map((w) => [w.week, { distanceChangePct: w.changePct.distanceM ?? null, changed: w.changed }]));
   const runs: PainReportRun[] = rows.map((r) => ({
     activityId: r.id,

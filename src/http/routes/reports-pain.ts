@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { PAIN_REPORT_VARIABLES } from '../../domain/pain/report.js';
 import { requireRunner } from '../../services/runners.js';
-import { getPainReport, storedLights, type LightSource } from '../../services/pain-report.js';
+import { getPainReport } from '../../services/pain-report.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { LocalDate } from '../schemas.js';
 import { parseInput } from '../validate.js';
@@ -39,7 +39,7 @@ export const PainReportBody = z.object({
   ),
 });
 
-export function painReportRoutes(deps: AppDeps, docs: OpenApiRegistry, lights: LightSource = storedLights): Router {
+export function painReportRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   docs.add({
     method: 'get',
     path: '/v1/runners/:runnerId/reports/pain',
@@ -57,7 +57,7 @@ export function painReportRoutes(deps: AppDeps, docs: OpenApiRegistry, lights: L
   router.get('/v1/runners/:runnerId/reports/pain', async (req, res) => {
     const runner = await requireRunner(deps, req.params.runnerId);
     const q = parseInput(PainReportQuery, req.query, 'query');
-    res.json(await getPainReport({ db: deps.db, lights }, runner.id, q));
+    res.json(await getPainReport(deps, runner.id, q));
   });
   return router;
 }
