@@ -15,6 +15,10 @@ import { stravaRoutes } from './routes/strava.js';
 import { weekRoutes } from './routes/weeks.js';
 import { painReportRoutes } from './routes/reports-pain.js';
 import { cadenceRoutes } from './routes/cadence.js';
+import { answerPageRoutes } from './routes/answer-page.js';
+import { promptRoutes } from './routes/prompts.js';
+import { diaryRoutes } from './routes/diary.js';
+import { runnerSettingsRoutes } from './routes/runner-settings.js';
 
 /** The request path without its query string, with the Garmin webhook secret masked. */
 export function redactUrl(url: string): string {
@@ -54,6 +58,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   app.use(healthRoutes(deps, docs));
   app.use(stravaRoutes(deps, docs));
   app.use(garminRoutes(deps, docs));
+  app.use(answerPageRoutes(deps, docs));
   app.use(pageRoutes(deps, docs));
   for (const f of extra.publicRoutes ?? []) app.use(f(deps, docs));
 
@@ -66,6 +71,9 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   v1.use(pageApiRoutes(deps, docs));
   v1.use(painReportRoutes(deps, docs));
   v1.use(cadenceRoutes(deps, docs));
+  v1.use(runnerSettingsRoutes(deps, docs));
+  v1.use(promptRoutes(deps, docs));
+  v1.use(diaryRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
   app.use(v1);
 

@@ -92,7 +92,7 @@ export function derivePain(f: RunPainFacts): DerivedPain {
 }
 
 /** Whether the post-run prompt's answer calls for the 60-minute settle check ("now" above "before"). */
-export function needsSettleCheck(a: { painNow: number | null | undefined; painBefore: number | null | undefined }): boolean {
+export function needsSettleCheck(a: { painNow?: number | null; painBefore?: number | null }): boolean {
   if (!known(a.painNow)) return false;
   return known(a.painBefore) ? a.painNow > a.painBefore : a.painNow > 0;
 }
