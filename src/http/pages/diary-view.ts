@@ -8,7 +8,7 @@ const n = (v: number | null, unit = '') => (v == null ? '—' : `${v}${unit}`);
 /** The diary table (one row per run). `editable` adds the "Edit pain answers" link of the runner's own page. */
 export function diaryTable(rows: readonly DiaryRow[], opts: { editable: boolean; caption: string }) {
   if (!rows.length) return html`<p>No runs in this period.</p>`;
-  return html`<div class="table-wrap"><table>
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="${opts.caption}"><table>
 <caption>${opts.caption}</caption>
 <thead><tr><th scope="col">Date</th><th scope="col" class="num">Distance (km)</th><th scope="col" class="num">Time</th><th scope="col" class="num">Pace (min/km)</th><th scope="col" class="num">Descent (m)</th><th scope="col" class="num">Cadence (steps/min)</th><th scope="col" class="num">Pain during (0–10)</th><th scope="col" class="num">Settled after (min)</th><th scope="col" class="num">Next morning (0–10)</th><th scope="col">Light</th><th scope="col">Note</th>${opts.editable ? html`<th scope="col">Change</th>` : ''}</tr></thead>
 <tbody>${rows.map(

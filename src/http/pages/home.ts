@@ -39,7 +39,7 @@ export async function renderHome(deps: AppDeps, res: Response, session: PageSess
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <section aria-labelledby="week-h">
 <h2 id="week-h">This week and last week</h2>
-<div class="table-wrap"><table>
+<div class="table-wrap" tabindex="0" role="region" aria-label="This week and last week"><table>
 <caption class="small muted">Counted runs, Monday to Sunday (${day(thisWeek.start)} to ${day(thisWeek.end)} is this week)</caption>
 <thead><tr><th scope="col">What</th><th scope="col" class="num">This week</th><th scope="col" class="num">Last week</th></tr></thead>
 <tbody>

@@ -137,8 +137,8 @@ fieldset{border:1px solid var(--line);border-radius:.5rem;margin:.75rem 0;paddin
 legend{font-weight:600;padding:0 .25rem}
 .hint{color:var(--muted);font-size:.875rem;margin:.1rem 0 .25rem}
 .row{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
-.strava-connect{display:inline-flex;align-items:center;justify-content:center;height:48px;padding:0 1.25rem;background:var(--strava);border:0;border-radius:4px;color:#fff;font-weight:700;text-decoration:none}
-.garmin-connect{display:inline-flex;align-items:center;justify-content:center;height:48px;padding:0 1.25rem;background:#000;border:0;border-radius:4px;color:#fff;font-weight:700;text-decoration:none}
+.strava-connect{display:inline-flex;align-items:center;justify-content:center;height:48px;padding:0 1.25rem;background:var(--strava);border:0;border-radius:4px;color:#fff;font-weight:700;font-size:1.2rem;text-decoration:none}
+.garmin-connect{display:inline-flex;align-items:center;justify-content:center;height:48px;padding:0 1.25rem;background:#000;border:0;border-radius:4px;color:#fff;font-weight:700;font-size:1.2rem;text-decoration:none}
 .view-on-strava{color:#c74100;font-weight:700;text-decoration:underline}
 .powered-by-strava{font-size:.8rem;color:#c74100;font-weight:600;margin-top:1.5rem}
 .chart svg{max-width:100%;height:auto}
