@@ -1,9 +1,5 @@
-import type { Db } from '../../db/client.js';
-
 /**
  * Whether a gait (cadence) goal is active for the runner on a local date: the post-run prompt then
  * also asks about calf and Achilles pain. The one place the pain loop asks the cadence goal.
  */
-export async function isGaitGoalActive(_deps: { db: Db }, _runnerId: string, _localDate: string): Promise<boolean> {
-  return false;
-}
+export { isGaitGoalActive } from '../cadence/index.js';
