@@ -141,7 +141,11 @@ legend{font-weight:600;padding:0 .25rem}
 .garmin-connect{display:inline-flex;align-items:center;justify-content:center;height:48px;padding:0 1.25rem;background:#000;border:0;border-radius:4px;color:#fff;font-weight:700;font-size:1.2rem;text-decoration:none}
 .view-on-strava{color:#c74100;font-weight:700;text-decoration:underline}
 .powered-by-strava{font-size:.8rem;color:#c74100;font-weight:600;margin-top:1.5rem}
-.chart svg{max-width:100%;height:auto}
+.chart{margin:0}
+.chart svg{width:100%;max-width:100%;height:auto}
+ul.runs{list-style:none;padding:0}
+.card h2{margin-top:.25rem}
+td.num{white-space:nowrap}
 @media (min-width:40rem){dl.stats{grid-template-columns:repeat(3,minmax(0,1fr))}main{padding:1.5rem}}
 `;
 

@@ -16,6 +16,11 @@ import { cadenceSection } from './cadence-bridge.js';
 
 /** The runner's share page (consent step, list, revoke) and the recipient's read-only page. */
 
+/** 'daysSincePreviousRun' → 'days since previous run' */
+function words(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
 function when(iso: string, tz: string): string {
   return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: tz }).format(new Date(iso));
 }
@@ -91,7 +96,7 @@ ${has('warnings') ? html`<section aria-labelledby="warn-h"><h2 id="warn-h">Warni
 ${has('diary') ? html`<section aria-labelledby="diary-h"><h2 id="diary-h">Diary</h2>${diaryTable(diary, { editable: false, caption: 'Runs of the last 12 weeks, newest first' })}</section>` : ''}
 ${has('pain') && pain ? html`<section aria-labelledby="pain-h"><h2 id="pain-h">Pain report</h2>
 <p>${pain.runs} runs, ${pain.answered} with pain answers: ${pain.lights.green} green, ${pain.lights.amber} amber, ${pain.lights.red} red.</p>
-${pain.variables.length ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Pain report by run variable"><table><caption class="visually-hidden">Run variables on flare-up runs against green runs</caption><thead><tr><th scope="col">Variable</th><th scope="col" class="num">Flare-up runs (median)</th><th scope="col" class="num">Green runs (median)</th><th scope="col">Verdict</th></tr></thead><tbody>${pain.variables.map((v) => html`<tr><th scope="row">${v.name}</th><td class="num">${v.flareUps.median == null ? '—' : Number(v.flareUps.median.toFixed(2))} (n=${v.flareUps.n})</td><td class="num">${v.green.median == null ? '—' : Number(v.green.median.toFixed(2))} (n=${v.green.n})</td><td>${v.verdict}</td></tr>`)}</tbody></table></div>` : ''}
+${pain.variables.length ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Pain report by run variable"><table><caption class="visually-hidden">Run variables on flare-up runs against green runs</caption><thead><tr><th scope="col">Variable</th><th scope="col" class="num">Flare-up runs (median)</th><th scope="col" class="num">Green runs (median)</th><th scope="col">Verdict</th></tr></thead><tbody>${pain.variables.map((v) => html`<tr><th scope="row">${words(v.name)}</th><td class="num">${v.flareUps.median == null ? '—' : Number(v.flareUps.median.toFixed(2))} (n=${v.flareUps.n})</td><td class="num">${v.green.median == null ? '—' : Number(v.green.median.toFixed(2))} (n=${v.green.n})</td><td>${v.verdict}</td></tr>`)}</tbody></table></div>` : ''}
 ${pain.flareUps.length ? html`<ul>${pain.flareUps.map((f) => html`<li>${day(f.localDate)} (${f.light}): ${f.standouts.map((s) => s.text).join('; ') || 'nothing stood out'}</li>`)}</ul>` : ''}
 </section>` : ''}
 ${has('cadence') ? html`<section aria-labelledby="cad-h"><h2 id="cad-h">Cadence</h2>${cadence}</section>` : ''}
