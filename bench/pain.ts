@@ -17,6 +17,11 @@ const DAYS = 5 * 365 + 1;
 const ITERATIONS = 25;
 const TARGET_MS = 100;
 
+/** The database's own words for a failed query (drizzle wraps them). */
+function failure(err: Error): string {
+  return ((err.cause as Error | undefined)?.message ?? err.message).split('\n')[0]!;
+}
+
 type Db = Awaited<ReturnType<typeof createScratchDatabase>>['db'];
 
 /**
@@ -110,7 +115,8 @@ export async function benchPain(): Promise<Record<string, unknown>> {
   const scratch = await createScratchDatabase('pain');
   const env = loadEnv({
     NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    // request logs would measure stdout, not the routes; failures show up as the status printed
+    LOG_LEVEL: 'silent',
     DATABASE_URL: scratch.url,
     REDIS_PREFIX: `bench-pain-${randomBytes(3).toString('hex')}`,
     API_KEYS: 'bench',
@@ -150,15 +156,39 @@ export async function benchPain(): Promise<Record<string, unknown>> {
     const diary = await timeRequests(`${base}/v1/runners/${runner.id}/diary`, headers, ITERATIONS);
     let diaryResult: Record<string, unknown>;
     if (diary.status === 200) {
-      console.log(`diary (${diary.bytes} bytes): median ${fmt(diary.ms)} ms per request (target < ${TARGET_MS} ms) ${diary.ms < TARGET_MS ? 'OK' : 'MISSED'}`);
+      console.log(`diary (${diary.bytes} bytes): median ${fmt(diary.ms)} ms per request on loopback (median of ${ITERATIONS}; target < ${TARGET_MS} ms) ${diary.ms < TARGET_MS ? 'OK' : 'MISSED'}`);
       diaryResult = { ms: diary.ms, bytes: diary.bytes, target: TARGET_MS, ok: diary.ms < TARGET_MS };
     } else {
-      console.log(`diary: not measured (GET /v1/runners/:id/diary answered ${diary.status})`);
-      diaryResult = { measured: false, status: diary.status };
+      // No diary route in this build: time the diary service itself.
+      const mod = (await import('../src/services/pain/diary.js' as string).catch(() => null)) as { getDiary?: (deps: { db: Db }, runnerId: string, range: object) => Promise<unknown[]> } | null;
+      const getDiary = mod?.getDiary;
+      const timed = getDiary
+        ? await (async () => {
+            const times: number[] = [];
+            let rows = 0;
+            for (let i = 0; i < ITERATIONS + 3; i++) {
+              const t = performance.now();
+              rows = (await getDiary({ db: scratch.db }, runner.id, {})).length;
+              if (i >= 3) times.push(performance.now() - t);
+            }
+            return { ms: median(times), rows };
+          })().catch((err: Error) => ({ error: failure(err) }))
+        : null;
+      if (timed && 'ms' in timed) {
+        console.log(`diary (${timed.rows} rows, service call; GET /v1/runners/:id/diary answered ${diary.status}): median ${fmt(timed.ms)} ms (target < ${TARGET_MS} ms) ${timed.ms < TARGET_MS ? 'OK' : 'MISSED'}`);
+        diaryResult = { ms: timed.ms, via: 'service', target: TARGET_MS, ok: timed.ms < TARGET_MS };
+      } else if (timed) {
+        console.log(`diary: not measured (GET /v1/runners/:id/diary answered ${diary.status}; the diary service failed: ${timed.error})`);
+        diaryResult = { measured: false, status: diary.status, error: timed.error };
+      } else {
+        console.log(`diary: not measured (GET /v1/runners/:id/diary answered ${diary.status}, no diary service in this build)`);
+        diaryResult = { measured: false, status: diary.status };
+      }
     }
-    const scheduling = await benchScheduling(deps, scratch.db, runner.id, deps.now());
-    console.log(`prompt scheduling added to a run's ingest: median ${fmt(scheduling.ms)} ms (median of ${scheduling.n}, outcome ${scheduling.outcomes.join('/')}; target < 5 ms) ${scheduling.ms < 5 ? 'OK' : 'MISSED'}`);
-    return { runs: full.runs, scheduling: { ms: scheduling.ms, target: 5, ok: scheduling.ms < 5 }, report: { ms: report.ms, serviceMs: median(computeTimes), nodeCpuMs: median(cpuTimes), target: TARGET_MS, ok: okReport }, diary: diaryResult };
+    const scheduling = await benchScheduling(deps, scratch.db, runner.id, deps.now()).catch((err: Error) => ({ error: failure(err) }));
+    if ('ms' in scheduling) console.log(`prompt scheduling added to a run's ingest: median ${fmt(scheduling.ms)} ms (median of ${scheduling.n}, outcome ${scheduling.outcomes.join('/')}; target < 5 ms) ${scheduling.ms < 5 ? 'OK' : 'MISSED'}`);
+    else console.log(`prompt scheduling: not measured (schedulePromptsForRun failed: ${scheduling.error})`);
+    return { runs: full.runs, scheduling: 'ms' in scheduling ? { ms: scheduling.ms, target: 5, ok: scheduling.ms < 5 } : { measured: false, error: scheduling.error }, report: { ms: report.ms, serviceMs: median(computeTimes), nodeCpuMs: median(cpuTimes), target: TARGET_MS, ok: okReport }, diary: diaryResult };
   } finally {
     await new Promise((r) => server.close(r));
     await purgeRedisPrefix(deps);
