@@ -3,6 +3,7 @@
  * Benchmarks use the real local Postgres and Redis (scratch databases and key prefixes, removed
  * afterwards) and only loopback addresses. `npm run bench -- fit week` runs a subset.
  */
+import { benchCadence } from './cadence.js';
 import { benchFit } from './fit.js';
 import { benchPain } from './pain.js';
 import { benchPipeline } from './pipeline.js';
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   week: async () => ({ pure: await benchWeekPure(), ingest: await benchWeekIngest() }),
   webhook: () => benchWebhook(),
   pain: () => benchPain(),
+  cadence: () => benchCadence(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);

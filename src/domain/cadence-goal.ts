@@ -94,7 +94,7 @@ export function exclusionReason(run: CadenceRun): ExclusionReason | null {
 
 export const qualifies = (run: CadenceRun): boolean => exclusionReason(run) === null;
 
-const byTime = (a: CadenceRun, b: CadenceRun) => a.localDate.localeCompare(b.localDate) || a.startTime.getTime() - b.startTime.getTime();
+const byTime = (a: CadenceRun, b: CadenceRun) => (a.localDate < b.localDate ? -1 : a.localDate > b.localDate ? 1 : a.startTime.getTime() - b.startTime.getTime());
 
 // ---------------------------------------------------------------------------------------------- baseline
 

@@ -6,6 +6,7 @@
 import {
   activePause,
   adjustedCadence,
+  bandFloorSpm,
   baselineWindow,
   cadenceStatus,
   cadenceTrend,
@@ -28,6 +29,7 @@ import {
   type PainFlag,
   type RunPain,
 } from '../cadence-goal.js';
+import { histogramShareAtOrAbove } from '../cadence.js';
 import { addDays, daysBetween, isoWeekOf } from '../iso-week.js';
 import { median } from '../week.js';
 
@@ -175,7 +177,7 @@ const SOURCE_WORDS: Record<string, string> = {
 /** Builds the report. Baseline: the goal's frozen one, else computed from `runs` (provisional). */
 export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
   const { asOf, range } = input;
-  const runs = [...input.runs].sort((a, b) => a.localDate.localeCompare(b.localDate) || a.startTime.getTime() - b.startTime.getTime());
+  const runs = [...input.runs].sort((a, b) => (a.localDate < b.localDate ? -1 : a.localDate > b.localDate ? 1 : a.startTime.getTime() - b.startTime.getTime()));
   const pain = input.pain ?? new Map<string, RunPain>();
   const goal = input.goal;
 
@@ -218,7 +220,7 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
       speedMps: r3(run.speedMps),
       paceSPerKm: pace(run.speedMps),
       runningTimeS: Math.round(run.runningTimeS),
-      timeInBandPct: targetSpm !== null && reason === null ? r1(timeInBandPct([run.histogram], targetSpm)) : null,
+      timeInBandPct: targetSpm !== null && reason === null && run.histogram ? r1(100 * (histogramShareAtOrAbove(run.histogram, bandFloorSpm(targetSpm)) ?? 0)) : null,
       onTarget: targetSpm !== null && adjusted !== null ? isOnTarget(adjusted, targetSpm) : null,
       sinceStart,
       cadenceSource: run.cadenceSource,
@@ -241,7 +243,9 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
     const current = baseline && since.length > 0 ? currentAt(since.length) : null;
     const onTarget = baseline !== null && targetSpm !== null && isOnTarget(current, targetSpm);
     let wasOnTarget = false;
-    if (baseline && targetSpm !== null) for (let n = 1; n < since.length; n++) if (isOnTarget(currentAt(n), targetSpm)) wasOnTarget = true;
+    if (baseline && targetSpm !== null) {
+      for (let n = 1; n < since.length && !wasOnTarget; n++) wasOnTarget = isOnTarget(currentAt(n), targetSpm);
+    }
     const progress = baseline && targetSpm !== null ? progressPct(current, baseline.spm, targetSpm) : null;
     const trend = baseline ? cadenceTrend(qualifying.map((q) => ({ localDate: q.run.localDate, adjustedSpm: q.adjusted })), asOf) : null;
     const flags: PainFlag[] = [...(input.flags ?? [])];
@@ -301,14 +305,21 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
 
 function weeklyLoad(runs: readonly CadenceReportRun[], range: { from: string; to: string }): CadenceReportWeek[] {
   const weeks = new Map<string, CadenceReportWeek>();
+  // runs are sorted by date: the ISO week is worked out once per week, not once per run
+  let weekEnd = '';
+  let current: CadenceReportWeek | null = null;
   for (const r of runs) {
     if (r.localDate < range.from || r.localDate > range.to) continue;
-    const w = isoWeekOf(r.localDate);
-    const row = weeks.get(w.week) ?? { week: w.week, start: w.start, distanceM: 0, elevationLossM: 0, runs: 0 };
+    if (current === null || r.localDate > weekEnd) {
+      const w = isoWeekOf(r.localDate);
+      weekEnd = w.end;
+      current = weeks.get(w.week) ?? { week: w.week, start: w.start, distanceM: 0, elevationLossM: 0, runs: 0 };
+    }
+    const row = current;
     row.distanceM += r.distanceM;
     row.elevationLossM += r.elevationLossM ?? 0;
     row.runs += 1;
-    weeks.set(w.week, row);
+    weeks.set(row.week, row);
   }
   return [...weeks.values()]
     .sort((a, b) => a.start.localeCompare(b.start))

@@ -9,7 +9,6 @@
  * Content-Security-Policy allows it.
  */
 import type { CadenceReport, CadenceReportRow } from '../../domain/reports/cadence.js';
-import { daysBetween } from '../../domain/iso-week.js';
 import { escapeHtml, html, type SafeHtml } from './html.js';
 
 export const CHART = Object.freeze({
@@ -32,11 +31,22 @@ const LIGHT_WORDS: Record<Light, string> = { green: 'green', amber: 'amber', red
 const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
 const lightOf = (r: CadenceReportRow): Light => (r.painLight === 'green' || r.painLight === 'amber' || r.painLight === 'red' ? r.painLight : 'none');
 
+/** Day number of a 'YYYY-MM-DD' date (days since 1970-01-01), without a regular expression: the chart calls it per dot. */
+function dayNumber(localDate: string): number {
+  return Date.UTC(+localDate.slice(0, 4), +localDate.slice(5, 7) - 1, +localDate.slice(8, 10)) / 86_400_000;
+}
+
+/** The x position of a local date in the report's range (a function of the date, made once per chart). */
+export function xScale(report: Pick<CadenceReport, 'from' | 'to'>): (localDate: string) => number {
+  const from = dayNumber(report.from);
+  const span = Math.max(1, dayNumber(report.to) - from);
+  const w = CHART.width - CHART.left - CHART.right;
+  return (localDate) => CHART.left + (w * (dayNumber(localDate) - from)) / span;
+}
+
 /** The x position of a local date in the report's range. */
 export function xOf(report: Pick<CadenceReport, 'from' | 'to'>, localDate: string): number {
-  const span = Math.max(1, daysBetween(report.from, report.to));
-  const w = CHART.width - CHART.left - CHART.right;
-  return CHART.left + (w * daysBetween(report.from, localDate)) / span;
+  return xScale(report)(localDate);
 }
 
 /** The cadence (spm) range shown: every dot, the baseline and the target, with 3 spm of margin. */
@@ -84,6 +94,7 @@ function describe(report: CadenceReport, dots: number): string {
 export function renderCadenceChart(report: CadenceReport): string {
   const { width, height, left, right, top, plotBottom, barsTop, barsBottom } = CHART;
   const range = yRange(report);
+  const x = xScale(report);
   const dots = report.runs.filter((r) => r.adjustedCadenceSpm !== null);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="cadence-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="cadence-chart-title cadence-chart-desc">`);
@@ -114,12 +125,12 @@ export function renderCadenceChart(report: CadenceReport): string {
     out.push(`<text x="${width - right - 4}" y="${y}" dy="13" text-anchor="end" font-size="11" fill="#4a5560">baseline ${f1(g.baselineSpm)}</text>`);
   }
   if (g && g.startDate >= report.from && g.startDate <= report.to) {
-    const x = f1(xOf(report, g.startDate));
-    out.push(`<line id="start-line" x1="${x}" x2="${x}" y1="${top}" y2="${plotBottom}" stroke="#1d4f91" stroke-dasharray="2 3"/>`);
-    out.push(`<text x="${x}" y="${top - 10}" text-anchor="middle" font-size="11" fill="#1d4f91">start</text>`);
+    const xs = f1(x(g.startDate));
+    out.push(`<line id="start-line" x1="${xs}" x2="${xs}" y1="${top}" y2="${plotBottom}" stroke="#1d4f91" stroke-dasharray="2 3"/>`);
+    out.push(`<text x="${xs}" y="${top - 10}" text-anchor="middle" font-size="11" fill="#1d4f91">start</text>`);
   }
 
-  const rolling = dots.filter((r) => r.rollingMedianSpm !== null).map((r) => `${f1(xOf(report, r.localDate))},${f1(yOf(range, r.rollingMedianSpm!))}`);
+  const rolling = dots.filter((r) => r.rollingMedianSpm !== null).map((r) => `${f1(x(r.localDate))},${f1(yOf(range, r.rollingMedianSpm!))}`);
   if (rolling.length > 1) out.push(`<polyline id="rolling-median" points="${rolling.join(' ')}" fill="none" stroke="#1d4f91" stroke-width="2"/>`);
 
   out.push('<g class="dots">');
@@ -127,20 +138,20 @@ export function renderCadenceChart(report: CadenceReport): string {
     const light = lightOf(r);
     const title = `${r.localDate}: ${f1(r.adjustedCadenceSpm!)} spm speed-matched (${r.runCadenceSpm === null ? '–' : f1(r.runCadenceSpm)} measured), ${LIGHT_WORDS[light]}`;
     const attrs = `class="dot light-${light}" data-activity-id="${escapeHtml(r.activityId)}" data-date="${r.localDate}" data-spm="${r.adjustedCadenceSpm}" data-light="${light}"`;
-    out.push(dotShape(light, xOf(report, r.localDate), yOf(range, r.adjustedCadenceSpm!), attrs, title));
+    out.push(dotShape(light, x(r.localDate), yOf(range, r.adjustedCadenceSpm!), attrs, title));
   }
   out.push('</g>');
 
   // weekly distance (left half of each week's slot) and descent (right half) bars
   const maxKm = Math.max(1, ...report.weeks.map((w) => w.distanceM / 1000));
   const maxLoss = Math.max(1, ...report.weeks.map((w) => w.elevationLossM));
-  const slot = Math.max(2, ((width - left - right) * 7) / Math.max(7, daysBetween(report.from, report.to) + 1));
+  const slot = Math.max(2, ((width - left - right) * 7) / Math.max(7, dayNumber(report.to) - dayNumber(report.from) + 1));
   const barW = Math.max(1, slot / 2 - 1);
   const barH = barsBottom - barsTop;
   out.push(`<text x="${left}" y="${barsTop - 8}" font-size="11" fill="#4a5560">weekly distance (km, max ${f1(maxKm)}) and descent (m, max ${Math.round(maxLoss)})</text>`);
   out.push(`<line x1="${left}" x2="${width - right}" y1="${barsBottom}" y2="${barsBottom}" stroke="#d5dbe1"/>`);
   for (const w of report.weeks) {
-    const x0 = Math.max(left, xOf(report, w.start));
+    const x0 = Math.max(left, x(w.start));
     const hd = (barH * w.distanceM) / 1000 / maxKm;
     const hl = (barH * w.elevationLossM) / maxLoss;
     out.push(`<rect class="bar-distance" data-week="${w.week}" data-distance-m="${w.distanceM}" x="${f1(x0)}" y="${f1(barsBottom - hd)}" width="${f1(barW)}" height="${f1(hd)}" fill="#1d4f91"><title>${w.week}: ${f1(w.distanceM / 1000)} km</title></rect>`);
