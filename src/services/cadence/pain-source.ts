@@ -1,31 +1,15 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import type { RunPain } from '../../domain/cadence-goal.js';
+import { listRunsWithLight } from '../pain/lights.js';
 
 /** The pain known for each run of a runner in [from, to], by activity id. */
 export type RunPainSource = (deps: { db: Db }, runnerId: string, range: { from: string; to: string }) => Promise<Map<string, RunPain>>;
 
-const LIGHTS = new Set(['green', 'amber', 'red', 'grey']);
-
 /**
- * Reads each run's stored pain (`run_pain`: light, knee pain during, calf pain during, next-morning
- * change), which the pain answers keep up to date.
+ * Each run's pain from the pain answers: knee light (null when unanswered), knee pain during, calf pain
+ * during (asked while a gait goal is active) and whether the next morning was worse.
  */
-export const storedRunPain: RunPainSource = async (deps, runnerId, range) => {
-  const rows = await deps.db.execute<{ activity_id: string; light: string; during_run: number | null; calf_during: number | null; morning_worse: boolean | null }>(sql`
-    select activity_id, light, during_run, calf_during,
-           coalesce((derived->>'morningWorse')::boolean, next_morning_vs_yesterday = 'worse') as morning_worse
-    from run_pain
-    where runner_id = ${runnerId} and local_date between ${range.from} and ${range.to}`);
-  return new Map(
-    rows.rows.map((r) => [
-      r.activity_id,
-      {
-        light: LIGHTS.has(r.light) ? (r.light as RunPain['light']) : null,
-        painDuring: r.during_run,
-        calfPain: r.calf_during,
-        morningWorse: r.morning_worse,
-      },
-    ]),
-  );
+export const painFromAnswers: RunPainSource = async (deps, runnerId, range) => {
+  const rows = await listRunsWithLight(deps, runnerId, range);
+  return new Map(rows.map((r) => [r.activityId, { light: r.light, painDuring: r.painDuring, calfPain: r.calfPain, morningWorse: r.morningWorse }]));
 };

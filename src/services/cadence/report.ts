@@ -6,7 +6,7 @@ import { buildCadenceReport, type CadenceReport } from '../../domain/reports/cad
 import { ValidationError } from '../../lib/errors.js';
 import { requireRunner } from '../runners.js';
 import { freezeBaselineIfDue, goalState, recordPause } from './goal.js';
-import { storedRunPain, type RunPainSource } from './pain-source.js';
+import { painFromAnswers, type RunPainSource } from './pain-source.js';
 
 export interface CadenceReportRange {
   from?: string | undefined;
@@ -40,7 +40,7 @@ export async function getCadenceReport(
   const loadTo = to > asOf ? to : asOf;
   const [runs, pain] = await Promise.all([
     loadCadenceRuns(deps.db, runner.id, loadFrom, loadTo),
-    (deps.runPain ?? storedRunPain)(deps, runner.id, { from: loadFrom, to: loadTo }),
+    (deps.runPain ?? painFromAnswers)(deps, runner.id, { from: loadFrom, to: loadTo }),
   ]);
   const report = buildCadenceReport({ runnerId: runner.id, asOf, range: { from, to }, goal: row ? goalState(row) : null, runs, pain });
   if (row && report.goal) await recordPause(deps, row, report.goal.paused);
