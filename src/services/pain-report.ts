@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { loadReportRuns, loadReportWeeks } from '../db/queries/pain-report.js';
-import { addDays, isoWeekOf } from '../domain/iso-week.js';
+import { addDays } from '../domain/iso-week.js';
 import { buildPainReport, LONGEST_RUN_WINDOW_DAYS, STANDOUT_WINDOW_DAYS, type PainReport, type PainReportRun } from '../domain/pain/report.js';
 import { ValidationError } from '../lib/errors.js';
 import { listRunsWithLight } from './pain/lights.js';
@@ -41,7 +41,14 @@ export async function getPainReport(deps: { db: Db; lights?: LightSource }, runn
     (deps.lights ?? storedLights)({ db: deps.db }, runner.id, range),
   ]);
   const lightOf = new Map(lights.map((l) => [l.activityId, l.light]));
-  const weekOf = new Map(weekRows.map((w) => [w.week, { distanceChangePct: w.changePct.distanceM ?? null, changed: w.changed }]));
+  // Runs and weeks both sorted by date: walk them together (date strings compare in calendar order).
+  const weekList = [...weekRows].sort((a, b) => (a.startDate < b.startDate ? -1 : 1));
+  let w = 0;
+  const weekOf = (localDate: string) => {
+    while (w < weekList.length && weekList[w]!.endDate < localDate) w++;
+    const row = weekList[w];
+    return row && row.startDate <= localDate ? { distanceChangePct: row.changePct.distanceM ?? null, changed: row.changed } : null;
+  };
   const runs: PainReportRun[] = rows.map((r) => ({
     activityId: r.id,
     localDate: r.localDate!,
@@ -54,7 +61,7 @@ export async function getPainReport(deps: { db: Db; lights?: LightSource }, runn
     descentPerKm: r.descentPerKm,
     runCadenceSpm: r.runCadenceSpm,
     paceCvPct: r.paceCvPct,
-    week: weekOf.get(isoWeekOf(r.localDate!).week) ?? null,
+    week: weekOf(r.localDate!),
   }));
   return buildPainReport(runs, range);
 }

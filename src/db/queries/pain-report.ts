@@ -35,7 +35,8 @@ export async function loadReportWeeks(db: DbOrTx, runnerId: string, range: { fro
   if (range.from) conds.push(gte(weeks.endDate, range.from));
   if (range.to) conds.push(lte(weeks.startDate, range.to));
   return db
-    .select({ week: weeks.week, changePct: weeks.changePct, changed: weeks.changed })
+    .select({ week: weeks.week, startDate: weeks.startDate, endDate: weeks.endDate, changePct: weeks.changePct, changed: weeks.changed })
     .from(weeks)
-    .where(and(...conds));
+    .where(and(...conds))
+    .orderBy(asc(weeks.startDate));
 }

@@ -278,3 +278,17 @@ describe('derived variables and the date range', () => {
     expect(byName(report.variables, 'distance').flareUps.n + byName(report.variables, 'distance').green.n).toBe(8);
   });
 });
+
+describe('input dates', () => {
+  it('refuses a local date that is not a calendar date', () => {
+    expect(() => buildPainReport([run(1, '2026-02-30')])).toThrow(RangeError);
+    expect(() => buildPainReport([run(1, '2026-3-1')])).toThrow(RangeError);
+  });
+  it('counts days across months and leap days', () => {
+    const runs = ['2024-02-28', '2024-03-01', '2024-03-31', '2024-04-01'].map((d, i) => run(i, d, { light: i % 2 ? 'amber' : 'green' }));
+    const days = buildPainReport(runs).variables.find((v) => v.name === 'daysSincePreviousRun')!;
+    // 2024-02-28 → 03-01 is 2 days (leap year), 03-01 → 03-31 is 30, 03-31 → 04-01 is 1
+    expect(days.flareUps).toEqual({ n: 2, median: 1.5 });
+    expect(days.green).toEqual({ n: 1, median: 30 });
+  });
+});

@@ -13,7 +13,17 @@
  *   weekly changes (one-change-at-a-time rule) of the run's week.
  * The words say that things "went together"; a comparison like this cannot say what caused what.
  */
-import { daysBetween } from '../iso-week.js';
+/** Days since 1970-01-01 of a local date 'YYYY-MM-DD'; throws RangeError for anything else. */
+function dayNumber(localDate: string): number {
+  const y = Number(localDate.slice(0, 4));
+  const m = Number(localDate.slice(5, 7));
+  const d = Number(localDate.slice(8, 10));
+  const ms = Date.UTC(y, m - 1, d);
+  if (localDate.length !== 10 || localDate[4] !== '-' || localDate[7] !== '-' || new Date(ms).getUTCDate() !== d || new Date(ms).getUTCMonth() !== m - 1) {
+    throw new RangeError(`not a calendar date: ${localDate}`);
+  }
+  return ms / 86_400_000;
+}
 import { mannWhitneyU, median, type MannWhitneyOptions } from './stats.js';
 
 export type ReportLight = 'green' | 'amber' | 'red';
@@ -141,7 +151,7 @@ export const PAIN_REPORT_VARIABLES: readonly VariableDef[] = [
   { name: 'descentPerKm', label: 'descent per km', unit: 'm/km', decimals: 1, standout: { direction: 'up', minRatio: 1.5, minAbs: 2 } },
   { name: 'cadence', label: 'cadence', unit: 'spm', decimals: 0, standout: { direction: 'either', minRatio: 1.03, minAbs: 0 } },
   { name: 'paceVariability', label: 'pace variability', unit: '%', decimals: 1, standout: { direction: 'up', minRatio: 1.5, minAbs: 3 } },
-  { name: 'daysSincePreviousRun', label: 'days since the previous run', unit: 'days', decimals: 0, standout: null },
+  { name: 'daysSincePreviousRun', label: 'days since the previous run', unit: 'days', decimals: 1, standout: null },
   { name: 'weekDistanceChange', label: "the week's distance change", unit: '%', decimals: 0, standout: null },
   { name: 'longestRunRatio', label: 'longest-run ratio (30 days)', unit: '×', decimals: 2, standout: null },
 ];
@@ -191,7 +201,7 @@ function prepare(runs: readonly PainReportRun[]): Prepared[] {
   const out: Prepared[] = [];
   const first = sorted[0]?.localDate;
   // day numbers relative to the first run: one calendar check per run, integer windows after that
-  const days = sorted.map((r) => (first === undefined ? 0 : daysBetween(first, r.localDate)));
+  const days = sorted.map((r) => (first === undefined ? 0 : dayNumber(r.localDate) - dayNumber(first)));
   let windowStart = 0;
   for (let i = 0; i < sorted.length; i++) {
     const run = sorted[i]!;
@@ -248,7 +258,10 @@ function formatValue(def: VariableDef, v: number): string {
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')} /km`;
   }
   const num = v.toFixed(def.decimals);
-  if (def.unit === 'days') return `${num} ${num === '1' ? 'day' : 'days'}`;
+  if (def.unit === 'days') {
+    const n = String(round(v, def.decimals));
+    return `${n} ${n === '1' ? 'day' : 'days'}`;
+  }
   return def.unit === '%' || def.unit === '×' ? `${num}${def.unit === '%' ? ' %' : '×'}` : `${num} ${def.unit}`;
 }
 
