@@ -247,7 +247,7 @@ function compare(def: VariableDef, flare: number[], green: number[], opts: PainR
   if (flare.length < MIN_GROUP || green.length < MIN_GROUP) return { ...base, pValue: null, verdict: 'not enough data', effect: 0 };
   const test = mannWhitneyU(flare, green, opts.mannWhitney);
   const p = Number(test.pValue.toPrecision(3));
-  // rank-biserial correlation: how often a flare-up value beats a green one, −1…1
+  // absolute rank-biserial correlation: 0 when the groups interleave, 1 when they do not overlap
   const effect = Math.abs(1 - (2 * test.u1) / (test.n1 * test.n2));
   return { ...base, pValue: p, verdict: test.pValue < ALPHA ? 'associated' : 'no clear link', effect };
 }
