@@ -12,9 +12,9 @@ import type { CadenceReport, CadenceReportRow } from '../../domain/reports/caden
 import { escapeHtml, html, type SafeHtml } from './html.js';
 
 export const CHART = Object.freeze({
-  width: 640,
+  width: 520,
   height: 400,
-  left: 48,
+  left: 40,
   right: 12,
   top: 28,
   /** bottom of the cadence plot */
@@ -107,9 +107,9 @@ export function renderCadenceChart(report: CadenceReport): string {
   for (let v = Math.ceil(range.lo / step) * step; v <= range.hi; v += step) {
     const y = f1(yOf(range, v));
     out.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#e3e8ed"/>`);
-    out.push(`<text x="${left - 6}" y="${y}" dy="4" text-anchor="end" font-size="11" fill="#4a5560">${v}</text>`);
+    out.push(`<text x="${left - 6}" y="${y}" dy="4" text-anchor="end" font-size="14" fill="#4a5560">${v}</text>`);
   }
-  out.push(`<text x="${left}" y="${top - 10}" font-size="11" fill="#4a5560">steps/min</text>`);
+  out.push(`<text x="${left}" y="${top - 10}" font-size="14" fill="#4a5560">steps/min</text>`);
 
   const g = report.goal;
   if (g && g.targetSpm !== null) {
@@ -117,17 +117,17 @@ export function renderCadenceChart(report: CadenceReport): string {
     out.push(`<rect id="target-band" x="${left}" y="${f1(yHi)}" width="${width - left - right}" height="${f1(yLo - yHi)}" fill="#1e7a34" fill-opacity="0.12"><title>target ${g.targetSpm} ± 1 spm</title></rect>`);
     const y = f1(yOf(range, g.targetSpm));
     out.push(`<line id="target-line" data-spm="${g.targetSpm}" x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#1e7a34" stroke-width="2"/>`);
-    out.push(`<text x="${width - right - 4}" y="${y}" dy="-5" text-anchor="end" font-size="11" fill="#1e7a34">target ${g.targetSpm}</text>`);
+    out.push(`<text x="${width - right - 4}" y="${y}" dy="-5" text-anchor="end" font-size="14" fill="#1e7a34">target ${g.targetSpm}</text>`);
   }
   if (g && g.baselineSpm !== null) {
     const y = f1(yOf(range, g.baselineSpm));
     out.push(`<line id="baseline-line" data-spm="${g.baselineSpm}" x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#4a5560" stroke-width="2" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${width - right - 4}" y="${y}" dy="13" text-anchor="end" font-size="11" fill="#4a5560">baseline ${f1(g.baselineSpm)}</text>`);
+    out.push(`<text x="${width - right - 4}" y="${y}" dy="13" text-anchor="end" font-size="14" fill="#4a5560">baseline ${f1(g.baselineSpm)}</text>`);
   }
   if (g && g.startDate >= report.from && g.startDate <= report.to) {
     const xs = f1(x(g.startDate));
     out.push(`<line id="start-line" x1="${xs}" x2="${xs}" y1="${top}" y2="${plotBottom}" stroke="#1d4f91" stroke-dasharray="2 3"/>`);
-    out.push(`<text x="${xs}" y="${top - 10}" text-anchor="middle" font-size="11" fill="#1d4f91">start</text>`);
+    out.push(`<text x="${xs}" y="${top - 10}" text-anchor="middle" font-size="14" fill="#1d4f91">start</text>`);
   }
 
   const rolling = dots.filter((r) => r.rollingMedianSpm !== null).map((r) => `${f1(x(r.localDate))},${f1(yOf(range, r.rollingMedianSpm!))}`);
@@ -148,17 +148,17 @@ export function renderCadenceChart(report: CadenceReport): string {
   const slot = Math.max(2, ((width - left - right) * 7) / Math.max(7, dayNumber(report.to) - dayNumber(report.from) + 1));
   const barW = Math.max(1, slot / 2 - 1);
   const barH = barsBottom - barsTop;
-  out.push(`<text x="${left}" y="${barsTop - 8}" font-size="11" fill="#4a5560">weekly distance (km, max ${f1(maxKm)}) and descent (m, max ${Math.round(maxLoss)})</text>`);
+  out.push(`<text x="${left}" y="${barsTop - 8}" font-size="14" fill="#4a5560">weekly distance (km, max ${f1(maxKm)}) and descent (m, max ${Math.round(maxLoss)})</text>`);
   out.push(`<line x1="${left}" x2="${width - right}" y1="${barsBottom}" y2="${barsBottom}" stroke="#d5dbe1"/>`);
   for (const w of report.weeks) {
-    const x0 = Math.max(left, x(w.start));
+    const x0 = Math.min(width - right - 2 * barW - 1, Math.max(left, x(w.start)));
     const hd = (barH * w.distanceM) / 1000 / maxKm;
     const hl = (barH * w.elevationLossM) / maxLoss;
     out.push(`<rect class="bar-distance" data-week="${w.week}" data-distance-m="${w.distanceM}" x="${f1(x0)}" y="${f1(barsBottom - hd)}" width="${f1(barW)}" height="${f1(hd)}" fill="#1d4f91"><title>${w.week}: ${f1(w.distanceM / 1000)} km</title></rect>`);
     out.push(`<rect class="bar-descent" data-week="${w.week}" data-loss-m="${w.elevationLossM}" x="${f1(x0 + barW + 1)}" y="${f1(barsBottom - hl)}" width="${f1(barW)}" height="${f1(hl)}" fill="#8a5a00"><title>${w.week}: ${w.elevationLossM} m descent</title></rect>`);
   }
-  out.push(`<text x="${left}" y="${height - 8}" font-size="11" fill="#4a5560">${report.from}</text>`);
-  out.push(`<text x="${width - right}" y="${height - 8}" text-anchor="end" font-size="11" fill="#4a5560">${report.to}</text>`);
+  out.push(`<text x="${left}" y="${height - 8}" font-size="14" fill="#4a5560">${report.from}</text>`);
+  out.push(`<text x="${width - right}" y="${height - 8}" text-anchor="end" font-size="14" fill="#4a5560">${report.to}</text>`);
   out.push('</svg>');
   return out.join('');
 }
