@@ -68,13 +68,13 @@ ${lightBadge((lights.get(r.activity.id) ?? null) as Light | null)} ${viewOnStrav
     : html`<p>No runs yet. <a href="/connect">Connect Strava or Garmin</a> and your runs will appear here.</p>`
 }
 </section>
-<section aria-labelledby="push-h" id="push" hidden>
+${deps.env.vapid ? html`<section aria-labelledby="push-h" id="push" hidden data-vapid-key="${deps.env.vapid.publicKey}" data-csrf="${session.csrfToken}">
 <h2 id="push-h">Notifications on this phone</h2>
 <p>Get the pain questions as notifications instead of checking this page.</p>
 <button type="button" id="push-enable" class="secondary">Turn on notifications</button>
 <p id="push-status" class="small muted" role="status"></p>
-</section>
+</section>` : ''}
 ${poweredByStrava(sources.has('strava'))}${garminAttribution(sources.has('garmin'))}
 `;
-  sendPage(res, 200, { title: 'Your running', body, current: '/', scripts: ['/assets/push.js'] });
+  sendPage(res, 200, { title: 'Your running', body, current: '/', scripts: deps.env.vapid ? ['/assets/push.js'] : [] });
 }

@@ -5,6 +5,7 @@ import { sendMail } from '../../lib/mailer.js';
 import { enqueueNotification, recordNotification } from '../notify.js';
 import type { PromptMessage } from './message.js';
 import { promptEmail } from './email.js';
+import { pushChannel } from '../push.js';
 
 export type ChannelDeps = Pick<AppDeps, 'db' | 'env' | 'enqueue' | 'now' | 'fetch' | 'log'>;
 
@@ -47,4 +48,4 @@ export const emailChannel: PromptChannel = {
 };
 
 /** Every channel, in order. Further channels (Web Push) are added to this list. */
-export const PROMPT_CHANNELS: PromptChannel[] = [webhookChannel, emailChannel];
+export const PROMPT_CHANNELS: PromptChannel[] = [webhookChannel, emailChannel, pushChannel];
