@@ -10,8 +10,9 @@ import { importCommand } from './import.js';
 import { reportWeeksCommand } from './report.js';
 import { reportPainCommand } from './report-pain.js';
 import { reportCadenceCommand } from './report-cadence.js';
+import { reportDiaryCommand, runnersUpdateCommand } from './pain.js';
 
-const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand, reportPainCommand, reportCadenceCommand];
+const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand, reportPainCommand, reportCadenceCommand, runnersUpdateCommand, reportDiaryCommand];
 
 const USAGE = `usage: stridesync <command> [options]
 

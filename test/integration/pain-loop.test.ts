@@ -11,6 +11,7 @@ import { buildSyntheticRunFit } from '../../src/fit/synthetic.js';
 import { closeMailers } from '../../src/lib/mailer.js';
 import { deleteActivities } from '../../src/services/activities.js';
 import { sweepPrompts } from '../../src/services/prompts/send.js';
+import { reportDiaryCommand, runnersUpdateCommand } from '../../src/cli/pain.js';
 import { jobIdOf } from '../../src/jobs/queues.js';
 import { addDays } from '../../src/domain/iso-week.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
@@ -314,6 +315,31 @@ describe('diary', () => {
     expect(lines.find((l) => l.endsWith(old.activityId))).toContain('"hilly route, =SUM(A1)"');
     const other = await request(ctx.app).put(`/v1/runners/${runnerId}/activities/00000000-0000-4000-8000-000000000000/pain`).set(ctx.auth).send({ duringRun: 1 });
     expect(other.status).toBe(404);
+  });
+});
+
+describe('command line', () => {
+  const capture = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTty: false }, out, err };
+  };
+  it('runners update changes settings and refuses a bad value; report diary prints JSON and CSV', async () => {
+    const bad = capture();
+    await expect(runnersUpdateCommand.run(ctx.deps, ['--runner', runnerId, '--morning', '7'], bad.io)).rejects.toThrow(/morningPromptTime/);
+    const c = capture();
+    expect(await runnersUpdateCommand.run(ctx.deps, ['--runner', runnerId, '--quiet', '00:00-00:00', '--rest-day-check', 'off', '--json'], c.io)).toBe(0);
+    expect(JSON.parse(c.out[0]!)).toMatchObject({ id: runnerId, prompts: { quietHours: { start: '00:00', end: '00:00' }, restDayCheck: false } });
+    const csv = capture();
+    expect(await reportDiaryCommand.run(ctx.deps, ['--runner', runnerId, '--format', 'csv'], csv.io)).toBe(0);
+    const lines = csv.out[0]!.split('\r\n');
+    expect(lines[0]).toMatch(/^localDate,startTime,name,distanceM/);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    const json = capture();
+    expect(await reportDiaryCommand.run(ctx.deps, ['--runner', runnerId], json.io)).toBe(0);
+    expect(JSON.parse(json.out.join('\n')).rows.some((r: { light: string | null }) => r.light === 'green')).toBe(true);
+    const wrong = capture();
+    expect(await reportDiaryCommand.run(ctx.deps, ['--runner', runnerId, '--format', 'xml'], wrong.io)).toBe(2);
   });
 });
 
