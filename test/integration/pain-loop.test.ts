@@ -10,7 +10,7 @@ import { painPrompts, promptDeliveries, runPain } from '../../src/db/schema/inde
 import { buildSyntheticRunFit } from '../../src/fit/synthetic.js';
 import { closeMailers } from '../../src/lib/mailer.js';
 import { deleteActivities } from '../../src/services/activities.js';
-import { sweepPrompts } from '../../src/services/prompts/send.js';
+import { sendPrompt, sweepPrompts } from '../../src/services/prompts/send.js';
 import { reportDiaryCommand, runnersUpdateCommand } from '../../src/cli/pain.js';
 import { jobIdOf } from '../../src/jobs/queues.js';
 import { addDays } from '../../src/domain/iso-week.js';
@@ -318,6 +318,47 @@ describe('diary', () => {
   });
 });
 
+describe('settle check and reminders', () => {
+  it('"now" above "before" asks at +60 min; "not yet" asks again at +120; "yes" then gives 120 minutes', async () => {
+    const up = await uploadRun(5, 21);
+    await settle();
+    const [p1] = (await promptsOf(up.activityId)).filter((x) => x.kind === 'after_run');
+    expect(p1!.dueAt.getTime() - p1!.runEndAt!.getTime()).toBe(15 * 60_000);
+    const a = await request(ctx.app).post(`/v1/prompts/${p1!.id}/answer`).set(ctx.auth).send({ duringRun: 2, painNow: 3, painBefore: 1, stoppedForKnee: false });
+    expect(a.status).toBe(200);
+    const check = (await promptsOf(up.activityId)).find((x) => x.kind === 'settle_check')!;
+    expect(check.dueAt.getTime() - p1!.runEndAt!.getTime()).toBe(60 * 60_000);
+    expect((await request(ctx.app).post(`/v1/prompts/${check.id}/answer`).set(ctx.auth).send({ settled: 'maybe' })).status).toBe(422);
+    expect((await request(ctx.app).post(`/v1/prompts/${check.id}/answer`).set(ctx.auth).send({ settled: 'not_yet' })).status).toBe(200);
+    const again = (await promptsOf(up.activityId)).find((x) => x.kind === 'settle_check')!;
+    expect(again).toMatchObject({ id: check.id, attempt: 2, status: 'pending' });
+    expect(again.dueAt.getTime() - p1!.runEndAt!.getTime()).toBe(120 * 60_000);
+    let [rp] = await ctx.deps.db.select().from(runPain).where(eq(runPain.activityId, up.activityId));
+    expect((rp!.derived as { settleMinutes: number }).settleMinutes).toBe(61);
+    expect((await request(ctx.app).post(`/v1/prompts/${check.id}/answer`).set(ctx.auth).send({ settled: 'yes' })).status).toBe(200);
+    [rp] = await ctx.deps.db.select().from(runPain).where(eq(runPain.activityId, up.activityId));
+    expect(rp).toMatchObject({ settledAt60: false, settledAt120: true });
+    expect((rp!.derived as { settleMinutes: number }).settleMinutes).toBe(120);
+  });
+
+  it('sends one reminder when its time comes, signed as pain_prompt.reminder', async () => {
+    const up = await uploadRun(16, 23);
+    await settle();
+    const [p] = (await promptsOf(up.activityId)).filter((x) => x.kind === 'after_run');
+    await waitFor('the prompt marked sent', async () => (await ctx.deps.db.select().from(painPrompts).where(eq(painPrompts.id, p!.id)))[0]!.status === 'sent');
+    const remindAt = new Date(Date.now() + 3600_000);
+    await ctx.deps.db.update(painPrompts).set({ remindAt, expiresAt: new Date(Date.now() + 6 * 3600_000) }).where(eq(painPrompts.id, p!.id));
+    const early = await sendPrompt(ctx.deps, p!.id, 'reminder');
+    expect(early).toBe('not_due');
+    const later = { ...ctx.deps, now: () => new Date(remindAt.getTime() + 1000) };
+    expect(await sendPrompt(later, p!.id, 'reminder')).toBe('sent');
+    expect(await sendPrompt(later, p!.id, 'reminder')).toBe('already_sent');
+    const hook = await waitFor('the reminder webhook', () => hooks.find((h) => JSON.parse(h.body).type === 'pain_prompt.reminder' && JSON.parse(h.body).data.promptId === p!.id));
+    const verified = new Webhook(SECRET).verify(hook.body, hook.headers) as { data: { title: string } };
+    expect(verified.data.title).toMatch(/^Reminder: /);
+  });
+});
+
 describe('command line', () => {
   const capture = () => {
     const out: string[] = [];
@@ -345,7 +386,7 @@ describe('command line', () => {
 
 describe('durability and cancellation', () => {
   it('two runs on one day share one next-morning prompt, attributed to the later run', async () => {
-    const up = await uploadRun(10, 9);
+    const up = await uploadRun(1, 9); // ends after every other run of the day
     await settle();
     const mornings = await ctx.deps.db.select().from(painPrompts).where(and(eq(painPrompts.runnerId, runnerId), eq(painPrompts.kind, 'next_morning')));
     const [p] = (await promptsOf(up.activityId)).filter((x) => x.kind === 'after_run');
