@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connections } from '../../src/db/schema/index.js';
+import { connections, painAnswers, painPrompts } from '../../src/db/schema/index.js';
 import { addDays, localDateOf } from '../../src/domain/iso-week.js';
 import { createApp } from '../../src/http/app.js';
 import { getCadenceReport } from '../../src/services/cadence/index.js';
@@ -25,6 +25,7 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
   let strava: Awaited<ReturnType<typeof loopbackServer>>;
   let runnerId: string;
   let today: string;
+  let promptId: string;
   const stravaCalls: string[] = [];
 
   function fakeStrava(req: IncomingMessage, res: ServerResponse) {
@@ -73,6 +74,12 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
         sql`insert into run_pain (activity_id, runner_id, local_date, during_run, light) values (${id}, ${runnerId}, ${runs[runs.length - 6 + k]!.localDate}, ${k === 2 ? 4 : 1}, ${k === 2 ? 'amber' : 'green'})`,
       );
     }
+    // an open after-run question for the latest run
+    const [prompt] = await ctx.deps.db
+      .insert(painPrompts)
+      .values({ runnerId, activityId: ids[ids.length - 1]!, kind: 'after_run', status: 'sent', localDate: runs[runs.length - 1]!.localDate, dueAt: new Date(Date.now() - 3600_000), expiresAt: new Date(Date.now() + 20 * 3600_000) })
+      .returning();
+    promptId = prompt!.id;
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -85,6 +92,7 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
   async function signedInPage(opts: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, javaScriptEnabled: opts.javaScriptEnabled ?? true });
     const page = await context.newPage();
+    page.setDefaultTimeout(8000);
     const link = await createMagicLink(ctx.deps, runnerId);
     const res = await page.goto(link.url);
     expect(res?.ok()).toBe(true);
@@ -104,6 +112,29 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
     expect(await page.locator('header.site').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor)).toBe('rgb(29, 79, 145)');
     await expectAccessible(page, 'home');
     await screenshot(page, 'home-phone');
+    await page.context().close();
+  });
+
+  it('answers a pending pain question in place on the home page (JavaScript off)', async () => {
+    const page = await signedInPage({ javaScriptEnabled: false });
+    const form = page.locator(`#prompt-${promptId} form`);
+    expect(await form.count()).toBe(1);
+    // a missing answer is refused and marked, nothing saved
+    await form.locator('input[name="duringRun"][value="2"]').check();
+    await form.getByRole('button', { name: 'Save my answers' }).click();
+    expect(await page.locator(`#prompt-${promptId} [role="alert"]`).count()).toBe(1);
+    expect(await ctx.deps.db.select().from(painAnswers).where(eq(painAnswers.promptId, promptId))).toEqual([]);
+    await screenshot(page, 'home-answer-error-phone');
+    const again = page.locator(`#prompt-${promptId} form`);
+    await again.locator('input[name="duringRun"][value="2"]').check();
+    await again.locator('input[name="painNow"][value="1"]').check();
+    await again.locator('input[name="stoppedForKnee"][value="no"]').check();
+    await again.getByRole('button', { name: 'Save my answers' }).click();
+    await page.waitForURL(/\/\?answered=1$/);
+    expect(await page.getByText('Thank you, your answer was saved.').count()).toBe(1);
+    expect(await page.locator(`#prompt-${promptId}`).count()).toBe(0);
+    const [answer] = await ctx.deps.db.select().from(painAnswers).where(eq(painAnswers.promptId, promptId));
+    expect(answer).toMatchObject({ painDuring: 2, painNow: 1, stoppedForKnee: false, via: 'page' });
     await page.context().close();
   });
 

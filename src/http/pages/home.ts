@@ -5,10 +5,10 @@ import { loadWeekRuns, listWarnings } from '../../db/queries/weeks.js';
 import { summaryFrom, thisWeekVsLast, type Light, type WeekTotals } from '../../domain/home-summary.js';
 import { localDateOf } from '../../domain/iso-week.js';
 import type { PageSession } from '../../services/sessions/index.js';
-import { html, type HtmlValue } from './html.js';
+import { html, raw, type HtmlValue } from './html.js';
 import { day, duration, garminAttribution, km, lightBadge, metres, poweredByStrava, viewOnStrava } from './fragments.js';
 import { sendPage } from './respond.js';
-import { pageLights, pendingPromptForms, streakOf } from './pain-bridge.js';
+import { pageLights, pendingPromptForms, streakOf, type AnswerFormState } from './pain-bridge.js';
 
 /** The home page: this week vs last, warnings, pending pain questions, the latest runs, the green streak. */
 
@@ -16,7 +16,7 @@ function weekRow(label: string, f: (w: WeekTotals) => HtmlValue, a: WeekTotals, 
   return html`<tr><th scope="row">${label}</th><td class="num">${f(a)}</td><td class="num">${f(b)}</td></tr>`;
 }
 
-export async function renderHome(deps: AppDeps, res: Response, session: PageSession, notice?: string): Promise<void> {
+export async function renderHome(deps: AppDeps, res: Response, session: PageSession, notice?: string, answerState?: AnswerFormState, status = 200): Promise<void> {
   const runnerId = session.runnerId;
   const today = localDateOf(deps.now(), null, session.runner.timezone);
   const [weekRuns, latest, openWarnings] = await Promise.all([
@@ -30,7 +30,7 @@ export async function renderHome(deps: AppDeps, res: Response, session: PageSess
     weekRuns.map((r) => ({ ...r, light: lights.get(r.id) ?? null })),
     today,
   );
-  const prompts = await pendingPromptForms(deps, res, session);
+  const prompts = await pendingPromptForms(deps, res, session, answerState);
   const streak = await streakOf(deps, runnerId);
   const warnings = openWarnings.filter((w) => w.week >= lastWeek.week).slice(0, 5);
   const sources = new Set(latestRuns.map((r) => r.activity.source));
@@ -76,5 +76,5 @@ ${deps.env.vapid ? html`<section aria-labelledby="push-h" id="push" hidden data-
 </section>` : ''}
 ${poweredByStrava(sources.has('strava'))}${garminAttribution(sources.has('garmin'))}
 `;
-  sendPage(res, 200, { title: 'Your running', body, current: '/', scripts: deps.env.vapid ? ['/assets/push.js'] : [] });
+  sendPage(res, status, { title: 'Your running', body, current: '/', head: raw('<link rel="stylesheet" href="/assets/answer.css">'), scripts: deps.env.vapid ? ['/assets/push.js'] : [] });
 }

@@ -135,7 +135,6 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
     if (res.headersSent || !res.locals.isPage) return next(err);
     if (err instanceof AppError && err.status < 500) return sendMessage(res, err.status, err.status === 404 ? 'Not found' : 'That did not work', [err.message]);
     req.log?.error({ err }, 'page error');
-    if (process.env.PAGES_DEBUG) console.error(err);
     sendMessage(res, 500, 'Something went wrong', ['Please try again in a moment. If it keeps happening, tell us the time it happened.']);
   };
   r.use(pageErrors);
