@@ -6,7 +6,8 @@ import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { painPrompts, promptDeliveries, runPain } from '../../src/db/schema/index.js';
+import { activities, painPrompts, promptDeliveries, runPain } from '../../src/db/schema/index.js';
+import { schedulePromptsForRun } from '../../src/services/prompts/schedule.js';
 import { buildSyntheticRunFit } from '../../src/fit/synthetic.js';
 import { closeMailers } from '../../src/lib/mailer.js';
 import { deleteActivities } from '../../src/services/activities.js';
@@ -414,6 +415,17 @@ describe('durability and cancellation', () => {
     await waitFor('the prompt marked sent', async () => (await ctx.deps.db.select().from(painPrompts).where(eq(painPrompts.id, p!.id)))[0]!.status === 'sent');
     // a second sweep finds nothing to do
     expect((await sweepPrompts(ctx.deps)).requeued).toBe(0);
+  });
+
+  it('a run that turns into a ride (re-derived, no longer counted) loses its open prompts', async () => {
+    const up = await uploadRun(28, 17);
+    await settle();
+    expect((await promptsOf(up.activityId)).some((p) => p.status === 'pending' || p.status === 'sent')).toBe(true);
+    // what a Strava update to "Ride" leaves after the re-derive, then the derive path's scheduling step
+    await ctx.deps.db.update(activities).set({ sport: 'cycling', isRun: false, countedInLoad: false }).where(eq(activities.id, up.activityId));
+    expect(await schedulePromptsForRun(ctx.deps, up.activityId)).toBe('not_counted');
+    const after = await promptsOf(up.activityId);
+    expect(after.filter((p) => p.kind === 'after_run').map((p) => [p.status, p.cancelReason])).toEqual([['cancelled', 'not_a_run']]);
   });
 
   it('deleting a run cancels its open prompts', async () => {
