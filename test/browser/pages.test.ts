@@ -191,6 +191,15 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
     expect(rows).toBeGreaterThanOrEqual(4);
     expect(rows).toBeLessThanOrEqual(6);
     expect(await page.getByRole('link', { name: /Download these runs as CSV/ }).getAttribute('href')).toContain(`from=${addDays(today, -10)}`);
+    // change a run's pain answers from the diary
+    await page.locator('table tbody tr').last().getByRole('link', { name: /Edit pain answers/ }).click();
+    await expect(page.locator('h1').textContent()).resolves.toBe('Change pain answers');
+    await expectAccessible(page, 'diary-edit');
+    await page.selectOption('#duringRun', '3');
+    await page.fill('#note', 'steep downhill at the end');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/\/diary\?saved=1$/);
+    expect(await page.getByText('steep downhill at the end').count()).toBe(1);
     await expectAccessible(page, 'diary');
     await screenshot(page, 'diary-phone');
     await page.context().close();

@@ -24,8 +24,9 @@ export interface DiaryRow {
   light: Light;
 }
 
-export async function loadDiaryRows(deps: Pick<AppDeps, 'db'>, runnerId: string, range: { from?: string; to?: string }, limit = 500): Promise<DiaryRow[]> {
+export async function loadDiaryRows(deps: Pick<AppDeps, 'db'>, runnerId: string, range: { from?: string; to?: string; activityId?: string }, limit = 500): Promise<DiaryRow[]> {
   const conds = [eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true), eq(activities.status, 'ready')];
+  if (range.activityId) conds.push(eq(activities.id, range.activityId));
   if (range.from) conds.push(gte(activities.localDate, range.from));
   if (range.to) conds.push(lte(activities.localDate, range.to));
   const rows = await deps.db

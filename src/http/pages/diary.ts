@@ -29,6 +29,7 @@ export async function renderDiary(deps: AppDeps, req: Request, res: Response, se
 <div><label for="to">To</label><input type="date" id="to" name="to" value="${range.to}"></div>
 <div><button type="submit">Show</button></div>
 </form>
+${req.query.saved === '1' ? html`<p class="notice" role="status">Your pain answers for that run are saved.</p>` : ''}
 ${range.error ? html`<p class="notice" role="status">${range.error}</p>` : ''}
 <p><a href="/diary.csv?${qs}" download>Download these runs as CSV (spreadsheet)</a></p>
 ${diaryTable(rows, { editable: true, caption: `Runs from ${range.from} to ${range.to}, newest first` })}

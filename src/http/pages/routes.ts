@@ -13,6 +13,7 @@ import { pageRateLimit } from '../middleware/page-rate-limit.js';
 import type { OpenApiRegistry } from '../openapi.js';
 import { renderConnect, renderDisconnectConfirm } from './connect.js';
 import { renderDiary, renderDiaryCsv } from './diary.js';
+import { diaryEditRoutes } from './diary-edit.js';
 import { renderHome } from './home.js';
 import { pageAssetRoutes, pageHeaders } from './layout.js';
 import { badCsrfPage, sendMessage, signedOutPage } from './respond.js';
@@ -92,6 +93,7 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   // Diary
   r.get('/diary', ...page, async (req, res) => renderDiary(deps, req, res, sessionOf(res)!));
   r.get('/diary.csv', ...page, async (req, res) => renderDiaryCsv(deps, req, res, sessionOf(res)!));
+  r.use(diaryEditRoutes(deps, page));
 
   r.use(cadencePageRoutes(deps, page));
 
