@@ -12,8 +12,8 @@ import { pageLights, pendingPromptForms, streakOf, type AnswerFormState } from '
 
 /** The home page: this week vs last, warnings, pending pain questions, the latest runs, the green streak. */
 
-function weekRow(label: string, f: (w: WeekTotals) => HtmlValue, a: WeekTotals, b: WeekTotals) {
-  return html`<tr><th scope="row">${label}</th><td class="num">${f(a)}</td><td class="num">${f(b)}</td></tr>`;
+function weekRow(label: string, f: (w: WeekTotals) => HtmlValue, a: WeekTotals, b: WeekTotals, cls = 'num') {
+  return html`<tr><th scope="row">${label}</th><td class="${cls}">${f(a)}</td><td class="${cls}">${f(b)}</td></tr>`;
 }
 
 export async function renderHome(deps: AppDeps, res: Response, session: PageSession, notice?: string, answerState?: AnswerFormState, status = 200): Promise<void> {
@@ -37,6 +37,7 @@ export async function renderHome(deps: AppDeps, res: Response, session: PageSess
 
   const body = html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+${prompts}
 <section aria-labelledby="week-h">
 <h2 id="week-h">This week and last week</h2>
 <div class="table-wrap" tabindex="0" role="region" aria-label="This week and last week"><table>
@@ -47,7 +48,7 @@ ${weekRow('Distance (km)', (w) => km(w.distanceM), thisWeek, lastWeek)}
 ${weekRow('Running time (hours and minutes)', (w) => duration(w.movingTimeS), thisWeek, lastWeek)}
 ${weekRow('Descent (metres downhill)', (w) => metres(w.elevationLossM), thisWeek, lastWeek)}
 ${weekRow('Runs', (w) => String(w.runs), thisWeek, lastWeek)}
-${weekRow('Knee light (worst of the week)', (w) => lightBadge(w.light), thisWeek, lastWeek)}
+${weekRow('Knee light (worst of the week)', (w) => lightBadge(w.light), thisWeek, lastWeek, 'light-cell')}
 </tbody></table></div>
 ${streak === null ? '' : html`<p><strong>Green streak:</strong> ${streak === 1 ? '1 run' : `${streak} runs`} in a row with a green knee light.</p>`}
 </section>
@@ -55,7 +56,6 @@ ${streak === null ? '' : html`<p><strong>Green streak:</strong> ${streak === 1 ?
 <h2 id="warn-h">Warnings</h2>
 ${warnings.length ? warnings.map((w) => html`<div class="warning"><p>${w.message}</p></div>`) : html`<p>No warnings this week or last week.</p>`}
 </section>
-${prompts}
 <section aria-labelledby="runs-h">
 <h2 id="runs-h">Latest runs</h2>
 ${

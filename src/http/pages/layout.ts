@@ -146,6 +146,8 @@ legend{font-weight:600;padding:0 .25rem}
 ul.runs{list-style:none;padding:0}
 .card h2{margin-top:.25rem}
 td.num{white-space:nowrap}
+td.light-cell{text-align:right}
+td.light-cell .light{white-space:normal;text-align:center}
 @media (min-width:40rem){dl.stats{grid-template-columns:repeat(3,minmax(0,1fr))}main{padding:1.5rem}}
 `;
 

@@ -56,7 +56,7 @@ ${SHARE_SECTIONS.map((s) => html`<div><input type="checkbox" id="sec-${s}" name=
 <h2 id="list-h">Who you have shared with</h2>
 ${
   shares.length
-    ? html`<ul>${shares.map(
+    ? html`<ul class="runs">${shares.map(
         (s) => html`<li class="card"><strong>${s.recipient}</strong> — ${s.status === 'active' ? html`active until ${when(s.expiresAt, tz)}` : s.status === 'revoked' ? html`revoked ${when(s.revokedAt!, tz)}` : html`expired ${when(s.expiresAt, tz)}`}<br>
 <span class="small">Sees: ${s.sections.join(', ')}. ${s.lastOpenedAt ? `Last opened ${when(s.lastOpenedAt, tz)}.` : 'Not opened yet.'}</span>
 ${s.status === 'active' ? html`<form method="post" action="/share/${s.id}/revoke">${csrfField(res)}<button type="submit" class="secondary">Revoke access for ${s.recipient}</button></form>` : ''}</li>`,
