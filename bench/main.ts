@@ -3,9 +3,11 @@
  * Benchmarks use the real local Postgres and Redis (scratch databases and key prefixes, removed
  * afterwards) and only loopback addresses. `npm run bench -- fit week` runs a subset.
  */
+import { benchCadence } from './cadence.js';
 import { benchFit } from './fit.js';
 import { benchFuzz } from './fuzz.js';
 import { benchImport } from './import.js';
+import { benchPain } from './pain.js';
 import { benchPipeline } from './pipeline.js';
 import { benchSoak } from './soak.js';
 import { benchWebhook } from './webhook.js';
@@ -20,6 +22,8 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   fuzz: () => benchFuzz(),
   soak: () => benchSoak(),
   import: () => benchImport(2000),
+  pain: () => benchPain(),
+  cadence: () => benchCadence(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);

@@ -9,8 +9,11 @@ import type { CliCommand, CliIo } from './commands.js';
 import { importCommand } from './import.js';
 import { jobsFailedCommand, jobsRetryCommand } from './jobs.js';
 import { reportWeeksCommand } from './report.js';
+import { reportPainCommand } from './report-pain.js';
+import { reportCadenceCommand } from './report-cadence.js';
+import { reportDiaryCommand, runnersUpdateCommand } from './pain.js';
 
-const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand, jobsFailedCommand, jobsRetryCommand];
+const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand, reportPainCommand, reportCadenceCommand, runnersUpdateCommand, reportDiaryCommand, jobsFailedCommand, jobsRetryCommand];
 
 const USAGE = `usage: stridesync <command> [options]
 

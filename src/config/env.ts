@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import webpush from 'web-push';
 import { z } from 'zod';
 
 /**
@@ -91,6 +92,14 @@ export const EnvSchema = z.object({
   RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_CONNECT_PER_MIN: z.coerce.number().int().min(0).default(30),
   RATE_LIMIT_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(0).default(20),
+  /** e-mail of pain prompts: smtp://user:pass@host:port (or smtps://); off when unset */
+  SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional().or(z.literal('').transform(() => undefined)),
+  MAIL_FROM: z.string().trim().default('stridesync <no-reply@localhost>'),
+  /** Web Push (VAPID) keys, base64url; generated in development, push off in production without them */
+  VAPID_PUBLIC_KEY: optionalString,
+  VAPID_PRIVATE_KEY: optionalString,
+  /** contact of the push sender: mailto: or https: URL */
+  VAPID_SUBJECT: z.string().trim().regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https:// URL').default('mailto:push@stridesync.invalid'),
 });
 
 export type RawEnv = z.infer<typeof EnvSchema>;
@@ -104,7 +113,9 @@ export interface Env extends Omit<RawEnv, 'API_KEYS' | 'TOKEN_ENCRYPTION_KEY' | 
   strava: { clientId: string; clientSecret: string; verifyToken: string } | null;
   garmin: { clientId: string; clientSecret: string; webhookSecret: string } | null;
   /** keys and secrets generated because none were configured (development only); printed once at start */
-  generated: { apiKey?: string; tokenEncryptionKey?: string };
+  generated: { apiKey?: string; tokenEncryptionKey?: string; vapidPublicKey?: string; vapidPrivateKey?: string };
+  /** Web Push keys; null when push is off */
+  vapid: { publicKey: string; privateKey: string; subject: string } | null;
 }
 
 /**
@@ -170,6 +181,19 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new ConfigError('invalid configuration: NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (pushes are HMAC-signed)');
   }
 
+  const vapid = vapidKeys(raw, production, generated);
+
   const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, PUBLIC_URL, REDIS_PREFIX, ...rest } = raw;
-  return { ...rest, REDIS_PREFIX: REDIS_PREFIX ?? defaultRedisPrefix(raw.DATABASE_URL), PUBLIC_URL: (PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''), apiKeys, tokenEncryptionKey, strava, garmin, generated };
+  return { ...rest, REDIS_PREFIX: REDIS_PREFIX ?? defaultRedisPrefix(raw.DATABASE_URL), PUBLIC_URL: (PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''), apiKeys, tokenEncryptionKey, strava, garmin, generated, vapid };
+}
+
+/** VAPID keys from the environment; generated in development when both are missing (push stays off in production and tests without them). */
+function vapidKeys(raw: RawEnv, production: boolean, generated: Env['generated']): Env['vapid'] {
+  if (raw.VAPID_PUBLIC_KEY && raw.VAPID_PRIVATE_KEY) return { publicKey: raw.VAPID_PUBLIC_KEY, privateKey: raw.VAPID_PRIVATE_KEY, subject: raw.VAPID_SUBJECT };
+  if (raw.VAPID_PUBLIC_KEY || raw.VAPID_PRIVATE_KEY) throw new ConfigError('invalid configuration: VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both or neither');
+  if (production || raw.NODE_ENV === 'test') return null;
+  const keys = webpush.generateVAPIDKeys();
+  generated.vapidPublicKey = keys.publicKey;
+  generated.vapidPrivateKey = keys.privateKey;
+  return { ...keys, subject: raw.VAPID_SUBJECT };
 }

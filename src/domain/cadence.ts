@@ -106,6 +106,68 @@ export interface RunCadence {
   quality: CadenceQuality;
   /** ≥ 10 min of running samples and quality ok (domain.md §3.4) */
   qualifies: boolean;
+  /** running time per 1-spm bin, so any cadence band can be evaluated later without the samples */
+  histogram: CadenceHistogram | null;
+}
+
+/**
+ * Running time (samples in R) per 1-spm cadence bin: `counts[k]` is the seconds spent at
+ * `min + k ≤ spm < min + k + 1`, rounded to 0.1 s. Stored with each run at derive time, for FIT records
+ * and Strava cadence streams alike, so time in a target band needs no re-decoding.
+ */
+export interface CadenceHistogram {
+  min: number;
+  counts: number[];
+}
+
+/** Seconds kept per bin: 0.1 s keeps the stored JSON small and the band share exact to well below 1 %. */
+const HISTOGRAM_RESOLUTION_S = 0.1;
+
+/** Builds the histogram from (spm, seconds) pairs; null when there is no running time. */
+export function buildCadenceHistogram(spm: ArrayLike<number>, seconds: ArrayLike<number>): CadenceHistogram | null {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < spm.length; i++) {
+    if (!(seconds[i]! > 0) || !Number.isFinite(spm[i]!)) continue;
+    const b = Math.floor(spm[i]!);
+    if (b < lo) lo = b;
+    if (b > hi) hi = b;
+  }
+  if (lo === Infinity) return null;
+  const raw = new Float64Array(hi - lo + 1);
+  for (let i = 0; i < spm.length; i++) {
+    if (!(seconds[i]! > 0) || !Number.isFinite(spm[i]!)) continue;
+    raw[Math.floor(spm[i]!) - lo]! += seconds[i]!;
+  }
+  const perSecond = 1 / HISTOGRAM_RESOLUTION_S;
+  return { min: lo, counts: Array.from(raw, (t) => Math.round(t * perSecond) / perSecond) };
+}
+
+/** Total seconds in a histogram. */
+export function histogramTotalS(h: CadenceHistogram): number {
+  let t = 0;
+  for (const c of h.counts) t += c;
+  return t;
+}
+
+/**
+ * Seconds at or above `thresholdSpm`. Time inside a bin is taken as evenly spread over it, so the bin
+ * holding the threshold counts in proportion to the part of it at or above the threshold.
+ */
+export function histogramSecondsAtOrAbove(h: CadenceHistogram, thresholdSpm: number): number {
+  let t = 0;
+  for (let k = 0; k < h.counts.length; k++) {
+    const lo = h.min + k;
+    if (lo >= thresholdSpm) t += h.counts[k]!;
+    else if (lo + 1 > thresholdSpm) t += h.counts[k]! * (lo + 1 - thresholdSpm);
+  }
+  return t;
+}
+
+/** Share (0–1) of the histogram's running time at or above `thresholdSpm`; null without running time. */
+export function histogramShareAtOrAbove(h: CadenceHistogram | null, thresholdSpm: number): number | null {
+  if (!h) return null;
+  const total = histogramTotalS(h);
+  return total > 0 ? histogramSecondsAtOrAbove(h, thresholdSpm) / total : null;
 }
 
 /**
@@ -117,12 +179,13 @@ export function runCadence(samples: Samples, timing: SampleTiming = sampleTiming
   const spm = samples.cadenceSpm;
   const empty: RunCadence = {
     avgCadenceSpm: null, runCadenceSpm: null, cadenceP50Spm: null, runSpeedMps: null,
-    runningTimeS: 0, walkShare: null, steps: null, quality: 'none', qualifies: false,
+    runningTimeS: 0, walkShare: null, steps: null, quality: 'none', qualifies: false, histogram: null,
   };
   if (!spm) return empty;
   const { dtS, moving, timer } = timing;
   const speed = samples.speedMps;
   let timerSum = 0, timerT = 0, runSum = 0, runT = 0, runV = 0, runVT = 0, movingT = 0, walkT = 0, steps = 0;
+  const runDt = new Float64Array(spm.length);
   for (let i = 1; i < spm.length; i++) {
     const c = spm[i]!;
     const dt = dtS[i]!;
@@ -140,6 +203,7 @@ export function runCadence(samples: Samples, timing: SampleTiming = sampleTiming
     }
     runSum += c * dt;
     runT += dt;
+    runDt[i] = dt;
     const v = speed ? speed[i]! : NaN;
     if (Number.isFinite(v)) {
       runV += v * dt;
@@ -159,5 +223,6 @@ export function runCadence(samples: Samples, timing: SampleTiming = sampleTiming
     steps: movingT > 0 ? steps : null,
     quality,
     qualifies: runT >= MIN_CADENCE_TRACKING_S && quality === 'ok',
+    histogram: runT > 0 ? buildCadenceHistogram(spm, runDt) : null,
   };
 }

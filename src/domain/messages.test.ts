@@ -117,6 +117,7 @@ describe('multiChangeMessage', () => {
       groups: ['volume', 'hills'],
       frequencyRedistributed: false,
       isMultiChange: true,
+      gaitGoal: false,
       details: {
         distanceM: { before: 20_000, after: 24_000 },
         runs: { before: 3, after: 4 },
@@ -129,6 +130,21 @@ describe('multiChangeMessage', () => {
     expect(m).toContain('more downhill running (100 m → 320 m of descent)');
     expect(m).not.toContain('more runs');
     expect(m).toContain('one thing at a time');
+  });
+
+  it('names a cadence goal in its first weeks as the gait change', () => {
+    const a: ChangeAssessment = {
+      changed: ['distanceM', 'avgCadenceSpm'],
+      groups: ['volume', 'gait'],
+      frequencyRedistributed: false,
+      isMultiChange: true,
+      gaitGoal: true,
+      details: { distanceM: { before: 20_000, after: 24_000 }, avgCadenceSpm: { before: 160, after: 161 } },
+    };
+    const m = multiChangeMessage(a, closed);
+    expect(m).toContain('your new step-rate goal (it counts as a change for its first 2 weeks)');
+    expect(m).not.toContain('a different step rate');
+    expect(multiChangeMessage({ ...a, gaitGoal: false }, closed)).toContain('a different step rate (160 → 161 steps/min)');
   });
 });
 

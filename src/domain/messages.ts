@@ -146,7 +146,8 @@ function phrase(v: ChangedVariable, a: ChangeAssessment): string | null {
     case 'descentPerKmM':
       return 'hillier routes';
     case 'avgCadenceSpm':
-      return b !== null && n !== null ? `a different step rate (${Math.round(b)} → ${Math.round(n)} steps/min)` : 'a new step-rate goal';
+      if (a.gaitGoal) return 'your new step-rate goal (it counts as a change for its first 2 weeks)';
+      return b !== null && n !== null ? `a different step rate (${Math.round(b)} → ${Math.round(n)} steps/min)` : 'a different step rate';
     case 'trailShare':
       return 'more trail running';
   }

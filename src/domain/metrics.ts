@@ -87,6 +87,8 @@ function cadenceMetrics(run: Run, cadence: RunCadence | null, movingTimeS: numbe
     cadenceQuality: recordSource ? cadence!.quality : cadenceQuality(avgCadenceSpm),
     runCadenceSpm: recordSource ? cadence!.runCadenceSpm : null,
     runningSampleTimeS: recordSource ? cadence!.runningTimeS : 0,
+    runSpeedMps: recordSource ? cadence!.runSpeedMps : null,
+    cadenceHistogram: recordSource ? cadence!.histogram : null,
     walkShare: recordSource ? cadence!.walkShare : null,
     // domain.md §3.1: Σ spm·Δt/60 over moving samples, fallback avg_spm × moving_time / 60
     steps: recordSource ? cadence!.steps : avgCadenceSpm !== null ? (avgCadenceSpm * movingTimeS) / 60 : null,

@@ -8,6 +8,8 @@
  * is NaN; a channel the source never had is `null`.
  */
 
+import type { CadenceHistogram } from './cadence.js';
+
 export const RUN_SOURCES = ['garmin', 'strava', 'upload'] as const;
 export type RunSource = (typeof RUN_SOURCES)[number];
 
@@ -130,6 +132,10 @@ export interface RunMetrics {
   runCadenceSpm: number | null;
   /** seconds of running samples behind runCadenceSpm */
   runningSampleTimeS: number;
+  /** time-weighted speed over the running samples, m/s (domain.md §3.4 run_speed_mps) */
+  runSpeedMps: number | null;
+  /** running seconds per 1-spm bin (see cadence.ts), null without cadence samples */
+  cadenceHistogram: CadenceHistogram | null;
   walkShare: number | null;
   steps: number | null;
   stepsPerKm: number | null;

@@ -11,12 +11,20 @@ import { OpenApiRegistry } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { createMetrics, type Metrics } from '../services/metrics.js';
 import { garminRoutes } from './routes/garmin.js';
+import { pageRoutes } from './pages/routes.js';
+import { pageApiRoutes } from './pages/api.js';
 import { healthRoutes } from './routes/health.js';
 import { activityRoutes } from './routes/activities.js';
 import { connectLinkRoutes } from './routes/connect-links.js';
 import { runnerRoutes } from './routes/runners.js';
 import { stravaRoutes } from './routes/strava.js';
 import { weekRoutes } from './routes/weeks.js';
+import { painReportRoutes } from './routes/reports-pain.js';
+import { cadenceRoutes } from './routes/cadence.js';
+import { answerPageRoutes } from './routes/answer-page.js';
+import { promptRoutes } from './routes/prompts.js';
+import { diaryRoutes } from './routes/diary.js';
+import { runnerSettingsRoutes } from './routes/runner-settings.js';
 
 /** The request path without its query string, with the Garmin webhook secret masked. */
 export function redactUrl(url: string): string {
@@ -62,6 +70,8 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   app.use(adminRoutes(deps, docs, metrics));
   app.use(stravaRoutes(deps, docs));
   app.use(garminRoutes(deps, docs));
+  app.use(answerPageRoutes(deps, docs));
+  app.use(pageRoutes(deps, docs));
   for (const f of extra.publicRoutes ?? []) app.use(f(deps, docs));
 
   // Route files declare full paths; auth and the JSON parser apply to everything under /v1.
@@ -76,6 +86,12 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   v1.use(activityRoutes(deps, docs));
   v1.use(weekRoutes(deps, docs));
   v1.use(connectLinkRoutes(deps, docs));
+  v1.use(pageApiRoutes(deps, docs));
+  v1.use(painReportRoutes(deps, docs));
+  v1.use(cadenceRoutes(deps, docs));
+  v1.use(runnerSettingsRoutes(deps, docs));
+  v1.use(promptRoutes(deps, docs));
+  v1.use(diaryRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
   app.use(v1);
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * they are defined, so the document cannot drift from what the handlers validate.
  */
 export interface RouteDoc {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   tags?: string[];

@@ -175,6 +175,21 @@ export const JOBS = {
     backoffMs: 5_000,
     jobId: (p) => `notify-${p.notificationId}`,
   }),
+  /** send one pain prompt event (due or reminder) through every configured channel, once per channel */
+  'prompt.send': define({
+    queue: 'notify',
+    payload: z.object({ promptId: uuid, event: z.enum(['due', 'reminder']), attempt: z.number().int().min(1).max(2).default(1) }),
+    attempts: 6,
+    backoffMs: 10_000,
+    jobId: (p) => `prompt-send-${p.promptId}-${p.event}-${p.attempt}`,
+  }),
+  /** every minute: send due prompts whose job was lost, close expired ones, plan rest-day morning checks */
+  'prompt.sweep': define({
+    queue: 'notify',
+    payload: z.object({}),
+    attempts: 1,
+    backoffMs: 1_000,
+  }),
 } as const satisfies Record<string, JobDefinition>;
 
 export type JobName = keyof typeof JOBS;

@@ -10,6 +10,7 @@ import { deriveRunMetrics } from '../domain/metrics.js';
 import type { Run, RunMetrics } from '../domain/run.js';
 import { DEFAULT_THRESHOLDS, historyDaysNeeded } from '../domain/rules/thresholds.js';
 import type { Enqueue } from '../jobs/queues.js';
+import { cancelPromptsFor } from './prompts/schedule.js';
 
 export interface IngestDeps {
   db: Db;
@@ -143,6 +144,8 @@ export async function markActivityProcessing(deps: Pick<IngestDeps, 'db' | 'now'
  */
 export async function deleteActivities(deps: IngestDeps, runnerId: string, ids: string[], reason = 'deleted'): Promise<number> {
   if (ids.length === 0) return 0;
+  // Their open pain prompts go with them (answers already given stay with the runner).
+  await cancelPromptsFor(deps.db, ids, 'deleted', deps.now());
   const removed = await deps.db
     .update(activities)
     .set({ deletedAt: deps.now(), deletedReason: reason, countedInLoad: false, duplicateOf: null, updatedAt: deps.now() })

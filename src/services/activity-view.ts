@@ -6,7 +6,8 @@ type MetricsRow = typeof activityMetrics.$inferSelect;
 const round = (v: number | null | undefined, digits = 1): number | null => (v == null || !Number.isFinite(v) ? null : Number(v.toFixed(digits)));
 
 /** The api.md Activity shape. */
-export function toActivityView(a: ActivityRow, m: MetricsRow | null) {
+/** `pain`: the run's pain record and light (see docs/pain.md), when known. */
+export function toActivityView(a: ActivityRow, m: MetricsRow | null, pain?: { pain: Record<string, unknown> | null; painLight: 'green' | 'amber' | 'red' | null }) {
   return {
     id: a.id,
     runnerId: a.runnerId,
@@ -62,8 +63,8 @@ export function toActivityView(a: ActivityRow, m: MetricsRow | null) {
           partial: m.partial,
         }
       : null,
-    pain: null as null | Record<string, unknown>,
-    painLight: null as null | 'green' | 'amber' | 'red',
+    pain: (pain?.pain ?? null) as null | Record<string, unknown>,
+    painLight: (pain?.painLight ?? null) as null | 'green' | 'amber' | 'red',
   };
 }
 

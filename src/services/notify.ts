@@ -1,26 +1,45 @@
 import { eq, sql } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
 import type { DbOrTx } from '../db/client.js';
 import { notifications } from '../db/schema/index.js';
-import { hmacSha256Hex } from '../lib/crypto.js';
+import { decryptSecret } from '../lib/crypto.js';
 import type { Enqueue } from '../jobs/queues.js';
 
-/** Header names of outbound pushes; receivers verify `v1=HMAC-SHA256(secret, "<timestamp>.<body>")`. */
-export const SIGNATURE_HEADER = 'x-stridesync-signature';
-export const TIMESTAMP_HEADER = 'x-stridesync-timestamp';
-export const DELIVERY_HEADER = 'x-stridesync-delivery';
+/**
+ * Outbound pushes follow the Standard Webhooks convention (https://www.standardwebhooks.com):
+ * `webhook-id` (the outbox row id: one id per event, kept across retries), `webhook-timestamp`
+ * (seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the
+ * `whsec_…` secret. Receivers verify with any Standard Webhooks library (`new Webhook(secret).verify`).
+ */
+export const ID_HEADER = 'webhook-id';
+export const TIMESTAMP_HEADER = 'webhook-timestamp';
+export const SIGNATURE_HEADER = 'webhook-signature';
 
-/** Signature over the timestamp and the exact body bytes, so a replayed or edited body fails. */
-export function signPush(secret: string, timestampS: number, body: string): string {
-  return `v1=${hmacSha256Hex(secret, `${timestampS}.${body}`)}`;
+/** Event types a receiver sees in the body's `type`. */
+export const EVENT_TYPES = ['pain_prompt.due', 'pain_prompt.reminder', 'warning.raised', 'warning.resolved'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** A `whsec_…` secret is base64 key material; any other string is used as the key's bytes. */
+export function webhookSigner(secret: string): Webhook {
+  return secret.startsWith('whsec_') ? new Webhook(secret) : new Webhook(Buffer.from(secret, 'utf8'));
+}
+
+/** The three headers of one delivery of `body`. */
+export function signPush(secret: string, id: string, at: Date, body: string): Record<string, string> {
+  return {
+    [ID_HEADER]: id,
+    [TIMESTAMP_HEADER]: String(Math.floor(at.getTime() / 1000)),
+    [SIGNATURE_HEADER]: webhookSigner(secret).sign(id, at, body),
+  };
 }
 
 /**
- * Record a push in the outbox once per (kind, subject). Returns the new row's id, or null when this
- * subject was already recorded (re-evaluating a warning must not push it again).
+ * Record a push in the outbox once per (event type, subject). Returns the new row's id, or null when
+ * this subject was already recorded (re-evaluating a warning must not push it again).
  */
 export async function recordNotification(
   db: DbOrTx,
-  input: { runnerId: string; kind: string; subjectId: string; payload: Record<string, unknown> },
+  input: { runnerId: string; kind: EventType; subjectId: string; payload: Record<string, unknown> },
 ): Promise<string | null> {
   const rows = await db
     .insert(notifications)
@@ -39,24 +58,39 @@ export class PushFailedError extends Error {
 }
 
 /**
+ * Secrets inside a payload (the answer link's token) are stored encrypted under `…Enc` keys and
+ * decrypted only into the bytes that are sent.
+ */
+function revealPayload(payload: Record<string, unknown>, key: Buffer | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(payload)) {
+    if (k.endsWith('Enc') && typeof v === 'string' && key) out[k.slice(0, -3)] = decryptSecret(v, key);
+    else if (!k.endsWith('Enc')) out[k] = v;
+  }
+  return out;
+}
+
+/** The body receivers get: `{type, timestamp, data}` plus the event id and runner. */
+export function pushBody(row: { id: string; kind: string; runnerId: string; payload: unknown; createdAt: Date }, key?: Buffer): string {
+  return JSON.stringify({ id: row.id, type: row.kind, timestamp: row.createdAt.toISOString(), runnerId: row.runnerId, data: revealPayload(row.payload as Record<string, unknown>, key) });
+}
+
+/**
  * POST one outbox row to the configured URL. Throws PushFailedError on a non-2xx answer or network
  * failure so the queue retries with back-off; a delivered row is never sent again.
  */
 export async function deliverNotification(
-  deps: { db: DbOrTx; fetch: typeof fetch; now: () => Date; url: string; secret: string | undefined },
+  deps: { db: DbOrTx; fetch: typeof fetch; now: () => Date; url: string; secret: string | undefined; tokenEncryptionKey?: Buffer },
   notificationId: string,
 ): Promise<'delivered' | 'already_delivered' | 'missing'> {
   const [row] = await deps.db.select().from(notifications).where(eq(notifications.id, notificationId));
   if (!row) return 'missing';
   if (row.status === 'delivered') return 'already_delivered';
-  const body = JSON.stringify({ id: row.id, kind: row.kind, runnerId: row.runnerId, data: row.payload });
-  const ts = Math.floor(deps.now().getTime() / 1000);
+  const body = pushBody(row, deps.tokenEncryptionKey);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    [TIMESTAMP_HEADER]: String(ts),
-    [DELIVERY_HEADER]: row.id,
+    ...(deps.secret ? signPush(deps.secret, row.id, deps.now(), body) : { [ID_HEADER]: row.id, [TIMESTAMP_HEADER]: String(Math.floor(deps.now().getTime() / 1000)) }),
   };
-  if (deps.secret) headers[SIGNATURE_HEADER] = signPush(deps.secret, ts, body);
   let status: number | null = null;
   let error: string | undefined;
   try {

@@ -3,10 +3,11 @@ import type { Db } from '../db/client.js';
 import { findActiveCadenceGoal, findRunner } from '../db/queries/runners.js';
 import { firstRunDate, loadWeekRuns } from '../db/queries/weeks.js';
 import { warnings, weeks } from '../db/schema/index.js';
-import { localDateOf } from '../domain/iso-week.js';
+import { localDateOf, parseIsoWeek } from '../domain/iso-week.js';
 import { evaluateWeek, evaluationWindow, type WeekEvaluation, type WeekWarning } from '../domain/rules/index.js';
 import type { Enqueue } from '../jobs/queues.js';
 import { enqueueNotification, recordNotification } from './notify.js';
+import { assessPainWeek, NOT_ALL_GREEN_NOTE } from './pain/warnings.js';
 
 const SEVERITY_RANK: Record<string, number> = { red: 2, amber: 1 };
 
@@ -49,10 +50,12 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
     findActiveCadenceGoal(deps.db, runnerId),
   ]);
   const now = deps.now();
+  const todayLocalDate = localDateOf(now, null, runner.timezone);
+  const pain = await assessPainWeek(deps.db, runnerId, parseIsoWeek(week), todayLocalDate);
   const evaluation = evaluateWeek({
     week,
     runs,
-    todayLocalDate: localDateOf(now, null, runner.timezone),
+    todayLocalDate,
     historyStartDate,
     cadenceGoalStartDate: goal?.startDate ?? null,
   });
@@ -69,7 +72,7 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
       variables: evaluation.variables as unknown as Record<string, number | null>,
       changePct: evaluation.changePct as unknown as Record<string, number | null>,
       changed: evaluation.changed as string[],
-      details: { statusMessage: evaluation.statusMessage, priorWeeksOfData: evaluation.priorWeeksOfData, frequencyRedistributed: evaluation.frequencyRedistributed, load: evaluation.load },
+      details: { statusMessage: evaluation.statusMessage, priorWeeksOfData: evaluation.priorWeeksOfData, frequencyRedistributed: evaluation.frequencyRedistributed, load: evaluation.load, light: pain.light, greenStreak: pain.greenStreak },
       computedAt: now,
       updatedAt: now,
     };
@@ -80,7 +83,9 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
       await tx.update(weeks).set(values).where(and(eq(weeks.runnerId, runnerId), eq(weeks.week, evaluation.week)));
     }
 
-    const fired = oneWarningPerCode(evaluation.warnings);
+    // A week with an amber or red run never gets progression advice: load warnings say to hold.
+    const load = evaluation.warnings.map((w) => (w.code === 'LOAD_JUMP' && pain.notAllGreen ? { ...w, message: `${w.message} ${NOT_ALL_GREEN_NOTE}` } : w));
+    const fired = oneWarningPerCode([...load, ...(pain.warnings as unknown as WeekWarning[])]);
     const toPush: string[] = [];
     for (const w of fired) {
       const evidence = { ...w.evidence, weekToDate: w.weekToDate, runId: w.runId, ...(w.changed ? { changed: w.changed.join(',') } : {}) };
@@ -94,14 +99,14 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
         .returning({ id: warnings.id });
       const notificationId = await recordNotification(tx, {
         runnerId,
-        kind: 'warning',
+        kind: 'warning.raised',
         subjectId: row!.id,
         payload: { warningId: row!.id, week: evaluation.week, code: w.code, severity: w.severity, provisional: w.provisional, message: w.message, evidence },
       });
       if (notificationId) toPush.push(notificationId);
     }
     const codes = fired.map((w) => w.code);
-    await tx
+    const resolved = await tx
       .update(warnings)
       .set({ status: 'resolved', resolvedAt: now, updatedAt: now })
       .where(
@@ -111,7 +116,17 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
           eq(warnings.status, 'open'),
           codes.length ? notInArray(warnings.code, codes) : sql`true`,
         ),
-      );
+      )
+      .returning();
+    for (const r of resolved) {
+      const notificationId = await recordNotification(tx, {
+        runnerId,
+        kind: 'warning.resolved',
+        subjectId: r.id,
+        payload: { warningId: r.id, week: r.week, code: r.code, severity: r.severity, message: r.message },
+      });
+      if (notificationId) toPush.push(notificationId);
+    }
     return toPush;
   });
   for (const id of pushes) await enqueueNotification(deps, id);

@@ -37,6 +37,8 @@ export async function getRunnerView(deps: { db: Db }, runnerId: string) {
     id: runner.id,
     name: runner.name,
     timezone: runner.timezone,
+    email: runner.email,
+    prompts: { morningPromptTime: runner.morningPromptTime, quietHours: { start: runner.quietStart, end: runner.quietEnd }, restDayCheck: runner.restDayCheck },
     createdAt: runner.createdAt.toISOString(),
     connections: conns.map((c) => ({
       id: c.id,

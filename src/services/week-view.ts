@@ -32,6 +32,8 @@ export async function weekViews(db: DbOrTx, runnerId: string, rows: WeekRow[]) {
     variables: r.variables,
     changePct: r.changePct,
     changed: r.changed,
+    /** the week's pain light: its worst day (null: no answered run) */
+    light: ((r.details as { light?: string | null } | null)?.light ?? null) === 'grey' ? null : ((r.details as { light?: string | null } | null)?.light ?? null),
     details: r.details,
     warnings: open.filter((w) => w.week === r.week).map((w) => ({ code: w.code, severity: w.severity, provisional: w.provisional, message: w.message, evidence: w.evidence })),
   }));

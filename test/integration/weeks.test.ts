@@ -5,20 +5,20 @@ import { insertActivityOnce } from '../../src/db/queries/activities.js';
 import type { Run } from '../../src/domain/run.js';
 import { decodeFit } from '../../src/fit/decode.js';
 import { deleteActivities, saveDerivedRun } from '../../src/services/activities.js';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signPush } from '../../src/services/notify.js';
+import { SIGNATURE_HEADER, signPush } from '../../src/services/notify.js';
 import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, fitManifest, readFit } from '../fixtures.js';
 import { shiftFitFile } from '../factories/fit-shift.js';
 import { buildRunner } from '../factories/runners.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 const NOTIFY = 'http://notify.example.test';
-const SECRET = 'notify-secret';
+const SECRET = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
 // Monday of ISO week 2026-W48, 09:00 Oslo: weeks W41–W47 are complete.
 const NOW = new Date('2026-11-23T08:00:00Z');
 
 let ctx: TestContext;
 let runnerId: string;
-const pushes: Array<{ body: { id: string; kind: string; data: { code: string; week: string } }; headers: Record<string, string> }> = [];
+const pushes: Array<{ body: { id: string; type: string; data: { code: string; week: string } }; headers: Record<string, string> }> = [];
 
 function fixtureRun(name: string): Run {
   const decoded = decodeFit(readFit(name));
@@ -114,8 +114,9 @@ describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings an
     expect(pushes).toHaveLength(open.body.warnings.length);
     expect(new Set(pushes.map((p) => p.body.id)).size).toBe(pushes.length);
     for (const p of pushes) {
-      const ts = Number(p.headers[TIMESTAMP_HEADER]);
-      expect(p.headers[SIGNATURE_HEADER]).toBe(signPush(SECRET, ts, JSON.stringify(p.body)));
+      const signed = signPush(SECRET, p.headers['webhook-id']!, new Date(Number(p.headers['webhook-timestamp']) * 1000), JSON.stringify(p.body));
+      expect(p.headers[SIGNATURE_HEADER]).toBe(signed[SIGNATURE_HEADER]);
+      expect(p.body.type).toBe('warning.raised');
     }
     for (const week of ['2026-W44', '2026-W45', '2026-W46']) await ctx.deps.enqueue('week.recompute', { runnerId, week });
     await ctx.drain();

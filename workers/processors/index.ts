@@ -5,6 +5,8 @@ import { garminHandleNotification } from './garmin.handle-notification.js';
 import { inboxSweep } from './inbox.sweep.js';
 import { notifyDeliver } from './notify.deliver.js';
 import { retentionPurge } from './retention.purge.js';
+import { promptSend } from './prompt.send.js';
+import { promptSweep } from './prompt.sweep.js';
 import { runDerive } from './run.derive.js';
 import { runImportFit } from './run.import-fit.js';
 import { stravaBackfill } from './strava.backfill.js';
@@ -28,4 +30,6 @@ export const processors: ProcessorMap = {
   'inbox.sweep': inboxSweep,
   'notify.deliver': notifyDeliver,
   'retention.purge': retentionPurge,
+  'prompt.send': promptSend,
+  'prompt.sweep': promptSweep,
 };

@@ -89,6 +89,8 @@ export async function upsertMetrics(db: DbOrTx, activityId: string, m: RunMetric
     cadenceQuality: m.cadenceQuality,
     runCadenceSpm: m.runCadenceSpm,
     runningSampleTimeS: m.runningSampleTimeS,
+    runSpeedMps: m.runSpeedMps,
+    cadenceHistogram: m.cadenceHistogram,
     walkShare: m.walkShare,
     steps: m.steps,
     stepsPerKm: m.stepsPerKm,

@@ -14,6 +14,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { EXCLUDED_REASONS } from '../../domain/counting.js';
+import type { CadenceHistogram } from '../../domain/cadence.js';
 import type { PaceChanges, Split } from '../../domain/run.js';
 import { connections } from './connections.js';
 import { runnerRef } from './runners.js';
@@ -119,6 +120,9 @@ export const activityMetrics = pgTable('activity_metrics', {
   cadenceQuality: text().notNull(),
   runCadenceSpm: doublePrecision(),
   runningSampleTimeS: doublePrecision().notNull().default(0),
+  runSpeedMps: doublePrecision(),
+  /** running seconds per 1-spm bin: `{min, counts[]}` (domain/cadence.ts) */
+  cadenceHistogram: jsonb().$type<CadenceHistogram>(),
   walkShare: doublePrecision(),
   steps: doublePrecision(),
   stepsPerKm: doublePrecision(),

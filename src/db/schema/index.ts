@@ -3,3 +3,4 @@ export * from './connections.js';
 export * from './activities.js';
 export * from './pain.js';
 export * from './weeks.js';
+export * from './pages.js';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { date, integer, jsonb, numeric, pgTable, text, uuid, boolean, uniqueIndex } from 'drizzle-orm/pg-core';
+import { date, doublePrecision, integer, jsonb, numeric, pgTable, text, timestamp, uuid, boolean, uniqueIndex } from 'drizzle-orm/pg-core';
 import { idColumn, createdAt, updatedAt } from './columns.js';
 
 /** A runner with kneecap pain; the owner of every other row. */
@@ -8,6 +8,15 @@ export const runners = pgTable('runners', {
   name: text().notNull(),
   /** IANA zone of the runner's profile: prompts and uploads without an offset use it */
   timezone: text().notNull(),
+  /** where answer links are e-mailed (optional) */
+  email: text(),
+  /** 'HH:MM' local: the next-morning pain prompt */
+  morningPromptTime: text().notNull().default('08:00'),
+  /** 'HH:MM' local: no prompt from quietStart until quietEnd */
+  quietStart: text().notNull().default('22:00'),
+  quietEnd: text().notNull().default('07:00'),
+  /** also ask the one-question morning check on rest days */
+  restDayCheck: boolean().notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -32,6 +41,20 @@ export const cadenceGoals = pgTable(
     /** weeks to reach the target, e.g. 4–8 */
     rampWeeks: integer(),
     details: jsonb().$type<Record<string, unknown>>(),
+    /** frozen baseline (domain/cadence-goal.ts): speed, cadence–speed slope and where each came from */
+    baselineSpeedMps: doublePrecision(),
+    slopeSpmPerMps: doublePrecision(),
+    slopeSource: text(),
+    /** 'runs' (computed from qualifying runs) or 'given' (set with the goal) */
+    baselineSource: text(),
+    baselineFrozenAt: timestamp({ withTimezone: true }),
+    baselineDetails: jsonb().$type<Record<string, unknown>>(),
+    /** set while calf pain, a worse morning or a red knee run pauses further cadence steps */
+    pausedAt: timestamp({ withTimezone: true }),
+    pauseReason: text(),
+    pauseActivityId: uuid(),
+    /** when the goal was replaced or deleted (active = false) */
+    endedAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -150,6 +150,20 @@ describe('assessChanges: intensity, hills, gait, terrain, long run', () => {
     expect(assess({}, { cadenceGoalActive: true }).changed).toEqual(['avgCadenceSpm']);
   });
 
+  it('R3: during a cadence goal\'s first weeks any other increase is a MULTI_CHANGE, the goal alone is not', () => {
+    const goal = { cadenceGoalActive: true };
+    expect(assess({}, goal)).toMatchObject({ isMultiChange: false, groups: ['gait'], gaitGoal: true });
+    expect(assess({ avgCadenceSpm: 178 }, goal)).toMatchObject({ isMultiChange: false, groups: ['gait'] }); // the goal working: one change
+    expect(assess({ distanceM: 22_100 }, goal)).toMatchObject({ isMultiChange: true, groups: ['volume', 'gait'] });
+    expect(assess({ avgPaceSPerKm: 340 }, goal)).toMatchObject({ isMultiChange: true, groups: ['intensity_speed', 'gait'] }); // faster by > 5 %
+    expect(assess({ elevationLossM: 160 }, goal)).toMatchObject({ isMultiChange: true, groups: ['hills', 'gait'] });
+    expect(assess({ trailShare: 0.3 }, goal).isMultiChange).toBe(true);
+    // a reduction is not a change
+    expect(assess({ distanceM: 15_000, movingTimeS: 5400 }, goal).isMultiChange).toBe(false);
+    // without the goal the same distance increase is one change
+    expect(assess({ distanceM: 22_100 }).isMultiChange).toBe(false);
+  });
+
   it('counts trail share up by more than 25 percentage points', () => {
     expect(assess({ trailShare: 0.25 }).changed).toEqual([]);
     expect(assess({ trailShare: 0.26 }).changed).toEqual(['trailShare']);

@@ -67,6 +67,8 @@ export interface ChangeAssessment {
   details: Partial<Record<ChangedVariable, ChangeDetail>>;
   /** true when groups.length > maxChanges: warn MULTI_CHANGE */
   isMultiChange: boolean;
+  /** the gait change is (also) a cadence goal in its first weeks */
+  gaitGoal: boolean;
 }
 
 /**
@@ -148,5 +150,5 @@ export function assessChanges(input: ChangeInput, t: RuleThresholds): ChangeAsse
   }
 
   const groups = [...new Set(changed.map((v) => GROUP_OF[v]))].filter((g) => g !== 'long_run');
-  return { changed, groups, frequencyRedistributed, details, isMultiChange: groups.length > c.maxChanges };
+  return { changed, groups, frequencyRedistributed, details, isMultiChange: groups.length > c.maxChanges, gaitGoal: input.cadenceGoalActive };
 }

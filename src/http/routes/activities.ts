@@ -5,6 +5,7 @@ import { findRunnerActivity, listRunnerActivities } from '../../db/queries/activ
 import type { AppDeps } from '../../deps.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { toActivityView } from '../../services/activity-view.js';
+import { painRowsFor, painView } from '../../services/pain/diary.js';
 import { requireRunner } from '../../services/runners.js';
 import { acceptFitFile } from '../../services/uploads.js';
 import { acceptZipArchive } from '../../services/zip-uploads.js';
@@ -74,13 +75,15 @@ export function activityRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     const runner = await requireRunner(deps, req.params.runnerId);
     const q = parseInput(ActivityListQuery, req.query, 'query');
     const rows = await listRunnerActivities(deps.db, runner.id, q);
-    res.json({ activities: rows.map((r) => toActivityView(r.activity, r.metrics)) });
+    const pain = await painRowsFor(deps.db, rows.map((r) => r.activity.id));
+    res.json({ activities: rows.map((r) => toActivityView(r.activity, r.metrics, painView(pain.get(r.activity.id)))) });
   });
   router.get('/v1/runners/:runnerId/activities/:activityId', async (req, res) => {
     const runner = await requireRunner(deps, req.params.runnerId);
     const row = isUuid(req.params.activityId) ? await findRunnerActivity(deps.db, runner.id, req.params.activityId) : undefined;
     if (!row) throw new NotFoundError(`activity ${req.params.activityId} not found for runner ${runner.id}`, 'activity_not_found');
-    res.json(toActivityView(row.activity, row.metrics));
+    const pain = await painRowsFor(deps.db, [row.activity.id]);
+    res.json(toActivityView(row.activity, row.metrics, painView(pain.get(row.activity.id))));
   });
   return router;
 }

@@ -1,0 +1,67 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { CadenceHistogram } from '../../domain/cadence.js';
+import type { CadenceReportRun } from '../../domain/reports/cadence.js';
+import type { DbOrTx } from '../client.js';
+import { activities, activityMetrics, cadenceGoals } from '../schema/index.js';
+
+export type CadenceGoalRow = typeof cadenceGoals.$inferSelect;
+
+type CadenceRunRow = {
+  id: string;
+  local_date: string;
+  start_ms: string;
+  source: string;
+  workout_type: number | null;
+  is_indoor: boolean;
+  distance_m: number;
+  elevation_loss_m: number | null;
+  speed_mps: number | null;
+  run_cadence_spm: number | null;
+  running_sample_time_s: number;
+  cadence_quality: string;
+  cadence_source: string;
+  cadence_factor: number;
+  cadence_histogram: CadenceHistogram | null;
+};
+
+/**
+ * Counted, derived runs of a runner with local date in [from, to], oldest first, shaped for the cadence
+ * report. Plain SQL with only the columns the report reads: a 5-year history is ~1,800 rows.
+ */
+export async function loadCadenceRuns(db: DbOrTx, runnerId: string, from: string, to: string): Promise<CadenceReportRun[]> {
+  const { rows } = await db.execute<CadenceRunRow>(sql`
+    select a.id, a.local_date::text as local_date, (extract(epoch from a.start_time) * 1000)::bigint::text as start_ms,
+           a.source, a.workout_type, a.is_indoor,
+           m.distance_m, m.elevation_loss_m, coalesce(m.run_speed_mps, m.avg_speed_mps) as speed_mps,
+           m.run_cadence_spm, m.running_sample_time_s, m.cadence_quality, m.cadence_source, m.cadence_factor, m.cadence_histogram
+    from ${activities} a
+    join ${activityMetrics} m on m.activity_id = a.id
+    where a.runner_id = ${runnerId} and a.counted_in_load and a.status = 'ready'
+      and a.local_date between ${from} and ${to}
+    order by a.local_date, a.start_time`);
+  return rows.map((r) => ({
+    activityId: r.id,
+    localDate: r.local_date,
+    startTime: new Date(Number(r.start_ms)),
+    source: r.source,
+    workoutType: r.workout_type,
+    isIndoor: r.is_indoor,
+    distanceM: r.distance_m,
+    elevationLossM: r.elevation_loss_m,
+    speedMps: r.speed_mps,
+    runCadenceSpm: r.run_cadence_spm,
+    runningTimeS: r.running_sample_time_s,
+    cadenceQuality: r.cadence_quality === 'ok' || r.cadence_quality === 'suspect' ? r.cadence_quality : 'none',
+    cadenceSource: r.cadence_source,
+    cadenceFactor: r.cadence_factor,
+    histogram: r.cadence_histogram,
+  }));
+}
+
+export async function findActiveGoal(db: DbOrTx, runnerId: string): Promise<CadenceGoalRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(cadenceGoals)
+    .where(and(eq(cadenceGoals.runnerId, runnerId), eq(cadenceGoals.active, true)));
+  return row;
+}

@@ -1,0 +1,100 @@
+import { and, desc, eq, gte, lte } from 'drizzle-orm';
+import type { AppDeps } from '../../deps.js';
+import { activities, activityMetrics, runPain } from '../../db/schema/index.js';
+import type { Light } from '../../domain/home-summary.js';
+
+/** Diary rows for the pages: each counted run with its metrics and pain answers, newest first. */
+export interface DiaryRow {
+  activityId: string;
+  localDate: string;
+  source: string;
+  externalId: string;
+  name: string | null;
+  distanceM: number | null;
+  movingTimeS: number | null;
+  paceSPerKm: number | null;
+  elevationLossM: number | null;
+  cadenceSpm: number | null;
+  duringRun: number | null;
+  settledAfterMin: number | null;
+  nextMorning: number | null;
+  nextMorningVsYesterday: string | null;
+  calfDuring: number | null;
+  note: string | null;
+  light: Light;
+}
+
+export async function loadDiaryRows(deps: Pick<AppDeps, 'db'>, runnerId: string, range: { from?: string; to?: string; activityId?: string }, limit = 500): Promise<DiaryRow[]> {
+  const conds = [eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true), eq(activities.status, 'ready')];
+  if (range.activityId) conds.push(eq(activities.id, range.activityId));
+  if (range.from) conds.push(gte(activities.localDate, range.from));
+  if (range.to) conds.push(lte(activities.localDate, range.to));
+  const rows = await deps.db
+    .select({
+      a: { id: activities.id, localDate: activities.localDate, source: activities.source, externalId: activities.externalId, name: activities.name },
+      m: { distanceM: activityMetrics.distanceM, movingTimeS: activityMetrics.movingTimeS, avgPaceSPerKm: activityMetrics.avgPaceSPerKm, elevationLossM: activityMetrics.elevationLossM, runCadenceSpm: activityMetrics.runCadenceSpm, avgCadenceSpm: activityMetrics.avgCadenceSpm },
+      p: { duringRun: runPain.duringRun, settledAfterMin: runPain.settledAfterMin, nextMorning: runPain.nextMorning, nextMorningVsYesterday: runPain.nextMorningVsYesterday, calfDuring: runPain.calfDuring, note: runPain.note, light: runPain.light },
+    })
+    .from(activities)
+    .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
+    .leftJoin(runPain, eq(runPain.activityId, activities.id))
+    .where(and(...conds))
+    .orderBy(desc(activities.startTime))
+    .limit(limit);
+  return rows.map(({ a, m, p }) => ({
+    activityId: a.id,
+    localDate: a.localDate ?? '',
+    source: a.source,
+    externalId: a.externalId,
+    name: a.name,
+    distanceM: m?.distanceM ?? null,
+    movingTimeS: m?.movingTimeS ?? null,
+    paceSPerKm: m?.avgPaceSPerKm ?? null,
+    elevationLossM: m?.elevationLossM ?? null,
+    cadenceSpm: m?.runCadenceSpm ?? m?.avgCadenceSpm ?? null,
+    duringRun: p?.duringRun ?? null,
+    settledAfterMin: p?.settledAfterMin ?? null,
+    nextMorning: p?.nextMorning ?? null,
+    nextMorningVsYesterday: p?.nextMorningVsYesterday ?? null,
+    calfDuring: p?.calfDuring ?? null,
+    note: p?.note ?? null,
+    light: (p?.light ?? 'grey') as Light,
+  }));
+}
+
+export const DIARY_CSV_COLUMNS = [
+  'date', 'distance_km', 'moving_time_min', 'pace_min_per_km', 'descent_m', 'cadence_spm', 'pain_during_0_10', 'settled_after_min', 'next_morning_0_10', 'next_morning_vs_yesterday', 'calf_during_0_10', 'light', 'note',
+] as const;
+
+function csvCell(v: string | number | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"` : s;
+}
+
+/** The diary as CSV (one row per run, stable columns; cells starting like a formula are neutralised). */
+export function diaryCsv(rows: readonly DiaryRow[]): string {
+  const lines = [DIARY_CSV_COLUMNS.join(',')];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.localDate,
+        r.distanceM == null ? null : (r.distanceM / 1000).toFixed(2),
+        r.movingTimeS == null ? null : (r.movingTimeS / 60).toFixed(1),
+        r.paceSPerKm == null ? null : (r.paceSPerKm / 60).toFixed(2),
+        r.elevationLossM == null ? null : Math.round(r.elevationLossM),
+        r.cadenceSpm == null ? null : Math.round(r.cadenceSpm),
+        r.duringRun,
+        r.settledAfterMin,
+        r.nextMorning,
+        r.nextMorningVsYesterday,
+        r.calfDuring,
+        r.light,
+        r.note,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -1,0 +1,143 @@
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../deps.js';
+import { PROVIDERS, type Provider } from '../../db/schema/index.js';
+import { AppError } from '../../lib/errors.js';
+import { disconnectConnection } from '../../services/disconnect.js';
+import { consumeMagicLink, endSession } from '../../services/sessions/index.js';
+import { createShare, listShares, openShare, revokeShare, SHARE_SECTIONS } from '../../services/shares.js';
+import { beginConnect } from '../connect-flow.js';
+import { clearSessionCookie, loadSession, requireSession, sessionOf, setSessionCookie } from '../middleware/session.js';
+import { pageRateLimit } from '../middleware/page-rate-limit.js';
+import type { OpenApiRegistry } from '../openapi.js';
+import { renderConnect, renderDisconnectConfirm } from './connect.js';
+import { renderDiary, renderDiaryCsv } from './diary.js';
+import { diaryEditRoutes } from './diary-edit.js';
+import { renderHome } from './home.js';
+import { pageAssetRoutes, pageHeaders } from './layout.js';
+import { badCsrfPage, sendMessage, signedOutPage } from './respond.js';
+import { renderShareHome, renderSharedPage, sendGone } from './share.js';
+import { pushRoutes } from './push-routes.js';
+import { cadencePageRoutes } from './cadence-page.js';
+import { answerRoutes } from './answers.js';
+
+/**
+ * The runner's pages (see docs/pages.md): magic-link sign-in, home, connect, diary, cadence, share,
+ * and the read-only page for the person a runner shares with. Every signed-in page takes the runner
+ * from the session, never from the URL.
+ */
+export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
+  const r = Router();
+  r.use(pageAssetRoutes());
+  r.use(pushRoutes(deps).assets);
+
+  const headers = pageHeaders();
+  const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
+  const session = loadSession(deps);
+  const signedIn = requireSession({ publicUrl: deps.env.PUBLIC_URL, onMissing: signedOutPage, onBadCsrf: badCsrfPage });
+  const tooMany: RequestHandler = (_req, res) => sendMessage(res, 429, 'Too many attempts', ['Please wait a few minutes and try again.']);
+  const linkLimit = pageRateLimit(deps, 'page-link', { limit: 20, windowMs: 15 * 60_000, onLimited: tooMany });
+  const connectLimit = pageRateLimit(deps, 'page-connect', { limit: 20, windowMs: 15 * 60_000, onLimited: tooMany });
+  const answerLimit = pageRateLimit(deps, 'page-answer', { limit: 60, windowMs: 15 * 60_000, onLimited: tooMany });
+  /** a page for the signed-in runner: headers, form body, session, CSRF on POST */
+  const page = [headers, form, session, signedIn];
+
+  r.get('/login/:token', headers, linkLimit, async (req, res) => {
+    const s = await consumeMagicLink(deps, String(req.params.token));
+    if (!s) {
+      return sendMessage(res, 400, 'This sign-in link does not work any more', [
+        'Sign-in links work once and only for 15 minutes. Ask for a new one (your coach or the app that sent it can send another).',
+      ]);
+    }
+    setSessionCookie(res, deps.env.PUBLIC_URL, s.sessionToken, s.expiresAt);
+    res.redirect(303, '/');
+  });
+  r.post('/logout', ...page, async (_req, res) => {
+    await endSession(deps, sessionOf(res)!.id);
+    clearSessionCookie(res, deps.env.PUBLIC_URL);
+    res.locals.session = null;
+    sendMessage(res, 200, 'You are signed out', ['Open a new sign-in link to come back.']);
+  });
+
+  r.get('/', ...page, async (req, res) => {
+    const notice = req.query.answered === '1' ? 'Thank you, your answer was saved.' : undefined;
+    await renderHome(deps, res, sessionOf(res)!, notice);
+  });
+  r.use(answerRoutes(deps, [...page, answerLimit]));
+
+  // Connect
+  r.get('/connect', ...page, async (req, res) => {
+    const d = typeof req.query.disconnected === 'string' && (PROVIDERS as readonly string[]).includes(req.query.disconnected) ? req.query.disconnected : null;
+    await renderConnect(deps, res, sessionOf(res)!, d ? `${d === 'strava' ? 'Strava' : 'Garmin'} is disconnected and its runs are deleted.` : undefined);
+  });
+  r.get('/connect/start/:provider', ...page, connectLimit, async (req, res) => {
+    const provider = z.enum(PROVIDERS).safeParse(req.params.provider);
+    if (!provider.success) return sendMessage(res, 404, 'Page not found', ['There is no such account to connect.']);
+    const runnerId = sessionOf(res)!.runnerId;
+    // the same flow as a connect link: state bound to this browser by a cookie, checked at the callback
+    await beginConnect(deps, res, provider.data, runnerId);
+  });
+  r.get('/connect/disconnect/:provider', ...page, (req, res) => {
+    const provider = z.enum(PROVIDERS).safeParse(req.params.provider);
+    if (!provider.success) return sendMessage(res, 404, 'Page not found', ['There is no such account to disconnect.']);
+    renderDisconnectConfirm(res, provider.data);
+  });
+  r.post('/connect/disconnect/:provider', ...page, async (req, res) => {
+    const provider = z.enum(PROVIDERS).safeParse(req.params.provider);
+    if (!provider.success) return sendMessage(res, 404, 'Page not found', ['There is no such account to disconnect.']);
+    await disconnectConnection(deps, sessionOf(res)!.runnerId, provider.data as Provider);
+    res.redirect(303, `/connect?disconnected=${provider.data}`);
+  });
+
+  // Diary
+  r.get('/diary', ...page, async (req, res) => renderDiary(deps, req, res, sessionOf(res)!));
+  r.get('/diary.csv', ...page, async (req, res) => renderDiaryCsv(deps, req, res, sessionOf(res)!));
+  r.use(diaryEditRoutes(deps, page));
+
+  r.use(cadencePageRoutes(deps, page));
+
+  // Share
+  r.get('/share', ...page, async (_req, res) => renderShareHome(deps, res, sessionOf(res)!, await listShares(deps, sessionOf(res)!.runnerId)));
+  r.post('/share', ...page, async (req, res) => {
+    const s = sessionOf(res)!;
+    const body = req.body as Record<string, unknown>;
+    const sections = ([] as unknown[]).concat(body.sections ?? []).filter((x): x is (typeof SHARE_SECTIONS)[number] => (SHARE_SECTIONS as readonly unknown[]).includes(x));
+    const recipient = typeof body.recipient === 'string' ? body.recipient.trim().slice(0, 200) : '';
+    const days = [7, 30, 90].includes(Number(body.expiresInDays)) ? Number(body.expiresInDays) : 30;
+    const values = { recipient, sections };
+    const problem = !recipient
+      ? 'Please name the person who will see your data.'
+      : !sections.length
+        ? 'Please tick at least one thing they may see.'
+        : body.consent !== 'yes'
+          ? 'Nothing was shared: please tick the consent box to agree to sharing with this person.'
+          : null;
+    if (problem) {
+      return renderShareHome(deps, res, s, await listShares(deps, s.runnerId), { status: 422, error: problem, values });
+    }
+    const share = await createShare(deps, s.runnerId, { recipient, sections, expiresInDays: days, consent: true });
+    await renderShareHome(deps, res, s, await listShares(deps, s.runnerId), { newUrl: share.url, notice: `A share link for ${share.recipient} was created.` });
+  });
+  r.post('/share/:shareId/revoke', ...page, async (req, res) => {
+    const s = sessionOf(res)!;
+    const revoked = await revokeShare(deps, s.runnerId, String(req.params.shareId));
+    await renderShareHome(deps, res, s, await listShares(deps, s.runnerId), { notice: `${revoked.recipient} can no longer open your share link.` });
+  });
+  r.get('/s/:token', pageHeaders({ noIndex: true }), linkLimit, async (req, res) => {
+    const opened = await openShare(deps, String(req.params.token));
+    if (!opened) return sendGone(res);
+    await renderSharedPage(deps, res, opened.runnerId, opened.share);
+  });
+
+  r.use(pushRoutes(deps).api(page));
+
+  // Errors on a page become a page, not JSON.
+  const pageErrors: ErrorRequestHandler = (err, req, res, next) => {
+    if (res.headersSent || !res.locals.isPage) return next(err);
+    if (err instanceof AppError && err.status < 500) return sendMessage(res, err.status, err.status === 404 ? 'Not found' : 'That did not work', [err.message]);
+    req.log?.error({ err }, 'page error');
+    sendMessage(res, 500, 'Something went wrong', ['Please try again in a moment. If it keeps happening, tell us the time it happened.']);
+  };
+  r.use(pageErrors);
+  return r;
+}

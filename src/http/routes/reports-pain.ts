@@ -1,0 +1,63 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppDeps } from '../../deps.js';
+import { PAIN_REPORT_VARIABLES } from '../../domain/pain/report.js';
+import { requireRunner } from '../../services/runners.js';
+import { getPainReport } from '../../services/pain-report.js';
+import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
+import { LocalDate } from '../schemas.js';
+import { parseInput } from '../validate.js';
+
+export const PainReportQuery = z.object({ from: LocalDate.optional(), to: LocalDate.optional() });
+
+const Group = z.object({ n: z.number().int(), median: z.number().nullable() });
+const VariableName = z.enum(PAIN_REPORT_VARIABLES.map((v) => v.name) as [string, ...string[]]);
+
+/** The report's JSON (documented in docs/pain-report.md); values are in the units listed there. */
+export const PainReportBody = z.object({
+  runs: z.number().int(),
+  answered: z.number().int(),
+  lights: z.object({ green: z.number().int(), amber: z.number().int(), red: z.number().int(), grey: z.number().int() }),
+  variables: z.array(
+    z.object({
+      name: VariableName,
+      flareUps: Group,
+      green: Group,
+      difference: z.number().nullable(),
+      pValue: z.number().nullable(),
+      verdict: z.enum(['associated', 'no clear link', 'not enough data']),
+    }),
+  ),
+  flareUps: z.array(
+    z.object({
+      activityId: z.string(),
+      localDate: z.string(),
+      light: z.enum(['amber', 'red']),
+      standouts: z.array(z.object({ name: VariableName, value: z.number(), usual: z.number(), unit: z.string(), text: z.string() })),
+      weekChanges: z.array(z.string()),
+    }),
+  ),
+});
+
+export function painReportRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
+  docs.add({
+    method: 'get',
+    path: '/v1/runners/:runnerId/reports/pain',
+    summary: 'What went together with pain flare-ups: run variables of amber/red vs green runs, and what stood out before each flare-up',
+    tags: ['pain'],
+    auth: true,
+    query: PainReportQuery,
+    responses: {
+      200: { description: 'the report', schema: PainReportBody },
+      404: { description: 'unknown runner', schema: ErrorBody },
+      422: { description: 'bad date', schema: ErrorBody },
+    },
+  });
+  const router = Router();
+  router.get('/v1/runners/:runnerId/reports/pain', async (req, res) => {
+    const runner = await requireRunner(deps, req.params.runnerId);
+    const q = parseInput(PainReportQuery, req.query, 'query');
+    res.json(await getPainReport(deps, runner.id, q));
+  });
+  return router;
+}

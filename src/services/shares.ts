@@ -1,0 +1,103 @@
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { runnerShares } from '../db/schema/index.js';
+import { NotFoundError, ValidationError } from '../lib/errors.js';
+import { requireRunner } from './runners.js';
+import { hashToken, newToken } from './sessions/index.js';
+
+/**
+ * Read-only share links for someone the runner names (e.g. their physiotherapist). Created only with
+ * the runner's explicit consent to show that person the listed sections; expiring and revocable.
+ * Only the token's SHA-256 is stored.
+ */
+
+export const SHARE_SECTIONS = ['diary', 'weeks', 'warnings', 'pain', 'cadence'] as const;
+export type ShareSection = (typeof SHARE_SECTIONS)[number];
+
+export const SECTION_WORDS: Record<ShareSection, string> = {
+  diary: 'your running diary: every run with its distance, time, descent, cadence and your knee-pain answers and notes',
+  weeks: 'your weekly totals (distance, time, descent, runs) and how they changed week to week',
+  warnings: 'the warnings stridesync gave you (load jumps, several changes at once, unusually long runs, pain)',
+  pain: 'your pain report: which run variables went together with knee flare-ups',
+  cadence: 'your cadence report: your cadence goal, baseline, target and per-run cadence chart',
+};
+
+export const SHARE_DEFAULT_DAYS = 30;
+export const SHARE_MAX_DAYS = 90;
+
+type Deps = { db: Db; now: () => Date; env: { PUBLIC_URL: string } };
+
+export interface ShareView {
+  id: string;
+  recipient: string;
+  sections: ShareSection[];
+  consentedAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  lastOpenedAt: string | null;
+  createdAt: string;
+  status: 'active' | 'expired' | 'revoked';
+}
+
+function view(row: typeof runnerShares.$inferSelect, now: Date): ShareView {
+  return {
+    id: row.id,
+    recipient: row.recipient,
+    sections: row.sections as ShareSection[],
+    consentedAt: row.consentedAt.toISOString(),
+    expiresAt: row.expiresAt.toISOString(),
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    lastOpenedAt: row.lastOpenedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    status: row.revokedAt ? 'revoked' : row.expiresAt <= now ? 'expired' : 'active',
+  };
+}
+
+export async function createShare(
+  deps: Deps,
+  runnerId: string,
+  input: { recipient: string; sections: readonly ShareSection[]; expiresInDays?: number; consent: boolean },
+): Promise<ShareView & { url: string }> {
+  const runner = await requireRunner(deps, runnerId);
+  if (input.consent !== true) throw new ValidationError('the runner must consent to sharing with this recipient', { field: 'consent' });
+  const recipient = input.recipient.trim();
+  if (!recipient) throw new ValidationError('recipient: required', { field: 'recipient' });
+  const sections = SHARE_SECTIONS.filter((s) => input.sections.includes(s));
+  if (!sections.length) throw new ValidationError('sections: choose at least one', { field: 'sections' });
+  const days = input.expiresInDays ?? SHARE_DEFAULT_DAYS;
+  const now = deps.now();
+  const token = newToken();
+  const [row] = await deps.db
+    .insert(runnerShares)
+    .values({ runnerId: runner.id, tokenHash: hashToken(token), recipient, sections: [...sections], consentedAt: now, expiresAt: new Date(now.getTime() + days * 86_400_000) })
+    .returning();
+  return { ...view(row!, now), url: `${deps.env.PUBLIC_URL}/s/${token}` };
+}
+
+export async function listShares(deps: Omit<Deps, 'env'>, runnerId: string): Promise<ShareView[]> {
+  await requireRunner(deps, runnerId);
+  const rows = await deps.db.select().from(runnerShares).where(eq(runnerShares.runnerId, runnerId)).orderBy(desc(runnerShares.createdAt));
+  const now = deps.now();
+  return rows.map((r) => view(r, now));
+}
+
+export async function revokeShare(deps: Omit<Deps, 'env'>, runnerId: string, shareId: string): Promise<ShareView> {
+  const id = /^[0-9a-f-]{36}$/i.test(shareId) ? shareId : '00000000-0000-0000-0000-000000000000';
+  const [row] = await deps.db.select().from(runnerShares).where(and(eq(runnerShares.id, id), eq(runnerShares.runnerId, runnerId)));
+  if (!row) throw new NotFoundError(`share ${shareId} not found`, 'share_not_found');
+  if (row.revokedAt) return view(row, deps.now());
+  const [updated] = await deps.db.update(runnerShares).set({ revokedAt: deps.now() }).where(eq(runnerShares.id, row.id)).returning();
+  return view(updated!, deps.now());
+}
+
+/** The live share behind a token (null when unknown, expired or revoked); records the opening. */
+export async function openShare(deps: Omit<Deps, 'env'>, token: string): Promise<{ runnerId: string; share: ShareView } | null> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
+  const now = deps.now();
+  const [row] = await deps.db
+    .update(runnerShares)
+    .set({ lastOpenedAt: now })
+    .where(and(eq(runnerShares.tokenHash, hashToken(token)), isNull(runnerShares.revokedAt), gt(runnerShares.expiresAt, now)))
+    .returning();
+  return row ? { runnerId: row.runnerId, share: view(row, now) } : null;
+}
