@@ -33,6 +33,10 @@ function decoded(req: Request): Readable {
  * before (a FIT file, raw or gzipped). Over either limit → 413 `body_too_large`.
  */
 export async function receiveUploadBody(req: Request, limits: { maxBytes: number; maxZipBytes: number }): Promise<UploadBody> {
+  // A body some parser already read (JSON, form) is not a file, and its stream has nothing left to give.
+  if ((req as { _body?: boolean })._body || req.readableEnded) {
+    throw new AppError(415, 'unsupported_media_type', 'send the FIT file or zip archive as raw bytes (Content-Type: application/octet-stream), not as JSON or a form');
+  }
   const stream = decoded(req);
   const chunks: Buffer[] = [];
   let size = 0;

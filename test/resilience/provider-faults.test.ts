@@ -54,7 +54,7 @@ describe('the same Strava webhook 5× concurrently, and five events for one run'
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
     expect(await waitUntil(async () => (await strava1('9001', conn.runnerId)).processed === 1, 30_000)).toBeGreaterThanOrEqual(0);
     await ctx.drain();
-    const rows = (await ctx.deps.db.select().from(webhookEvents)).filter((e) => (e.payload as { object_id?: number }).object_id === 9001);
+    const rows = (await ctx.deps.db.select().from(webhookEvents)).filter((e) => String((e.payload as { object_id?: number | string }).object_id) === '9001');
     const f = await strava1('9001', conn.runnerId);
     report('same webhook 5× concurrently', { 'inbox rows': { sent: 5, processed: rows.length, lost: 1 - rows.length, duplicated: Math.max(0, rows.length - 1) }, 'strava fetches': { sent: 5, processed: strava.detailCalls.get('9001') ?? 0, lost: 0, duplicated: (strava.detailCalls.get('9001') ?? 0) - 1 }, activities: f });
     expect(rows).toHaveLength(1);

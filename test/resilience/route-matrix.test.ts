@@ -58,14 +58,16 @@ function send(r: RouteEntry, path: string) {
 }
 
 const isV1 = (r: RouteEntry) => r.path.startsWith('/v1/');
+/** Routes whose answers are JSON (everything else is a page or an asset for a person's browser). */
+const API_PREFIXES = ['/v1/', '/webhooks/', '/health', '/metrics', '/openapi.json', '/connect/strava', '/connect/garmin'];
 /** Pages for a person's browser answer HTML, not JSON. */
-const isPage = (r: RouteEntry) => r.path.endsWith('/callback');
+const isPage = (r: RouteEntry) => r.path.endsWith('/callback') || r.path.endsWith('.html') || !API_PREFIXES.some((p) => r.path.startsWith(p));
 
 function expectErrorShape(r: RouteEntry, res: request.Response, what: string) {
-  expect(res.status, `${r.method} ${r.path} ${what}: ${res.status} ${res.text.slice(0, 200)}`).toBeLessThan(500);
+  expect(res.status, `${r.method} ${r.path} ${what}: ${res.status} ${(res.text ?? "").slice(0, 200)}`).toBeLessThan(500);
   if (res.status >= 400 && !isPage(r)) {
     expect(res.headers['content-type'], `${r.method} ${r.path} ${what}`).toMatch(/application\/json/);
-    expect(typeof res.body?.error?.code, `${r.method} ${r.path} ${what}: ${res.text.slice(0, 200)}`).toBe('string');
+    expect(typeof res.body?.error?.code, `${r.method} ${r.path} ${what}: ${(res.text ?? "").slice(0, 200)}`).toBe('string');
     expect(typeof res.body.error.message).toBe('string');
   }
 }
@@ -103,7 +105,7 @@ describe('authorization matrix (every /v1 route)', () => {
       ];
       for (const values of variants) {
         const res = await send(r, fill(r.path, values)).set(ctx.auth).send({ provider: 'strava' });
-        expect(res.status, `${r.method} ${fill(r.path, values)}: ${res.text.slice(0, 200)}`).toBe(404);
+        expect(res.status, `${r.method} ${fill(r.path, values)}: ${(res.text ?? "").slice(0, 200)}`).toBe(404);
         expect(res.body.error.code).toMatch(/not_found/);
         expect(res.text).not.toContain(fixture.runnerBName);
         expect(res.text).not.toContain('B secret run');
@@ -124,7 +126,8 @@ describe('hostile input on every route → 4xx with the error shape, never 500',
           if (!r.path.includes(`:${name}`)) continue;
           const res = await send(r, fill(r.path, { ...ownValues(), [name]: bad })).set(ctx.auth).send({ provider: 'strava' });
           expectErrorShape(r, res, `${name}=${JSON.stringify(bad.slice(0, 40))}`);
-          expect(res.status).toBe(404);
+          // a page without a session is refused before any id is looked at
+          if (!isPage(r)) expect(res.status).toBe(404);
         }
       }
     }
@@ -183,6 +186,20 @@ describe('security headers on every answer', () => {
       expect(res.headers['referrer-policy'], where).toBe('no-referrer');
       expect(res.headers['strict-transport-security'], where).toMatch(/max-age=\d+/);
       expect(res.headers['x-frame-options'], where).toBe('DENY');
+    }
+  });
+
+  it('every page and asset: no framing, no inline script, nosniff, and never a 500', async () => {
+    const pages = routes.filter(isPage);
+    expect(pages.length).toBeGreaterThanOrEqual(10);
+    for (const r of pages) {
+      const res = await send(r, fill(r.path, ownValues())).send({});
+      const where = `${r.method} ${r.path} (${res.status})`;
+      expect(res.status, where).toBeLessThan(500);
+      const csp = String(res.headers['content-security-policy'] ?? '');
+      expect(csp, where).toContain("frame-ancestors 'none'");
+      expect(csp, where).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+      expect(res.headers['x-content-type-options'], where).toBe('nosniff');
     }
   });
 

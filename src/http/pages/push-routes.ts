@@ -2,6 +2,7 @@ import express, { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { deletePushSubscription, savePushSubscription } from '../../services/push.js';
 import { sessionOf } from '../middleware/session.js';
+import { jsonVerify } from '../../lib/safe-json.js';
 
 /**
  * Web Push on the pages: the web app manifest, the service worker, the small opt-in script of the
@@ -88,7 +89,7 @@ export function pushRoutes(deps: AppDeps): { assets: Router; api: (page: Request
   asset('/assets/push.js', 'text/javascript; charset=utf-8', PUSH_SCRIPT, 'public, max-age=3600');
   asset('/assets/icon.svg', 'image/svg+xml', ICON, 'public, max-age=86400');
 
-  const json = express.json({ limit: '8kb' });
+  const json = express.json({ limit: '8kb', verify: jsonVerify() });
   return {
     assets,
     api(page) {

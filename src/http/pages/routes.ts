@@ -20,6 +20,7 @@ import { renderShareHome, renderSharedPage, sendGone } from './share.js';
 import { pushRoutes } from './push-routes.js';
 import { cadencePageRoutes } from './cadence-page.js';
 import { answerRoutes } from './answers.js';
+import { outageError, RETRY_AFTER_S } from '../../lib/outage.js';
 
 /**
  * The runner's pages (see docs/pages.md): magic-link sign-in, home, connect, diary, cadence, share,
@@ -135,6 +136,13 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   const pageErrors: ErrorRequestHandler = (err, req, res, next) => {
     if (res.headersSent || !res.locals.isPage) return next(err);
     if (err instanceof AppError && err.status < 500) return sendMessage(res, err.status, err.status === 404 ? 'Not found' : 'That did not work', [err.message]);
+    // body-parser refusals (too large, not JSON, too deep) are the client's, not ours
+    const status = (err as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendMessage(res, status, 'That did not work', ['The request could not be read. Please go back and try again.']);
+    if (outageError(err)) {
+      res.setHeader('Retry-After', String(RETRY_AFTER_S));
+      return sendMessage(res, 503, 'Back in a moment', ['The service is briefly unavailable. Please try again in a minute.']);
+    }
     req.log?.error({ err }, 'page error');
     sendMessage(res, 500, 'Something went wrong', ['Please try again in a moment. If it keeps happening, tell us the time it happened.']);
   };

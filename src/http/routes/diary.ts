@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { DiaryBody, diaryCsv, getDiary, putDiaryEntry } from '../../services/pain/diary.js';
+import { DiaryBody, diaryCsv, getDiary, putDiaryEntry, requireDiaryActivity } from '../../services/pain/diary.js';
 import { requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { LocalDate } from '../schemas.js';
@@ -31,6 +31,8 @@ export function diaryRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   const router = Router();
   router.put('/v1/runners/:runnerId/activities/:activityId/pain', async (req, res) => {
     const runner = await requireRunner(deps, req.params.runnerId);
+    // another runner's or an unknown activity is a 404 before the body is looked at
+    await requireDiaryActivity(deps, runner.id, req.params.activityId);
     const body = parseInput(DiaryBody, req.body);
     res.json(await putDiaryEntry(deps, runner.id, req.params.activityId, body));
   });

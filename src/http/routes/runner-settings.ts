@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { RunnerPatchBody, updateRunnerSettings } from '../../services/pain/settings.js';
+import { requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { parseInput } from '../validate.js';
 
@@ -17,6 +18,8 @@ export function runnerSettingsRoutes(deps: AppDeps, docs: OpenApiRegistry): Rout
   });
   const router = Router();
   router.patch('/v1/runners/:runnerId', async (req, res) => {
+    // an unknown runner is a 404 whatever the body says (nothing about the body is worth telling then)
+    await requireRunner(deps, req.params.runnerId);
     const body = parseInput(RunnerPatchBody, req.body);
     res.json(await updateRunnerSettings(deps, req.params.runnerId, body));
   });

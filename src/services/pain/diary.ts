@@ -7,6 +7,7 @@ import { addDays } from '../../domain/iso-week.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { Note, Scale, VsYesterdayAnswer } from '../prompts/questions.js';
 import { enqueuePainRecomputes, refreshRunLights } from './lights.js';
+import { isUuid } from '../../lib/ids.js';
 
 type RunPainRow = typeof runPain.$inferSelect;
 
@@ -62,11 +63,17 @@ export async function painRowsFor(db: Db, activityIds: readonly string[]): Promi
  * post-run prompt closed (or for a run that had none) are marked late. The light follows from
  * whatever is present.
  */
-export async function putDiaryEntry(deps: Pick<AppDeps, 'db' | 'enqueue' | 'now'>, runnerId: string, activityId: string, body: DiaryBody) {
-  const [a] = /^[0-9a-f-]{36}$/i.test(activityId)
+/** The runner's own dated activity, or a 404 (another runner's, unknown or malformed ids alike). */
+export async function requireDiaryActivity(deps: Pick<AppDeps, 'db'>, runnerId: string, activityId: string) {
+  const [a] = isUuid(activityId)
     ? await deps.db.select().from(activities).where(and(eq(activities.id, activityId), eq(activities.runnerId, runnerId)))
     : [];
   if (!a || !a.localDate) throw new NotFoundError(`activity ${activityId} not found for runner ${runnerId}`, 'activity_not_found');
+  return a as typeof a & { localDate: string };
+}
+
+export async function putDiaryEntry(deps: Pick<AppDeps, 'db' | 'enqueue' | 'now'>, runnerId: string, activityId: string, body: DiaryBody) {
+  const a = await requireDiaryActivity(deps, runnerId, activityId);
   const now = deps.now();
   const [prompt] = await deps.db.select({ expiresAt: painPrompts.expiresAt, status: painPrompts.status }).from(painPrompts).where(and(eq(painPrompts.activityId, a.id), eq(painPrompts.kind, 'after_run')));
   const late = !prompt || prompt.status === 'cancelled' || now.getTime() > prompt.expiresAt.getTime();
