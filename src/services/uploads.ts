@@ -6,6 +6,7 @@ import { sha256Hex } from '../lib/crypto.js';
 import { BadRequestError, AppError } from '../lib/errors.js';
 import type { Env } from '../config/env.js';
 import { ensureJob, QueueUnavailableError, withQueueTimeout, type Enqueue, type Queues } from '../jobs/queues.js';
+import { isRedisUnavailable } from '../lib/outage.js';
 import { requireRunner } from './runners.js';
 
 /** Decompressed FIT files above this are refused (a day-long 1 Hz run is ~3–6 MB). */
@@ -70,13 +71,9 @@ export async function acceptFitFile(
     // (`created` also covers a deleted row brought back: its old completed job is replaced.)
     if (created || row.status === 'queued' || row.status === 'processing') await withQueueTimeout(ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id }), deps.env?.ENQUEUE_TIMEOUT_MS);
   } catch (err) {
-    if (!(err instanceof QueueUnavailableError) && !isRedisError(err)) throw err;
+    // only Redis is touched here (the rows are committed): a refused connection is Redis being down too
+    if (!(err instanceof QueueUnavailableError) && !isRedisUnavailable(err) && (err as { code?: unknown })?.code !== 'ECONNREFUSED') throw err;
   }
   return { activityId: row.id, status: created ? 'queued' : 'duplicate' };
 }
 
-/** ioredis / BullMQ connection failures (ensureJob's reads are not behind the enqueue timeout). */
-function isRedisError(err: unknown): boolean {
-  const msg = (err as Error)?.message ?? '';
-  return /Connection is closed|ECONNREFUSED|max retries per request|Stream isn't writeable|enableOfflineQueue/i.test(msg);
-}

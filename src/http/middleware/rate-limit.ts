@@ -6,7 +6,7 @@ import type { AppDeps } from '../../deps.js';
 /**
  * Per-client-IP rate limits shared by every API process through Redis (keys under
  * `<REDIS_PREFIX>:rl:<kind>:`). One factory for every route that needs one:
- * `router.post('/x', rateLimit(deps, 'link'), handler)`.
+ * `router.post('/x', rateLimit(deps, 'link'), handler)`; the runner's pages use the `page-*` kinds.
  *
  * - Over the limit: 429 with the JSON error shape and `Retry-After` (seconds), plus the
  *   `RateLimit`/`RateLimit-Policy` headers.
@@ -16,7 +16,7 @@ import type { AppDeps } from '../../deps.js';
  * Limits and what they protect: docs/security.md.
  */
 
-export type RateLimitKind = 'webhook' | 'connect' | 'link' | 'auth-failure' | 'answer' | 'magic-link';
+export type RateLimitKind = 'webhook' | 'connect' | 'link' | 'auth-failure' | 'page-link' | 'page-connect' | 'page-answer';
 
 interface Policy {
   windowMs: number;
@@ -34,10 +34,12 @@ export const RATE_LIMIT_POLICIES: Record<RateLimitKind, Policy> = {
   link: { windowMs: MINUTE, limit: (env) => env.RATE_LIMIT_CONNECT_PER_MIN },
   /** requests with a missing or wrong API key (counted only when the key is refused) */
   'auth-failure': { windowMs: MINUTE, limit: (env) => env.RATE_LIMIT_AUTH_FAILURES_PER_MIN },
-  /** for runner answer pages (pain answers): a person tapping */
-  answer: { windowMs: MINUTE, limit: () => 30 },
-  /** for magic sign-in links: guessing tokens must be slow */
-  'magic-link': { windowMs: 15 * MINUTE, limit: () => 10 },
+  /** opening a magic sign-in link or a share link (GET /login/:token, /s/:token): guessing tokens must be slow */
+  'page-link': { windowMs: 15 * MINUTE, limit: () => 20 },
+  /** starting a connect from the runner's pages */
+  'page-connect': { windowMs: 15 * MINUTE, limit: () => 20 },
+  /** answering pain questions on the pages and /p/:token: a person tapping */
+  'page-answer': { windowMs: 15 * MINUTE, limit: () => 60 },
 };
 
 /** How long a Redis round trip may take before the limiter lets the request through. */
@@ -76,7 +78,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export function rateLimit(deps: Pick<AppDeps, 'env' | 'redis' | 'log'>, kind: RateLimitKind): RequestHandler {
+/**
+ * `onLimited` answers a refused request instead of the JSON 429 (pages answer with a 429 page).
+ */
+export function rateLimit(deps: Pick<AppDeps, 'env' | 'redis' | 'log'>, kind: RateLimitKind, opts: { onLimited?: RequestHandler } = {}): RequestHandler {
   const policy = RATE_LIMIT_POLICIES[kind];
   const limit = policy.limit(deps.env);
   if (limit <= 0) return (_req, _res, next) => next();
@@ -92,7 +97,8 @@ export function rateLimit(deps: Pick<AppDeps, 'env' | 'redis' | 'log'>, kind: Ra
       prefix: `${deps.env.REDIS_PREFIX}:rl:${kind}:`,
       sendCommand: (command: string, ...args: string[]) => withTimeout(deps.redis.call(command, ...args) as Promise<never>, STORE_TIMEOUT_MS),
     }),
-    handler: (req, res) => {
+    handler: (req, res, next) => {
+      if (opts.onLimited) return opts.onLimited(req, res, next);
       const reset = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfterS = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + policy.windowMs) - Date.now()) / 1000));
       res

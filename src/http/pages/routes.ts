@@ -8,7 +8,7 @@ import { consumeMagicLink, endSession } from '../../services/sessions/index.js';
 import { createShare, listShares, openShare, revokeShare, SHARE_SECTIONS } from '../../services/shares.js';
 import { beginConnect } from '../connect-flow.js';
 import { clearSessionCookie, loadSession, requireSession, sessionOf, setSessionCookie } from '../middleware/session.js';
-import { pageRateLimit } from '../middleware/page-rate-limit.js';
+import { rateLimit } from '../middleware/rate-limit.js';
 import type { OpenApiRegistry } from '../openapi.js';
 import { renderConnect, renderDisconnectConfirm } from './connect.js';
 import { renderDiary, renderDiaryCsv } from './diary.js';
@@ -37,9 +37,9 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   const session = loadSession(deps);
   const signedIn = requireSession({ publicUrl: deps.env.PUBLIC_URL, onMissing: signedOutPage, onBadCsrf: badCsrfPage });
   const tooMany: RequestHandler = (_req, res) => sendMessage(res, 429, 'Too many attempts', ['Please wait a few minutes and try again.']);
-  const linkLimit = pageRateLimit(deps, 'page-link', { limit: 20, windowMs: 15 * 60_000, onLimited: tooMany });
-  const connectLimit = pageRateLimit(deps, 'page-connect', { limit: 20, windowMs: 15 * 60_000, onLimited: tooMany });
-  const answerLimit = pageRateLimit(deps, 'page-answer', { limit: 60, windowMs: 15 * 60_000, onLimited: tooMany });
+  const linkLimit = rateLimit(deps, 'page-link', { onLimited: tooMany });
+  const connectLimit = rateLimit(deps, 'page-connect', { onLimited: tooMany });
+  const answerLimit = rateLimit(deps, 'page-answer', { onLimited: tooMany });
   /** a page for the signed-in runner: headers, form body, session, CSRF on POST */
   const page = [headers, form, session, signedIn];
 
