@@ -38,3 +38,20 @@ describe('FIT decoder thread pool', () => {
     expect(after.ok).toBe(true);
   });
 });
+
+describe('FIT decoder thread heap limit', () => {
+  it('fails a file that outgrows the thread heap with fit_decode_error, keeps the process and replaces the thread', async () => {
+    // A 10-hour 1 Hz run needs far more than 12 MB of decoded messages in the SDK.
+    const small = createFitDecoderPool(1, { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 12 });
+    try {
+      const big = buildSyntheticRunFit({ seconds: 36_000, startTime: new Date('2026-11-01T06:00:00Z') });
+      const r = await small.decode(big);
+      expect(r).toMatchObject({ ok: false, code: 'fit_decode_error' });
+      if (!r.ok) expect(r.message).toMatch(/memory|exited/i);
+      const after = await small.decode(buildSyntheticRunFit({ seconds: 60 }));
+      expect(after.ok).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+});

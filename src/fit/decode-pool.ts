@@ -21,12 +21,22 @@ interface Slot {
 }
 
 /**
+ * Each decoder thread's V8 heap. A small young generation (default: 16–64 MB of semi-spaces per
+ * thread) keeps a bulk import's resident memory down for a few per cent of decode speed: the SDK's
+ * garbage is short-lived, one file's messages at a time (`npm run bench -- import` prints the peak).
+ * The old-generation cap turns a pathological file into one failed decode (the thread dies with
+ * ERR_WORKER_OUT_OF_MEMORY, is replaced, and that file fails with `fit_decode_error`) instead of
+ * taking the whole process down.
+ */
+export const DECODER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 1024 } as const;
+
+/**
  * A small pool of worker threads for FIT decoding. Decoding is CPU-bound (the SDK reads ~25 µs per
  * record); on the event loop it would serialise a worker's concurrency and stall HTTP and BullMQ lock
  * renewals in a ROLE=all process. `threads` ≈ compute concurrency. A thread that dies is replaced and
  * its request fails with `fit_decode_error` rather than hanging.
  */
-export function createFitDecoderPool(threads: number): FitDecoder {
+export function createFitDecoderPool(threads: number, heap: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number } = DECODER_HEAP): FitDecoder {
   if (threads <= 0) return inlineFitDecoder;
   const here = fileURLToPath(import.meta.url);
   const isTs = here.endsWith('.ts');
@@ -39,7 +49,7 @@ export function createFitDecoderPool(threads: number): FitDecoder {
   let closed = false;
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: isTs ? new Worker(bootstrap, { eval: true }) : new Worker(entry), busy: false };
+    const slot: Slot = { worker: isTs ? new Worker(bootstrap, { eval: true, resourceLimits: heap }) : new Worker(entry, { resourceLimits: heap }), busy: false };
     slot.worker.unref();
     slot.worker.on('message', (msg: DecodeResponse) => {
       const job = inFlight.get(msg.id);
