@@ -12,6 +12,6 @@ export default defineConfig({
     setupFiles: ['test/setup/per-file.ts'],
     pool: 'forks',
     testTimeout: 30_000,
-    reporters: ['default', './test/setup/summary-reporter.ts'],
+    reporters: ['default', ['./test/setup/summary-reporter.ts', { tier: 'unit' }]],
   },
 });
