@@ -5,10 +5,10 @@ import { findRunner } from '../db/queries/runners.js';
 import { activities } from '../db/schema/index.js';
 import { countingDecision } from '../domain/counting.js';
 import { DUPLICATE_SEARCH_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeCandidate } from '../domain/dedupe.js';
-import { isoWeekOf, localDateOf, resolveWallClock, shiftIsoWeek } from '../domain/iso-week.js';
+import { localDateOf, resolveWallClock } from '../domain/iso-week.js';
 import { deriveRunMetrics } from '../domain/metrics.js';
 import type { Run, RunMetrics } from '../domain/run.js';
-import { DEFAULT_THRESHOLDS, historyDaysNeeded } from '../domain/rules/thresholds.js';
+import { weeksTouchedBy } from '../domain/rules/touched-weeks.js';
 import type { Enqueue } from '../jobs/queues.js';
 import { cancelPromptsFor } from './prompts/schedule.js';
 
@@ -18,24 +18,7 @@ export interface IngestDeps {
   now: () => Date;
 }
 
-/** Weeks after a run's own week whose evaluation can see it (35-day lookback → 5 weeks). */
-const WEEKS_AFFECTED_AFTER = Math.ceil(historyDaysNeeded(DEFAULT_THRESHOLDS) / 7);
-
-/**
- * The weeks a change on `localDate` can alter: its own week and every later week whose rules look
- * back over it (week-on-week change, the 4-week mean, the 30-day longest run, the cadence reference).
- * Recomputes are debounced per week, so a burst of changes still costs one recompute per week.
- */
-export function weeksTouchedBy(localDates: ReadonlyArray<string | null | undefined>): string[] {
-  const weeks = new Set<string>();
-  for (const d of localDates) {
-    if (!d) continue;
-    const w = isoWeekOf(d);
-    for (let k = 0; k <= WEEKS_AFFECTED_AFTER; k++) weeks.add(shiftIsoWeek(w, k).week);
-  }
-  return [...weeks].sort();
-}
-
+/** Queue the recompute of every week a change on these dates touches (debounced per week, so a burst costs one each). */
 export async function enqueueWeekRecomputes(deps: Pick<IngestDeps, 'enqueue'>, runnerId: string, localDates: ReadonlyArray<string | null | undefined>): Promise<void> {
   for (const week of weeksTouchedBy(localDates)) await deps.enqueue('week.recompute', { runnerId, week });
 }
