@@ -1,8 +1,17 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.js';
-import { findActivity, findRunsStartingNear, upsertMetrics, type ActivityRow } from '../db/queries/activities.js';
+import {
+  findActivity,
+  findRunsStartingNear,
+  listDuplicatesOf,
+  setActivityCounting,
+  setActivityFailed,
+  setActivityProcessing,
+  setActivityReady,
+  softDeleteActivities,
+  upsertMetrics,
+  type ActivityRow,
+} from '../db/queries/activities.js';
 import { findRunner } from '../db/queries/runners.js';
-import { activities } from '../db/schema/index.js';
 import { countingDecision } from '../domain/counting.js';
 import { DUPLICATE_SEARCH_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeCandidate } from '../domain/dedupe.js';
 import { localDateOf, resolveWallClock } from '../domain/iso-week.js';
@@ -40,9 +49,10 @@ export async function saveDerivedRun(deps: IngestDeps, activityId: string, decod
   const counting = countingDecision({ isRun: run.isRun, manual: run.manual === true, distanceM: metrics.distanceM, movingTimeS: metrics.movingTimeS });
   const now = deps.now();
   const updated = await deps.db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(activities)
-      .set({
+    const row = await setActivityReady(
+      tx,
+      activityId,
+      {
         sport: run.sport,
         subSport: run.subSport,
         isRun: run.isRun,
@@ -50,17 +60,12 @@ export async function saveDerivedRun(deps: IngestDeps, activityId: string, decod
         startTime: run.startTime,
         localDate,
         utcOffsetS: run.utcOffsetS,
-        status: 'ready',
-        error: null,
         countedInLoad: counting.countedInLoad,
         excludedReason: counting.excludedReason,
-        duplicateOf: null,
         ...(extra.name !== undefined ? { name: extra.name } : {}),
-        updatedAt: now,
-      })
-      // a row deleted meanwhile stays deleted (and uncounted) until it is brought back
-      .where(and(eq(activities.id, activityId), isNull(activities.deletedAt)))
-      .returning();
+      },
+      now,
+    );
     if (!row) return undefined;
     await upsertMetrics(tx, activityId, metrics, now);
     return row;
@@ -101,21 +106,18 @@ export async function settleDuplicates(db: DbOrTx, activity: Pick<ActivityRow, '
     const duplicateOf = counted ? null : winner.id;
     const excludedReason = counted ? null : 'duplicate';
     if (copy.row.countedInLoad === counted && copy.row.duplicateOf === duplicateOf && copy.row.excludedReason === excludedReason) continue;
-    await db.update(activities).set({ countedInLoad: counted, duplicateOf, excludedReason, updatedAt: now }).where(eq(activities.id, copy.id));
+    await setActivityCounting(db, copy.id, { countedInLoad: counted, duplicateOf, excludedReason }, now);
     if (copy.row.localDate) changedDates.push(copy.row.localDate);
   }
   return changedDates;
 }
 
 export async function markActivityFailed(deps: Pick<IngestDeps, 'db' | 'now'>, activityId: string, error: { code: string; message: string }): Promise<void> {
-  await deps.db
-    .update(activities)
-    .set({ status: 'failed', error, countedInLoad: false, excludedReason: null, updatedAt: deps.now() })
-    .where(eq(activities.id, activityId));
+  await setActivityFailed(deps.db, activityId, error, deps.now());
 }
 
 export async function markActivityProcessing(deps: Pick<IngestDeps, 'db' | 'now'>, activityId: string): Promise<void> {
-  await deps.db.update(activities).set({ status: 'processing', updatedAt: deps.now() }).where(and(eq(activities.id, activityId)));
+  await setActivityProcessing(deps.db, activityId, deps.now());
 }
 
 /**
@@ -129,20 +131,13 @@ export async function deleteActivities(deps: IngestDeps, runnerId: string, ids: 
   if (ids.length === 0) return 0;
   // Their open pain prompts go with them (answers already given stay with the runner).
   await cancelPromptsFor(deps.db, ids, 'deleted', deps.now());
-  const removed = await deps.db
-    .update(activities)
-    .set({ deletedAt: deps.now(), deletedReason: reason, countedInLoad: false, duplicateOf: null, updatedAt: deps.now() })
-    .where(and(eq(activities.runnerId, runnerId), inArray(activities.id, ids), isNull(activities.deletedAt)))
-    .returning({ id: activities.id, localDate: activities.localDate });
-  const orphans = await deps.db
-    .select()
-    .from(activities)
-    .where(and(eq(activities.runnerId, runnerId), inArray(activities.duplicateOf, ids), isNull(activities.deletedAt)));
+  const removed = await softDeleteActivities(deps.db, runnerId, ids, reason, deps.now());
+  const orphans = await listDuplicatesOf(deps.db, runnerId, ids);
   const dates = removed.map((r) => r.localDate);
   const now = deps.now();
   for (const o of orphans) {
     // an orphan was a counted-quality run demoted only as a duplicate
-    await deps.db.update(activities).set({ duplicateOf: null, countedInLoad: Boolean(o.isRun), excludedReason: o.isRun ? null : 'not_a_run', updatedAt: now }).where(eq(activities.id, o.id));
+    await setActivityCounting(deps.db, o.id, { duplicateOf: null, countedInLoad: Boolean(o.isRun), excludedReason: o.isRun ? null : 'not_a_run' }, now);
     dates.push(o.localDate, ...(await settleDuplicates(deps.db, o, now)));
   }
   await enqueueWeekRecomputes(deps, runnerId, dates);

@@ -110,3 +110,19 @@ export async function listEndedOpenWeeks(db: DbOrTx, now: Date, limit: number): 
     limit ${limit}`);
   return rows.map((r) => ({ runnerId: r.runner_id, week: r.week }));
 }
+
+/**
+ * Counted runs changed in (since, staleBefore) after their week was last computed (or whose week has no
+ * row): each runner with the local dates of those runs, for the recovery sweep to recompute.
+ */
+export async function listRunDatesNewerThanTheirWeek(db: DbOrTx, since: Date, staleBefore: Date, limit: number): Promise<Array<{ runnerId: string; localDate: string }>> {
+  const { rows } = await db.execute<{ runner_id: string; local_date: string }>(sql`
+    select distinct a.runner_id, a.local_date::text as local_date
+    from activities a
+    left join weeks w on w.runner_id = a.runner_id and w.week = to_char(a.local_date, 'IYYY-"W"IW')
+    where a.status = 'ready' and a.counted_in_load and a.local_date is not null
+      and a.updated_at < ${staleBefore.toISOString()} and a.updated_at > ${since.toISOString()}
+      and (w.computed_at is null or w.computed_at < a.updated_at)
+    limit ${limit}`);
+  return rows.map((r) => ({ runnerId: r.runner_id, localDate: r.local_date }));
+}
