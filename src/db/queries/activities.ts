@@ -4,6 +4,7 @@ import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics } from '../schema/index.js';
 
 export type ActivityRow = typeof activities.$inferSelect;
+export type MetricsRow = typeof activityMetrics.$inferSelect;
 export type NewActivity = typeof activities.$inferInsert;
 
 /**
