@@ -48,14 +48,17 @@ export interface WarningFinding {
 
 const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 10);
 
-const flags = (ctx: MessageContext) => ({ provisional: ctx.provisional, weekToDate: ctx.weekToDate });
+/** A warning raised this week: the week's provisional and week-to-date flags come from the context. */
+function raised(ctx: MessageContext, w: Omit<WeekWarning, 'provisional' | 'weekToDate'>): WeekWarning {
+  const { code, severity, ...rest } = w;
+  return { code, severity, provisional: ctx.provisional, weekToDate: ctx.weekToDate, ...rest };
+}
 
 /** R2: the week's load rose past the limit (docs/rules.md, LOAD_JUMP). */
 export function loadJumpWarning(jump: LoadJumpFinding, ctx: MessageContext): WeekWarning {
-  return {
+  return raised(ctx, {
     code: 'LOAD_JUMP',
     severity: jump.severity,
-    ...flags(ctx),
     runId: jump.triggeredByRunId,
     message: loadJumpMessage(jump, ctx),
     evidence: {
@@ -72,7 +75,7 @@ export function loadJumpWarning(jump: LoadJumpFinding, ctx: MessageContext): Wee
       allowedIncreasePct: round1(jump.allowedIncrease),
       triggeredOnDate: jump.triggeredOnDate,
     },
-  };
+  });
 }
 
 /** R3: more than one training component changed at once (docs/rules.md, MULTI_CHANGE); null when not. */
@@ -83,33 +86,13 @@ export function multiChangeWarning(changes: ChangeAssessment, ctx: MessageContex
     evidence[`${v}Before`] = changes.details[v]?.before ?? null;
     evidence[`${v}After`] = changes.details[v]?.after ?? null;
   }
-  return {
-    code: 'MULTI_CHANGE',
-    severity: 'amber',
-    ...flags(ctx),
-    runId: null,
-    changed: changes.changed,
-    message: multiChangeMessage(changes, ctx),
-    evidence,
-  };
+  return raised(ctx, { code: 'MULTI_CHANGE', severity: 'amber', runId: null, changed: changes.changed, message: multiChangeMessage(changes, ctx), evidence });
 }
 
 /** R4: one run far longer than the longest of the previous 30 days (docs/rules.md, RUN_SPIKE). */
 export function runSpikeWarning(spike: SpikeFinding, ctx: MessageContext): WeekWarning {
-  return {
-    code: 'RUN_SPIKE',
-    severity: spike.severity,
-    ...flags(ctx),
-    runId: spike.runId,
-    message: runSpikeMessage(spike, ctx),
-    evidence: {
-      distanceM: spike.distanceM,
-      lookbackLongestRunM: spike.lookbackLongestRunM,
-      spikePct: round1(spike.ratio - 1),
-      band: spike.band,
-      localDate: spike.localDate,
-    },
-  };
+  const evidence = { distanceM: spike.distanceM, lookbackLongestRunM: spike.lookbackLongestRunM, spikePct: round1(spike.ratio - 1), band: spike.band, localDate: spike.localDate };
+  return raised(ctx, { code: 'RUN_SPIKE', severity: spike.severity, runId: spike.runId, message: runSpikeMessage(spike, ctx), evidence });
 }
 
 const SEVERITY_RANK: Record<string, number> = { red: 2, amber: 1 };
