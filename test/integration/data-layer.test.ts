@@ -6,6 +6,7 @@ import type { DbOrTx } from '../../src/db/client.js';
 import { insertActivityOnce, isActivityStillPending, listStalePendingStravaActivities } from '../../src/db/queries/activities.js';
 import { countStuckRows } from '../../src/db/queries/metrics.js';
 import { listWarnings, resolveWarningsExcept, upsertOpenWarning } from '../../src/db/queries/warnings.js';
+import { listRunDatesNewerThanTheirWeek } from '../../src/db/queries/weeks.js';
 import * as schema from '../../src/db/schema/index.js';
 import { buildRunner } from '../factories/runners.js';
 import { createTestDatabase, type TestDatabase } from '../setup/db.js';
@@ -43,7 +44,7 @@ describe('warnings queries', () => {
   });
 });
 
-describe('pending activities and the activities_pending index', () => {
+describe('the recovery sweep\'s activity look-ups and their indexes', () => {
   /**
    * The plan Postgres picks for the statement `fn` sends, as a cached (generic) plan would be made:
    * sequential scans off, so an index is taken whenever its predicate provably matches.
@@ -81,5 +82,14 @@ describe('pending activities and the activities_pending index', () => {
     const staleBefore = new Date(Date.now() - 60_000);
     expect(await genericPlanOf((db) => listStalePendingStravaActivities(db, staleBefore, 10))).toContain('activities_pending');
     expect(await genericPlanOf((db) => countStuckRows(db, 10))).toContain('activities_pending');
+  });
+
+  it('finds counted runs changed after their week was computed through activities_counted_updated', async () => {
+    const { row } = await insertActivityOnce(t.db, { runnerId, source: 'upload', externalId: 'counted-1', status: 'ready', countedInLoad: true, localDate: '2026-11-18' });
+    await t.db.execute(sql`update activities set updated_at = now() - interval '1 hour' where id = ${row.id}`);
+    const since = new Date(Date.now() - 24 * 3600_000);
+    const staleBefore = new Date(Date.now() - 60_000);
+    expect(await listRunDatesNewerThanTheirWeek(t.db, since, staleBefore, 10)).toEqual([{ runnerId, localDate: '2026-11-18' }]);
+    expect(await genericPlanOf((db) => listRunDatesNewerThanTheirWeek(db, since, staleBefore, 10))).toContain('activities_counted_updated');
   });
 });

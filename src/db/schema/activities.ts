@@ -113,6 +113,8 @@ export const activities = pgTable(
     index('activities_runner_start').on(t.runnerId, t.startTime),
     /** the recovery sweep's look-up of activities still queued or processing */
     index('activities_pending').on(t.updatedAt).where(sql`${t.status} in ('queued', 'processing')`),
+    /** the recovery sweep's look-up of counted runs changed since their week was computed (week-recomputes) */
+    index('activities_counted_updated').on(t.updatedAt).where(sql`${t.status} = 'ready' and ${t.countedInLoad}`),
   ],
 );
 
