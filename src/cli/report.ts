@@ -23,18 +23,18 @@ export const reportWeeksCommand: CliCommand = {
     // The week's cadence is the median running cadence of its qualifying runs (walking excluded).
     io.out('week      start       runs   km     Δkm%   hours  loss m  run spm  changed / warnings');
     for (const w of [...views].reverse()) {
-      const v = w.variables as Record<string, number | null>;
-      const c = w.changePct as Record<string, number | null>;
+      const v = w.variables;
+      const c = w.changePct;
       const pct = c.distanceM == null ? '' : `${c.distanceM > 0 ? '+' : ''}${c.distanceM.toFixed(0)}`;
       io.out(
         [
           w.week.padEnd(9),
           w.start,
-          String(v.runs ?? 0).padStart(4),
-          ((v.distanceM ?? 0) / 1000).toFixed(1).padStart(6),
+          String(v.runs).padStart(4),
+          (v.distanceM / 1000).toFixed(1).padStart(6),
           pct.padStart(6),
-          ((v.movingTimeS ?? 0) / 3600).toFixed(1).padStart(6),
-          (v.elevationLossM ?? 0).toFixed(0).padStart(7),
+          (v.movingTimeS / 3600).toFixed(1).padStart(6),
+          v.elevationLossM.toFixed(0).padStart(7),
           (v.avgCadenceSpm?.toFixed(0) ?? '').padStart(7),
           `  ${[w.changed.join(','), ...w.warnings.map((x) => x.code)].filter(Boolean).join(' | ')}`,
         ].join(' '),

@@ -17,27 +17,11 @@ import {
   targetSpmFor,
   theilSen,
   timeInBandPct,
-  type CadenceRun,
   type StatusInput,
 } from './cadence-goal.js';
+import { buildCadenceRun } from '../../test/factories/cadence-run.js';
 
-let seq = 0;
-function run(localDate: string, spm: number, over: Partial<CadenceRun> = {}): CadenceRun {
-  return {
-    activityId: `a${++seq}`,
-    localDate,
-    startTime: new Date(`${localDate}T07:00:00Z`),
-    runCadenceSpm: spm,
-    speedMps: 3,
-    runningTimeS: 1800,
-    cadenceQuality: 'ok',
-    cadenceSource: 'fit-record',
-    workoutType: null,
-    isIndoor: false,
-    histogram: null,
-    ...over,
-  };
-}
+const run = buildCadenceRun;
 
 describe('exclusionReason (qualifying runs)', () => {
   it('qualifies ≥ 10 min of running samples with ok quality, not a race or workout', () => {

@@ -4,6 +4,8 @@ import { averageWeekVariables, changePct, isCountedRun, median, weekVariables } 
 import { buildWeekRun } from '../../test/factories/week-runs.js';
 
 const run = buildWeekRun;
+/** Runs given as [local date, km, moving seconds]. */
+const timedRuns = (rows: ReadonlyArray<readonly [string, number, number]>) => rows.map(([date, km, movingTimeS]) => run(date, km, { movingTimeS }));
 
 const W47 = parseIsoWeek('2026-W47'); // Mon 16 – Sun 22 Nov 2026
 
@@ -24,11 +26,7 @@ describe('weekVariables', () => {
   });
 
   it('does not count runs under 1 km or under 5 minutes (§2.1), but counts exactly 1 km and 5 min', () => {
-    const runs = [
-      run('2026-11-16', 0.99, { movingTimeS: 600 }),
-      run('2026-11-17', 1.5, { movingTimeS: 299 }),
-      run('2026-11-18', 1.0, { movingTimeS: 300 }),
-    ];
+    const runs = timedRuns([['2026-11-16', 0.99, 600], ['2026-11-17', 1.5, 299], ['2026-11-18', 1.0, 300]]);
     const v = weekVariables(runs, W47);
     expect(v.runs).toBe(1);
     expect(v.distanceM).toBe(1000);
@@ -38,7 +36,7 @@ describe('weekVariables', () => {
   it('weights pace by distance: Σ time / Σ distance, not the mean of run paces', () => {
     // 10 km at 5:00 /km (3000 s) + 2 km at 7:00 /km (840 s) → 3840 s / 12 km = 320 s/km (mean of paces: 360).
     const v = weekVariables(
-      [run('2026-11-16', 10, { movingTimeS: 3000 }), run('2026-11-17', 2, { movingTimeS: 840 })],
+      timedRuns([['2026-11-16', 10, 3000], ['2026-11-17', 2, 840]]),
       W47,
     );
     expect(v.avgPaceSPerKm).toBeCloseTo(320, 9);
@@ -112,13 +110,8 @@ describe('changePct', () => {
 describe('averageWeekVariables', () => {
   it('divides totals by the number of weeks and pools pace over all runs', () => {
     const weeks = ['2026-W46', '2026-W45', '2026-W44', '2026-W43'].map(parseIsoWeek);
-    const runs = [
-      run('2026-11-09', 10, { movingTimeS: 3000 }),
-      run('2026-11-11', 10, { movingTimeS: 3000 }),
-      run('2026-11-02', 20, { movingTimeS: 7200 }),
-      run('2026-10-26', 20, { movingTimeS: 7200 }),
-      // W43 (19–25 Oct) has no runs: a real zero week.
-    ];
+    // W43 (19–25 Oct) has no runs: a real zero week.
+    const runs = timedRuns([['2026-11-09', 10, 3000], ['2026-11-11', 10, 3000], ['2026-11-02', 20, 7200], ['2026-10-26', 20, 7200]]);
     const mean = averageWeekVariables(runs, weeks);
     expect(mean.distanceM).toBe(15_000);
     expect(mean.runs).toBe(1);

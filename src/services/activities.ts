@@ -1,14 +1,23 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.js';
-import { findActivity, findRunsStartingNear, upsertMetrics, type ActivityRow } from '../db/queries/activities.js';
+import {
+  findActivity,
+  findRunsStartingNear,
+  listDuplicatesOf,
+  setActivityCounting,
+  setActivityFailed,
+  setActivityProcessing,
+  setActivityReady,
+  softDeleteActivities,
+  upsertMetrics,
+  type ActivityRow,
+} from '../db/queries/activities.js';
 import { findRunner } from '../db/queries/runners.js';
-import { activities } from '../db/schema/index.js';
 import { countingDecision } from '../domain/counting.js';
 import { DUPLICATE_SEARCH_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeCandidate } from '../domain/dedupe.js';
-import { isoWeekOf, localDateOf, resolveWallClock, shiftIsoWeek } from '../domain/iso-week.js';
+import { localDateOf, resolveWallClock } from '../domain/iso-week.js';
 import { deriveRunMetrics } from '../domain/metrics.js';
 import type { Run, RunMetrics } from '../domain/run.js';
-import { DEFAULT_THRESHOLDS, historyDaysNeeded } from '../domain/rules/thresholds.js';
+import { weeksTouchedBy } from '../domain/rules/touched-weeks.js';
 import type { Enqueue } from '../jobs/queues.js';
 import { cancelPromptsFor } from './prompts/schedule.js';
 
@@ -18,24 +27,7 @@ export interface IngestDeps {
   now: () => Date;
 }
 
-/** Weeks after a run's own week whose evaluation can see it (35-day lookback → 5 weeks). */
-const WEEKS_AFFECTED_AFTER = Math.ceil(historyDaysNeeded(DEFAULT_THRESHOLDS) / 7);
-
-/**
- * The weeks a change on `localDate` can alter: its own week and every later week whose rules look
- * back over it (week-on-week change, the 4-week mean, the 30-day longest run, the cadence reference).
- * Recomputes are debounced per week, so a burst of changes still costs one recompute per week.
- */
-export function weeksTouchedBy(localDates: ReadonlyArray<string | null | undefined>): string[] {
-  const weeks = new Set<string>();
-  for (const d of localDates) {
-    if (!d) continue;
-    const w = isoWeekOf(d);
-    for (let k = 0; k <= WEEKS_AFFECTED_AFTER; k++) weeks.add(shiftIsoWeek(w, k).week);
-  }
-  return [...weeks].sort();
-}
-
+/** Queue the recompute of every week a change on these dates touches (debounced per week, so a burst costs one each). */
 export async function enqueueWeekRecomputes(deps: Pick<IngestDeps, 'enqueue'>, runnerId: string, localDates: ReadonlyArray<string | null | undefined>): Promise<void> {
   for (const week of weeksTouchedBy(localDates)) await deps.enqueue('week.recompute', { runnerId, week });
 }
@@ -57,9 +49,10 @@ export async function saveDerivedRun(deps: IngestDeps, activityId: string, decod
   const counting = countingDecision({ isRun: run.isRun, manual: run.manual === true, distanceM: metrics.distanceM, movingTimeS: metrics.movingTimeS });
   const now = deps.now();
   const updated = await deps.db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(activities)
-      .set({
+    const row = await setActivityReady(
+      tx,
+      activityId,
+      {
         sport: run.sport,
         subSport: run.subSport,
         isRun: run.isRun,
@@ -67,17 +60,12 @@ export async function saveDerivedRun(deps: IngestDeps, activityId: string, decod
         startTime: run.startTime,
         localDate,
         utcOffsetS: run.utcOffsetS,
-        status: 'ready',
-        error: null,
         countedInLoad: counting.countedInLoad,
         excludedReason: counting.excludedReason,
-        duplicateOf: null,
         ...(extra.name !== undefined ? { name: extra.name } : {}),
-        updatedAt: now,
-      })
-      // a row deleted meanwhile stays deleted (and uncounted) until it is brought back
-      .where(and(eq(activities.id, activityId), isNull(activities.deletedAt)))
-      .returning();
+      },
+      now,
+    );
     if (!row) return undefined;
     await upsertMetrics(tx, activityId, metrics, now);
     return row;
@@ -118,21 +106,18 @@ export async function settleDuplicates(db: DbOrTx, activity: Pick<ActivityRow, '
     const duplicateOf = counted ? null : winner.id;
     const excludedReason = counted ? null : 'duplicate';
     if (copy.row.countedInLoad === counted && copy.row.duplicateOf === duplicateOf && copy.row.excludedReason === excludedReason) continue;
-    await db.update(activities).set({ countedInLoad: counted, duplicateOf, excludedReason, updatedAt: now }).where(eq(activities.id, copy.id));
+    await setActivityCounting(db, copy.id, { countedInLoad: counted, duplicateOf, excludedReason }, now);
     if (copy.row.localDate) changedDates.push(copy.row.localDate);
   }
   return changedDates;
 }
 
 export async function markActivityFailed(deps: Pick<IngestDeps, 'db' | 'now'>, activityId: string, error: { code: string; message: string }): Promise<void> {
-  await deps.db
-    .update(activities)
-    .set({ status: 'failed', error, countedInLoad: false, excludedReason: null, updatedAt: deps.now() })
-    .where(eq(activities.id, activityId));
+  await setActivityFailed(deps.db, activityId, error, deps.now());
 }
 
 export async function markActivityProcessing(deps: Pick<IngestDeps, 'db' | 'now'>, activityId: string): Promise<void> {
-  await deps.db.update(activities).set({ status: 'processing', updatedAt: deps.now() }).where(and(eq(activities.id, activityId)));
+  await setActivityProcessing(deps.db, activityId, deps.now());
 }
 
 /**
@@ -146,20 +131,13 @@ export async function deleteActivities(deps: IngestDeps, runnerId: string, ids: 
   if (ids.length === 0) return 0;
   // Their open pain prompts go with them (answers already given stay with the runner).
   await cancelPromptsFor(deps.db, ids, 'deleted', deps.now());
-  const removed = await deps.db
-    .update(activities)
-    .set({ deletedAt: deps.now(), deletedReason: reason, countedInLoad: false, duplicateOf: null, updatedAt: deps.now() })
-    .where(and(eq(activities.runnerId, runnerId), inArray(activities.id, ids), isNull(activities.deletedAt)))
-    .returning({ id: activities.id, localDate: activities.localDate });
-  const orphans = await deps.db
-    .select()
-    .from(activities)
-    .where(and(eq(activities.runnerId, runnerId), inArray(activities.duplicateOf, ids), isNull(activities.deletedAt)));
+  const removed = await softDeleteActivities(deps.db, runnerId, ids, reason, deps.now());
+  const orphans = await listDuplicatesOf(deps.db, runnerId, ids);
   const dates = removed.map((r) => r.localDate);
   const now = deps.now();
   for (const o of orphans) {
     // an orphan was a counted-quality run demoted only as a duplicate
-    await deps.db.update(activities).set({ duplicateOf: null, countedInLoad: Boolean(o.isRun), excludedReason: o.isRun ? null : 'not_a_run', updatedAt: now }).where(eq(activities.id, o.id));
+    await setActivityCounting(deps.db, o.id, { duplicateOf: null, countedInLoad: Boolean(o.isRun), excludedReason: o.isRun ? null : 'not_a_run' }, now);
     dates.push(o.localDate, ...(await settleDuplicates(deps.db, o, now)));
   }
   await enqueueWeekRecomputes(deps, runnerId, dates);

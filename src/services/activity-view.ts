@@ -1,7 +1,4 @@
-import type { ActivityRow } from '../db/queries/activities.js';
-import type { activityMetrics } from '../db/schema/index.js';
-
-type MetricsRow = typeof activityMetrics.$inferSelect;
+import type { ActivityRow, MetricsRow } from '../db/queries/activities.js';
 
 const round = (v: number | null | undefined, digits = 1): number | null => (v == null || !Number.isFinite(v) ? null : Number(v.toFixed(digits)));
 

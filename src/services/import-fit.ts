@@ -1,6 +1,5 @@
-import { eq } from 'drizzle-orm';
 import { findActivity, insertActivityOnce } from '../db/queries/activities.js';
-import { files } from '../db/schema/index.js';
+import { findFileBytes } from '../db/queries/files.js';
 import type { FitDecoder } from '../fit/decode-pool.js';
 import type { FitDecodeResult } from '../fit/types.js';
 import { markActivityFailed, markActivityProcessing, saveDerivedRun, type IngestDeps } from './activities.js';
@@ -19,13 +18,13 @@ export type ImportFitOutcome =
 export async function importFitActivity(deps: IngestDeps & { fitDecoder: FitDecoder }, activityId: string): Promise<ImportFitOutcome> {
   const activity = await findActivity(deps.db, activityId);
   if (!activity?.fileId) return { status: 'missing' };
-  const [file] = await deps.db.select({ bytes: files.bytes }).from(files).where(eq(files.id, activity.fileId));
-  if (!file) return { status: 'missing' };
+  const bytes = await findFileBytes(deps.db, activity.fileId);
+  if (!bytes) return { status: 'missing' };
   await markActivityProcessing(deps, activityId);
 
   let result: FitDecodeResult;
   try {
-    result = await deps.fitDecoder.decode(new Uint8Array(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength));
+    result = await deps.fitDecoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (err) {
     result = { ok: false, code: 'fit_decode_error', message: `the FIT decoder failed: ${(err as Error).message}` };
   }

@@ -1,8 +1,8 @@
 import type { Job, Worker } from 'bullmq';
-import { sql } from 'drizzle-orm';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../db/client.js';
+import { countInboxBacklog, countStuckRows } from '../db/queries/metrics.js';
 import { StravaRateLimits } from '../integrations/strava/rate-limit.js';
 import type { Queues } from '../jobs/queues.js';
 import type { Redis } from '../lib/redis.js';
@@ -48,17 +48,7 @@ export function webhookProvider(path: string): string | null {
 
 /** Stuck-state counts by kind: rows waiting longer than STUCK_AFTER_MINUTES for work that should be quick. */
 export async function countStuck(db: Db): Promise<Record<string, number>> {
-  const interval = sql.raw(`interval '${STUCK_AFTER_MINUTES} minutes'`);
-  const { rows } = await db.execute<{ kind: string; n: number }>(sql`
-    select 'activity_' || status as kind, count(*)::int as n from activities
-      where status in ('queued', 'processing') and updated_at < now() - ${interval} group by status
-    union all
-    select 'webhook_event', count(*)::int from webhook_events where processed_at is null and received_at < now() - ${interval}
-    union all
-    select 'notification_pending', count(*)::int from notifications where status = 'pending' and created_at < now() - ${interval}
-    union all
-    select 'backfill_' || backfill_status, count(*)::int from connections
-      where backfill_status in ('queued', 'running') and updated_at < now() - ${interval} group by backfill_status`);
+  const rows = await countStuckRows(db, STUCK_AFTER_MINUTES);
   const out: Record<string, number> = { activity_queued: 0, activity_processing: 0, webhook_event: 0, notification_pending: 0, backfill_queued: 0, backfill_running: 0 };
   for (const r of rows) out[r.kind] = Number(r.n);
   return out;
@@ -125,7 +115,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     registers: [registry],
     collect: guarded('inbox_backlog', async (g) => {
       g.reset();
-      const { rows } = await deps.db.execute<{ provider: string; n: number }>(sql`select provider, count(*)::int as n from webhook_events where processed_at is null group by provider`);
+      const rows = await countInboxBacklog(deps.db);
       for (const p of WEBHOOK_PROVIDERS) g.set({ provider: p }, 0);
       for (const r of rows) g.set({ provider: r.provider }, Number(r.n));
     }),

@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import type { DbOrTx } from '../db/client.js';
-import { notifications } from '../db/schema/index.js';
+import { findNotification, insertNotificationOnce, recordDeliveryAttempt } from '../db/queries/notifications.js';
+import type { NotificationAttempt, NotificationPayload } from '../db/schema/index.js';
 import { decryptSecret } from '../lib/crypto.js';
 import type { Enqueue } from '../jobs/queues.js';
 
@@ -39,14 +39,9 @@ export function signPush(secret: string, id: string, at: Date, body: string): Re
  */
 export async function recordNotification(
   db: DbOrTx,
-  input: { runnerId: string; kind: EventType; subjectId: string; payload: Record<string, unknown> },
+  input: { runnerId: string; kind: EventType; subjectId: string; payload: NotificationPayload },
 ): Promise<string | null> {
-  const rows = await db
-    .insert(notifications)
-    .values(input)
-    .onConflictDoNothing({ target: [notifications.kind, notifications.subjectId] })
-    .returning({ id: notifications.id });
-  return rows[0]?.id ?? null;
+  return insertNotificationOnce(db, input);
 }
 
 export async function enqueueNotification(deps: { enqueue: Enqueue; notifyConfigured: boolean }, id: string | null): Promise<void> {
@@ -61,7 +56,7 @@ export class PushFailedError extends Error {
  * Secrets inside a payload (the answer link's token) are stored encrypted under `…Enc` keys and
  * decrypted only into the bytes that are sent.
  */
-function revealPayload(payload: Record<string, unknown>, key: Buffer | undefined): Record<string, unknown> {
+function revealPayload(payload: NotificationPayload, key: Buffer | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(payload)) {
     if (k.endsWith('Enc') && typeof v === 'string' && key) out[k.slice(0, -3)] = decryptSecret(v, key);
@@ -71,8 +66,8 @@ function revealPayload(payload: Record<string, unknown>, key: Buffer | undefined
 }
 
 /** The body receivers get: `{type, timestamp, data}` plus the event id and runner. */
-export function pushBody(row: { id: string; kind: string; runnerId: string; payload: unknown; createdAt: Date }, key?: Buffer): string {
-  return JSON.stringify({ id: row.id, type: row.kind, timestamp: row.createdAt.toISOString(), runnerId: row.runnerId, data: revealPayload(row.payload as Record<string, unknown>, key) });
+export function pushBody(row: { id: string; kind: string; runnerId: string; payload: NotificationPayload; createdAt: Date }, key?: Buffer): string {
+  return JSON.stringify({ id: row.id, type: row.kind, timestamp: row.createdAt.toISOString(), runnerId: row.runnerId, data: revealPayload(row.payload, key) });
 }
 
 /**
@@ -83,7 +78,7 @@ export async function deliverNotification(
   deps: { db: DbOrTx; fetch: typeof fetch; now: () => Date; url: string; secret: string | undefined; tokenEncryptionKey?: Buffer },
   notificationId: string,
 ): Promise<'delivered' | 'already_delivered' | 'missing'> {
-  const [row] = await deps.db.select().from(notifications).where(eq(notifications.id, notificationId));
+  const row = await findNotification(deps.db, notificationId);
   if (!row) return 'missing';
   if (row.status === 'delivered') return 'already_delivered';
   const body = pushBody(row, deps.tokenEncryptionKey);
@@ -100,15 +95,8 @@ export async function deliverNotification(
   } catch (err) {
     error = (err as Error).message;
   }
-  const attempt = { at: deps.now().toISOString(), status, ...(error ? { error } : {}) };
-  await deps.db
-    .update(notifications)
-    .set({
-      attempts: sql`${notifications.attempts} || ${JSON.stringify([attempt])}::jsonb`,
-      ...(error ? {} : { status: 'delivered' as const, deliveredAt: deps.now() }),
-      updatedAt: deps.now(),
-    })
-    .where(eq(notifications.id, row.id));
+  const attempt: NotificationAttempt = { at: deps.now().toISOString(), status, ...(error ? { error } : {}) };
+  await recordDeliveryAttempt(deps.db, row.id, attempt, deps.now());
   if (error) throw new PushFailedError(`push ${row.id} failed: ${error}`);
   return 'delivered';
 }

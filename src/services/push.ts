@@ -1,7 +1,13 @@
-import { and, eq, sql } from 'drizzle-orm';
 import webpush from 'web-push';
 import type { AppDeps } from '../deps.js';
-import { pushSubscriptions } from '../db/schema/index.js';
+import {
+  countPushFailure,
+  deletePushSubscriptionById,
+  deleteRunnerPushSubscription,
+  listPushSubscriptions,
+  markPushSent,
+  upsertPushSubscription,
+} from '../db/queries/push-subscriptions.js';
 import { ValidationError } from '../lib/errors.js';
 import type { PromptChannel } from './prompts/channels.js';
 import type { PromptMessage } from './prompts/message.js';
@@ -42,17 +48,11 @@ export function parseSubscription(input: unknown, production: boolean): PushSubs
 
 export async function savePushSubscription(deps: Pick<AppDeps, 'db' | 'env'>, runnerId: string, input: unknown): Promise<{ id: string }> {
   const sub = parseSubscription(input, deps.env.NODE_ENV === 'production');
-  const [row] = await deps.db
-    .insert(pushSubscriptions)
-    .values({ runnerId, endpoint: sub.endpoint, p256dh: sub.keys.p256dh, auth: sub.keys.auth })
-    .onConflictDoUpdate({ target: pushSubscriptions.endpoint, set: { runnerId, p256dh: sub.keys.p256dh, auth: sub.keys.auth, failures: 0 } })
-    .returning({ id: pushSubscriptions.id });
-  return { id: row!.id };
+  return { id: await upsertPushSubscription(deps.db, { runnerId, endpoint: sub.endpoint, p256dh: sub.keys.p256dh, auth: sub.keys.auth }) };
 }
 
 export async function deletePushSubscription(deps: Pick<AppDeps, 'db'>, runnerId: string, endpoint: string): Promise<boolean> {
-  const rows = await deps.db.delete(pushSubscriptions).where(and(eq(pushSubscriptions.runnerId, runnerId), eq(pushSubscriptions.endpoint, endpoint))).returning({ id: pushSubscriptions.id });
-  return rows.length > 0;
+  return deleteRunnerPushSubscription(deps.db, runnerId, endpoint);
 }
 
 /** The notification's topic: the prompt id without dashes (32 URL-safe characters, the limit). */
@@ -79,7 +79,7 @@ type PushDeps = Pick<AppDeps, 'db' | 'env' | 'now' | 'fetch' | 'log'>;
 export async function sendPromptPush(deps: PushDeps, msg: PromptMessage): Promise<{ sent: number; removed: number }> {
   const vapid = deps.env.vapid;
   if (!vapid) return { sent: 0, removed: 0 };
-  const subs = await deps.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.runnerId, msg.runner.id));
+  const subs = await listPushSubscriptions(deps.db, msg.runner.id);
   let sent = 0;
   let removed = 0;
   const errors: string[] = [];
@@ -101,13 +101,13 @@ export async function sendPromptPush(deps: PushDeps, msg: PromptMessage): Promis
     }
     if (status >= 200 && status < 300) {
       sent++;
-      await deps.db.update(pushSubscriptions).set({ lastSentAt: deps.now(), failures: 0 }).where(eq(pushSubscriptions.id, s.id));
+      await markPushSent(deps.db, s.id, deps.now());
     } else if (status === 404 || status === 410) {
       removed++;
-      await deps.db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, s.id));
+      await deletePushSubscriptionById(deps.db, s.id);
     } else {
       if (status) errors.push(`push service answered ${status}`);
-      await deps.db.update(pushSubscriptions).set({ failures: sql`${pushSubscriptions.failures} + 1` }).where(eq(pushSubscriptions.id, s.id));
+      await countPushFailure(deps.db, s.id);
     }
   }
   if (sent === 0 && errors.length) {

@@ -1,31 +1,13 @@
-import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { findActiveCadenceGoal, findRunner } from '../db/queries/runners.js';
-import { firstRunDate, loadWeekRuns } from '../db/queries/weeks.js';
-import { warnings, weeks } from '../db/schema/index.js';
+import { resolveWarningsExcept, upsertOpenWarning } from '../db/queries/warnings.js';
+import { firstRunDate, loadWeekRuns, saveWeek } from '../db/queries/weeks.js';
 import { localDateOf, parseIsoWeek } from '../domain/iso-week.js';
-import { evaluateWeek, evaluationWindow, type WeekEvaluation, type WeekWarning } from '../domain/rules/index.js';
+import { evaluateWeek, evaluationWindow, type WeekEvaluation } from '../domain/rules/index.js';
+import { oneWarningPerCode, storedEvidence } from '../domain/rules/warnings.js';
 import type { Enqueue } from '../jobs/queues.js';
 import { enqueueNotification, recordNotification } from './notify.js';
 import { assessPainWeek, NOT_ALL_GREEN_NOTE } from './pain/warnings.js';
-
-const SEVERITY_RANK: Record<string, number> = { red: 2, amber: 1 };
-
-/**
- * The store keeps one warning per runner/week/code, so several findings of one code (two long runs
- * in a week) become one: the most severe leads (its message and evidence), the others are listed.
- */
-export function oneWarningPerCode(warnings: readonly WeekWarning[]): WeekWarning[] {
-  const byCode = new Map<string, WeekWarning[]>();
-  for (const w of warnings) byCode.set(w.code, [...(byCode.get(w.code) ?? []), w]);
-  return [...byCode.values()].map((group) => {
-    const [lead, ...rest] = [...group].sort((a, b) => (SEVERITY_RANK[b.severity] ?? 0) - (SEVERITY_RANK[a.severity] ?? 0));
-    if (rest.length === 0) return lead!;
-    const also = rest.map((w) => w.runId).filter((id): id is string => Boolean(id));
-    const extra = rest.length === 1 ? ' One more run this week was flagged the same way.' : ` ${rest.length} more runs this week were flagged the same way.`;
-    return { ...lead!, message: `${lead!.message}${extra}`, evidence: { ...lead!.evidence, alsoRunIds: also.join(','), findings: group.length } };
-  });
-}
 
 export interface RecomputeDeps {
   db: Db;
@@ -69,55 +51,31 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
       endDate: evaluation.end,
       complete: evaluation.complete,
       status: evaluation.status,
-      variables: evaluation.variables as unknown as Record<string, number | null>,
-      changePct: evaluation.changePct as unknown as Record<string, number | null>,
+      variables: evaluation.variables,
+      changePct: evaluation.changePct,
       changed: evaluation.changed as string[],
       details: { statusMessage: evaluation.statusMessage, priorWeeksOfData: evaluation.priorWeeksOfData, frequencyRedistributed: evaluation.frequencyRedistributed, load: evaluation.load, light: pain.light, greenStreak: pain.greenStreak },
       computedAt: now,
       updatedAt: now,
     };
-    if (hasRuns) {
-      await tx.insert(weeks).values(values).onConflictDoUpdate({ target: [weeks.runnerId, weeks.week], set: values });
-    } else {
-      // A week emptied by deletes keeps its row (zeros); a week that never had runs gets none.
-      await tx.update(weeks).set(values).where(and(eq(weeks.runnerId, runnerId), eq(weeks.week, evaluation.week)));
-    }
+    await saveWeek(tx, values, { create: hasRuns });
 
     // A week with an amber or red run never gets progression advice: load warnings say to hold.
     const load = evaluation.warnings.map((w) => (w.code === 'LOAD_JUMP' && pain.notAllGreen ? { ...w, message: `${w.message} ${NOT_ALL_GREEN_NOTE}` } : w));
-    const fired = oneWarningPerCode([...load, ...(pain.warnings as unknown as WeekWarning[])]);
+    const fired = oneWarningPerCode([...load, ...pain.warnings]);
     const toPush: string[] = [];
     for (const w of fired) {
-      const evidence = { ...w.evidence, weekToDate: w.weekToDate, runId: w.runId, ...(w.changed ? { changed: w.changed.join(',') } : {}) };
-      const [row] = await tx
-        .insert(warnings)
-        .values({ runnerId, week: evaluation.week, code: w.code, status: 'open', severity: w.severity, provisional: w.provisional, message: w.message, evidence })
-        .onConflictDoUpdate({
-          target: [warnings.runnerId, warnings.week, warnings.code],
-          set: { status: 'open', severity: w.severity, provisional: w.provisional, message: w.message, evidence, resolvedAt: null, updatedAt: now },
-        })
-        .returning({ id: warnings.id });
+      const evidence = storedEvidence(w);
+      const id = await upsertOpenWarning(tx, { runnerId, week: evaluation.week, code: w.code }, { severity: w.severity, provisional: w.provisional, message: w.message, evidence }, now);
       const notificationId = await recordNotification(tx, {
         runnerId,
         kind: 'warning.raised',
-        subjectId: row!.id,
-        payload: { warningId: row!.id, week: evaluation.week, code: w.code, severity: w.severity, provisional: w.provisional, message: w.message, evidence },
+        subjectId: id,
+        payload: { warningId: id, week: evaluation.week, code: w.code, severity: w.severity, provisional: w.provisional, message: w.message, evidence },
       });
       if (notificationId) toPush.push(notificationId);
     }
-    const codes = fired.map((w) => w.code);
-    const resolved = await tx
-      .update(warnings)
-      .set({ status: 'resolved', resolvedAt: now, updatedAt: now })
-      .where(
-        and(
-          eq(warnings.runnerId, runnerId),
-          eq(warnings.week, evaluation.week),
-          eq(warnings.status, 'open'),
-          codes.length ? notInArray(warnings.code, codes) : sql`true`,
-        ),
-      )
-      .returning();
+    const resolved = await resolveWarningsExcept(tx, runnerId, evaluation.week, fired.map((w) => w.code), now);
     for (const r of resolved) {
       const notificationId = await recordNotification(tx, {
         runnerId,

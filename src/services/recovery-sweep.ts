@@ -1,7 +1,10 @@
-import { and, eq, gt, inArray, like, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, like, lt, sql } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
-import { activities, connections, notifications, webhookEvents } from '../db/schema/index.js';
+import { isActivityStillPending, listStalePendingStravaActivities } from '../db/queries/activities.js';
+import { isNotificationPending, listStalePendingNotifications } from '../db/queries/notifications.js';
+import { listRunDatesNewerThanTheirWeek } from '../db/queries/weeks.js';
+import { connections, webhookEvents } from '../db/schema/index.js';
 import { parseEntries } from '../integrations/garmin/webhook.js';
 import type { JobName, JobPayload } from '../jobs/catalog.js';
 import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../jobs/queues.js';
@@ -54,14 +57,6 @@ export async function requeue<N extends JobName>(ctx: SweepContext, name: N, pay
   return (await ensureJob(ctx.queues, ctx.enqueue, name, payload)) === 'enqueued';
 }
 
-async function activityStillPending(ctx: SweepContext, id: string, staleBefore: Date): Promise<boolean> {
-  const [row] = await ctx.db
-    .select({ id: activities.id })
-    .from(activities)
-    .where(and(eq(activities.id, id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, staleBefore)));
-  return Boolean(row);
-}
-
 const stravaInbox: Reclaimer = {
   name: 'webhook-inbox',
   reclaim: (ctx) => sweepInbox(ctx, SWEEP_BATCH),
@@ -80,16 +75,12 @@ const fileImports: Reclaimer = {
 const stravaActivities: Reclaimer = {
   name: 'strava-activities',
   async reclaim(ctx, staleBefore) {
-    const rows = await ctx.db
-      .select({ id: activities.id, connectionId: activities.connectionId, externalId: activities.externalId, raw: activities.raw })
-      .from(activities)
-      .where(and(inArray(activities.status, ['queued', 'processing']), eq(activities.source, 'strava'), eq(activities.sessionIndex, 0), lt(activities.updatedAt, staleBefore)))
-      .limit(SWEEP_BATCH);
+    const rows = await listStalePendingStravaActivities(ctx.db, staleBefore, SWEEP_BATCH);
     let queued = 0;
     for (const row of rows) {
-      const streams = (row.raw as { streamsStatus?: string; activity?: unknown } | null)?.streamsStatus;
-      const hasPayload = Boolean((row.raw as { activity?: unknown } | null)?.activity);
-      const pending = () => activityStillPending(ctx, row.id, staleBefore);
+      const streams = row.raw?.streamsStatus;
+      const hasPayload = Boolean(row.raw?.activity);
+      const pending = () => isActivityStillPending(ctx.db, row.id, staleBefore);
       if (hasPayload && streams !== 'pending') {
         if (await requeue(ctx, 'run.derive', { activityId: row.id }, pending)) queued += 1;
         continue;
@@ -199,15 +190,9 @@ const pendingPushes: Reclaimer = {
   name: 'pushes',
   async reclaim(ctx, staleBefore) {
     if (!ctx.env.NOTIFY_WEBHOOK_URL) return 0;
-    const rows = await ctx.db
-      .select({ id: notifications.id })
-      .from(notifications)
-      .where(and(eq(notifications.status, 'pending'), lt(notifications.updatedAt, staleBefore)))
-      .limit(SWEEP_BATCH);
     let queued = 0;
-    for (const row of rows) {
-      const pending = async () => (await ctx.db.select({ id: notifications.id }).from(notifications).where(and(eq(notifications.id, row.id), eq(notifications.status, 'pending')))).length > 0;
-      if (await requeue(ctx, 'notify.deliver', { notificationId: row.id }, pending)) queued += 1;
+    for (const id of await listStalePendingNotifications(ctx.db, staleBefore, SWEEP_BATCH)) {
+      if (await requeue(ctx, 'notify.deliver', { notificationId: id }, () => isNotificationPending(ctx.db, id))) queued += 1;
     }
     return queued;
   },
@@ -221,18 +206,11 @@ const weekRecomputes: Reclaimer = {
   name: 'week-recomputes',
   async reclaim(ctx, staleBefore) {
     const since = new Date(ctx.now().getTime() - FETCH_LOOKBACK_MS);
-    const rows = await ctx.db.execute<{ runner_id: string; local_date: string }>(sql`
-      select distinct a.runner_id, a.local_date::text as local_date
-      from activities a
-      left join weeks w on w.runner_id = a.runner_id and w.week = to_char(a.local_date, 'IYYY-"W"IW')
-      where a.status = 'ready' and a.counted_in_load and a.local_date is not null
-        and a.updated_at < ${staleBefore.toISOString()} and a.updated_at > ${since.toISOString()}
-        and (w.computed_at is null or w.computed_at < a.updated_at)
-      limit ${SWEEP_BATCH}`);
+    const rows = await listRunDatesNewerThanTheirWeek(ctx.db, since, staleBefore, SWEEP_BATCH);
     const byRunner = new Map<string, string[]>();
-    for (const r of rows.rows) byRunner.set(r.runner_id, [...(byRunner.get(r.runner_id) ?? []), r.local_date]);
+    for (const r of rows) byRunner.set(r.runnerId, [...(byRunner.get(r.runnerId) ?? []), r.localDate]);
     for (const [runnerId, dates] of byRunner) await enqueueWeekRecomputes(ctx, runnerId, dates);
-    return rows.rows.length;
+    return rows.length;
   },
 };
 

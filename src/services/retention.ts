@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
+import { purgeDeletedActivitiesBatch } from '../db/queries/activities.js';
 
 /**
  * Retention (docs/security.md): deleted activities stay recoverable for DELETED_RETENTION_DAYS and
@@ -22,11 +23,10 @@ function daysBefore(now: Date, days: number): Date {
   return new Date(now.getTime() - days * 86_400_000);
 }
 
-async function deleteInBatches(db: Db, statement: (limit: number) => ReturnType<typeof sql>): Promise<number> {
+async function deleteInBatches(deleteBatch: (limit: number) => Promise<number>): Promise<number> {
   let total = 0;
   for (;;) {
-    const res = await db.execute(statement(PURGE_BATCH));
-    const n = res.rowCount ?? 0;
+    const n = await deleteBatch(PURGE_BATCH);
     total += n;
     if (n < PURGE_BATCH) return total;
   }
@@ -34,18 +34,16 @@ async function deleteInBatches(db: Db, statement: (limit: number) => ReturnType<
 
 export async function purgeDeletedActivities(deps: RetentionDeps): Promise<number> {
   const cutoff = daysBefore(deps.now(), deps.env.DELETED_RETENTION_DAYS);
-  return deleteInBatches(
-    deps.db,
-    (limit) => sql`delete from activities where id in (select id from activities where deleted_at is not null and deleted_at <= ${cutoff} limit ${limit})`,
-  );
+  return deleteInBatches((limit) => purgeDeletedActivitiesBatch(deps.db, cutoff, limit));
 }
 
 export async function purgeOldWebhookEvents(deps: RetentionDeps): Promise<number> {
   const cutoff = daysBefore(deps.now(), deps.env.WEBHOOK_RETENTION_DAYS);
-  return deleteInBatches(
-    deps.db,
-    (limit) => sql`delete from webhook_events where id in (select id from webhook_events where processed_at is not null and processed_at <= ${cutoff} limit ${limit})`,
-  );
+  // webhook_events queries belong with the inbox's own query module; this one stays here until it has one
+  return deleteInBatches(async (limit) => {
+    const res = await deps.db.execute(sql`delete from webhook_events where id in (select id from webhook_events where processed_at is not null and processed_at <= ${cutoff} limit ${limit})`);
+    return res.rowCount ?? 0;
+  });
 }
 
 export async function purgeExpired(deps: RetentionDeps): Promise<{ activities: number; webhookEvents: number }> {

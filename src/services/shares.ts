@@ -1,6 +1,5 @@
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { runnerShares } from '../db/schema/index.js';
+import { findRunnerShare, insertShare, listSharesOf, openLiveShare, revokeShareRow, type ShareRow } from '../db/queries/shares.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import { requireRunner } from './runners.js';
 import { hashToken, newToken } from './sessions/index.js';
@@ -39,7 +38,7 @@ export interface ShareView {
   status: 'active' | 'expired' | 'revoked';
 }
 
-function view(row: typeof runnerShares.$inferSelect, now: Date): ShareView {
+function view(row: ShareRow, now: Date): ShareView {
   return {
     id: row.id,
     recipient: row.recipient,
@@ -67,26 +66,30 @@ export async function createShare(
   const days = input.expiresInDays ?? SHARE_DEFAULT_DAYS;
   const now = deps.now();
   const token = newToken();
-  const [row] = await deps.db
-    .insert(runnerShares)
-    .values({ runnerId: runner.id, tokenHash: hashToken(token), recipient, sections: [...sections], consentedAt: now, expiresAt: new Date(now.getTime() + days * 86_400_000) })
-    .returning();
-  return { ...view(row!, now), url: `${deps.env.PUBLIC_URL}/s/${token}` };
+  const row = await insertShare(deps.db, {
+    runnerId: runner.id,
+    tokenHash: hashToken(token),
+    recipient,
+    sections: [...sections],
+    consentedAt: now,
+    expiresAt: new Date(now.getTime() + days * 86_400_000),
+  });
+  return { ...view(row, now), url: `${deps.env.PUBLIC_URL}/s/${token}` };
 }
 
 export async function listShares(deps: Omit<Deps, 'env'>, runnerId: string): Promise<ShareView[]> {
   await requireRunner(deps, runnerId);
-  const rows = await deps.db.select().from(runnerShares).where(eq(runnerShares.runnerId, runnerId)).orderBy(desc(runnerShares.createdAt));
+  const rows = await listSharesOf(deps.db, runnerId);
   const now = deps.now();
   return rows.map((r) => view(r, now));
 }
 
 export async function revokeShare(deps: Omit<Deps, 'env'>, runnerId: string, shareId: string): Promise<ShareView> {
   const id = /^[0-9a-f-]{36}$/i.test(shareId) ? shareId : '00000000-0000-0000-0000-000000000000';
-  const [row] = await deps.db.select().from(runnerShares).where(and(eq(runnerShares.id, id), eq(runnerShares.runnerId, runnerId)));
+  const row = await findRunnerShare(deps.db, runnerId, id);
   if (!row) throw new NotFoundError(`share ${shareId} not found`, 'share_not_found');
   if (row.revokedAt) return view(row, deps.now());
-  const [updated] = await deps.db.update(runnerShares).set({ revokedAt: deps.now() }).where(eq(runnerShares.id, row.id)).returning();
+  const updated = await revokeShareRow(deps.db, row.id, deps.now());
   return view(updated!, deps.now());
 }
 
@@ -94,10 +97,6 @@ export async function revokeShare(deps: Omit<Deps, 'env'>, runnerId: string, sha
 export async function openShare(deps: Omit<Deps, 'env'>, token: string): Promise<{ runnerId: string; share: ShareView } | null> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
   const now = deps.now();
-  const [row] = await deps.db
-    .update(runnerShares)
-    .set({ lastOpenedAt: now })
-    .where(and(eq(runnerShares.tokenHash, hashToken(token)), isNull(runnerShares.revokedAt), gt(runnerShares.expiresAt, now)))
-    .returning();
+  const row = await openLiveShare(deps.db, hashToken(token), now);
   return row ? { runnerId: row.runnerId, share: view(row, now) } : null;
 }

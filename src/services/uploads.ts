@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { Db } from '../db/client.js';
 import { insertActivityOnce } from '../db/queries/activities.js';
-import { files } from '../db/schema/index.js';
+import { storeFile } from '../db/queries/files.js';
 import { sha256Hex } from '../lib/crypto.js';
 import { BadRequestError, AppError } from '../lib/errors.js';
 import type { Env } from '../config/env.js';
@@ -49,17 +49,13 @@ export async function acceptFitFile(
   if (bytes.length === 0) throw new BadRequestError('empty body: send the FIT file as application/octet-stream', 'empty_body');
   const sha256 = sha256Hex(bytes);
   const { row, created } = await deps.db.transaction(async (tx) => {
-    const [file] = await tx
-      .insert(files)
-      .values({ runnerId: input.runnerId, sha256, sizeBytes: bytes.length, origin: input.origin ?? null, bytes })
-      .onConflictDoUpdate({ target: [files.runnerId, files.sha256], set: { sha256 } })
-      .returning({ id: files.id });
+    const fileId = await storeFile(tx, { runnerId: input.runnerId, sha256, bytes, origin: input.origin ?? null });
     return insertActivityOnce(tx, {
       runnerId: input.runnerId,
       source: input.source ?? 'upload',
       externalId: input.externalId ?? sha256,
       sessionIndex: 0,
-      fileId: file!.id,
+      fileId,
       connectionId: input.connectionId ?? null,
       status: 'queued',
     });

@@ -1,23 +1,11 @@
 import type { DbOrTx } from '../db/client.js';
-import { listWarnings } from '../db/queries/weeks.js';
-import type { warnings, weeks } from '../db/schema/index.js';
+import { listWarnings, type WarningRow } from '../db/queries/warnings.js';
+import type { WeekRow } from '../db/queries/weeks.js';
 
-type WeekRow = typeof weeks.$inferSelect;
-type WarningRow = typeof warnings.$inferSelect;
-
+/** api.md Warning. */
 export function warningView(w: WarningRow) {
-  return {
-    id: w.id,
-    week: w.week,
-    code: w.code,
-    status: w.status,
-    severity: w.severity,
-    provisional: w.provisional,
-    message: w.message,
-    evidence: w.evidence,
-    raisedAt: w.createdAt.toISOString(),
-    resolvedAt: w.resolvedAt?.toISOString() ?? null,
-  };
+  const { id, week, code, status, severity, provisional, message, evidence } = w;
+  return { id, week, code, status, severity, provisional, message, evidence, raisedAt: w.createdAt.toISOString(), resolvedAt: w.resolvedAt?.toISOString() ?? null };
 }
 
 /** api.md Week shapes, each with the week's open warnings. */
@@ -33,7 +21,7 @@ export async function weekViews(db: DbOrTx, runnerId: string, rows: WeekRow[]) {
     changePct: r.changePct,
     changed: r.changed,
     /** the week's pain light: its worst day (null: no answered run) */
-    light: ((r.details as { light?: string | null } | null)?.light ?? null) === 'grey' ? null : ((r.details as { light?: string | null } | null)?.light ?? null),
+    light: r.details?.light === 'grey' ? null : (r.details?.light ?? null),
     details: r.details,
     warnings: open.filter((w) => w.week === r.week).map((w) => ({ code: w.code, severity: w.severity, provisional: w.provisional, message: w.message, evidence: w.evidence })),
   }));

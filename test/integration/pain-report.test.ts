@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activities, activityMetrics, weeks } from '../../src/db/schema/index.js';
 import { addDays, isoWeekOf } from '../../src/domain/iso-week.js';
 import type { PaceChanges } from '../../src/domain/run.js';
+import { aggregateRuns, changePct } from '../../src/domain/week.js';
 import { reportPainCommand } from '../../src/cli/report-pain.js';
 import { PainReportBody } from '../../src/http/routes/reports-pain.js';
 import { buildRunner } from '../factories/runners.js';
@@ -58,7 +59,8 @@ async function seedDiary(runner: string): Promise<{ flareDates: string[]; lastDa
   }
   // the week of the last flare-up had more descent than the week before
   const w = isoWeekOf(flareDates.at(-1)!);
-  await db.insert(weeks).values({ runnerId: runner, week: w.week, startDate: w.start, endDate: w.end, complete: true, variables: {}, changePct: { distanceM: 4, elevationLossM: 60 }, changed: ['elevationLossM'] });
+  const noRuns = aggregateRuns([]);
+  await db.insert(weeks).values({ runnerId: runner, week: w.week, startDate: w.start, endDate: w.end, complete: true, variables: noRuns, changePct: { ...changePct(noRuns, noRuns), distanceM: 4, elevationLossM: 60 }, changed: ['elevationLossM'] });
   return { flareDates, lastDate: date };
 }
 

@@ -1,9 +1,10 @@
-import { and, between, desc, eq, gte, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, between, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { RunMetrics } from '../../domain/run.js';
 import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics } from '../schema/index.js';
 
 export type ActivityRow = typeof activities.$inferSelect;
+export type MetricsRow = typeof activityMetrics.$inferSelect;
 export type NewActivity = typeof activities.$inferInsert;
 
 /**
@@ -19,31 +20,22 @@ export async function insertActivityOnce(db: DbOrTx, values: NewActivity): Promi
     .onConflictDoNothing({ target: [activities.runnerId, activities.source, activities.externalId, activities.sessionIndex] })
     .returning();
   if (inserted[0]) return { row: inserted[0], created: true };
+  const sameKey = and(
+    eq(activities.runnerId, values.runnerId),
+    eq(activities.source, values.source),
+    eq(activities.externalId, values.externalId),
+    eq(activities.sessionIndex, values.sessionIndex ?? 0),
+  );
   const [revived] = await db
     .update(activities)
     .set({ ...values, deletedAt: null, deletedReason: null, duplicateOf: null, countedInLoad: false, updatedAt: new Date() })
-    .where(
-      and(
-        eq(activities.runnerId, values.runnerId),
-        eq(activities.source, values.source),
-        eq(activities.externalId, values.externalId),
-        eq(activities.sessionIndex, values.sessionIndex ?? 0),
-        sql`${activities.deletedAt} is not null`,
-      ),
-    )
+    .where(and(sameKey, sql`${activities.deletedAt} is not null`))
     .returning();
   if (revived) return { row: revived, created: true };
   const [existing] = await db
     .select()
     .from(activities)
-    .where(
-      and(
-        eq(activities.runnerId, values.runnerId),
-        eq(activities.source, values.source),
-        eq(activities.externalId, values.externalId),
-        eq(activities.sessionIndex, values.sessionIndex ?? 0),
-      ),
-    );
+    .where(sameKey);
   return { row: existing!, created: false };
 }
 
@@ -159,4 +151,85 @@ export async function listFileActivities(db: DbOrTx, runnerId: string, fileId: s
 export async function activityStatuses(db: DbOrTx, ids: string[]) {
   if (ids.length === 0) return [];
   return db.select({ id: activities.id, status: activities.status, fileId: activities.fileId }).from(activities).where(inArray(activities.id, ids));
+}
+
+/** The facts of a derived run, set when an activity becomes ready. */
+export type DerivedFacts = Pick<NewActivity, 'sport' | 'subSport' | 'isRun' | 'isIndoor' | 'startTime' | 'localDate' | 'utcOffsetS' | 'countedInLoad' | 'excludedReason' | 'name'>;
+
+/**
+ * Mark an activity ready with its derived facts (not yet a duplicate of anything: dedupe settles that
+ * next). A row deleted meanwhile stays deleted and uncounted: undefined then.
+ */
+export async function setActivityReady(db: DbOrTx, id: string, facts: DerivedFacts, now: Date): Promise<ActivityRow | undefined> {
+  const [row] = await db
+    .update(activities)
+    .set({ ...facts, status: 'ready', error: null, duplicateOf: null, updatedAt: now })
+    .where(and(eq(activities.id, id), isNull(activities.deletedAt)))
+    .returning();
+  return row;
+}
+
+/** Which copy of a run counts: the counted copy, or a duplicate of `duplicateOf`. */
+export async function setActivityCounting(
+  db: DbOrTx,
+  id: string,
+  c: Pick<ActivityRow, 'countedInLoad' | 'duplicateOf' | 'excludedReason'>,
+  now: Date,
+): Promise<void> {
+  await db.update(activities).set({ ...c, updatedAt: now }).where(eq(activities.id, id));
+}
+
+export async function setActivityFailed(db: DbOrTx, id: string, error: { code: string; message: string }, now: Date): Promise<void> {
+  await db.update(activities).set({ status: 'failed', error, countedInLoad: false, excludedReason: null, updatedAt: now }).where(eq(activities.id, id));
+}
+
+export async function setActivityProcessing(db: DbOrTx, id: string, now: Date): Promise<void> {
+  await db.update(activities).set({ status: 'processing', updatedAt: now }).where(eq(activities.id, id));
+}
+
+/** Soft-delete a runner's activities (those not deleted yet); returns the rows deleted by this call. */
+export async function softDeleteActivities(db: DbOrTx, runnerId: string, ids: string[], reason: string, now: Date): Promise<Array<{ id: string; localDate: string | null }>> {
+  return db
+    .update(activities)
+    .set({ deletedAt: now, deletedReason: reason, countedInLoad: false, duplicateOf: null, updatedAt: now })
+    .where(and(eq(activities.runnerId, runnerId), inArray(activities.id, ids), isNull(activities.deletedAt)))
+    .returning({ id: activities.id, localDate: activities.localDate });
+}
+
+/** A runner's live activities that are duplicate copies of one of `ids`. */
+export async function listDuplicatesOf(db: DbOrTx, runnerId: string, ids: string[]): Promise<ActivityRow[]> {
+  return db
+    .select()
+    .from(activities)
+    .where(and(eq(activities.runnerId, runnerId), inArray(activities.duplicateOf, ids), isNull(activities.deletedAt)));
+}
+
+/**
+ * Still queued or processing. Written as literals, not parameters, so the planner can match the partial
+ * index `activities_pending` (updated_at where status in ('queued', 'processing')) in any plan.
+ */
+const isPending = sql`${activities.status} in ('queued', 'processing')`;
+
+/** Strava activities (first session) stuck before `ready` since `staleBefore`, with their stored payload. */
+export async function listStalePendingStravaActivities(db: DbOrTx, staleBefore: Date, limit: number) {
+  return db
+    .select({ id: activities.id, connectionId: activities.connectionId, externalId: activities.externalId, raw: activities.raw })
+    .from(activities)
+    .where(and(isPending, eq(activities.source, 'strava'), eq(activities.sessionIndex, 0), lt(activities.updatedAt, staleBefore)))
+    .limit(limit);
+}
+
+/** The activity is still queued or processing and untouched since `staleBefore`. */
+export async function isActivityStillPending(db: DbOrTx, id: string, staleBefore: Date): Promise<boolean> {
+  const [row] = await db
+    .select({ id: activities.id })
+    .from(activities)
+    .where(and(eq(activities.id, id), isPending, lt(activities.updatedAt, staleBefore)));
+  return Boolean(row);
+}
+
+/** Remove up to `limit` activities soft-deleted at or before `cutoff` for good (metrics go with them); returns how many. */
+export async function purgeDeletedActivitiesBatch(db: DbOrTx, cutoff: Date, limit: number): Promise<number> {
+  const res = await db.execute(sql`delete from activities where id in (select id from activities where deleted_at is not null and deleted_at <= ${cutoff} limit ${limit})`);
+  return res.rowCount ?? 0;
 }

@@ -1,8 +1,14 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lte, min } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, lte, min, sql } from 'drizzle-orm';
 import { DEFAULT_THRESHOLDS } from '../../domain/rules/thresholds.js';
 import type { WeekRun } from '../../domain/week.js';
 import type { DbOrTx } from '../client.js';
-import { activities, activityMetrics, warnings, weeks } from '../schema/index.js';
+import { activities, activityMetrics, weeks } from '../schema/index.js';
+
+export type WeekRow = typeof weeks.$inferSelect;
+export type NewWeek = typeof weeks.$inferInsert;
+
+/** Warnings live in ./warnings.ts; re-exported for the callers that list them with their weeks. */
+export { listWarnings } from './warnings.js';
 
 /** Runs ≥ this many seconds of running samples qualify for cadence tracking (domain.md §3.4). */
 const CADENCE_QUALIFYING_S = 600;
@@ -78,9 +84,45 @@ export async function listWeeks(db: DbOrTx, runnerId: string, range: { from?: st
   return db.select().from(weeks).where(and(...conds)).orderBy(desc(weeks.startDate)).limit(range.limit);
 }
 
-export async function listWarnings(db: DbOrTx, runnerId: string, filter: { status?: 'open' | 'resolved'; weeks?: string[] } = {}) {
-  const conds = [eq(warnings.runnerId, runnerId)];
-  if (filter.status) conds.push(eq(warnings.status, filter.status));
-  if (filter.weeks) conds.push(inArray(warnings.week, filter.weeks));
-  return db.select().from(warnings).where(and(...conds)).orderBy(desc(warnings.week), asc(warnings.code));
+/**
+ * Store a runner-week's evaluation. `create`: insert it or update it in place (a week with runs);
+ * otherwise only an existing row is updated (a week emptied by deletes keeps its row with zeros, a week
+ * that never had runs gets none).
+ */
+export async function saveWeek(db: DbOrTx, values: NewWeek, opts: { create: boolean }): Promise<void> {
+  if (opts.create) {
+    await db.insert(weeks).values(values).onConflictDoUpdate({ target: [weeks.runnerId, weeks.week], set: values });
+  } else {
+    await db.update(weeks).set(values).where(and(eq(weeks.runnerId, values.runnerId), eq(weeks.week, values.week)));
+  }
+}
+
+/**
+ * Weeks stored as incomplete whose Sunday has passed in their runner's own time zone at `now`, oldest
+ * first: the ones the binding check recomputes.
+ */
+export async function listEndedOpenWeeks(db: DbOrTx, now: Date, limit: number): Promise<Array<{ runnerId: string; week: string }>> {
+  const { rows } = await db.execute<{ runner_id: string; week: string }>(sql`
+    select w.runner_id, w.week
+    from weeks w join runners r on r.id = w.runner_id
+    where w.complete = false and w.end_date < (${now.toISOString()}::timestamptz at time zone r.timezone)::date
+    order by w.end_date
+    limit ${limit}`);
+  return rows.map((r) => ({ runnerId: r.runner_id, week: r.week }));
+}
+
+/**
+ * Counted runs changed in (since, staleBefore) after their week was last computed (or whose week has no
+ * row): each runner with the local dates of those runs, for the recovery sweep to recompute.
+ */
+export async function listRunDatesNewerThanTheirWeek(db: DbOrTx, since: Date, staleBefore: Date, limit: number): Promise<Array<{ runnerId: string; localDate: string }>> {
+  const { rows } = await db.execute<{ runner_id: string; local_date: string }>(sql`
+    select distinct a.runner_id, a.local_date::text as local_date
+    from activities a
+    left join weeks w on w.runner_id = a.runner_id and w.week = to_char(a.local_date, 'IYYY-"W"IW')
+    where a.status = 'ready' and a.counted_in_load and a.local_date is not null
+      and a.updated_at < ${staleBefore.toISOString()} and a.updated_at > ${since.toISOString()}
+      and (w.computed_at is null or w.computed_at < a.updated_at)
+    limit ${limit}`);
+  return rows.map((r) => ({ runnerId: r.runner_id, localDate: r.local_date }));
 }

@@ -20,6 +20,18 @@ import { connections } from './connections.js';
 import { runnerRef } from './runners.js';
 import { idColumn, createdAt, updatedAt } from './columns.js';
 
+/**
+ * What `activities.raw` holds: the provider payload as fetched (Strava: the stripped activity detail and,
+ * for runs, the streams with their status). Stored as received and validated again on read, so its
+ * parts are `unknown` here.
+ */
+export type ActivityRawPayload = {
+  activity?: unknown;
+  streams?: unknown;
+  /** ok: streams present; empty: none after the retries; skipped: not fetched (non-run, manual); pending */
+  streamsStatus?: 'ok' | 'empty' | 'skipped' | 'pending';
+};
+
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({
   dataType: () => 'bytea',
 });
@@ -81,7 +93,7 @@ export const activities = pgTable(
     /** why a ready activity is not counted (noise_short, noise_brief, manual_no_distance, not_a_run, duplicate); null when counted */
     excludedReason: text({ enum: EXCLUDED_REASONS }),
     /** provider payload as fetched (Strava activity + streams), kept for re-derivation */
-    raw: jsonb(),
+    raw: jsonb().$type<ActivityRawPayload>(),
     workoutType: integer(),
     gearId: text(),
     /**
@@ -101,6 +113,8 @@ export const activities = pgTable(
     index('activities_runner_start').on(t.runnerId, t.startTime),
     /** the recovery sweep's look-up of activities still queued or processing */
     index('activities_pending').on(t.updatedAt).where(sql`${t.status} in ('queued', 'processing')`),
+    /** the recovery sweep's look-up of counted runs changed since their week was computed (week-recomputes) */
+    index('activities_counted_updated').on(t.updatedAt).where(sql`${t.status} = 'ready' and ${t.countedInLoad}`),
   ],
 );
 

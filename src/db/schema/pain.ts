@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { DerivedPain } from '../../domain/pain/derived.js';
 import { activities } from './activities.js';
 import { runnerRef } from './runners.js';
 import { idColumn, createdAt, updatedAt } from './columns.js';
@@ -117,13 +118,16 @@ export const runPain = pgTable(
     /** some answer was entered after its prompt window (diary) */
     late: boolean().notNull().default(false),
     light: text({ enum: ['green', 'amber', 'red', 'grey'] }).notNull().default('grey'),
-    /** derived variables and reasons of the light */
-    derived: jsonb().$type<Record<string, unknown>>(),
+    /** derived variables and reasons of the light (domain/pain/light.ts) */
+    derived: jsonb().$type<RunPainDerived>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [index('run_pain_runner_date').on(t.runnerId, t.localDate)],
 );
+
+/** What `run_pain.derived` holds: the derived pain variables and the reasons for the light. */
+export type RunPainDerived = DerivedPain & { reasons: string[] };
 
 /** Knee pain on getting up, per runner and local date (next-morning and rest-day answers, diary). */
 export const painMornings = pgTable(

@@ -1,6 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { date, doublePrecision, integer, jsonb, numeric, pgTable, text, timestamp, uuid, boolean, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { Baseline } from '../../domain/cadence-goal.js';
 import { idColumn, createdAt, updatedAt } from './columns.js';
+
+/** How the goal's target was given: as a cadence ('spm') or as a percent of the baseline ('pct'). */
+export type CadenceGoalDetails = { targetGiven?: string };
+
+/** The frozen baseline's window, the runs it used and why the default slope was taken (if it was). */
+export type CadenceBaselineDetails = Pick<Baseline, 'from' | 'to' | 'firstRunDate' | 'lastRunDate' | 'runs' | 'runIds'> & { slopeReason: string | null };
 
 /** A runner with kneecap pain; the owner of every other row. */
 export const runners = pgTable('runners', {
@@ -40,7 +47,7 @@ export const cadenceGoals = pgTable(
     active: boolean().notNull().default(true),
     /** weeks to reach the target, e.g. 4–8 */
     rampWeeks: integer(),
-    details: jsonb().$type<Record<string, unknown>>(),
+    details: jsonb().$type<CadenceGoalDetails>(),
     /** frozen baseline (domain/cadence-goal.ts): speed, cadence–speed slope and where each came from */
     baselineSpeedMps: doublePrecision(),
     slopeSpmPerMps: doublePrecision(),
@@ -48,7 +55,7 @@ export const cadenceGoals = pgTable(
     /** 'runs' (computed from qualifying runs) or 'given' (set with the goal) */
     baselineSource: text(),
     baselineFrozenAt: timestamp({ withTimezone: true }),
-    baselineDetails: jsonb().$type<Record<string, unknown>>(),
+    baselineDetails: jsonb().$type<CadenceBaselineDetails>(),
     /** set while calf pain, a worse morning or a red knee run pauses further cadence steps */
     pausedAt: timestamp({ withTimezone: true }),
     pauseReason: text(),

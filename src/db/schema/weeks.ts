@@ -1,7 +1,32 @@
 import { sql } from 'drizzle-orm';
 import { boolean, date, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { runnerRef } from './runners.js';
+import type { LoadSummary } from '../../domain/rules/index.js';
+import type { StoredEvidence } from '../../domain/rules/warnings.js';
+import type { Light } from '../../domain/pain/light.js';
+import type { WeekChangePct, WeekVariables } from '../../domain/week.js';
 import { idColumn, createdAt, updatedAt } from './columns.js';
+
+/** What a stored week keeps beside its variables: the rules' reasoning and the pain side of the week. */
+export interface WeekDetails {
+  statusMessage: string | null;
+  priorWeeksOfData: number;
+  frequencyRedistributed: boolean;
+  load: LoadSummary | null;
+  /** the week's worst day (docs/pain.md); null without an answered run */
+  light: Light | null;
+  greenStreak: number;
+}
+
+/** The body of a push in the outbox (`data` of what receivers get); `…Enc` keys hold encrypted secrets. */
+export type NotificationPayload = Record<string, unknown>;
+
+/** One delivery attempt of a push. */
+export interface NotificationAttempt {
+  at: string;
+  status: number | null;
+  error?: string;
+}
 
 /** Weekly load per runner and ISO week of the runs' local dates (domain.md §4). */
 export const weeks = pgTable(
@@ -14,10 +39,10 @@ export const weeks = pgTable(
     endDate: date({ mode: 'string' }).notNull(),
     complete: boolean().notNull().default(false),
     status: text().notNull().default('ok'),
-    variables: jsonb().$type<Record<string, number | null>>().notNull(),
-    changePct: jsonb().$type<Record<string, number | null>>().notNull(),
+    variables: jsonb().$type<WeekVariables>().notNull(),
+    changePct: jsonb().$type<WeekChangePct>().notNull(),
     changed: text().array().notNull().default(sql`'{}'::text[]`),
-    details: jsonb().$type<Record<string, unknown>>(),
+    details: jsonb().$type<WeekDetails>(),
     computedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -39,7 +64,7 @@ export const warnings = pgTable(
     severity: text().notNull().default('warn'),
     provisional: boolean().notNull().default(false),
     message: text().notNull(),
-    evidence: jsonb().$type<Record<string, unknown>>().notNull(),
+    evidence: jsonb().$type<StoredEvidence>().notNull(),
     resolvedAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -60,9 +85,9 @@ export const notifications = pgTable(
     runnerId: runnerRef(),
     kind: text().notNull(),
     subjectId: text().notNull(),
-    payload: jsonb().notNull(),
+    payload: jsonb().$type<NotificationPayload>().notNull(),
     status: text({ enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
-    attempts: jsonb().$type<Array<{ at: string; status: number | null; error?: string }>>().notNull().default(sql`'[]'::jsonb`),
+    attempts: jsonb().$type<NotificationAttempt[]>().notNull().default(sql`'[]'::jsonb`),
     deliveredAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

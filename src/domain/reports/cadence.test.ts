@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../iso-week.js';
 import { buildCadenceReport, cadenceReportCsv, CADENCE_CSV_COLUMNS, type CadenceReportRun } from './cadence.js';
+import { buildCadenceReportRun } from '../../../test/factories/cadence-run.js';
 
-let seq = 0;
-function run(localDate: string, spm: number, over: Partial<CadenceReportRun> = {}): CadenceReportRun {
-  return {
-    activityId: `r${String(++seq).padStart(3, '0')}`,
-    localDate,
-    startTime: new Date(`${localDate}T07:00:00Z`),
-    runCadenceSpm: spm,
-    speedMps: 3,
-    runningTimeS: 1800,
-    cadenceQuality: 'ok',
-    cadenceSource: 'fit-record',
-    workoutType: null,
-    isIndoor: false,
-    histogram: { min: Math.floor(spm), counts: [1800] },
-    source: 'upload',
-    cadenceFactor: 2,
-    distanceM: 5400,
-    elevationLossM: 30,
-    ...over,
-  };
-}
+const run = buildCadenceReportRun;
 
 const START = '2026-03-02'; // a Monday
 const goal = { id: 'g1', startDate: START, targetPct: 5, targetSpm: null, baseline: null };

@@ -7,13 +7,7 @@
  * Pure: "now" enters as the runner's local date today (`localDateOf(now, null, profileTimeZone)`).
  */
 import { addDays, daysBetween, type IsoWeek, isWeekComplete, parseIsoWeek, shiftIsoWeek } from '../iso-week.js';
-import {
-  insufficientHistoryMessage,
-  loadJumpMessage,
-  type MessageContext,
-  multiChangeMessage,
-  runSpikeMessage,
-} from '../messages.js';
+import { insufficientHistoryMessage, type MessageContext } from '../messages.js';
 import {
   aggregateRuns,
   averageWeekVariables,
@@ -25,37 +19,16 @@ import {
   type WeekVariables,
   weekVariables,
 } from '../week.js';
-import {
-  assessLoadProgression,
-  chooseLoadReference,
-  type LoadBasis,
-  type LoadRule,
-  type Severity,
-} from './load-progression.js';
+import { assessLoadProgression, chooseLoadReference, type LoadBasis, type LoadRule } from './load-progression.js';
 import { assessChanges, type ChangedVariable } from './one-change.js';
 import { findRunSpikes } from './spike.js';
 import { historyDaysNeeded, resolveThresholds, type RuleThresholds, type ThresholdOverrides } from './thresholds.js';
+import { loadJumpWarning, multiChangeWarning, runSpikeWarning, type WeekWarning } from './warnings.js';
 
-/** api.md warning codes produced by the weekly rules. */
-export type WarningCode = 'LOAD_JUMP' | 'MULTI_CHANGE' | 'RUN_SPIKE';
+export type { WarningCode, WeekWarning } from './warnings.js';
+
 /** `insufficient_history`: no earlier run or declared history, so no rule could run (§4.4). */
 export type WeekStatus = 'ok' | 'insufficient_history';
-
-/** One warning as stored and shown (api.md Week.warnings, plus provisional/weekToDate/runId). */
-export interface WeekWarning {
-  code: WarningCode;
-  severity: Severity;
-  /** fewer than 2 prior weeks of data (§4.4): show, but label as provisional */
-  provisional: boolean;
-  /** raised on an incomplete week (week-to-date); the binding check runs again when the week closes */
-  weekToDate: boolean;
-  /** RUN_SPIKE: the run; LOAD_JUMP: the run that took the week over the limit; else null */
-  runId: string | null;
-  /** MULTI_CHANGE: the variables that changed (api.md names); else undefined */
-  changed?: ChangedVariable[];
-  message: string;
-  evidence: Record<string, number | string | null>;
-}
 
 /** What the caller loads for one week: the windowed runs and the runner's "today". */
 export interface EvaluateWeekInput {
@@ -107,8 +80,6 @@ export function evaluationWindow(week: IsoWeek | string, thresholds: ThresholdOv
   const w = typeof week === 'string' ? parseIsoWeek(week) : week;
   return { from: addDays(w.start, -historyDaysNeeded(resolveThresholds(thresholds))), to: w.end };
 }
-
-const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 10);
 
 function countPriorWeeks(week: IsoWeek, historyStart: string | null, windowWeeks: number): number {
   if (historyStart === null) return 0;
@@ -190,65 +161,13 @@ export function evaluateWeek(input: EvaluateWeekInput): WeekEvaluation {
 
   const provisional = priorWeeksOfData < t.load.minPriorWeeks;
   const ctx: MessageContext = { weekStart: week.start, weekToDate: !complete, provisional, priorWeeksOfData };
-  const common = { provisional, weekToDate: !complete };
-  const warnings: WeekWarning[] = [];
-
-  const jump = load.jump;
-  if (jump) {
-    warnings.push({
-      code: 'LOAD_JUMP',
-      severity: jump.severity,
-      ...common,
-      runId: jump.triggeredByRunId,
-      message: loadJumpMessage(jump, ctx),
-      evidence: {
-        basis: jump.basis,
-        rule: jump.rule,
-        distanceM: jump.distanceM,
-        referenceDistanceM: jump.referenceDistanceM,
-        distanceChangePct: round1(jump.distanceIncrease),
-        movingTimeS: jump.movingTimeS,
-        referenceMovingTimeS: jump.referenceMovingTimeS,
-        movingTimeChangePct: round1(jump.movingTimeIncrease),
-        runs: jump.runs,
-        referenceRuns: jump.referenceRuns,
-        allowedIncreasePct: round1(jump.allowedIncrease),
-        triggeredOnDate: jump.triggeredOnDate,
-      },
-    });
-  }
-  if (changes.isMultiChange) {
-    const evidence: WeekWarning['evidence'] = { changes: changes.groups.length };
-    for (const v of changes.changed) {
-      evidence[`${v}Before`] = changes.details[v]?.before ?? null;
-      evidence[`${v}After`] = changes.details[v]?.after ?? null;
-    }
-    warnings.push({
-      code: 'MULTI_CHANGE',
-      severity: 'amber',
-      ...common,
-      runId: null,
-      changed: changes.changed,
-      message: multiChangeMessage(changes, ctx),
-      evidence,
-    });
-  }
-  for (const s of spikes) {
-    warnings.push({
-      code: 'RUN_SPIKE',
-      severity: s.severity,
-      ...common,
-      runId: s.runId,
-      message: runSpikeMessage(s, ctx),
-      evidence: {
-        distanceM: s.distanceM,
-        lookbackLongestRunM: s.lookbackLongestRunM,
-        spikePct: round1(s.ratio - 1),
-        band: s.band,
-        localDate: s.localDate,
-      },
-    });
-  }
+  // one builder per warning code (./warnings.ts), in the order LOAD_JUMP, MULTI_CHANGE, RUN_SPIKE
+  const multiChange = multiChangeWarning(changes, ctx);
+  const warnings: WeekWarning[] = [
+    ...(load.jump ? [loadJumpWarning(load.jump, ctx)] : []),
+    ...(multiChange ? [multiChange] : []),
+    ...spikes.map((s) => runSpikeWarning(s, ctx)),
+  ];
 
   return {
     ...base,

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { listWarnings, listWeeks } from '../../db/queries/weeks.js';
+import { listWarnings } from '../../db/queries/warnings.js';
+import { listWeeks } from '../../db/queries/weeks.js';
 import type { AppDeps } from '../../deps.js';
 import { requireRunner } from '../../services/runners.js';
 import { weekViews, warningView } from '../../services/week-view.js';

@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { runnerLinks, runners, runnerSessions } from '../../db/schema/index.js';
+import { findLiveSession, insertMagicLink, insertSession, revokeOpenLinks, revokeRunnerSessions, revokeSession, touchSession, useLink } from '../../db/queries/sessions.js';
 import { requireRunner } from '../runners.js';
 
 /**
@@ -42,19 +41,14 @@ export async function createMagicLink(deps: Deps & { env: { PUBLIC_URL: string }
   const runner = await requireRunner(deps, runnerId);
   const token = newToken();
   const expiresAt = new Date(deps.now().getTime() + ttlMs);
-  const [row] = await deps.db.insert(runnerLinks).values({ runnerId: runner.id, tokenHash: hashToken(token), expiresAt }).returning({ id: runnerLinks.id });
-  return { id: row!.id, url: `${deps.env.PUBLIC_URL}/login/${token}`, expiresAt };
+  const id = await insertMagicLink(deps.db, { runnerId: runner.id, tokenHash: hashToken(token), expiresAt });
+  return { id, url: `${deps.env.PUBLIC_URL}/login/${token}`, expiresAt };
 }
 
 /** Revoke every link of a runner that has not been used yet (e.g. one was sent to the wrong address). */
 export async function revokeMagicLinks(deps: Deps, runnerId: string): Promise<number> {
   await requireRunner(deps, runnerId);
-  const rows = await deps.db
-    .update(runnerLinks)
-    .set({ revokedAt: deps.now() })
-    .where(and(eq(runnerLinks.runnerId, runnerId), isNull(runnerLinks.usedAt), isNull(runnerLinks.revokedAt), gt(runnerLinks.expiresAt, deps.now())))
-    .returning({ id: runnerLinks.id });
-  return rows.length;
+  return revokeOpenLinks(deps.db, runnerId, deps.now());
 }
 
 export interface NewSession {
@@ -71,15 +65,11 @@ export async function consumeMagicLink(deps: Deps, token: string, ttlMs = SESSIO
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
   const now = deps.now();
   return deps.db.transaction(async (tx) => {
-    const [link] = await tx
-      .update(runnerLinks)
-      .set({ usedAt: now })
-      .where(and(eq(runnerLinks.tokenHash, hashToken(token)), isNull(runnerLinks.usedAt), isNull(runnerLinks.revokedAt), gt(runnerLinks.expiresAt, now)))
-      .returning({ id: runnerLinks.id, runnerId: runnerLinks.runnerId });
+    const link = await useLink(tx, hashToken(token), now);
     if (!link) return null;
     const sessionToken = newToken();
     const expiresAt = new Date(now.getTime() + ttlMs);
-    await tx.insert(runnerSessions).values({
+    await insertSession(tx, {
       runnerId: link.runnerId,
       sessionHash: hashToken(sessionToken),
       csrfToken: newToken(),
@@ -103,38 +93,21 @@ export interface PageSession {
 export async function findSession(deps: Deps, sessionToken: string): Promise<PageSession | null> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(sessionToken)) return null;
   const now = deps.now();
-  const [row] = await deps.db
-    .select({
-      id: runnerSessions.id,
-      runnerId: runnerSessions.runnerId,
-      csrfToken: runnerSessions.csrfToken,
-      expiresAt: runnerSessions.expiresAt,
-      lastSeenAt: runnerSessions.lastSeenAt,
-      name: runners.name,
-      timezone: runners.timezone,
-    })
-    .from(runnerSessions)
-    .innerJoin(runners, eq(runners.id, runnerSessions.runnerId))
-    .where(and(eq(runnerSessions.sessionHash, hashToken(sessionToken)), isNull(runnerSessions.revokedAt), gt(runnerSessions.expiresAt, now)));
+  const row = await findLiveSession(deps.db, hashToken(sessionToken), now);
   if (!row) return null;
   // "last seen" is informational; write it at most every 10 minutes
   if (now.getTime() - row.lastSeenAt.getTime() > 10 * 60_000) {
-    await deps.db.update(runnerSessions).set({ lastSeenAt: now }).where(eq(runnerSessions.id, row.id));
+    await touchSession(deps.db, row.id, now);
   }
   return { id: row.id, runnerId: row.runnerId, csrfToken: row.csrfToken, expiresAt: row.expiresAt, runner: { id: row.runnerId, name: row.name, timezone: row.timezone } };
 }
 
 export async function endSession(deps: Deps, sessionId: string): Promise<void> {
-  await deps.db.update(runnerSessions).set({ revokedAt: deps.now() }).where(and(eq(runnerSessions.id, sessionId), isNull(runnerSessions.revokedAt)));
+  await revokeSession(deps.db, sessionId, deps.now());
 }
 
 /** End every session of a runner (e.g. a lost phone). */
 export async function endAllSessions(deps: Deps, runnerId: string): Promise<number> {
-  const rows = await deps.db
-    .update(runnerSessions)
-    .set({ revokedAt: deps.now() })
-    .where(and(eq(runnerSessions.runnerId, runnerId), isNull(runnerSessions.revokedAt)))
-    .returning({ id: runnerSessions.id });
-  return rows.length;
+  return revokeRunnerSessions(deps.db, runnerId, deps.now());
 }
 

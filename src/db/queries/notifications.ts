@@ -1,0 +1,47 @@
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client.js';
+import { notifications, type NotificationAttempt, type NotificationPayload } from '../schema/index.js';
+
+export type NotificationRow = typeof notifications.$inferSelect;
+
+/** Insert a push once per (kind, subject); null when that subject was already recorded. */
+export async function insertNotificationOnce(db: DbOrTx, values: { runnerId: string; kind: string; subjectId: string; payload: NotificationPayload }): Promise<string | null> {
+  const rows = await db
+    .insert(notifications)
+    .values(values)
+    .onConflictDoNothing({ target: [notifications.kind, notifications.subjectId] })
+    .returning({ id: notifications.id });
+  return rows[0]?.id ?? null;
+}
+
+export async function findNotification(db: DbOrTx, id: string): Promise<NotificationRow | undefined> {
+  const [row] = await db.select().from(notifications).where(eq(notifications.id, id));
+  return row;
+}
+
+/** Append a delivery attempt; a delivered one also marks the row delivered. */
+export async function recordDeliveryAttempt(db: DbOrTx, id: string, attempt: NotificationAttempt, now: Date): Promise<void> {
+  await db
+    .update(notifications)
+    .set({
+      attempts: sql`${notifications.attempts} || ${JSON.stringify([attempt])}::jsonb`,
+      ...(attempt.error ? {} : { status: 'delivered' as const, deliveredAt: now }),
+      updatedAt: now,
+    })
+    .where(eq(notifications.id, id));
+}
+
+/** Pushes still pending and untouched since `staleBefore` (the recovery sweep's candidates). */
+export async function listStalePendingNotifications(db: DbOrTx, staleBefore: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(and(eq(notifications.status, 'pending'), lt(notifications.updatedAt, staleBefore)))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+export async function isNotificationPending(db: DbOrTx, id: string): Promise<boolean> {
+  const rows = await db.select({ id: notifications.id }).from(notifications).where(and(eq(notifications.id, id), eq(notifications.status, 'pending')));
+  return rows.length > 0;
+}
