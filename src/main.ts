@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     const app = createApp(deps, { metrics });
     server = app.listen(env.PORT, () => log.info({ port: env.PORT, role: env.ROLE, url: env.PUBLIC_URL }, 'listening'));
     server.on('error', (err) => {
-      log.fatal({ err: err.message }, 'HTTP server failed');
+      log.fatal({ err }, 'HTTP server failed');
       process.exit(1);
     });
     const s = server;
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     if (env.ROLE === 'worker') {
       // A worker-only process serves /metrics alone on PORT, so its job series can be scraped.
       const m = createMetricsApp(deps, metrics).listen(env.PORT, () => log.info({ port: env.PORT, role: env.ROLE }, 'metrics listening'));
-      m.on('error', (err) => log.warn({ err: err.message }, 'metrics server failed'));
+      m.on('error', (err) => log.warn({ err }, 'metrics server failed'));
       steps.push({ name: 'metrics', run: () => new Promise<void>((resolve) => { m.close(() => resolve()); m.closeIdleConnections(); }) });
     }
     redisConnections.push(workers.connection);

@@ -223,6 +223,11 @@ export function parsePayload<N extends JobName>(name: N, payload: unknown): JobP
   return JOBS[name].payload.parse(payload);
 }
 
+/** Is this string (a BullMQ job's name) a catalog job? */
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}
+
 export function jobsOnQueue(queue: QueueName): JobName[] {
   return JOB_NAMES.filter((n) => JOBS[n].queue === queue);
 }
