@@ -6,10 +6,15 @@ import { createMetricsApp } from './http/routes/admin.js';
 import { createMetrics } from './services/metrics.js';
 import { createLogger } from './lib/logger.js';
 import { installShutdown, type ShutdownStep } from './lib/shutdown.js';
-import { startWorkers } from '../workers/main.js';
 import { keepSchedules } from '../workers/schedules.js';
 
-/** The service entry: API, workers or both (ROLE), after the database is created and migrated. */
+/**
+ * The service entry: API, workers or both (ROLE), after the database is created and migrated. The
+ * workers (and through them every processor, the FIT decoder and the provider sync code) are loaded
+ * only for ROLE=worker|all, with a dynamic import: an API process never loads them. ESLint keeps
+ * static imports of workers/main, workers/registry and workers/processors out of this file and of
+ * src/http, and test/entry-points.test.ts checks the whole static import graph.
+ */
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
   const log = createLogger({ level: env.LOG_LEVEL });
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
   }
   const redisConnections = [deps.redis];
   if (env.ROLE === 'worker' || env.ROLE === 'all') {
+    const { startWorkers } = await import('../workers/main.js');
     const workers = startWorkers(deps);
     metrics.observeWorkers(workers.workers);
     if (env.ROLE === 'worker') {
