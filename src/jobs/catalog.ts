@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * Every job, declared once: name → payload schema, queue, retry policy, dedupe policy.
- * Producers (HTTP, CLI, processors) enqueue through `enqueue()`, which validates against this
- * catalog; the worker re-validates before running. Payloads carry ids, never file bytes or tokens
+ * Producers (HTTP, CLI, processors) enqueue through `enqueue()` / `enqueueBulk()` (src/jobs/queues.ts),
+ * which validate against this catalog and apply its ids and options; nothing adds to a queue directly.
+ * The worker re-validates before running. Payloads carry ids, never file bytes or tokens
  * (job data sits in Redis in clear text).
  *
  * Queues are named after what they protect: `strava-api` / `garmin-api` (third-party rate limits),
@@ -45,12 +46,12 @@ export function stravaFetchDebounceId(p: { connectionId: string; stravaActivityI
   return `${(p.streamAttempt ?? 0) > 0 ? 'strava-streams' : 'strava-fetch'}-${p.connectionId}-${p.stravaActivityId}`;
 }
 
-/** Contextual typing for one entry: its callbacks get the entry's own payload type. */
 /** The job id of a Strava fetch: backfill fetches only (the others are debounced instead). */
 export function stravaFetchJobId(p: { connectionId: string; stravaActivityId: string; reason: string }): string | undefined {
   return p.reason === 'backfill' ? `strava.backfill-fetch-${p.connectionId}-${p.stravaActivityId}` : undefined;
 }
 
+/** Contextual typing for one entry: its callbacks get the entry's own payload type, and it keeps its schema's type. */
 function define<S extends z.ZodType>(def: JobDefinition<z.infer<S>> & { payload: S }): JobDefinition<z.infer<S>> & { payload: S } {
   return def;
 }
