@@ -50,6 +50,17 @@ export default tseslint.config(
     },
   },
   {
+    // The service entry loads the workers only for ROLE=worker|all, by dynamic import, so an API
+    // process never loads a processor (docs/architecture.md "Jobs"). workers/schedules.ts is fine.
+    files: ['src/main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)workers/(main|registry|processors)(\\.js|/|$)', message: 'import the workers with a dynamic import() for the worker role only: the API process never loads processors.' }] },
+      ],
+    },
+  },
+  {
     // Tests: no focused or skipped tests left behind (skipIf with a reason is fine).
     files: ['**/*.test.ts'],
     rules: {

@@ -38,7 +38,7 @@ export async function prepareDatabase(env: Env, log: Logger, opts: { attempts?: 
       const code = (err as { code?: string }).code;
       const retryable = code === 'ECONNREFUSED' || code === '57P03' || code === 'ETIMEDOUT' || code === 'ENOTFOUND';
       if (!retryable || i >= attempts) throw err;
-      log.warn({ attempt: i, err: (err as Error).message }, 'Postgres not ready; retrying');
+      log.warn({ attempt: i, err }, 'Postgres not ready; retrying');
       await new Promise((r) => setTimeout(r, opts.delayMs ?? 2_000));
     }
   }

@@ -1,7 +1,7 @@
 import type { Env } from './config/env.js';
 import { createDatabase, type Database, type Db } from './db/client.js';
 import { lazyFitDecoderPool, type FitDecoder } from './fit/decode-pool.js';
-import { createEnqueue, createQueues, closeQueues, type Enqueue, type Queues } from './jobs/queues.js';
+import { createEnqueue, createEnqueueBulk, createQueues, closeQueues, type Enqueue, type EnqueueBulk, type Queues } from './jobs/queues.js';
 import type { Logger } from './lib/logger.js';
 import { createRedis, type Redis } from './lib/redis.js';
 
@@ -17,6 +17,8 @@ export interface AppDeps {
   redis: Redis;
   queues: Queues;
   enqueue: Enqueue;
+  /** several jobs of one kind in one round trip, each as `enqueue` would add it */
+  enqueueBulk: EnqueueBulk;
   log: Logger;
   now: () => Date;
   /** outbound HTTP (notify webhooks); injectable for tests */
@@ -28,7 +30,7 @@ export interface AppDeps {
 export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDeps, 'now' | 'fetch' | 'database' | 'fitDecoder'>> = {}): AppDeps {
   const database = overrides.database ?? createDatabase(env.DATABASE_URL);
   const redis = createRedis(env.REDIS_URL, { name: 'stridesync-producer' });
-  const queues = createQueues(redis, env.REDIS_PREFIX, (err) => log.debug({ err: err.message }, 'queue connection error'));
+  const queues = createQueues(redis, env.REDIS_PREFIX, (err) => log.debug({ err }, 'queue connection error'));
   return {
     env,
     db: database.db,
@@ -36,6 +38,7 @@ export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDep
     redis,
     queues,
     enqueue: createEnqueue(queues, { timeoutMs: env.ENQUEUE_TIMEOUT_MS }),
+    enqueueBulk: createEnqueueBulk(queues, { timeoutMs: env.ENQUEUE_TIMEOUT_MS }),
     log,
     now: overrides.now ?? (() => new Date()),
     fetch: overrides.fetch ?? globalThis.fetch.bind(globalThis),

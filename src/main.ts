@@ -6,10 +6,15 @@ import { createMetricsApp } from './http/routes/admin.js';
 import { createMetrics } from './services/metrics.js';
 import { createLogger } from './lib/logger.js';
 import { installShutdown, type ShutdownStep } from './lib/shutdown.js';
-import { startWorkers } from '../workers/main.js';
 import { keepSchedules } from '../workers/schedules.js';
 
-/** The service entry: API, workers or both (ROLE), after the database is created and migrated. */
+/**
+ * The service entry: API, workers or both (ROLE), after the database is created and migrated. The
+ * workers (and through them every processor, the FIT decoder and the provider sync code) are loaded
+ * only for ROLE=worker|all, with a dynamic import: an API process never loads them. ESLint keeps
+ * static imports of workers/main, workers/registry and workers/processors out of this file and of
+ * src/http, and test/entry-points.test.ts checks the whole static import graph.
+ */
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
   const log = createLogger({ level: env.LOG_LEVEL });
@@ -30,7 +35,7 @@ async function main(): Promise<void> {
     const app = createApp(deps, { metrics });
     server = app.listen(env.PORT, () => log.info({ port: env.PORT, role: env.ROLE, url: env.PUBLIC_URL }, 'listening'));
     server.on('error', (err) => {
-      log.fatal({ err: err.message }, 'HTTP server failed');
+      log.fatal({ err }, 'HTTP server failed');
       process.exit(1);
     });
     const s = server;
@@ -38,12 +43,13 @@ async function main(): Promise<void> {
   }
   const redisConnections = [deps.redis];
   if (env.ROLE === 'worker' || env.ROLE === 'all') {
+    const { startWorkers } = await import('../workers/main.js');
     const workers = startWorkers(deps);
     metrics.observeWorkers(workers.workers);
     if (env.ROLE === 'worker') {
       // A worker-only process serves /metrics alone on PORT, so its job series can be scraped.
       const m = createMetricsApp(deps, metrics).listen(env.PORT, () => log.info({ port: env.PORT, role: env.ROLE }, 'metrics listening'));
-      m.on('error', (err) => log.warn({ err: err.message }, 'metrics server failed'));
+      m.on('error', (err) => log.warn({ err }, 'metrics server failed'));
       steps.push({ name: 'metrics', run: () => new Promise<void>((resolve) => { m.close(() => resolve()); m.closeIdleConnections(); }) });
     }
     redisConnections.push(workers.connection);

@@ -31,7 +31,15 @@ describe('lint: import boundaries', () => {
 
   it('keeps workers out of src/http, and leaves other layers free to use them', async () => {
     expect(await ruleIds('src/http/routes/x.ts', `import { startWorkers } from '../../../workers/main.js';\nexport const a = startWorkers;\n`)).toEqual(['no-restricted-imports']);
-    expect(await ruleIds('src/main.ts', `import { startWorkers } from '../workers/main.js';\nexport const a = startWorkers;\n`)).toEqual([]);
+    expect(await ruleIds('src/cli/x.ts', `import { startWorkers } from '../../workers/main.js';\nexport const a = startWorkers;\n`)).toEqual([]);
+  });
+
+  it('keeps the service entry from loading processors statically (the worker role imports them dynamically)', async () => {
+    for (const spec of ['../workers/main.js', '../workers/registry.js', '../workers/processors/index.js', '../workers/processors/run.derive.js']) {
+      expect(await ruleIds('src/main.ts', `import { a } from '${spec}';\nexport const b = a;\n`), spec).toEqual(['no-restricted-imports']);
+    }
+    expect(await ruleIds('src/main.ts', `import { keepSchedules } from '../workers/schedules.js';\nexport const a = keepSchedules;\n`)).toEqual([]);
+    expect(await ruleIds('src/main.ts', `export async function w() {\n  const { startWorkers } = await import('../workers/main.js');\n  return startWorkers;\n}\n`)).toEqual([]);
   });
 
   it('refuses focused and skipped tests', async () => {

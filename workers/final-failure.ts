@@ -2,7 +2,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../src/deps.js';
 import { activities, connections, notifications } from '../src/db/schema/index.js';
-import { JOBS, type JobName, type JobPayload } from '../src/jobs/catalog.js';
+import { isJobName, JOBS, type JobName, type JobPayload } from '../src/jobs/catalog.js';
+import { isStalledFailure } from '../src/jobs/attempts.js';
 import { PermanentJobError } from '../src/lib/errors.js';
 import { findGarminActivity, recordFetchFailure } from '../src/services/garmin-fetch-fit.js';
 import { activityFileEntry } from '../src/services/garmin-handle-notification.js';
@@ -24,7 +25,7 @@ export function failureReason(err: Error): FailureReason {
   if (err instanceof PermanentJobError) return { code: err.code, message: err.message.slice(0, 500) };
   const m = /^([a-z][a-z0-9_]*): (.*)$/s.exec(err.message);
   if (err instanceof UnrecoverableError && m) return { code: m[1]!, message: m[2]!.slice(0, 500) };
-  if (/stalled more than allowable limit/i.test(err.message)) return { code: 'job_stalled', message: 'the job crashed its worker too many times' };
+  if (isStalledFailure(err)) return { code: 'job_stalled', message: 'the job crashed its worker too many times' };
   return { code: 'job_failed', message: err.message.slice(0, 500) };
 }
 
@@ -68,17 +69,15 @@ export const FINAL_FAILURE_HANDLERS: { [N in JobName]?: FinalHandler<N> } = {
   },
 };
 
-/** Is this failure the job's last? (permanent error, attempts used up, or given up after stalls) */
-export function isFinalFailure(job: Pick<Job, 'attemptsMade' | 'opts'>, err: Error): boolean {
-  return err instanceof UnrecoverableError || /stalled more than allowable limit/i.test(err.message) || job.attemptsMade >= (job.opts.attempts ?? 1);
+/** Called from the workers' `failed` event when isFinalAttempt (src/jobs/attempts.ts) says so. */
+export async function recordFinalFailure(deps: AppDeps, job: Pick<Job, 'name' | 'data'>, err: Error): Promise<void> {
+  if (isJobName(job.name)) await recordFor(deps, job.name, job.data, err);
 }
 
-export async function recordFinalFailure(deps: AppDeps, job: Pick<Job, 'name' | 'data'>, err: Error): Promise<void> {
-  const name = job.name as JobName;
-  const handler = FINAL_FAILURE_HANDLERS[name] as FinalHandler<JobName> | undefined;
-  const def = JOBS[name];
-  if (!handler || !def) return;
-  const parsed = def.payload.safeParse(job.data);
+async function recordFor<N extends JobName>(deps: AppDeps, name: N, data: unknown, err: Error): Promise<void> {
+  const handler: FinalHandler<N> | undefined = FINAL_FAILURE_HANDLERS[name];
+  if (!handler) return;
+  const parsed = JOBS[name].payload.safeParse(data);
   if (!parsed.success) return;
-  await handler(deps, parsed.data as never, failureReason(err));
+  await handler(deps, parsed.data, failureReason(err));
 }

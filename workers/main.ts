@@ -1,10 +1,11 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { closeRedis, type AppDeps } from '../src/deps.js';
-import { JOBS, QUEUE_NAMES, jobsOnQueue, type JobName, type QueueName } from '../src/jobs/catalog.js';
-import { createEnqueue } from '../src/jobs/queues.js';
-import { AppError, PermanentJobError } from '../src/lib/errors.js';
+import { isFinalAttempt } from '../src/jobs/attempts.js';
+import { isJobName, JOBS, QUEUE_NAMES, jobsOnQueue, type JobName, type QueueName } from '../src/jobs/catalog.js';
+import { createEnqueue, createEnqueueBulk } from '../src/jobs/queues.js';
+import { isPermanentError, permanentErrorCode } from '../src/lib/errors.js';
 import { isPostgresUnavailable } from '../src/lib/outage.js';
-import { isFinalFailure, recordFinalFailure } from './final-failure.js';
+import { recordFinalFailure } from './final-failure.js';
 import { createRedis, type Redis } from '../src/lib/redis.js';
 import { namesMissingRow } from './missing-row.js';
 import { checkRegistry, processors } from './registry.js';
@@ -28,7 +29,8 @@ export const MAX_STALLED = 3;
 
 /**
  * One BullMQ Worker per queue that has jobs. Each job's payload is re-validated against the catalog;
- * PermanentJobError and client errors (validation, not found) become UnrecoverableError (no retry);
+ * permanent errors (src/lib/errors.ts isPermanentError: PermanentJobError, 4xx AppErrors, errors
+ * flagged `isRetryable: false`) become UnrecoverableError (no retry);
  * a job that finds Postgres unreachable waits OUTAGE_RETRY_MS without spending an attempt. A job that
  * fails for good is logged once and leaves its activity or push `failed` with the reason
  * (workers/final-failure.ts), never `processing`.
@@ -40,7 +42,7 @@ export function startWorkers(deps: AppDeps, opts: StartWorkersOptions = {}): Wor
   const queues = (opts.queues ?? QUEUE_NAMES).filter((q) => jobsOnQueue(q).length > 0);
   // Jobs enqueue follow-up work without the HTTP producers' short timeout: a job can wait for Redis
   // (its lock is renewed meanwhile), and a timed-out add that lands late plus a retry would double it.
-  const jobDeps: AppDeps = { ...deps, enqueue: createEnqueue(deps.queues) };
+  const jobDeps: AppDeps = { ...deps, enqueue: createEnqueue(deps.queues), enqueueBulk: createEnqueueBulk(deps.queues) };
   const workers = queues.map((queue) => {
     const worker = new Worker(queue, (job, token) => runJob(jobDeps, map, job, token), {
       connection,
@@ -53,14 +55,14 @@ export function startWorkers(deps: AppDeps, opts: StartWorkersOptions = {}): Wor
       maxStalledCount: MAX_STALLED,
     });
     worker.on('failed', (job, err) => {
-      if (!job || !isFinalFailure(job, err)) return;
-      deps.log.error({ job: job.name, jobId: job.id, attempts: job.attemptsMade, err: err.message }, 'job failed');
+      if (!job || !isFinalAttempt(job, err, { settled: true })) return;
+      deps.log.error({ job: job.name, jobId: job.id, attempts: job.attemptsMade, err }, 'job failed');
       recordFinalFailure(deps, job, err).catch((e: unknown) =>
         // Postgres down too: the row stays pending and the recovery sweep re-queues it later.
-        deps.log.warn({ job: job.name, jobId: job.id, err: (e as Error).message }, 'could not record the final failure'),
+        deps.log.warn({ job: job.name, jobId: job.id, err: e }, 'could not record the final failure'),
       );
     });
-    worker.on('error', (err) => deps.log.warn({ queue, err: err.message }, 'worker error'));
+    worker.on('error', (err) => deps.log.warn({ queue, err }, 'worker error'));
     return worker;
   });
   deps.log.info({ queues, jobs: Object.keys(map).length }, 'workers started');
@@ -74,17 +76,30 @@ export function startWorkers(deps: AppDeps, opts: StartWorkersOptions = {}): Wor
   };
 }
 
+/**
+ * The UnrecoverableError BullMQ needs to skip the retries, carrying the permanent error's code (read
+ * back by failureReason) and its stack frames (kept in the job's stacktrace and the 'job failed' log).
+ */
+export function permanentFailure(err: Error): UnrecoverableError {
+  const failure = new UnrecoverableError(`${permanentErrorCode(err)}: ${err.message}`);
+  if (err.stack) failure.stack = `${failure.name}: ${failure.message}\n${err.stack.split('\n').slice(1).join('\n')}`;
+  return failure;
+}
+
 async function runJob(deps: AppDeps, map: ProcessorMap, job: Job, token: string | undefined): Promise<unknown> {
-  const name = job.name as JobName;
-  const def = JOBS[name];
-  const processor = map[name] as ((d: AppDeps, p: unknown, c: unknown) => Promise<unknown>) | undefined;
-  if (!def || !processor) throw new UnrecoverableError(`unknown job ${job.name}`);
-  const parsed = def.payload.safeParse(job.data);
+  if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
+  return runNamedJob(deps, map, job.name, job, token);
+}
+
+async function runNamedJob<N extends JobName>(deps: AppDeps, map: ProcessorMap, name: N, job: Job, token: string | undefined): Promise<unknown> {
+  const processor = map[name];
+  if (!processor) throw new UnrecoverableError(`unknown job ${name}`);
+  const parsed = JOBS[name].payload.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${name}: ${parsed.error.issues[0]?.message ?? 'schema'}`);
   const log = deps.log.child({ job: name, jobId: job.id, attempt: job.attemptsMade + 1 });
   const started = performance.now();
   try {
-    const result = await processor(deps, parsed.data, { job, token, log });
+    const result = await processor(deps, parsed.data, { job, token, log, isFinalAttempt: (err) => isFinalAttempt(job, err) });
     log.debug({ durationMs: Math.round(performance.now() - started) }, 'job done');
     if (namesMissingRow(result)) {
       log.error(
@@ -95,13 +110,12 @@ async function runJob(deps: AppDeps, map: ProcessorMap, job: Job, token: string 
     return result;
   } catch (err) {
     if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
-    if (err instanceof PermanentJobError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
-    // Bad input or a missing row: retrying cannot help.
-    if (err instanceof AppError && err.status >= 400 && err.status < 500) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+    // Bad input, a missing row, a provider's 4xx: retrying cannot help.
+    if (err instanceof Error && isPermanentError(err)) throw permanentFailure(err);
     if (isPostgresUnavailable(err) && token) {
       // An outage is nobody's fault: wait for Postgres without spending an attempt.
       const delayMs = deps.env.OUTAGE_RETRY_MS + Math.floor(Math.random() * deps.env.OUTAGE_RETRY_MS * 0.2);
-      log.warn({ delayMs, err: (err as Error).message }, 'Postgres unreachable; job delayed');
+      log.warn({ delayMs, err }, 'Postgres unreachable; job delayed');
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();
     }

@@ -42,7 +42,7 @@ export function keepSchedules(deps: { queues: Queues; env: Pick<Env, 'SWEEP_INTE
     }
     running = registerSchedules(deps.queues, deps.env)
       .then(() => deps.log.debug({ why }, 'schedules ensured'))
-      .catch((err: unknown) => deps.log.warn({ why, err: (err as Error).message }, 'could not ensure schedules; will retry on the next Redis reconnect'))
+      .catch((err: unknown) => deps.log.warn({ why, err }, 'could not ensure schedules; will retry on the next Redis reconnect'))
       .finally(() => {
         running = null;
         if (again) {

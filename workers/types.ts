@@ -8,6 +8,11 @@ export interface JobContext {
   /** BullMQ lock token: needed to move the job to delayed (rate limits) */
   token: string | undefined;
   log: Logger;
+  /**
+   * Would this error end the job for good (permanent error, or no attempt left)? For processors that
+   * leave a visible trace on the last try. See isFinalAttempt in src/jobs/attempts.ts.
+   */
+  isFinalAttempt(err?: unknown): boolean;
 }
 
 export type Processor<N extends JobName> = (deps: AppDeps, payload: JobPayload<N>, ctx: JobContext) => Promise<unknown>;

@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * Every job, declared once: name → payload schema, queue, retry policy, dedupe policy.
- * Producers (HTTP, CLI, processors) enqueue through `enqueue()`, which validates against this
- * catalog; the worker re-validates before running. Payloads carry ids, never file bytes or tokens
+ * Producers (HTTP, CLI, processors) enqueue through `enqueue()` / `enqueueBulk()` (src/jobs/queues.ts),
+ * which validate against this catalog and apply its ids and options; nothing adds to a queue directly.
+ * The worker re-validates before running. Payloads carry ids, never file bytes or tokens
  * (job data sits in Redis in clear text).
  *
  * Queues are named after what they protect: `strava-api` / `garmin-api` (third-party rate limits),
@@ -17,20 +18,24 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 const uuid = z.uuid();
 const isoWeek = z.string().regex(/^\d{4}-W\d{2}$/, 'ISO week like 2026-W47');
 
-export interface JobDefinition<S extends z.ZodType = z.ZodType> {
+/** One job's declaration, over its payload type P. */
+export interface JobDefinition<P = unknown> {
   queue: QueueName;
-  payload: S;
+  payload: z.ZodType<P>;
   attempts: number;
   /** exponential back-off base, ms */
   backoffMs: number;
-  /** custom job id from the payload (BullMQ: no ':' and not all digits) — saves work, Postgres guarantees idempotency */
-  jobId?: (payload: z.infer<S>) => string;
+  /**
+   * custom job id from the payload (BullMQ: no ':' and not all digits) — saves work, Postgres guarantees
+   * idempotency. An id of undefined means BullMQ numbers that job itself.
+   */
+  jobId?: (payload: P) => string | undefined;
   /**
    * debounce: one pending job per id; a burst collapses into one run (week recompute, Strava fetch).
    * A job added while the one holding the id runs is kept and runs once after it (never in parallel).
    * An id of undefined means no debounce for that payload.
    */
-  debounce?: { id: (payload: z.infer<S>) => string | undefined; delayMs: number };
+  debounce?: { id: (payload: P) => string | undefined; delayMs: number };
   /** lower runs first (BullMQ priority); webhook-driven work beats backfill */
   priority?: number;
 }
@@ -41,11 +46,17 @@ export function stravaFetchDebounceId(p: { connectionId: string; stravaActivityI
   return `${(p.streamAttempt ?? 0) > 0 ? 'strava-streams' : 'strava-fetch'}-${p.connectionId}-${p.stravaActivityId}`;
 }
 
-function define<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition<S> {
+/** The job id of a Strava fetch: backfill fetches only (the others are debounced instead). */
+export function stravaFetchJobId(p: { connectionId: string; stravaActivityId: string; reason: string }): string | undefined {
+  return p.reason === 'backfill' ? `strava.backfill-fetch-${p.connectionId}-${p.stravaActivityId}` : undefined;
+}
+
+/** Contextual typing for one entry: its callbacks get the entry's own payload type, and it keeps its schema's type. */
+function define<S extends z.ZodType>(def: JobDefinition<z.infer<S>> & { payload: S }): JobDefinition<z.infer<S>> & { payload: S } {
   return def;
 }
 
-export const JOBS = {
+const DEFINITIONS = {
   /** route one stored Strava webhook event (inbox row) to the work it calls for */
   'strava.handle-event': define({
     queue: 'events',
@@ -71,7 +82,9 @@ export const JOBS = {
     // One fetch per activity however many events name it: events arriving while a fetch waits
     // collapse into it (it reads Strava's latest state when it runs); one arriving while it runs
     // makes exactly one more fetch after it. Stream re-checks have their own id (a pending re-check
-    // must not swallow an update event). Backfill fetches are counted one by one, so not debounced.
+    // must not swallow an update event). Backfill fetches are counted one by one, so not debounced:
+    // each gets its own id instead, so a backfill page listed twice does not fetch an activity twice.
+    jobId: stravaFetchJobId,
     debounce: { id: stravaFetchDebounceId, delayMs: 2_000 },
   }),
   /** list the last weeks of a connected athlete's activities page by page and fan out fetches */
@@ -190,12 +203,31 @@ export const JOBS = {
     attempts: 1,
     backoffMs: 1_000,
   }),
-} as const satisfies Record<string, JobDefinition>;
+};
 
-export type JobName = keyof typeof JOBS;
-export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]['payload']>;
+type Payloads = { [N in keyof typeof DEFINITIONS]: z.infer<(typeof DEFINITIONS)[N]['payload']> };
+export type JobName = keyof Payloads;
+export type JobPayload<N extends JobName> = Payloads[N];
+
+/**
+ * The catalog, typed as a mapped type over the job names: `JOBS[name]` for a generic `name: N` is
+ * `JobDefinition<JobPayload<N>>`, so its `jobId`, `debounce.id` and `payload.parse` take and give
+ * `JobPayload<N>` with no casts (the "correlated union" pattern). Each entry keeps its own schema
+ * and callbacks' types in DEFINITIONS.
+ */
+export const JOBS: { readonly [N in JobName]: JobDefinition<JobPayload<N>> } = DEFINITIONS;
 
 export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+/** Validate a payload against its job's schema (throws a ZodError), typed for a generic job name. */
+export function parsePayload<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
+  return JOBS[name].payload.parse(payload);
+}
+
+/** Is this string (a BullMQ job's name) a catalog job? */
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}
 
 export function jobsOnQueue(queue: QueueName): JobName[] {
   return JOB_NAMES.filter((n) => JOBS[n].queue === queue);

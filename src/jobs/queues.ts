@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { AppError } from '../lib/errors.js';
 import type { Redis } from '../lib/redis.js';
-import { JOBS, QUEUE_NAMES, type JobName, type JobPayload, type QueueName } from './catalog.js';
+import { JOBS, parsePayload, QUEUE_NAMES, type JobName, type JobPayload, type QueueName } from './catalog.js';
 
 export type Queues = Record<QueueName, Queue>;
 
@@ -52,16 +52,22 @@ export interface EnqueueOptions {
 
 export type Enqueue = <N extends JobName>(name: N, payload: JobPayload<N>, opts?: EnqueueOptions) => Promise<void>;
 
+/**
+ * Several jobs of one kind in one Redis round trip (BullMQ addBulk), each validated and given the
+ * same options a single enqueue gives it (job id, debounce, priority, attempts). Debounce holds
+ * within a bulk too: BullMQ runs the same add script for every job of the bulk, in order, so two
+ * payloads with one debounce id (or one job id) make one job.
+ */
+export type EnqueueBulk = <N extends JobName>(name: N, payloads: readonly JobPayload<N>[], opts?: EnqueueOptions) => Promise<void>;
+
 /** The custom BullMQ job id a catalog job gets for this payload, if its definition names one. */
 export function jobIdOf<N extends JobName>(name: N, payload: JobPayload<N>): string | undefined {
-  const def = JOBS[name] as (typeof JOBS)[JobName];
-  return 'jobId' in def && def.jobId ? (def.jobId as (p: unknown) => string)(payload) : undefined;
+  return JOBS[name].jobId?.(payload);
 }
 
 /** The BullMQ deduplication id a catalog job gets for this payload, if its definition debounces it. */
 export function debounceIdOf<N extends JobName>(name: N, payload: JobPayload<N>): string | undefined {
-  const def = JOBS[name] as (typeof JOBS)[JobName];
-  return 'debounce' in def && def.debounce ? (def.debounce.id as (p: unknown) => string | undefined)(payload) : undefined;
+  return JOBS[name].debounce?.id(payload);
 }
 
 /** Redis did not take the job in time: the caller keeps its Postgres row and leaves the job to the sweep. */
@@ -92,7 +98,7 @@ export async function withQueueTimeout<T>(p: Promise<T>, timeoutMs: number | und
 
 /** BullMQ options for a catalog job: retries, back-off, id/debounce, retention. */
 export function jobOptions<N extends JobName>(name: N, payload: JobPayload<N>, opts: EnqueueOptions = {}): JobsOptions {
-  const def = JOBS[name] as (typeof JOBS)[JobName];
+  const def = JOBS[name];
   const o: JobsOptions = {
     attempts: def.attempts,
     backoff: { type: 'exponential', delay: def.backoffMs },
@@ -101,14 +107,13 @@ export function jobOptions<N extends JobName>(name: N, payload: JobPayload<N>, o
   };
   const jobId = jobIdOf(name, payload);
   if (jobId) o.jobId = jobId;
-  const debounce = 'debounce' in def ? def.debounce : undefined;
   const debounceId = debounceIdOf(name, payload);
-  if (debounce && debounceId) {
+  if (def.debounce && debounceId) {
     o.deduplication = { id: debounceId, keepLastIfActive: true };
-    o.delay = debounce.delayMs;
+    o.delay = def.debounce.delayMs;
   }
   if (opts.delayMs !== undefined) o.delay = opts.delayMs;
-  const priority = opts.priority ?? ('priority' in def ? (def.priority as number | undefined) : undefined);
+  const priority = opts.priority ?? def.priority;
   if (priority !== undefined) o.priority = priority;
   return o;
 }
@@ -120,9 +125,23 @@ export function jobOptions<N extends JobName>(name: N, payload: JobPayload<N>, o
  */
 export function createEnqueue(queues: Queues, opts: { timeoutMs?: number } = {}): Enqueue {
   return async (name, payload, o) => {
-    const def = JOBS[name];
-    const data = def.payload.parse(payload);
-    await withQueueTimeout(queues[def.queue].add(name, data, jobOptions(name, data as never, o)), opts.timeoutMs);
+    const data = parsePayload(name, payload);
+    await withQueueTimeout(queues[JOBS[name].queue].add(name, data, jobOptions(name, data, o)), opts.timeoutMs);
+  };
+}
+
+/**
+ * Typed bulk enqueue (see EnqueueBulk): every payload is validated before anything is added, so a bad
+ * one adds none; then one addBulk. `timeoutMs` as for createEnqueue. An empty list adds nothing.
+ */
+export function createEnqueueBulk(queues: Queues, opts: { timeoutMs?: number } = {}): EnqueueBulk {
+  return async (name, payloads, o) => {
+    if (payloads.length === 0) return;
+    const jobs = payloads.map((payload) => {
+      const data = parsePayload(name, payload);
+      return { name, data, opts: jobOptions(name, data, o) };
+    });
+    await withQueueTimeout(queues[JOBS[name].queue].addBulk(jobs), opts.timeoutMs);
   };
 }
 

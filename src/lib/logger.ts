@@ -4,7 +4,8 @@ export type { Logger };
 
 /**
  * Structured JSON logs (pino). Secrets never reach a log line: the redact list covers tokens and
- * authorization headers wherever they appear.
+ * authorization headers wherever they appear. Errors are logged as objects under `err` (never just
+ * their message): pino's serializer keeps the type, the stack and the causes' stacks.
  */
 export function createLogger(opts: { level?: string; name?: string; /** 'stderr' for the CLI, whose stdout carries only results */ stream?: 'stdout' | 'stderr' } = {}): Logger {
   const options = {
@@ -20,6 +21,10 @@ export function createLogger(opts: { level?: string; name?: string; /** 'stderr'
         '*.refresh_token',
         'accessToken',
         'refreshToken',
+        // a provider error carries the answer's body and headers
+        'err.body.access_token',
+        'err.body.refresh_token',
+        'err.headers.authorization',
       ],
       censor: '[redacted]',
     },

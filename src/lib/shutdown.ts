@@ -25,7 +25,7 @@ export function installShutdown(log: Logger, steps: ShutdownStep[], timeoutMs = 
         await step.run();
         log.debug({ step: step.name }, 'closed');
       } catch (err) {
-        log.warn({ step: step.name, err: (err as Error).message }, 'close failed');
+        log.warn({ step: step.name, err }, 'close failed');
       }
     }
     clearTimeout(timer);

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.js';
 import { countInboxBacklog, countStuckRows } from '../db/queries/metrics.js';
 import { StravaRateLimits } from '../integrations/strava/rate-limit.js';
 import type { Queues } from '../jobs/queues.js';
+import { isFinalAttempt } from '../jobs/attempts.js';
 import type { Redis } from '../lib/redis.js';
 
 /**
@@ -184,7 +185,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         });
         worker.on('failed', (job, err) => {
           if (!job) return;
-          const final = err?.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+          const final = isFinalAttempt(job, err, { settled: true });
           jobFailures.inc({ queue, job: job.name, final: String(final) });
           const s = seconds(job);
           if (s !== null) jobDuration.observe({ queue, job: job.name, outcome: 'failed' }, s);

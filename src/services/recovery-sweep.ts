@@ -230,7 +230,7 @@ export async function runRecoverySweep(ctx: SweepContext, reclaimers: readonly R
       result[r.name] = await r.reclaim(ctx, staleBefore);
     } catch (err) {
       result[r.name] = -1;
-      ctx.log.warn({ step: r.name, err: (err as Error).message }, 'sweep step failed');
+      ctx.log.warn({ step: r.name, err }, 'sweep step failed');
     }
   }
   return result;

@@ -1,6 +1,5 @@
 import { DelayedError } from 'bullmq';
 import type { AppDeps } from '../../src/deps.js';
-import { PermanentJobError } from '../../src/lib/errors.js';
 import { recordBackfillProgress } from '../../src/services/strava-backfill.js';
 import { fetchStravaActivity } from '../../src/services/strava-fetch-activity.js';
 import { RateLimitedError } from '../../src/services/strava-session.js';
@@ -38,8 +37,7 @@ export const stravaFetchActivity: Processor<'strava.fetch-activity'> = async (de
     return outcome;
   } catch (err) {
     // A backfilled activity that can never be fetched still counts as handled for progress.
-    const final = err instanceof PermanentJobError || (!(err instanceof DelayedError) && ctx.job.attemptsMade + 1 >= (ctx.job.opts.attempts ?? 1));
-    if (isBackfill && final) await recordBackfillProgress(deps, payload.connectionId);
+    if (isBackfill && ctx.isFinalAttempt(err)) await recordBackfillProgress(deps, payload.connectionId);
     throw err;
   }
 };

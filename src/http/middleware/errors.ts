@@ -24,7 +24,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   // Postgres or Redis unreachable: a 503 the client (Strava and Garmin included) retries, not a 500.
   const outage = outageError(err);
   if (outage) {
-    req.log?.warn({ code: outage.code, err: (err as Error)?.message }, 'store unavailable');
+    req.log?.warn({ code: outage.code, err }, 'store unavailable');
     err = outage;
   }
   if (err instanceof AppError) {

@@ -109,8 +109,8 @@ export function rateLimit(deps: Pick<AppDeps, 'env' | 'redis' | 'log'>, kind: Ra
     identifier: kind,
     // a failed count (Redis down) lets the request through and is logged as a warning
     logger: {
-      error: (err: unknown, message?: string) => deps.log.warn({ err: err instanceof Error ? err.message : String(err), limiter: kind }, message ?? 'rate limiter failed open'),
-      warn: (err: unknown, message?: string) => deps.log.warn({ err: err instanceof Error ? err.message : String(err), limiter: kind }, message ?? 'rate limiter warning'),
+      error: (err: unknown, message?: string) => deps.log.warn({ err, limiter: kind }, message ?? 'rate limiter failed open'),
+      warn: (err: unknown, message?: string) => deps.log.warn({ err, limiter: kind }, message ?? 'rate limiter warning'),
     },
   }) as unknown as RequestHandler;
 }

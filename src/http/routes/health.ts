@@ -21,7 +21,7 @@ async function check(part: 'db' | 'redis', fn: () => Promise<unknown>, log: AppD
     await withTimeout(fn(), HEALTH_TIMEOUT_MS);
     return 'ok';
   } catch (err) {
-    log.warn({ part, err: (err as Error).message }, 'health check failed');
+    log.warn({ part, err }, 'health check failed');
     return 'down';
   }
 }
