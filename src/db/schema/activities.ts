@@ -101,6 +101,8 @@ export const activities = pgTable(
     index('activities_runner_start').on(t.runnerId, t.startTime),
     /** the recovery sweep's look-up of activities still queued or processing */
     index('activities_pending').on(t.updatedAt).where(sql`${t.status} in ('queued', 'processing')`),
+    /** the copies pointing at a counted run (prompt scheduling hands their prompts over) */
+    index('activities_duplicate_of').on(t.duplicateOf).where(sql`${t.duplicateOf} is not null`),
   ],
 );
 

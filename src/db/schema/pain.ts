@@ -3,6 +3,7 @@ import { boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timest
 import { activities } from './activities.js';
 import { runnerRef } from './runners.js';
 import { idColumn, createdAt, updatedAt } from './columns.js';
+import type { DerivedPain } from '../../domain/pain/derived.js';
 
 /** after_run (P1), settle_check (P1b), next_morning (P2), rest_morning (P0); see docs/pain.md */
 export const PROMPT_KINDS = ['after_run', 'settle_check', 'next_morning', 'rest_morning'] as const;
@@ -88,9 +89,12 @@ export const painAnswers = pgTable(
   (t) => [uniqueIndex('pain_answers_prompt').on(t.promptId)],
 );
 
+/** What `run_pain.derived` holds: the derived variables and the reasons of the light (docs/pain.md). */
+export type RunPainDerived = Partial<DerivedPain> & { reasons?: string[] };
+
 /**
- * One row per run: everything known about its pain (from prompts and the diary, api.md's Activity
- * `pain` names) and the light that follows. Recomputed whenever an answer changes.
+ * One row per run: everything known about its pain (from prompts and the diary, in the Activity
+ * `pain` names of docs/api.md) and the light that follows. Recomputed whenever an answer changes.
  */
 export const runPain = pgTable(
   'run_pain',
@@ -118,7 +122,7 @@ export const runPain = pgTable(
     late: boolean().notNull().default(false),
     light: text({ enum: ['green', 'amber', 'red', 'grey'] }).notNull().default('grey'),
     /** derived variables and reasons of the light */
-    derived: jsonb().$type<Record<string, unknown>>(),
+    derived: jsonb().$type<RunPainDerived>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
