@@ -140,6 +140,16 @@ describe('runner settings', () => {
     expect(ok.body).toMatchObject({ email: 'ana@example.test', prompts: { morningPromptTime: '07:30', quietHours: { start: '00:00', end: '00:00' }, restDayCheck: false } });
     expect((await request(ctx.app).patch(`/v1/runners/00000000-0000-4000-8000-000000000000`).set(ctx.auth).send({ name: 'x' })).status).toBe(404);
   });
+
+  it('the OpenAPI document describes every field GET and PATCH answer, the prompt settings included', async () => {
+    const doc = (await request(ctx.app).get('/openapi.json')).body;
+    const got = (await request(ctx.app).get(`/v1/runners/${runnerId}`).set(ctx.auth)).body;
+    for (const method of ['get', 'patch']) {
+      const schema = doc.paths['/v1/runners/{runnerId}'][method].responses['200'].content['application/json'].schema;
+      expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(got).sort());
+      expect(Object.keys(schema.properties.prompts.properties).sort()).toEqual(['morningPromptTime', 'quietHours', 'restDayCheck']);
+    }
+  });
 });
 
 describe('prompts for a run that just ended', () => {
