@@ -295,7 +295,7 @@ describe('prompts for a run that just ended', () => {
 });
 
 describe('diary', () => {
-  it('records history for any run (late), recomputes the light, and lists every R7 column as JSON and CSV', async () => {
+  it('records history for any run (late), recomputes the light, and lists every diary column as JSON and CSV', async () => {
     // a back-filled run (ended 3 days ago): no prompts, but the diary takes it
     const old = await uploadRun(3 * 24 * 60, 7);
     await settle();
