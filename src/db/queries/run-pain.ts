@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics, runPain, warnings, type RunPainDerived } from '../schema/index.js';
@@ -171,4 +171,40 @@ export async function findRunMetrics(db: DbOrTx, activityId: string) {
     .from(activityMetrics)
     .where(eq(activityMetrics.activityId, activityId));
   return m ?? null;
+}
+
+/** The runner pages' diary rows: counted runs with metrics and pain answers, newest first (or one run). */
+export async function loadDiaryPageRuns(db: DbOrTx, runnerId: string, range: DateRange & { activityId?: string }, limit: number) {
+  return db
+    .select({
+      a: { id: activities.id, localDate: activities.localDate, source: activities.source, externalId: activities.externalId, name: activities.name },
+      m: { distanceM: activityMetrics.distanceM, movingTimeS: activityMetrics.movingTimeS, avgPaceSPerKm: activityMetrics.avgPaceSPerKm, elevationLossM: activityMetrics.elevationLossM, runCadenceSpm: activityMetrics.runCadenceSpm, avgCadenceSpm: activityMetrics.avgCadenceSpm },
+      p: { duringRun: runPain.duringRun, settledAfterMin: runPain.settledAfterMin, nextMorning: runPain.nextMorning, nextMorningVsYesterday: runPain.nextMorningVsYesterday, calfDuring: runPain.calfDuring, note: runPain.note, light: runPain.light },
+    })
+    .from(activities)
+    .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
+    .leftJoin(runPain, eq(runPain.activityId, activities.id))
+    .where(and(countedRunsIn(runnerId, range), range.activityId ? eq(activities.id, range.activityId) : undefined))
+    .orderBy(desc(activities.startTime))
+    .limit(limit);
+}
+
+/** The stored light of each of these runs of a runner (runs never answered have no row). */
+export async function lightsOfRuns(db: DbOrTx, runnerId: string, activityIds: readonly string[]) {
+  if (activityIds.length === 0) return [];
+  return db
+    .select({ id: runPain.activityId, light: runPain.light })
+    .from(runPain)
+    .where(and(eq(runPain.runnerId, runnerId), inArray(runPain.activityId, [...new Set(activityIds)])));
+}
+
+/** The lights of a runner's counted runs that have a pain row, oldest first. */
+export async function countedRunLights(db: DbOrTx, runnerId: string) {
+  const rows = await db
+    .select({ light: runPain.light })
+    .from(runPain)
+    .innerJoin(activities, eq(activities.id, runPain.activityId))
+    .where(and(eq(runPain.runnerId, runnerId), eq(activities.countedInLoad, true)))
+    .orderBy(asc(activities.startTime));
+  return rows.map((r) => r.light);
 }
