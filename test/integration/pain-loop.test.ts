@@ -319,11 +319,16 @@ describe('diary', () => {
     expect(row).toMatchObject({ painDuring: 1, settleMinutes: 30, nextMorning: 2, light: 'green', late: true, note: 'hilly route, =SUM(A1)' });
     expect(row.distanceM).toBeGreaterThan(3000);
     for (const k of ['localDate', 'distanceM', 'movingTimeS', 'avgPaceSPerKm', 'elevationLossM', 'cadenceSpm', 'warnings']) expect(row).toHaveProperty(k);
+    // the OpenAPI document names exactly the row's fields (in the CSV's column order, checked below)
+    const doc = (await request(ctx.app).get('/openapi.json')).body;
+    const documented = Object.keys(doc.paths['/v1/runners/{runnerId}/diary'].get.responses['200'].content['application/json'].schema.properties.rows.items.properties);
+    expect([...documented].sort()).toEqual(Object.keys(row).sort());
 
     const csv = await request(ctx.app).get(`/v1/runners/${runnerId}/diary`).set(ctx.auth).set('Accept', 'text/csv');
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toBe('localDate,startTime,name,distanceM,movingTimeS,avgPaceSPerKm,elevationLossM,cadenceSpm,painDuring,settleMinutes,nextMorning,nextMorningChange,nextMorningVsYesterday,light,warnings,note,late,activityId');
+    expect(lines[0]).toBe(documented.join(','));
     expect(lines.find((l) => l.endsWith(old.activityId))).toContain('"hilly route, =SUM(A1)"');
     const other = await request(ctx.app).put(`/v1/runners/${runnerId}/activities/00000000-0000-4000-8000-000000000000/pain`).set(ctx.auth).send({ duringRun: 1 });
     expect(other.status).toBe(404);
