@@ -137,9 +137,16 @@ export function isWeekComplete(week: IsoWeek, todayLocalDate: string): boolean {
   return todayLocalDate > week.end;
 }
 
-/** Offset (local − UTC, s) of an IANA zone at an instant, via Intl (DST-aware). */
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset (local − UTC, s) of an IANA zone at an instant, via Intl (DST-aware). One formatter per zone: building one costs far more than using it. */
 export function zoneOffsetS(instant: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(instant);
+  let f = offsetFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    offsetFormatters.set(timeZone, f);
+  }
+  const parts = f.formatToParts(instant);
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'));
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 1000);

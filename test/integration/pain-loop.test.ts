@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
@@ -15,6 +15,7 @@ import { sendPrompt, sweepPrompts } from '../../src/services/prompts/send.js';
 import { reportDiaryCommand, runnersUpdateCommand } from '../../src/cli/pain.js';
 import { jobIdOf } from '../../src/jobs/queues.js';
 import { addDays } from '../../src/domain/iso-week.js';
+import { localClock, outOfQuietHours, planMorning, type PromptSettings } from '../../src/domain/pain/schedule.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -138,6 +139,16 @@ describe('runner settings', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ email: 'ana@example.test', prompts: { morningPromptTime: '07:30', quietHours: { start: '00:00', end: '00:00' }, restDayCheck: false } });
     expect((await request(ctx.app).patch(`/v1/runners/00000000-0000-4000-8000-000000000000`).set(ctx.auth).send({ name: 'x' })).status).toBe(404);
+  });
+
+  it('the OpenAPI document describes every field GET and PATCH answer, the prompt settings included', async () => {
+    const doc = (await request(ctx.app).get('/openapi.json')).body;
+    const got = (await request(ctx.app).get(`/v1/runners/${runnerId}`).set(ctx.auth)).body;
+    for (const method of ['get', 'patch']) {
+      const schema = doc.paths['/v1/runners/{runnerId}'][method].responses['200'].content['application/json'].schema;
+      expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(got).sort());
+      expect(Object.keys(schema.properties.prompts.properties).sort()).toEqual(['morningPromptTime', 'quietHours', 'restDayCheck']);
+    }
   });
 });
 
@@ -284,7 +295,7 @@ describe('prompts for a run that just ended', () => {
 });
 
 describe('diary', () => {
-  it('records history for any run (late), recomputes the light, and lists every R7 column as JSON and CSV', async () => {
+  it('records history for any run (late), recomputes the light, and lists every diary column as JSON and CSV', async () => {
     // a back-filled run (ended 3 days ago): no prompts, but the diary takes it
     const old = await uploadRun(3 * 24 * 60, 7);
     await settle();
@@ -308,11 +319,16 @@ describe('diary', () => {
     expect(row).toMatchObject({ painDuring: 1, settleMinutes: 30, nextMorning: 2, light: 'green', late: true, note: 'hilly route, =SUM(A1)' });
     expect(row.distanceM).toBeGreaterThan(3000);
     for (const k of ['localDate', 'distanceM', 'movingTimeS', 'avgPaceSPerKm', 'elevationLossM', 'cadenceSpm', 'warnings']) expect(row).toHaveProperty(k);
+    // the OpenAPI document names exactly the row's fields (in the CSV's column order, checked below)
+    const doc = (await request(ctx.app).get('/openapi.json')).body;
+    const documented = Object.keys(doc.paths['/v1/runners/{runnerId}/diary'].get.responses['200'].content['application/json'].schema.properties.rows.items.properties);
+    expect([...documented].sort()).toEqual(Object.keys(row).sort());
 
     const csv = await request(ctx.app).get(`/v1/runners/${runnerId}/diary`).set(ctx.auth).set('Accept', 'text/csv');
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toBe('localDate,startTime,name,distanceM,movingTimeS,avgPaceSPerKm,elevationLossM,cadenceSpm,painDuring,settleMinutes,nextMorning,nextMorningChange,nextMorningVsYesterday,light,warnings,note,late,activityId');
+    expect(lines[0]).toBe(documented.join(','));
     expect(lines.find((l) => l.endsWith(old.activityId))).toContain('"hilly route, =SUM(A1)"');
     const other = await request(ctx.app).put(`/v1/runners/${runnerId}/activities/00000000-0000-4000-8000-000000000000/pain`).set(ctx.auth).send({ duringRun: 1 });
     expect(other.status).toBe(404);
@@ -440,5 +456,85 @@ describe('durability and cancellation', () => {
     const mine = rows.filter((r) => ids.includes(r.id));
     expect(mine.every((r) => r.status === 'cancelled' || r.status === 'answered')).toBe(true);
     expect(mine.some((r) => r.cancelReason === 'deleted')).toBe(true);
+  });
+});
+
+describe('settings changes re-time open prompts', () => {
+  const hhmm = (minutes: number) => {
+    const m = ((minutes % 1440) + 1440) % 1440;
+    return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  };
+  /** The delayed send job of a prompt event and when it will run. */
+  async function sendJob(promptId: string, event: 'due' | 'reminder' = 'due') {
+    const job = await ctx.deps.queues.notify.getJob(jobIdOf('prompt.send', { promptId, event, attempt: 1 })!);
+    return job ? { state: await job.getState(), runsAt: job.timestamp + (job.delay ?? 0) } : null;
+  }
+
+  it('a new zone, morning time and quiet hours move the planned prompts and their delayed jobs', async () => {
+    const created = await request(ctx.app).post('/v1/runners').set(ctx.auth).send({ name: 'Bo', timezone: 'UTC' });
+    const bo = created.body.id as string;
+    expect((await request(ctx.app).patch(`/v1/runners/${bo}`).set(ctx.auth).send({ quietHours: { start: '00:00', end: '00:00' } })).status).toBe(200);
+    // a run that ended 2 minutes ago: its post-run prompt is due in 13 minutes, the morning one tomorrow
+    const end = new Date(Date.now() - 2 * 60_000);
+    const start = new Date(end.getTime() - 1800_000);
+    const { rows } = await ctx.deps.db.execute<{ id: string }>(sql`
+      with a as (
+        insert into activities (runner_id, source, external_id, session_index, sport, is_run, start_time, local_date, utc_offset_s, status, counted_in_load)
+        values (${bo}::uuid, 'upload', 'retime-1', 0, 'running', true, ${start.toISOString()}::timestamptz, ${start.toISOString().slice(0, 10)}::date, 0, 'ready', true)
+        returning id)
+      insert into activity_metrics (activity_id, distance_m, elapsed_time_s, moving_time_s, cadence_source, cadence_quality, elevation_source, splits, pace)
+      select id, 5000, 1800, 1800, 'fit-session', 'ok', 'device', '[]'::jsonb, '{}'::jsonb from a returning activity_id as id`);
+    const activityId = rows[0]!.id;
+    expect(await schedulePromptsForRun(ctx.deps, activityId)).toBe('scheduled');
+    const before = await promptsOf(activityId);
+    const afterRun = before.find((p) => p.kind === 'after_run')!;
+    const morning = before.find((p) => p.kind === 'next_morning')!;
+    expect(afterRun.dueAt.getTime()).toBe(end.getTime() + 15 * 60_000);
+    expect((await sendJob(afterRun.id))?.state).toBe('delayed');
+
+    // New York, mornings at 06:15, quiet hours from an hour ago until two hours from now (New York time)
+    const nowNy = localClock(new Date(), 'America/New_York').minutes;
+    const settings: PromptSettings = { timezone: 'America/New_York', morningPromptTime: '06:15', quietStart: hhmm(nowNy - 60), quietEnd: hhmm(nowNy + 120) };
+    const patched = await request(ctx.app)
+      .patch(`/v1/runners/${bo}`)
+      .set(ctx.auth)
+      .send({ timezone: settings.timezone, morningPromptTime: settings.morningPromptTime, quietHours: { start: settings.quietStart, end: settings.quietEnd } });
+    expect(patched.status).toBe(200);
+    const after = await promptsOf(activityId);
+    const afterRun2 = after.find((p) => p.id === afterRun.id)!;
+    const morning2 = after.find((p) => p.id === morning.id)!;
+    // the post-run prompt now falls in quiet hours: it waits for their end, about two hours from now
+    const expectedDue = outOfQuietHours(afterRun.dueAt, settings);
+    expect(afterRun2.dueAt.toISOString()).toBe(expectedDue.toISOString());
+    expect(afterRun2.dueAt.getTime() - Date.now()).toBeGreaterThan(100 * 60_000);
+    const m = planMorning(morning.localDate!, settings);
+    expect([morning2.dueAt.toISOString(), morning2.expiresAt.toISOString()]).toEqual([m.dueAt.toISOString(), m.expiresAt.toISOString()]);
+    expect(morning2.dueAt.toISOString()).not.toBe(morning.dueAt.toISOString());
+    // the delayed jobs moved with them
+    for (const p of [afterRun2, morning2]) {
+      const job = await sendJob(p.id);
+      expect(job?.state).toBe('delayed');
+      expect(Math.abs(job!.runsAt - p.dueAt.getTime())).toBeLessThan(5_000);
+    }
+    // nothing is sent at the old time: the sweep finds no due prompt
+    expect((await sweepPrompts(ctx.deps)).requeued).toBe(0);
+  });
+
+  it('the rest-day check: switched on, its mornings are planned at once; switched off, the unsent ones are withdrawn', async () => {
+    const created = await request(ctx.app).post('/v1/runners').set(ctx.auth).send({ name: 'Cy', timezone: 'UTC' });
+    const cy = created.body.id as string;
+    const on = await request(ctx.app).patch(`/v1/runners/${cy}`).set(ctx.auth).send({ restDayCheck: true, quietHours: { start: '00:00', end: '00:00' } });
+    expect(on.status).toBe(200);
+    const restOf = () => ctx.deps.db.select().from(painPrompts).where(and(eq(painPrompts.runnerId, cy), eq(painPrompts.kind, 'rest_morning')));
+    // tomorrow's check is at least 8 hours away, so it is still waiting whatever the time of day
+    const pending = (await restOf()).filter((p) => p.status === 'pending');
+    expect(pending.length).toBeGreaterThan(0);
+    for (const p of pending) expect((await sendJob(p.id))?.state).toBe('delayed');
+    expect((await request(ctx.app).patch(`/v1/runners/${cy}`).set(ctx.auth).send({ restDayCheck: false })).status).toBe(200);
+    const after = await restOf();
+    for (const p of pending) {
+      expect(after.find((a) => a.id === p.id)).toMatchObject({ status: 'cancelled', cancelReason: 'opted_out' });
+      expect(await sendJob(p.id)).toBeNull();
+    }
   });
 });

@@ -1,15 +1,13 @@
 import { and, asc, eq, gte, lte } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics, weeks } from '../schema/index.js';
+import { countedRunsIn } from './run-pain.js';
 
 /**
  * Counted runs of a runner (derived, not a duplicate copy, not a non-run) with local date in
  * [from, to] (either end open), oldest first, with the per-run variables the pain report compares.
  */
 export async function loadReportRuns(db: DbOrTx, runnerId: string, range: { from?: string; to?: string }) {
-  const conds = [eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true), eq(activities.status, 'ready')];
-  if (range.from) conds.push(gte(activities.localDate, range.from));
-  if (range.to) conds.push(lte(activities.localDate, range.to));
   return db
     .select({
       id: activities.id,
@@ -25,7 +23,7 @@ export async function loadReportRuns(db: DbOrTx, runnerId: string, range: { from
     })
     .from(activities)
     .innerJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
-    .where(and(...conds))
+    .where(countedRunsIn(runnerId, range))
     .orderBy(asc(activities.localDate), asc(activities.startTime));
 }
 

@@ -115,6 +115,8 @@ export const activities = pgTable(
     index('activities_pending').on(t.updatedAt).where(sql`${t.status} in ('queued', 'processing')`),
     /** the recovery sweep's look-up of counted runs changed since their week was computed (week-recomputes) */
     index('activities_counted_updated').on(t.updatedAt).where(sql`${t.status} = 'ready' and ${t.countedInLoad}`),
+    /** the copies pointing at a counted run (prompt scheduling hands their prompts over) */
+    index('activities_duplicate_of').on(t.duplicateOf).where(sql`${t.duplicateOf} is not null`),
   ],
 );
 

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import type { DerivedPain } from '../../domain/pain/derived.js';
 import { activities } from './activities.js';
 import { runnerRef } from './runners.js';
 import { idColumn, createdAt, updatedAt } from './columns.js';
+import type { DerivedPain } from '../../domain/pain/derived.js';
 
 /** after_run (P1), settle_check (P1b), next_morning (P2), rest_morning (P0); see docs/pain.md */
 export const PROMPT_KINDS = ['after_run', 'settle_check', 'next_morning', 'rest_morning'] as const;
@@ -89,9 +89,12 @@ export const painAnswers = pgTable(
   (t) => [uniqueIndex('pain_answers_prompt').on(t.promptId)],
 );
 
+/** What `run_pain.derived` holds: the derived variables and the reasons of the light (docs/pain.md). */
+export type RunPainDerived = Partial<DerivedPain> & { reasons?: string[] };
+
 /**
- * One row per run: everything known about its pain (from prompts and the diary, api.md's Activity
- * `pain` names) and the light that follows. Recomputed whenever an answer changes.
+ * One row per run: everything known about its pain (from prompts and the diary, in the Activity
+ * `pain` names of docs/api.md) and the light that follows. Recomputed whenever an answer changes.
  */
 export const runPain = pgTable(
   'run_pain',
@@ -125,9 +128,6 @@ export const runPain = pgTable(
   },
   (t) => [index('run_pain_runner_date').on(t.runnerId, t.localDate)],
 );
-
-/** What `run_pain.derived` holds: the derived pain variables and the reasons for the light. */
-export type RunPainDerived = DerivedPain & { reasons: string[] };
 
 /** Knee pain on getting up, per runner and local date (next-morning and rest-day answers, diary). */
 export const painMornings = pgTable(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { painAmberMessage, painRedMessage, progressionGate, readyToProgressMessage, reductions } from './advice.js';
 
-describe('R5 reductions', () => {
+describe('the reductions of PAIN_RED and PAIN_AMBER (docs/pain.md, Warnings and advice)', () => {
   it("come in order: slow down, avoid downhills (naming the runner's flatter descent), shorter runs", () => {
     const r = reductions({ usualPaceSPerKm: 360, medianDescentPerKm: 8.24, runDescentPerKm: 19 });
     expect(r).toHaveLength(3);

@@ -145,3 +145,57 @@ export function planSettleCheck(input: { runEnd: Date; answeredAt: Date; attempt
   if (dueAt.getTime() >= input.closesAt.getTime()) return null;
   return { dueAt, remindAt: null, expiresAt: input.closesAt };
 }
+
+/** What a planned prompt's times depend on. */
+export interface PlannedPromptFacts {
+  kind: 'after_run' | 'settle_check' | 'next_morning' | 'rest_morning';
+  /** after_run, settle_check: the run's local date; morning kinds: the morning's date */
+  localDate: string | null;
+  runEndAt: Date | null;
+  attempt: number;
+  /** the due event was sent already: only its reminder can still move */
+  sent: boolean;
+  dueAt: Date;
+  expiresAt: Date;
+}
+
+export type Replan = { times: PlannedPrompt } | { cancel: 'quiet_hours' } | null;
+
+/**
+ * New times for a prompt not yet sent (or its reminder, when sent) after the runner changed the time
+ * zone, morning time or quiet hours: the same rules as when it was planned, applied with the new
+ * settings and "now". A settle check that now falls in quiet hours is dropped (the next morning's
+ * prompt covers it). Null: nothing to change (also when the new plan has no room left before the
+ * prompt would close; it then keeps its times).
+ */
+export function replanPrompt(p: PlannedPromptFacts, now: Date, s: PromptSettings): Replan {
+  if (!p.localDate) return null;
+  if (p.sent) {
+    // Due and closing times stay as the runner was told; the reminder follows the new quiet hours.
+    return { times: { dueAt: p.dueAt, remindAt: reminderFor(p.dueAt, p.expiresAt, s), expiresAt: p.expiresAt } };
+  }
+  switch (p.kind) {
+    case 'next_morning':
+    case 'rest_morning': {
+      const m = planMorning(p.localDate, s);
+      return m.expiresAt.getTime() > now.getTime() ? { times: m } : null;
+    }
+    case 'after_run': {
+      if (!p.runEndAt) return null;
+      const plan = planRunPrompts({ runEnd: p.runEndAt, runLocalDate: p.localDate, arrivedAt: p.runEndAt, now, settings: s });
+      return plan?.afterRun ? { times: plan.afterRun } : null;
+    }
+    case 'settle_check': {
+      if (!p.runEndAt) return null;
+      const dueAt = new Date(p.runEndAt.getTime() + (p.attempt === 2 ? SCHEDULE.settleRecheckMin : SCHEDULE.settleCheckMin) * MIN);
+      if (inQuietHours(dueAt, s)) return { cancel: 'quiet_hours' };
+      const closesAt = planMorning(addDays(p.localDate, 1), s).dueAt;
+      return dueAt.getTime() < closesAt.getTime() ? { times: { dueAt, remindAt: null, expiresAt: closesAt } } : null;
+    }
+  }
+}
+
+/** Whether two plans differ in any time. */
+export function samePlan(a: PlannedPrompt, b: { dueAt: Date; remindAt: Date | null; expiresAt: Date }): boolean {
+  return a.dueAt.getTime() === b.dueAt.getTime() && (a.remindAt?.getTime() ?? null) === (b.remindAt?.getTime() ?? null) && a.expiresAt.getTime() === b.expiresAt.getTime();
+}

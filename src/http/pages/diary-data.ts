@@ -1,6 +1,5 @@
-import { and, desc, eq, gte, lte } from 'drizzle-orm';
 import type { AppDeps } from '../../deps.js';
-import { activities, activityMetrics, runPain } from '../../db/schema/index.js';
+import { loadDiaryPageRuns } from '../../db/queries/run-pain.js';
 import type { Light } from '../../domain/home-summary.js';
 
 /** Diary rows for the pages: each counted run with its metrics and pain answers, newest first. */
@@ -25,22 +24,7 @@ export interface DiaryRow {
 }
 
 export async function loadDiaryRows(deps: Pick<AppDeps, 'db'>, runnerId: string, range: { from?: string; to?: string; activityId?: string }, limit = 500): Promise<DiaryRow[]> {
-  const conds = [eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true), eq(activities.status, 'ready')];
-  if (range.activityId) conds.push(eq(activities.id, range.activityId));
-  if (range.from) conds.push(gte(activities.localDate, range.from));
-  if (range.to) conds.push(lte(activities.localDate, range.to));
-  const rows = await deps.db
-    .select({
-      a: { id: activities.id, localDate: activities.localDate, source: activities.source, externalId: activities.externalId, name: activities.name },
-      m: { distanceM: activityMetrics.distanceM, movingTimeS: activityMetrics.movingTimeS, avgPaceSPerKm: activityMetrics.avgPaceSPerKm, elevationLossM: activityMetrics.elevationLossM, runCadenceSpm: activityMetrics.runCadenceSpm, avgCadenceSpm: activityMetrics.avgCadenceSpm },
-      p: { duringRun: runPain.duringRun, settledAfterMin: runPain.settledAfterMin, nextMorning: runPain.nextMorning, nextMorningVsYesterday: runPain.nextMorningVsYesterday, calfDuring: runPain.calfDuring, note: runPain.note, light: runPain.light },
-    })
-    .from(activities)
-    .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
-    .leftJoin(runPain, eq(runPain.activityId, activities.id))
-    .where(and(...conds))
-    .orderBy(desc(activities.startTime))
-    .limit(limit);
+  const rows = await loadDiaryPageRuns(deps.db, runnerId, range, limit);
   return rows.map(({ a, m, p }) => ({
     activityId: a.id,
     localDate: a.localDate ?? '',

@@ -9,6 +9,30 @@ import { parseInput } from '../validate.js';
 
 const DiaryQuery = z.object({ from: LocalDate.optional(), to: LocalDate.optional() });
 
+const n = z.number().nullable();
+/** One diary row (docs/pain.md, Diary); the CSV has the same columns in this order. */
+const DiaryRowView = z.object({
+  localDate: z.string(),
+  startTime: z.string().nullable(),
+  name: z.string().nullable(),
+  distanceM: n,
+  movingTimeS: n,
+  avgPaceSPerKm: n,
+  elevationLossM: n,
+  cadenceSpm: n,
+  painDuring: n,
+  settleMinutes: n,
+  nextMorning: n,
+  nextMorningChange: n,
+  nextMorningVsYesterday: z.enum(['better', 'same', 'worse']).nullable(),
+  light: z.enum(['green', 'amber', 'red']).nullable().describe('null while grey (unanswered)'),
+  warnings: z.array(z.string()).describe('codes of the warnings that named the run'),
+  note: z.string().nullable(),
+  late: z.boolean(),
+  activityId: z.uuid(),
+});
+const DiaryView = z.object({ runnerId: z.uuid(), rows: z.array(DiaryRowView) });
+
 export function diaryRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   docs.add({
     method: 'put',
@@ -26,7 +50,7 @@ export function diaryRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['pain'],
     auth: true,
     query: DiaryQuery,
-    responses: { 200: { description: 'rows' }, 404: { description: 'unknown runner', schema: ErrorBody } },
+    responses: { 200: { description: 'one row per counted run, oldest first', schema: DiaryView }, 404: { description: 'unknown runner', schema: ErrorBody } },
   });
   const router = Router();
   router.put('/v1/runners/:runnerId/activities/:activityId/pain', async (req, res) => {

@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { eq } from 'drizzle-orm';
-import { painAnswers, PROMPT_STATUSES } from '../../db/schema/index.js';
+import { PROMPT_STATUSES } from '../../db/schema/index.js';
 import { recordAnswer } from '../../services/pain/answers.js';
-import { answerValues, listPrompts, promptView, requireRunnerPrompt } from '../../services/prompts/index.js';
+import { answerValues, listPrompts, promptView, requireRunnerPrompt, storedAnswer } from '../../services/prompts/index.js';
 import { requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { parseInput } from '../validate.js';
@@ -45,8 +44,7 @@ export function promptRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   router.post('/v1/prompts/:promptId/answer', async (req, res) => {
     const prompt = await requireRunnerPrompt(deps, req.params.promptId);
     const r = await recordAnswer(deps, prompt.id, req.body, { via: 'api' });
-    const [a] = await deps.db.select().from(painAnswers).where(eq(painAnswers.promptId, prompt.id));
-    res.json({ prompt: promptView(r.prompt), answer: answerValues(r.prompt, a ?? null), late: r.late });
+    res.json({ prompt: promptView(r.prompt), answer: answerValues(r.prompt, await storedAnswer(deps, prompt.id)), late: r.late });
   });
   return router;
 }

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../deps.js';
 import { RunnerPatchBody, updateRunnerSettings } from '../../services/pain/settings.js';
 import { requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
+import { RunnerView } from './runners.js';
 import { parseInput } from '../validate.js';
 
 /** PATCH /v1/runners/:runnerId — name, zone, e-mail, morning prompt time, quiet hours, rest-day check. */
@@ -14,7 +15,7 @@ export function runnerSettingsRoutes(deps: AppDeps, docs: OpenApiRegistry): Rout
     tags: ['runners'],
     auth: true,
     body: RunnerPatchBody,
-    responses: { 200: { description: 'the runner' }, 404: { description: 'unknown runner', schema: ErrorBody }, 422: { description: 'invalid field', schema: ErrorBody } },
+    responses: { 200: { description: 'the runner', schema: RunnerView }, 404: { description: 'unknown runner', schema: ErrorBody }, 422: { description: 'invalid field', schema: ErrorBody } },
   });
   const router = Router();
   router.patch('/v1/runners/:runnerId', async (req, res) => {

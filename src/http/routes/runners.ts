@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { disconnectConnection } from '../../services/disconnect.js';
+import { RunnerPromptSettingsView } from '../../services/pain/settings.js';
 import { createRunner, getRunnerView, requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { parseInput } from '../validate.js';
@@ -11,10 +12,11 @@ export const CreateRunnerBody = z.object({
   timezone: z.string().trim().min(1, 'required').max(64).describe('IANA time zone, e.g. Europe/Oslo'),
 });
 
-const RunnerView = z.object({
+export const RunnerView = z.object({
   id: z.uuid(),
   name: z.string(),
   timezone: z.string(),
+  ...RunnerPromptSettingsView,
   createdAt: z.string(),
   connections: z.array(
     z.object({
@@ -45,7 +47,7 @@ export function runnerRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   docs.add({
     method: 'get',
     path: '/v1/runners/:runnerId',
-    summary: 'A runner with connections and cadence goal',
+    summary: 'A runner with prompt settings, connections and cadence goal',
     tags: ['runners'],
     auth: true,
     responses: { 200: { description: 'the runner', schema: RunnerView }, 404: { description: 'unknown runner', schema: ErrorBody } },

@@ -1,15 +1,14 @@
-import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import type { Db } from '../../db/client.js';
-import { activities, activityMetrics, painMornings, painPrompts, runPain, warnings } from '../../db/schema/index.js';
+import { findRunPrompt } from '../../db/queries/pain-prompts.js';
+import { upsertMorning } from '../../db/queries/pain-mornings.js';
+import { findDiaryActivity, findRunPainRows, insertRunPain, lateOr, loadDiaryRuns, runWarningCodes, updateRunPain, type RunPainRow, type RunPainSet } from '../../db/queries/run-pain.js';
 import { addDays } from '../../domain/iso-week.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { Note, Scale, VsYesterdayAnswer } from '../prompts/questions.js';
 import { enqueuePainRecomputes, refreshRunLights } from './lights.js';
 import { isUuid } from '../../lib/ids.js';
-
-type RunPainRow = typeof runPain.$inferSelect;
 
 export const DiaryBody = z
   .object({
@@ -26,10 +25,10 @@ export const DiaryBody = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'give at least one of duringRun, settledAfterMin, nextMorning, nextMorningVsYesterday, stoppedForKnee, painBefore, calfDuring, note' });
 export type DiaryBody = z.infer<typeof DiaryBody>;
 
-/** api.md Activity `pain` (null when nothing was recorded) and `painLight` (null while grey). */
+/** The Activity `pain` of docs/api.md (null when nothing was recorded) and `painLight` (null while grey). */
 export function painView(row: RunPainRow | null | undefined) {
   if (!row) return { pain: null, painLight: null };
-  const d = (row.derived ?? {}) as { settleMinutes?: number | null; nextMorningChange?: number | null };
+  const d = row.derived ?? {};
   const any = [row.duringRun, row.nextMorning, row.nextMorningVsYesterday, row.settledAfterMin, row.note, row.stoppedForKnee, row.settledAt60].some((v) => v !== null);
   return {
     pain: any
@@ -53,9 +52,15 @@ export function painView(row: RunPainRow | null | undefined) {
 }
 
 export async function painRowsFor(db: Db, activityIds: readonly string[]): Promise<Map<string, RunPainRow>> {
-  if (activityIds.length === 0) return new Map();
-  const rows = await db.select().from(runPain).where(inArray(runPain.activityId, [...activityIds]));
+  const rows = await findRunPainRows(db, activityIds);
   return new Map(rows.map((r) => [r.activityId, r]));
+}
+
+/** The runner's own dated activity, or a 404 (another runner's, unknown or malformed ids alike). */
+export async function requireDiaryActivity(deps: Pick<AppDeps, 'db'>, runnerId: string, activityId: string): Promise<{ id: string; localDate: string }> {
+  const a = isUuid(activityId) ? await findDiaryActivity(deps.db, runnerId, activityId) : null;
+  if (!a) throw new NotFoundError(`activity ${activityId} not found for runner ${runnerId}`, 'activity_not_found');
+  return a;
 }
 
 /**
@@ -63,36 +68,19 @@ export async function painRowsFor(db: Db, activityIds: readonly string[]): Promi
  * post-run prompt closed (or for a run that had none) are marked late. The light follows from
  * whatever is present.
  */
-/** The runner's own dated activity, or a 404 (another runner's, unknown or malformed ids alike). */
-export async function requireDiaryActivity(deps: Pick<AppDeps, 'db'>, runnerId: string, activityId: string) {
-  const [a] = isUuid(activityId)
-    ? await deps.db.select().from(activities).where(and(eq(activities.id, activityId), eq(activities.runnerId, runnerId)))
-    : [];
-  if (!a || !a.localDate) throw new NotFoundError(`activity ${activityId} not found for runner ${runnerId}`, 'activity_not_found');
-  return a as typeof a & { localDate: string };
-}
-
 export async function putDiaryEntry(deps: Pick<AppDeps, 'db' | 'enqueue' | 'now'>, runnerId: string, activityId: string, body: DiaryBody) {
   const a = await requireDiaryActivity(deps, runnerId, activityId);
   const now = deps.now();
-  const [prompt] = await deps.db.select({ expiresAt: painPrompts.expiresAt, status: painPrompts.status }).from(painPrompts).where(and(eq(painPrompts.activityId, a.id), eq(painPrompts.kind, 'after_run')));
+  const prompt = await findRunPrompt(deps.db, a.id, 'after_run');
   const late = !prompt || prompt.status === 'cancelled' || now.getTime() > prompt.expiresAt.getTime();
-  const set: Partial<typeof runPain.$inferInsert> = {};
+  const set: RunPainSet = {};
   for (const k of ['duringRun', 'settledAfterMin', 'nextMorning', 'nextMorningVsYesterday', 'stoppedForKnee', 'painBefore', 'calfDuring', 'note'] as const) {
     if (body[k] !== undefined) (set as Record<string, unknown>)[k] = body[k];
   }
-  await deps.db.insert(runPain).values({ activityId: a.id, runnerId, localDate: a.localDate }).onConflictDoNothing();
-  await deps.db
-    .update(runPain)
-    .set({ ...set, late: sql`${runPain.late} or ${late}`, updatedAt: now })
-    .where(eq(runPain.activityId, a.id));
+  await insertRunPain(deps.db, { activityId: a.id, runnerId, localDate: a.localDate });
+  await updateRunPain(deps.db, a.id, { ...set, late: lateOr(late), updatedAt: now });
   const morning = addDays(a.localDate, 1);
-  if (typeof body.nextMorning === 'number') {
-    await deps.db
-      .insert(painMornings)
-      .values({ runnerId, localDate: morning, pain: body.nextMorning, source: 'diary' })
-      .onConflictDoUpdate({ target: [painMornings.runnerId, painMornings.localDate], set: { pain: body.nextMorning, source: 'diary', updatedAt: now } });
-  }
+  if (typeof body.nextMorning === 'number') await upsertMorning(deps.db, runnerId, morning, body.nextMorning, 'diary', now);
   const dates = [a.localDate, morning];
   await refreshRunLights(deps.db, runnerId, dates, now);
   await enqueuePainRecomputes(deps, runnerId, dates);
@@ -123,53 +111,40 @@ export interface DiaryRow {
 
 const r1 = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v * 10) / 10);
 
-/** One row per counted run (R7 diary): date, distance, time, pace, descent, cadence, pain, settle, next morning, light, warnings, note. */
+/**
+ * One row per counted run (the diary, docs/pain.md): date, distance, time, pace, descent, cadence,
+ * pain, settle, next morning, light, warnings, note. One narrow query for the runs and one for the
+ * runner's warnings that named a run; five years of daily runs stay well under 100 ms.
+ */
 export async function getDiary(deps: { db: Db }, runnerId: string, range: { from?: string; to?: string } = {}): Promise<DiaryRow[]> {
-  const rows = await deps.db
-    .select({ a: activities, m: activityMetrics, p: runPain })
-    .from(activities)
-    .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
-    .leftJoin(runPain, eq(runPain.activityId, activities.id))
-    .where(
-      and(
-        eq(activities.runnerId, runnerId),
-        eq(activities.countedInLoad, true),
-        eq(activities.status, 'ready'),
-        range.from ? gte(activities.localDate, range.from) : undefined,
-        range.to ? lte(activities.localDate, range.to) : undefined,
-      ),
-    )
-    .orderBy(asc(activities.localDate), asc(activities.startTime));
-  const ids = rows.map((r) => r.a.id);
-  const fired = ids.length
-    ? await deps.db
-        .select({ code: warnings.code, runId: sql<string>`${warnings.evidence}->>'runId'` })
-        .from(warnings)
-        .where(and(eq(warnings.runnerId, runnerId), inArray(sql`${warnings.evidence}->>'runId'`, ids)))
-    : [];
-  const byRun = new Map<string, string[]>();
-  for (const w of fired) byRun.set(w.runId, [...new Set([...(byRun.get(w.runId) ?? []), w.code])].sort());
-  return rows.map(({ a, m, p }) => {
-    const d = (p?.derived ?? {}) as { settleMinutes?: number | null; nextMorningChange?: number | null };
+  const [rows, fired] = await Promise.all([loadDiaryRuns(deps.db, runnerId, range), runWarningCodes(deps.db, runnerId)]);
+  const byRun = new Map<string, Set<string>>();
+  for (const w of fired) {
+    const codes = byRun.get(w.runId) ?? new Set<string>();
+    codes.add(w.code);
+    byRun.set(w.runId, codes);
+  }
+  return rows.map((r) => {
+    const codes = byRun.get(r.id);
     return {
-      activityId: a.id,
-      localDate: a.localDate!,
-      startTime: a.startTime?.toISOString() ?? null,
-      name: a.name,
-      distanceM: r1(m?.distanceM),
-      movingTimeS: r1(m?.movingTimeS),
-      avgPaceSPerKm: r1(m?.avgPaceSPerKm),
-      elevationLossM: r1(m?.elevationLossM),
-      cadenceSpm: r1(m?.runCadenceSpm ?? m?.avgCadenceSpm),
-      painDuring: p?.duringRun ?? null,
-      settleMinutes: p?.settledAfterMin ?? d.settleMinutes ?? null,
-      nextMorning: p?.nextMorning ?? null,
-      nextMorningChange: d.nextMorningChange ?? null,
-      nextMorningVsYesterday: p?.nextMorningVsYesterday ?? null,
-      light: !p || p.light === 'grey' ? null : (p.light as 'green' | 'amber' | 'red'),
-      warnings: byRun.get(a.id) ?? [],
-      note: p?.note ?? null,
-      late: p?.late ?? false,
+      activityId: r.id,
+      localDate: r.localDate!,
+      startTime: r.startTime?.toISOString() ?? null,
+      name: r.name,
+      distanceM: r1(r.distanceM),
+      movingTimeS: r1(r.movingTimeS),
+      avgPaceSPerKm: r1(r.avgPaceSPerKm),
+      elevationLossM: r1(r.elevationLossM),
+      cadenceSpm: r1(r.cadenceSpm),
+      painDuring: r.painDuring ?? null,
+      settleMinutes: r.settledAfterMin ?? r.derivedSettleMinutes ?? null,
+      nextMorning: r.nextMorning ?? null,
+      nextMorningChange: r.nextMorningChange ?? null,
+      nextMorningVsYesterday: r.nextMorningVsYesterday ?? null,
+      light: !r.light || r.light === 'grey' ? null : r.light,
+      warnings: codes ? [...codes].sort() : [],
+      note: r.note ?? null,
+      late: r.late ?? false,
     };
   });
 }

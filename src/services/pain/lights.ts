@@ -1,12 +1,10 @@
-import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { activities, painMornings, runPain } from '../../db/schema/index.js';
+import { morningsOn } from '../../db/queries/pain-mornings.js';
+import { listCountedRunsWithPain, runPainOnDates, setRunLight, type RunPainRow } from '../../db/queries/run-pain.js';
 import type { RunPainFacts } from '../../domain/pain/derived.js';
-import { explainRunLight, type Light } from '../../domain/pain/light.js';
+import { explainRunLight } from '../../domain/pain/light.js';
 import { addDays, isoWeekOf } from '../../domain/iso-week.js';
 import type { Enqueue } from '../../jobs/queues.js';
-
-type RunPainRow = typeof runPain.$inferSelect;
 
 /** The facts of one stored row plus the morning before the run (the run's own local date). */
 export function factsOf(row: RunPainRow, previousMorning: number | null): RunPainFacts {
@@ -29,17 +27,14 @@ export function factsOf(row: RunPainRow, previousMorning: number | null): RunPai
 export async function refreshRunLights(db: DbOrTx, runnerId: string, dates: readonly string[], now: Date): Promise<number> {
   const unique = [...new Set(dates)];
   if (unique.length === 0) return 0;
-  const [rows, mornings] = await Promise.all([
-    db.select().from(runPain).where(and(eq(runPain.runnerId, runnerId), inArray(runPain.localDate, unique))),
-    db.select().from(painMornings).where(and(eq(painMornings.runnerId, runnerId), inArray(painMornings.localDate, unique))),
-  ]);
+  const [rows, mornings] = await Promise.all([runPainOnDates(db, runnerId, unique), morningsOn(db, runnerId, unique)]);
   const morningOf = new Map(mornings.map((m) => [m.localDate, m.pain]));
   let changed = 0;
   for (const row of rows) {
     const r = explainRunLight(factsOf(row, morningOf.get(row.localDate) ?? null));
     const derived = { ...r.derived, reasons: r.reasons };
     if (row.light === r.light && JSON.stringify(row.derived) === JSON.stringify(derived)) continue;
-    await db.update(runPain).set({ light: r.light, derived, updatedAt: now }).where(eq(runPain.activityId, row.activityId));
+    await setRunLight(db, row.activityId, r.light, derived, now);
     if (row.light !== r.light) changed++;
   }
   return changed;
@@ -73,27 +68,13 @@ export interface RunWithLight {
 
 /** Counted runs of a runner with their light, oldest first (runs never answered are grey → null). */
 export async function listRunsWithLight(deps: { db: Db }, runnerId: string, range: { from?: string; to?: string } = {}): Promise<RunWithLight[]> {
-  const rows = await deps.db
-    .select({ activityId: activities.id, localDate: activities.localDate, light: runPain.light, painDuring: runPain.duringRun, calfPain: runPain.calfDuring, derived: runPain.derived })
-    .from(activities)
-    .leftJoin(runPain, eq(runPain.activityId, activities.id))
-    .where(
-      and(
-        eq(activities.runnerId, runnerId),
-        eq(activities.countedInLoad, true),
-        eq(activities.status, 'ready'),
-        sql`${activities.localDate} is not null`,
-        range.from ? gte(activities.localDate, range.from) : undefined,
-        range.to ? lte(activities.localDate, range.to) : undefined,
-      ),
-    )
-    .orderBy(asc(activities.localDate), asc(activities.startTime));
+  const rows = await listCountedRunsWithPain(deps.db, runnerId, range);
   return rows.map((r) => ({
     activityId: r.activityId,
     localDate: r.localDate!,
-    light: !r.light || r.light === 'grey' ? null : (r.light as Light as 'green' | 'amber' | 'red'),
+    light: !r.light || r.light === 'grey' ? null : r.light,
     painDuring: r.painDuring ?? null,
     calfPain: r.calfPain ?? null,
-    morningWorse: ((r.derived as { morningWorse?: boolean | null } | null)?.morningWorse ?? null) as boolean | null,
+    morningWorse: r.derived?.morningWorse ?? null,
   }));
 }

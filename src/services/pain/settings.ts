@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../../db/client.js';
-import { runners } from '../../db/schema/index.js';
+import type { AppDeps } from '../../deps.js';
+import { updateRunnerSettingsRow } from '../../db/queries/runner-settings.js';
 import { isHhMm } from '../../domain/pain/schedule.js';
+import { moveSendJobs, planRestMornings, retimePlannedPrompts } from '../prompts/schedule.js';
 import { getRunnerView, isValidTimeZone, requireRunner } from '../runners.js';
 
 const HhMm = z.string().trim().refine(isHhMm, 'a 24-hour time like 08:00');
@@ -20,20 +20,40 @@ export const RunnerPatchBody = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'give at least one setting to change' });
 export type RunnerPatchBody = z.infer<typeof RunnerPatchBody>;
 
-/** Change a runner's name, zone, e-mail and prompt settings; returns the runner view. */
-export async function updateRunnerSettings(deps: { db: Db; now: () => Date }, runnerId: string, patch: RunnerPatchBody) {
+/** What the GET runner view shows of the prompt settings (docs/api.md, docs/pain.md). */
+export const RunnerPromptSettingsView = {
+  email: z.string().nullable().describe('where answer links are e-mailed; null when none'),
+  prompts: z.object({
+    morningPromptTime: z.string().describe("local 'HH:MM' of the next-morning prompt"),
+    quietHours: z.object({ start: z.string(), end: z.string() }).describe('no prompts between start and end (local)'),
+    restDayCheck: z.boolean().describe('also ask the one-question morning check on rest days'),
+  }),
+};
+
+export type SettingsDeps = Pick<AppDeps, 'db' | 'now' | 'enqueue' | 'queues' | 'env' | 'log'>;
+
+/**
+ * Change a runner's name, zone, e-mail and prompt settings; returns the runner view. A change of zone,
+ * morning time, quiet hours or rest-day check re-times the runner's open prompts in the same
+ * transaction (docs/pain.md, Runner settings), and their send jobs move once it is committed.
+ */
+export async function updateRunnerSettings(deps: SettingsDeps, runnerId: string, patch: RunnerPatchBody) {
   const runner = await requireRunner(deps, runnerId);
-  await deps.db
-    .update(runners)
-    .set({
+  const now = deps.now();
+  const timing = patch.timezone !== undefined || patch.morningPromptTime !== undefined || patch.quietHours !== undefined || patch.restDayCheck !== undefined;
+  const moved = await deps.db.transaction(async (tx) => {
+    const row = await updateRunnerSettingsRow(tx, runner.id, {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.timezone !== undefined ? { timezone: patch.timezone } : {}),
       ...(patch.email !== undefined ? { email: patch.email } : {}),
       ...(patch.morningPromptTime !== undefined ? { morningPromptTime: patch.morningPromptTime } : {}),
       ...(patch.quietHours !== undefined ? { quietStart: patch.quietHours.start, quietEnd: patch.quietHours.end } : {}),
       ...(patch.restDayCheck !== undefined ? { restDayCheck: patch.restDayCheck } : {}),
-      updatedAt: deps.now(),
-    })
-    .where(eq(runners.id, runner.id));
+      updatedAt: now,
+    });
+    return row && timing ? retimePlannedPrompts(tx, row, now) : null;
+  });
+  if (moved?.jobs.length) await moveSendJobs(deps, moved.jobs);
+  if (patch.restDayCheck === true && !runner.restDayCheck) await planRestMornings(deps, runner.id);
   return getRunnerView(deps, runner.id);
 }

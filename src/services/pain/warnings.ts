@@ -1,6 +1,5 @@
-import { and, asc, eq, gte, lte } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { activities, activityMetrics, runPain } from '../../db/schema/index.js';
+import { loadPainWeekRuns } from '../../db/queries/run-pain.js';
 import { addDays, type IsoWeek } from '../../domain/iso-week.js';
 import { NOT_ALL_GREEN_NOTE, painAmberMessage, painRedMessage, progressionGate, readyToProgressMessage, seeClinicianMessage, type RunnerContext } from '../../domain/pain/advice.js';
 import { dayLights, greenStreak, weekLight, type Light } from '../../domain/pain/light.js';
@@ -38,13 +37,7 @@ const HISTORY_DAYS = 28;
  */
 export async function assessPainWeek(db: DbOrTx, runnerId: string, week: IsoWeek, todayLocalDate: string): Promise<PainWeek> {
   const from = addDays(week.start, -HISTORY_DAYS);
-  const rows = await db
-    .select({ id: activities.id, localDate: activities.localDate, light: runPain.light, derived: runPain.derived, descentPerKm: activityMetrics.descentPerKm, paceSPerKm: activityMetrics.avgPaceSPerKm })
-    .from(activities)
-    .leftJoin(runPain, eq(runPain.activityId, activities.id))
-    .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
-    .where(and(eq(activities.runnerId, runnerId), eq(activities.countedInLoad, true), eq(activities.status, 'ready'), gte(activities.localDate, from), lte(activities.localDate, week.end)))
-    .orderBy(asc(activities.localDate), asc(activities.startTime));
+  const rows = await loadPainWeekRuns(db, runnerId, from, week.end);
   const runs = rows.map((r) => ({ ...r, localDate: r.localDate!, light: (r.light ?? 'grey') as Light }));
   const earlier = runs.filter((r) => r.localDate < week.start);
   const inWeek = runs.filter((r) => r.localDate >= week.start);
@@ -57,7 +50,7 @@ export async function assessPainWeek(db: DbOrTx, runnerId: string, week: IsoWeek
   for (const r of inWeek) {
     if (r.light !== 'red' && r.light !== 'amber') continue;
     const ctx = { ...base, runDescentPerKm: r.descentPerKm };
-    const reasons = ((r.derived as { reasons?: string[] } | null)?.reasons ?? []).filter((x) => !x.endsWith('_missing'));
+    const reasons = (r.derived?.reasons ?? []).filter((x) => !x.endsWith('_missing'));
     warnings.push({
       code: r.light === 'red' ? 'PAIN_RED' : 'PAIN_AMBER',
       severity: r.light,

@@ -1,6 +1,8 @@
-import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { painAnswers, painPrompts, PROMPT_STATUSES, type PromptStatus } from '../../db/schema/index.js';
+import { findAnswer, type PainAnswerRow } from '../../db/queries/pain-answers.js';
+import { findPrompt, findPromptByTokenHash, listRunnerPrompts, type PromptRow } from '../../db/queries/pain-prompts.js';
+import { PROMPT_STATUSES, type PromptStatus } from '../../db/schema/index.js';
+import { isUuid } from '../../lib/ids.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { hashToken, TOKEN_PATTERN } from './tokens.js';
 
@@ -9,8 +11,7 @@ export { sendPrompt, sweepPrompts } from './send.js';
 export { PROMPT_CHANNELS, type PromptChannel } from './channels.js';
 export type { PromptMessage } from './message.js';
 
-type PromptRow = typeof painPrompts.$inferSelect;
-type AnswerRow = typeof painAnswers.$inferSelect;
+type AnswerRow = PainAnswerRow;
 
 export function promptView(p: PromptRow) {
   return {
@@ -34,12 +35,7 @@ export const PromptStatusFilter = PROMPT_STATUSES;
 
 /** A runner's prompts, newest due first; `pending` means still open for an answer (not yet sent or sent). */
 export async function listPrompts(deps: { db: Db }, runnerId: string, filter: { status?: PromptStatus | 'open' } = {}) {
-  const rows = await deps.db
-    .select()
-    .from(painPrompts)
-    .where(and(eq(painPrompts.runnerId, runnerId), filter.status && filter.status !== 'pending' && filter.status !== 'open' ? eq(painPrompts.status, filter.status) : undefined))
-    .orderBy(desc(painPrompts.dueAt))
-    .limit(500);
+  const rows = await listRunnerPrompts(deps.db, runnerId, filter.status && filter.status !== 'pending' && filter.status !== 'open' ? filter.status : undefined);
   const open = filter.status === 'pending' || filter.status === 'open';
   return (open ? rows.filter((r) => r.status === 'pending' || r.status === 'sent') : rows).map(promptView);
 }
@@ -47,16 +43,20 @@ export async function listPrompts(deps: { db: Db }, runnerId: string, filter: { 
 /** The prompt an answer link points to, with its stored answer; null for an unknown or malformed token. */
 export async function findPromptByToken(deps: { db: Db }, token: string): Promise<{ prompt: PromptRow; answer: AnswerRow | null } | null> {
   if (!TOKEN_PATTERN.test(token)) return null;
-  const [p] = await deps.db.select().from(painPrompts).where(eq(painPrompts.tokenHash, hashToken(token)));
+  const p = await findPromptByTokenHash(deps.db, hashToken(token));
   if (!p) return null;
-  const [a] = await deps.db.select().from(painAnswers).where(eq(painAnswers.promptId, p.id));
-  return { prompt: p, answer: a ?? null };
+  return { prompt: p, answer: await findAnswer(deps.db, p.id) };
 }
 
 export async function requireRunnerPrompt(deps: { db: Db }, promptId: string): Promise<PromptRow> {
-  const [p] = /^[0-9a-f-]{36}$/i.test(promptId) ? await deps.db.select().from(painPrompts).where(eq(painPrompts.id, promptId)) : [];
+  const p = isUuid(promptId) ? await findPrompt(deps.db, promptId) : null;
   if (!p) throw new NotFoundError(`prompt ${promptId} not found`, 'prompt_not_found');
   return p;
+}
+
+/** The stored answer to a prompt, if any. */
+export async function storedAnswer(deps: { db: Db }, promptId: string): Promise<AnswerRow | null> {
+  return findAnswer(deps.db, promptId);
 }
 
 /** The stored answer in the API's names (what the page shows as "recorded"). */

@@ -15,6 +15,11 @@ export interface QuestionOptions {
   askCalf: boolean;
 }
 
+/** A required question with one answer out of a few. */
+function choice(name: string, text: string, options: ReadonlyArray<readonly [value: string, label: string]>): Question {
+  return { name, text, type: 'choice', required: true, options: options.map(([value, label]) => ({ value, label })) };
+}
+
 /** The question sets, in plain words (see docs/pain.md). */
 export function questionsFor(kind: PromptKind, opts: QuestionOptions): Question[] {
   switch (kind) {
@@ -28,31 +33,19 @@ export function questionsFor(kind: PromptKind, opts: QuestionOptions): Question[
       ];
     case 'settle_check':
       return [
-        {
-          name: 'settled',
-          text: 'Is your knee back to how it was before the run?',
-          type: 'choice',
-          required: true,
-          options: [
-            { value: 'yes', label: 'Yes' },
-            { value: 'not_yet', label: 'Not yet' },
-          ],
-        },
+        choice('settled', 'Is your knee back to how it was before the run?', [
+          ['yes', 'Yes'],
+          ['not_yet', 'Not yet'],
+        ]),
       ];
     case 'next_morning':
       return [
         { name: 'nextMorning', text: 'How much knee pain or stiffness did you have when you got up?', type: 'scale', required: true },
-        {
-          name: 'nextMorningVsYesterday',
-          text: 'Compared with yesterday morning, is your knee…',
-          type: 'choice',
-          required: true,
-          options: [
-            { value: 'better', label: 'Better' },
-            { value: 'same', label: 'The same' },
-            { value: 'worse', label: 'Worse' },
-          ],
-        },
+        choice('nextMorningVsYesterday', 'Compared with yesterday morning, is your knee…', [
+          ['better', 'Better'],
+          ['same', 'The same'],
+          ['worse', 'Worse'],
+        ]),
         { name: 'stairsOrSittingWorse', text: 'Are stairs or sitting worse than usual? (optional)', type: 'yesno', required: false },
       ];
     case 'rest_morning':

@@ -1,7 +1,7 @@
-import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { AppDeps } from '../../deps.js';
+import { findRunMetrics } from '../../db/queries/run-pain.js';
+import { ensureDelivery, expireOpenPrompts, findPrompt, markDelivered, markDeliveryFailed, updatePrompt, type PromptRow } from '../../db/queries/pain-prompts.js';
 import { findRunner } from '../../db/queries/runners.js';
-import { activityMetrics, painPrompts, promptDeliveries } from '../../db/schema/index.js';
 import { addDays } from '../../domain/iso-week.js';
 import { ensureJob } from '../../jobs/queues.js';
 import { isGaitGoalActive } from '../pain/gait.js';
@@ -17,11 +17,9 @@ export class PromptChannelsFailedError extends Error {
   override name = 'PromptChannelsFailedError';
 }
 
-type PromptRow = typeof painPrompts.$inferSelect;
-
 async function runSummary(deps: Pick<AppDeps, 'db'>, p: PromptRow): Promise<RunSummary | null> {
   if (!p.activityId) return null;
-  const [m] = await deps.db.select().from(activityMetrics).where(eq(activityMetrics.activityId, p.activityId));
+  const m = await findRunMetrics(deps.db, p.activityId);
   // a morning prompt's date is the morning after the run
   const runDate = p.localDate ? (p.kind === 'next_morning' ? addDays(p.localDate, -1) : p.localDate) : '';
   return {
@@ -66,13 +64,13 @@ export type SendOutcome = 'sent' | 'missing' | 'closed' | 'expired' | 'not_due' 
  * twice; a failing channel makes the job throw and retry (only that channel).
  */
 export async function sendPrompt(deps: SendDeps, promptId: string, event: 'due' | 'reminder', attempt = 1, channels: readonly PromptChannel[] = PROMPT_CHANNELS): Promise<SendOutcome> {
-  const [p] = await deps.db.select().from(painPrompts).where(eq(painPrompts.id, promptId));
+  const p = await findPrompt(deps.db, promptId);
   if (!p) return 'missing';
   const now = deps.now();
   if (p.attempt !== attempt) return 'closed';
   if (p.status === 'cancelled' || p.status === 'answered' || p.status === 'expired') return 'closed';
   if (p.expiresAt.getTime() <= now.getTime()) {
-    await deps.db.update(painPrompts).set({ status: 'expired', updatedAt: now }).where(and(eq(painPrompts.id, p.id), inArray(painPrompts.status, ['pending', 'sent'])));
+    await expireOpenPrompts(deps.db, now, p.id);
     return 'expired';
   }
   if (event === 'due' && p.dueAt.getTime() > now.getTime() + 1000) return 'not_due';
@@ -86,32 +84,24 @@ export async function sendPrompt(deps: SendDeps, promptId: string, event: 'due' 
   const failures: string[] = [];
   for (const ch of channels) {
     if (!runner || !ch.enabled(deps, runner)) continue;
-    await deps.db.insert(promptDeliveries).values({ promptId: p.id, channel: ch.name, event, attempt }).onConflictDoNothing();
-    const [d] = await deps.db
-      .select()
-      .from(promptDeliveries)
-      .where(and(eq(promptDeliveries.promptId, p.id), eq(promptDeliveries.channel, ch.name), eq(promptDeliveries.event, event), eq(promptDeliveries.attempt, attempt)));
+    const d = await ensureDelivery(deps.db, { promptId: p.id, channel: ch.name, event, attempt });
     if (!d || d.status === 'delivered') continue;
     try {
       const r = await ch.send(deps, msg, { deliveryId: d.id });
-      await deps.db
-        .update(promptDeliveries)
-        .set({ status: 'delivered', deliveredAt: deps.now(), updatedAt: deps.now(), ...(ch.name === 'webhook' && r && r.ref ? { notificationId: r.ref } : {}), attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: deps.now().toISOString() }])}::jsonb` })
-        .where(eq(promptDeliveries.id, d.id));
+      await markDelivered(deps.db, d.id, deps.now(), ch.name === 'webhook' && r && r.ref ? r.ref : undefined);
     } catch (err) {
       const error = (err as Error).message;
       failures.push(`${ch.name}: ${error}`);
-      await deps.db
-        .update(promptDeliveries)
-        .set({ status: 'failed', updatedAt: deps.now(), attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: deps.now().toISOString(), error }])}::jsonb` })
-        .where(eq(promptDeliveries.id, d.id));
+      // the delivery row keeps the message for the runner's history; the log gets the error itself
+      deps.log.warn({ err, promptId: p.id, channel: ch.name, event }, 'pain prompt channel failed; the job retries it');
+      await markDeliveryFailed(deps.db, d.id, deps.now(), error);
     }
   }
   if (event === 'due') {
-    await deps.db.update(painPrompts).set({ status: 'sent', sentAt: p.sentAt ?? now, updatedAt: now }).where(and(eq(painPrompts.id, p.id), eq(painPrompts.status, 'pending')));
+    await updatePrompt(deps.db, p.id, { status: 'sent', sentAt: p.sentAt ?? now, updatedAt: now }, { statuses: ['pending'] });
     if (p.remindAt) await enqueuePromptSend(deps, p, 'reminder', p.remindAt);
   } else {
-    await deps.db.update(painPrompts).set({ remindedAt: now, updatedAt: now }).where(eq(painPrompts.id, p.id));
+    await updatePrompt(deps.db, p.id, { remindedAt: now, updatedAt: now });
   }
   if (failures.length) throw new PromptChannelsFailedError(`prompt ${p.id} ${event}: ${failures.join('; ')}`);
   return 'sent';
@@ -123,11 +113,7 @@ export async function sendPrompt(deps: SendDeps, promptId: string, event: 'due' 
  */
 export async function sweepPrompts(deps: Pick<AppDeps, 'db' | 'enqueue' | 'now' | 'env' | 'queues'>): Promise<{ requeued: number; expired: number; restMornings: number }> {
   const now = deps.now();
-  const expired = await deps.db
-    .update(painPrompts)
-    .set({ status: 'expired', updatedAt: now })
-    .where(and(inArray(painPrompts.status, ['pending', 'sent']), lte(painPrompts.expiresAt, now)))
-    .returning({ id: painPrompts.id });
+  const expired = await expireOpenPrompts(deps.db, now);
   const { due, reminders } = await duePrompts(deps.db, now);
   let requeued = 0;
   for (const p of due) if ((await ensureJob(deps.queues, deps.enqueue, 'prompt.send', { promptId: p.id, event: 'due', attempt: p.attempt })) === 'enqueued') requeued++;
