@@ -4,8 +4,8 @@ import type { AppDeps } from '../src/deps.js';
 import { activities, connections, notifications } from '../src/db/schema/index.js';
 import { JOBS, type JobName, type JobPayload } from '../src/jobs/catalog.js';
 import { PermanentJobError } from '../src/lib/errors.js';
-import { findGarminActivity, recordFetchFailure } from '../src/services/garmin-fetch-fit.js';
-import { activityFileEntry } from '../src/services/garmin-handle-notification.js';
+import { findGarminActivity, recordFetchFailure } from '../src/services/garmin/fetch-activity.js';
+import { activityFileEntry } from '../src/services/garmin/handle-event.js';
 
 /**
  * What a job that failed for good leaves behind. Every job that owns a visible state (an activity,

@@ -7,8 +7,8 @@ import type { JobName, JobPayload } from '../jobs/catalog.js';
 import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../jobs/queues.js';
 import type { Logger } from '../lib/logger.js';
 import { enqueueWeekRecomputes } from './activities.js';
-import { findGarminActivity } from './garmin-fetch-fit.js';
-import { sweepInbox, sweepStuckImports } from './sweep-inbox.js';
+import { findGarminActivity } from './garmin/fetch-activity.js';
+import { sweepInbox, sweepStuckImports } from './inbox/sweep.js';
 
 /**
  * The recovery sweep: one periodic job that finds every kind of pending state whose job was lost

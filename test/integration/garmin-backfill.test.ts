@@ -3,7 +3,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connections } from '../../src/db/schema/index.js';
 import { PermanentJobError } from '../../src/lib/errors.js';
-import { backfillWindows, requestGarminBackfill } from '../../src/services/garmin-backfill.js';
+import { backfillWindows, requestGarminBackfill } from '../../src/services/garmin/backfill.js';
 import { buildGarminConnection, GARMIN_API_ORIGIN, GARMIN_TEST_ENV } from '../factories/garmin.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { activities, activityMetrics, connections, painAnswers, painPrompts, webhookEvents } from '../../src/db/schema/index.js';
 import { decryptSecret } from '../../src/lib/crypto.js';
 import { purgeDeletedActivities } from '../../src/services/retention.js';
-import { sweepInbox } from '../../src/services/sweep-inbox.js';
+import { sweepInbox } from '../../src/services/inbox/sweep.js';
 import { acceptFitFile } from '../../src/services/uploads.js';
 import { buildSyntheticRunFit } from '../../src/fit/synthetic.js';
 import { activityFilePing, buildGarminConnection, GARMIN_HOOK_SECRET, GARMIN_TEST_ENV, GARMIN_TOKEN_ORIGIN, GARMIN_TOKEN_PATH, interceptDownload } from '../factories/garmin.js';
@@ -109,7 +109,7 @@ describe('Activity File failures', () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
     const { activityId } = await acceptFitFile(ctx.deps, { runnerId: conn.runnerId, bytes: syntheticFit(), source: 'garmin', externalId: '30000000002', connectionId: conn.id });
     await ctx.drain();
-    const { fetchGarminFit } = await import('../../src/services/garmin-fetch-fit.js');
+    const { fetchGarminFit } = await import('../../src/services/garmin/fetch-activity.js');
     const ping = activityFilePing(conn.externalAthleteId, { activityId: 30000000002 }).activityFiles[0]!;
     // Already stored: not even downloaded again.
     expect(await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: ping.summaryId, callbackURL: ping.callbackURL, activityId: '30000000002' })).toEqual({ status: 'already_downloaded', activityId });
@@ -118,7 +118,7 @@ describe('Activity File failures', () => {
 
   it('5xx and 400 are retryable (the job throws, nothing is recorded yet)', async () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
-    const { fetchGarminFit } = await import('../../src/services/garmin-fetch-fit.js');
+    const { fetchGarminFit } = await import('../../src/services/garmin/fetch-activity.js');
     const { GarminApiError } = await import('../../src/integrations/garmin/client.js');
     const ping = activityFilePing(conn.externalAthleteId, { activityId: 30000000007 }).activityFiles[0]!;
     const payload = { connectionId: conn.id, summaryId: ping.summaryId, callbackURL: ping.callbackURL, activityId: '30000000007' };

@@ -180,3 +180,18 @@ export class StravaRateLimits {
     return decideBudget({ overall15m, read15m, overallDay, readDay }, now, BUDGET_THRESHOLD[cls]);
   }
 }
+
+/** The job must wait until `until` (rate limits); not a failure (the processor delays the job). */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly until: Date,
+    readonly why: string,
+  ) {
+    super(`Strava rate limit: waiting until ${until.toISOString()} (${why})`);
+    this.name = 'RateLimitedError';
+  }
+}
+
+export function rateLimitsFor(deps: { redis: Redis; env: { REDIS_PREFIX: string }; now: () => Date }): StravaRateLimits {
+  return new StravaRateLimits(deps.redis, deps.env.REDIS_PREFIX, deps.now);
+}

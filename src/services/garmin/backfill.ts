@@ -1,10 +1,8 @@
-import { eq } from 'drizzle-orm';
-import type { Env } from '../config/env.js';
-import { connections } from '../db/schema/index.js';
-import { GarminApiError, GarminClient, parseCallbackHosts } from '../integrations/garmin/client.js';
-import { PermanentJobError } from '../lib/errors.js';
-import { getGarminAccessToken, type GarminTokenDeps } from './garmin-token.js';
-import { findConnection } from './strava-token.js';
+import { findConnection, updateConnection } from '../../db/queries/connections.js';
+import { GarminApiError } from '../../integrations/garmin/client.js';
+import { garminProvider } from '../../integrations/garmin/provider.js';
+import { PermanentJobError } from '../../lib/errors.js';
+import { openSession, type SessionDeps } from '../connections/session.js';
 
 /** Garmin accepts at most 30 days per backfill request (platform-apis.md §2.7). */
 export const GARMIN_BACKFILL_WINDOW_DAYS = 30;
@@ -28,31 +26,31 @@ export function backfillWindows(now: Date, days: number): Array<[number, number]
  * pings, which the normal path imports; the connection's backfill status says the request went out.
  */
 export async function requestGarminBackfill(
-  deps: GarminTokenDeps & { env: Pick<Env, 'GARMIN_API_URL' | 'GARMIN_CALLBACK_HOSTS'> },
+  deps: SessionDeps,
   connectionId: string,
   days: number,
 ): Promise<{ windows: number; alreadyRequested: number } | { skipped: string }> {
   const conn = await findConnection(deps.db, connectionId);
   if (!conn || conn.provider !== 'garmin') return { skipped: 'connection_missing' };
   if (conn.status !== 'active') return { skipped: `connection_${conn.status}` };
-  const token = await getGarminAccessToken(deps, conn.id);
-  const client = new GarminClient({ apiUrl: deps.env.GARMIN_API_URL, callbackHosts: parseCallbackHosts(deps.env.GARMIN_CALLBACK_HOSTS) }, deps.fetch, token);
+  // Every request goes through the session: a 401 refreshes the token once, then needs_reauth.
+  const session = openSession(deps, garminProvider, conn.id, 'backfill');
   const windows = backfillWindows(deps.now(), days);
   let alreadyRequested = 0;
-  await deps.db.update(connections).set({ backfillStatus: 'running', backfillTotal: windows.length, backfillDone: 0, updatedAt: deps.now() }).where(eq(connections.id, conn.id));
+  await updateConnection(deps.db, conn.id, { backfillStatus: 'running', backfillTotal: windows.length, backfillDone: 0, updatedAt: deps.now() });
   for (const [i, [from, to]] of windows.entries()) {
     try {
-      if ((await client.requestActivityBackfill(from, to)) === 'already_requested') alreadyRequested += 1;
+      if ((await session.call((api) => api.requestActivityBackfill(from, to))) === 'already_requested') alreadyRequested += 1;
     } catch (err) {
       if (err instanceof GarminApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
-        await deps.db.update(connections).set({ backfillStatus: 'failed', updatedAt: deps.now() }).where(eq(connections.id, conn.id));
+        await updateConnection(deps.db, conn.id, { backfillStatus: 'failed', updatedAt: deps.now() });
         throw new PermanentJobError('garmin_backfill_refused', err.message);
       }
       throw err;
     }
-    await deps.db.update(connections).set({ backfillDone: i + 1, updatedAt: deps.now() }).where(eq(connections.id, conn.id));
+    await updateConnection(deps.db, conn.id, { backfillDone: i + 1, updatedAt: deps.now() });
   }
-  await deps.db.update(connections).set({ backfillStatus: 'done', updatedAt: deps.now() }).where(eq(connections.id, conn.id));
+  await updateConnection(deps.db, conn.id, { backfillStatus: 'done', updatedAt: deps.now() });
   deps.log.info({ connectionId, windows: windows.length, alreadyRequested }, 'garmin backfill requested');
   return { windows: windows.length, alreadyRequested };
 }
