@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, like, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { webhookEvents, type Provider } from '../schema/index.js';
 
@@ -60,4 +60,60 @@ export async function isUnprocessed(db: DbOrTx, id: string): Promise<boolean> {
 
 export async function bumpEventAttempts(db: DbOrTx, id: string): Promise<void> {
   await db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` }).where(eq(webhookEvents.id, id));
+}
+
+export interface RoutedWindow {
+  staleBefore: Date;
+  since: Date;
+  maxAttempts: number;
+  limit: number;
+}
+
+/** Rows of `provider` routed to a fetch (`fetch_queued` in the outcome) between `since` and `staleBefore`, with attempts left. */
+export async function listRoutedEvents(db: DbOrTx, provider: string, w: RoutedWindow): Promise<Array<{ id: string; payload: unknown }>> {
+  return db
+    .select({ id: webhookEvents.id, payload: webhookEvents.payload })
+    .from(webhookEvents)
+    .where(
+      and(
+        eq(webhookEvents.provider, provider as Provider),
+        like(webhookEvents.outcome, '%fetch_queued%'),
+        lt(webhookEvents.processedAt, w.staleBefore),
+        gt(webhookEvents.processedAt, w.since),
+        lt(webhookEvents.attempts, w.maxAttempts),
+      ),
+    )
+    .limit(w.limit);
+}
+
+/**
+ * Routed Strava events of active connections whose fetch never stored anything: no activity row of
+ * the event's object updated since the event was routed.
+ */
+export async function listRoutedStravaEventsNotFetched(db: DbOrTx, w: RoutedWindow): Promise<Array<{ id: string; connectionId: string; objectId: string; aspect: string }>> {
+  const rows = await db.execute<{ id: string; connection_id: string; object_id: string; aspect: string }>(sql`
+    select e.id, c.id as connection_id, e.payload->>'object_id' as object_id, e.payload->>'aspect_type' as aspect
+    from webhook_events e
+    join connections c on c.provider = 'strava' and c.status = 'active' and c.external_athlete_id = e.payload->>'owner_id'
+    where e.outcome = 'fetch_queued' and e.provider = 'strava'
+      and e.processed_at < ${w.staleBefore.toISOString()} and e.processed_at > ${w.since.toISOString()}
+      and e.attempts < ${w.maxAttempts}
+      and not exists (
+        select 1 from activities a
+        where a.runner_id = c.runner_id and a.source = 'strava' and a.external_id = e.payload->>'object_id'
+          and a.session_index = 0 and a.updated_at >= e.processed_at
+      )
+    order by e.processed_at
+    limit ${w.limit}`);
+  return rows.rows.map((r) => ({ id: r.id, connectionId: r.connection_id, objectId: r.object_id, aspect: r.aspect }));
+}
+
+/** Whether the activity a routed Strava event names was stored since the event was routed. */
+export async function stravaEventFetched(db: DbOrTx, eventId: string, connectionId: string, objectId: string): Promise<boolean> {
+  const fresh = await db.execute(sql`
+    select 1 from webhook_events e join activities a
+      on a.runner_id = (select runner_id from connections where id = ${connectionId})
+     and a.source = 'strava' and a.external_id = ${objectId} and a.session_index = 0 and a.updated_at >= e.processed_at
+    where e.id = ${eventId}`);
+  return fresh.rows.length > 0;
 }
