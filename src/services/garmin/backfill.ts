@@ -42,10 +42,10 @@ export async function requestGarminBackfill(
     try {
       if ((await session.call((api) => api.requestActivityBackfill(from, to))) === 'already_requested') alreadyRequested += 1;
     } catch (err) {
-      if (err instanceof GarminApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
-        await updateConnection(deps.db, conn.id, { backfillStatus: 'failed', updatedAt: deps.now() });
-        throw new PermanentJobError('garmin_backfill_refused', err.message);
-      }
+      const refused = err instanceof GarminApiError && err.status >= 400 && err.status < 500 && err.status !== 429;
+      // refused for good: by Garmin, or the grant is gone (the session marked it needs_reauth)
+      if (refused || err instanceof PermanentJobError) await updateConnection(deps.db, conn.id, { backfillStatus: 'failed', updatedAt: deps.now() });
+      if (refused) throw new PermanentJobError('garmin_backfill_refused', (err as Error).message);
       throw err;
     }
     await updateConnection(deps.db, conn.id, { backfillDone: i + 1, updatedAt: deps.now() });
