@@ -64,7 +64,7 @@ export function isRefusedGrant(err: unknown): boolean {
 
 /**
  * Revoke the athlete's grant (`POST /oauth/revoke`, HTTP Basic with the app credentials; revoking
- * the refresh token revokes its access token too — platform-apis.md §1.2).
+ * the refresh token revokes its access token too — docs/platforms.md).
  */
 export async function revokeGrant(cfg: OAuthConfig, fetchFn: typeof fetch, refreshToken: string): Promise<void> {
   const url = `${cfg.oauthUrl.replace(/\/+$/, '')}/revoke`;

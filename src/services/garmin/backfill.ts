@@ -4,7 +4,7 @@ import { garminProvider } from '../../integrations/garmin/provider.js';
 import { PermanentJobError } from '../../lib/errors.js';
 import { openSession, type SessionDeps } from '../connections/session.js';
 
-/** Garmin accepts at most 30 days per backfill request (platform-apis.md §2.7). */
+/** Garmin accepts at most 30 days per backfill request (docs/platforms.md). */
 export const GARMIN_BACKFILL_WINDOW_DAYS = 30;
 const DAY_S = 86_400;
 
@@ -22,7 +22,7 @@ export function backfillWindows(now: Date, days: number): Array<[number, number]
 
 /**
  * Ask Garmin for the runner's recent activities so the week-on-week rules have a baseline from day
- * one (domain.md §4.4). Garmin answers 202 and delivers the files later as ordinary Activity File
+ * one (docs/rules.md). Garmin answers 202 and delivers the files later as ordinary Activity File
  * pings, which the normal path imports; the connection's backfill status says the request went out.
  */
 export async function requestGarminBackfill(

@@ -13,7 +13,7 @@ import { acceptFitFile, MAX_FIT_BYTES, maybeGunzip } from '../uploads.js';
 
 /**
  * `garmin.fetch-fit`: download one Activity File from its ping's callbackURL and hand it to the FIT
- * pipeline (acceptFitFile → `run.import-fit`). The URL works once (platform-apis.md §2.4):
+ * pipeline (acceptFitFile → `run.import-fit`). The URL works once (docs/platforms.md):
  *
  * - 410 Gone is final: if the activity already has its file, an earlier attempt downloaded it
  *   (success); otherwise the failure is recorded and the job ends without retrying.

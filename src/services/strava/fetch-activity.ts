@@ -19,7 +19,7 @@ import { openSession, type SessionDeps } from '../connections/session.js';
  * activity's raw payload, and hand it to `run.derive`. The webhook body is trusted for ids only.
  * What is fetched and whether the run is derived again is decided by src/domain/strava-fetch-plan.ts.
  *
- * Streams can be empty for minutes after `create` (platform-apis.md §1.4): the job re-enqueues
+ * Streams can be empty for minutes after `create` (docs/platforms.md): the job re-enqueues
  * itself after 5, 15 and 45 minutes, then falls back to the summary values (the Run then says
  * cadence source `strava-summary`, elevation source `none`). A backfilled activity is old enough
  * that its streams are final, so it falls back at once.
