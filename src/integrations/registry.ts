@@ -8,7 +8,7 @@ import { stravaProvider } from './strava/provider.js';
  * (docs/architecture.md, "Adding a platform"). Generic code (connect, disconnect, the inbox sweep)
  * looks platforms up here instead of switching on their names.
  */
-export const PROVIDERS: readonly Provider[] = [stravaProvider as Provider, garminProvider as Provider];
+export const BUILT_IN_PROVIDERS: readonly Provider[] = [stravaProvider as Provider, garminProvider as Provider];
 
 export interface ProviderRegistry {
   all(): readonly Provider[];
@@ -18,7 +18,7 @@ export interface ProviderRegistry {
 
 /** A registry of the built-in platforms plus `extra` ones (deps may carry such a registry; see providersOf). */
 export function createRegistry(extra: readonly Provider[] = []): ProviderRegistry {
-  const list = [...PROVIDERS, ...extra];
+  const list = [...BUILT_IN_PROVIDERS, ...extra];
   const byId = new Map(list.map((p) => [p.id, p]));
   return {
     all: () => list,

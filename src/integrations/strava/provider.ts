@@ -2,7 +2,7 @@ import type { Env } from '../../config/env.js';
 import { AppError, NotConfiguredError } from '../../lib/errors.js';
 import type { Provider } from '../provider.js';
 import { createStravaApi, StravaApiError, type StravaApi } from './client.js';
-import { authorizeUrl, exchangeCode, isRefusedGrant, parseScopes, refreshAccessToken, REQUIRED_SCOPE, revokeGrant, type OAuthConfig } from './oauth.js';
+import { authorizeUrl, exchangeCode, isRefusedGrant, parseScopes, refreshAccessToken, REQUIRED_SCOPE, revokeGrant, STRAVA_SCOPES, type OAuthConfig } from './oauth.js';
 import { parseRateLimitHeaders, RateLimitedError, rateLimitsFor, retryAfter429 } from './rate-limit.js';
 
 /** 12 weeks of history so the week-on-week rules have a baseline from the first day (docs/rules.md). */
@@ -38,9 +38,9 @@ export const stravaProvider: Provider<StravaApi> = {
         'Please connect again and leave every box on Strava’s permission page ticked.',
       ],
     },
-    startSummary: "Start connecting a runner's Strava account (redirects to Strava; scopes read,activity:read_all)",
+    startSummary: `Start connecting a runner's Strava account (redirects to Strava; scopes ${STRAVA_SCOPES.join(',')})`,
     callbackSummary: 'OAuth callback: checks state and scopes, stores encrypted tokens, queues a 12-week backfill',
-    missingScopeDescription: 'missing activity:read_all',
+    missingScopeDescription: `missing ${REQUIRED_SCOPE}`,
   },
 
   configured: (env) => Boolean(env.strava),

@@ -32,8 +32,8 @@ export const REFRESH_MARGIN_MS = 10 * 60 * 1000;
 
 /** A connection that can no longer call its platform (revoked, needs re-authorisation). */
 export class ConnectionInactiveError extends PermanentJobError {
-  constructor(providerId: string, status: string) {
-    super(`${providerId}_connection_inactive`, `${providerId === 'strava' ? 'Strava' : providerId === 'garmin' ? 'Garmin' : providerId} connection is ${status}`);
+  constructor(provider: Pick<Provider, 'id' | 'label'>, status: string) {
+    super(`${provider.id}_connection_inactive`, `${provider.label} connection is ${status}`);
   }
 }
 
@@ -52,7 +52,7 @@ function isFresh(row: ConnectionRow, now: Date): boolean {
 
 function requireActive(provider: Provider, row: ConnectionRow | undefined, id: string): ConnectionRow {
   if (!row) throw new PermanentJobError(`${provider.id}_connection_missing`, `connection ${id} not found`);
-  if (row.status !== 'active' || !row.refreshTokenEnc) throw new ConnectionInactiveError(provider.id, row.status);
+  if (row.status !== 'active' || !row.refreshTokenEnc) throw new ConnectionInactiveError(provider, row.status);
   return row;
 }
 
