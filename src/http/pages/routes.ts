@@ -70,7 +70,7 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   // Connect
   r.get('/connect', ...page, async (req, res) => {
     const d = typeof req.query.disconnected === 'string' && (PROVIDERS as readonly string[]).includes(req.query.disconnected) ? req.query.disconnected : null;
-    await renderConnect(deps, res, sessionOf(res)!, d ? `${d === 'strava' ? 'Strava' : 'Garmin'} is disconnected and its runs are deleted.` : undefined);
+    await renderConnect(deps, res, sessionOf(res)!, d ? `${providersOf(deps).get(d).label} is disconnected and its runs are deleted.` : undefined);
   });
   r.get('/connect/start/:provider', ...page, connectLimit, async (req, res) => {
     const provider = z.enum(PROVIDERS).safeParse(req.params.provider);
