@@ -2,6 +2,7 @@ import type { Env } from './config/env.js';
 import { createDatabase, type Database, type Db } from './db/client.js';
 import { lazyFitDecoderPool, type FitDecoder } from './fit/decode-pool.js';
 import { createEnqueue, createEnqueueBulk, createQueues, closeQueues, type Enqueue, type EnqueueBulk, type Queues } from './jobs/queues.js';
+import type { ProviderRegistry } from './integrations/registry.js';
 import type { Logger } from './lib/logger.js';
 import { createRedis, type Redis } from './lib/redis.js';
 
@@ -25,6 +26,8 @@ export interface AppDeps {
   fetch: typeof fetch;
   /** FIT decoding off the event loop (worker threads, started on first use) */
   fitDecoder: FitDecoder;
+  /** the platforms (integrations/registry.ts); absent: the built-in ones. Tests add a fake platform here. */
+  providers?: ProviderRegistry;
 }
 
 export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDeps, 'now' | 'fetch' | 'database' | 'fitDecoder'>> = {}): AppDeps {

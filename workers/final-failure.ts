@@ -1,12 +1,13 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../src/deps.js';
-import { activities, connections, notifications } from '../src/db/schema/index.js';
+import { findConnection } from '../src/db/queries/connections.js';
+import { activities, notifications } from '../src/db/schema/index.js';
 import { isJobName, JOBS, type JobName, type JobPayload } from '../src/jobs/catalog.js';
 import { isStalledFailure } from '../src/jobs/attempts.js';
 import { PermanentJobError } from '../src/lib/errors.js';
-import { findGarminActivity, recordFetchFailure } from '../src/services/garmin-fetch-fit.js';
-import { activityFileEntry } from '../src/services/garmin-handle-notification.js';
+import { findGarminActivity, recordFetchFailure } from '../src/services/garmin/fetch-activity.js';
+import { activityFileEntry } from '../src/services/garmin/handle-event.js';
 
 /**
  * What a job that failed for good leaves behind. Every job that owns a visible state (an activity,
@@ -45,7 +46,7 @@ export const FINAL_FAILURE_HANDLERS: { [N in JobName]?: FinalHandler<N> } = {
   'run.import-fit': (deps, p, reason) => failActivity(deps, p.activityId, reason),
   'run.derive': (deps, p, reason) => failActivity(deps, p.activityId, reason),
   'strava.fetch-activity': async (deps, p, reason) => {
-    const [conn] = await deps.db.select({ runnerId: connections.runnerId }).from(connections).where(eq(connections.id, p.connectionId));
+    const conn = await findConnection(deps.db, p.connectionId);
     if (!conn) return;
     const rows = await deps.db
       .select({ id: activities.id })
@@ -54,7 +55,7 @@ export const FINAL_FAILURE_HANDLERS: { [N in JobName]?: FinalHandler<N> } = {
     for (const r of rows) await failActivity(deps, r.id, reason);
   },
   'garmin.fetch-fit': async (deps, p, reason) => {
-    const [conn] = await deps.db.select({ id: connections.id, runnerId: connections.runnerId }).from(connections).where(eq(connections.id, p.connectionId));
+    const conn = await findConnection(deps.db, p.connectionId);
     const entry = conn ? await activityFileEntry(deps.db, p.connectionId, p.eventId, p.entryIndex) : null;
     if (!conn || !entry) return;
     const existing = await findGarminActivity(deps.db, conn.runnerId, String(entry.activityId ?? entry.summaryId));

@@ -10,7 +10,9 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { OpenApiRegistry } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { createMetrics, type Metrics } from '../services/metrics.js';
+import { connectRoutes } from './routes/connect.js';
 import { garminRoutes } from './routes/garmin.js';
+import { providersOf } from '../integrations/registry.js';
 import { pageRoutes } from './pages/routes.js';
 import { pageApiRoutes } from './pages/api.js';
 import { healthRoutes } from './routes/health.js';
@@ -68,6 +70,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   app.use(metrics.webhookAckTimer);
   app.use(healthRoutes(deps, docs));
   app.use(adminRoutes(deps, docs, metrics));
+  for (const provider of providersOf(deps).all()) app.use(connectRoutes(deps, docs, provider));
   app.use(stravaRoutes(deps, docs));
   app.use(garminRoutes(deps, docs));
   app.use(answerPageRoutes(deps, docs));

@@ -1,13 +1,13 @@
 import type { Request, Response } from 'express';
-import { STATE_TTL_S } from '../integrations/strava/oauth.js';
+import type { Provider } from '../integrations/provider.js';
 import { randomToken } from '../lib/crypto.js';
 import type { AppDeps } from '../deps.js';
-import { verifyConnectLink, type ConnectProvider } from '../services/connect-links.js';
-import { startGarminConnect } from '../services/garmin-connect.js';
-import { startStravaConnect } from '../services/strava-connect.js';
+import { verifyConnectLink } from '../services/connect-links.js';
+import { startConnect } from '../services/connections/connect.js';
+import { STATE_TTL_S } from '../services/connections/oauth-state.js';
 
 /**
- * The browser side of connecting Strava or Garmin (docs/security.md, "Connecting a platform").
+ * The browser side of connecting a platform (docs/security.md, "Connecting a platform").
  *
  * `beginConnect(deps, res, provider, runnerId)` starts OAuth for a runner whose identity the caller
  * has already established: it sets an HttpOnly, SameSite=Lax cookie (Secure when PUBLIC_URL is
@@ -21,32 +21,32 @@ import { startStravaConnect } from '../services/strava-connect.js';
  * with a runner id taken from an unauthenticated request.
  */
 
-export function connectCookieName(provider: ConnectProvider): string {
+export function connectCookieName(provider: string): string {
   return `stridesync_connect_${provider}`;
 }
 
-function cookieAttributes(deps: Pick<AppDeps, 'env'>, provider: ConnectProvider, maxAgeS: number): string {
+function cookieAttributes(deps: Pick<AppDeps, 'env'>, provider: string, maxAgeS: number): string {
   const secure = deps.env.PUBLIC_URL.startsWith('https:') ? '; Secure' : '';
   return `Path=/connect/${provider}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Lax${secure}`;
 }
 
 /** Start OAuth for `runnerId` in this browser (see above): cookie + redirect. */
-export async function beginConnect(deps: AppDeps, res: Response, provider: ConnectProvider, runnerId: string): Promise<void> {
+export async function beginConnect(deps: AppDeps, res: Response, provider: Provider, runnerId: string): Promise<void> {
   const nonce = randomToken(24);
-  const url = provider === 'strava' ? await startStravaConnect(deps, runnerId, nonce) : await startGarminConnect(deps, runnerId, nonce);
-  res.append('Set-Cookie', `${connectCookieName(provider)}=${nonce}; ${cookieAttributes(deps, provider, STATE_TTL_S)}`);
+  const url = await startConnect(deps, provider, runnerId, nonce);
+  res.append('Set-Cookie', `${connectCookieName(provider.id)}=${nonce}; ${cookieAttributes(deps, provider.id, STATE_TTL_S)}`);
   res.set('Cache-Control', 'no-store');
   res.redirect(302, url);
 }
 
 /** `GET /connect/<provider>?link=…`: only a valid, unexpired connect link for this provider starts OAuth. */
-export async function startFromConnectLink(deps: AppDeps, req: Request, res: Response, provider: ConnectProvider): Promise<void> {
-  const runnerId = verifyConnectLink(req.query.link, provider, deps.env.tokenEncryptionKey, deps.now());
+export async function startFromConnectLink(deps: AppDeps, req: Request, res: Response, provider: Provider): Promise<void> {
+  const runnerId = verifyConnectLink(req.query.link, provider.id, deps.env.tokenEncryptionKey, deps.now());
   await beginConnect(deps, res, provider, runnerId);
 }
 
 /** The nonce cookie of this browser for `provider`, if any. */
-export function browserNonce(req: Request, provider: ConnectProvider): string | undefined {
+export function browserNonce(req: Request, provider: string): string | undefined {
   const name = connectCookieName(provider);
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
@@ -56,6 +56,6 @@ export function browserNonce(req: Request, provider: ConnectProvider): string | 
 }
 
 /** The callback is done with the cookie whatever the outcome. */
-export function clearConnectCookie(deps: Pick<AppDeps, 'env'>, res: Response, provider: ConnectProvider): void {
+export function clearConnectCookie(deps: Pick<AppDeps, 'env'>, res: Response, provider: string): void {
   res.append('Set-Cookie', `${connectCookieName(provider)}=; ${cookieAttributes(deps, provider, 0)}`);
 }

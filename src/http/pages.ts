@@ -29,13 +29,12 @@ export type CommonConnectOutcome = 'denied' | 'athlete_taken' | 'other_athlete_c
  * The "connect again" link of a platform's result page: a fresh signed connect link (the callback
  * that renders it has just proven, through the browser-bound state, who the runner is).
  */
-export function connectAgainLink(deps: { env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey'>; now: () => Date }, provider: 'strava' | 'garmin', runnerId: string): { href: string; text: string } {
-  const name = provider === 'strava' ? 'Strava' : 'Garmin';
-  return { href: issueConnectLink(deps, runnerId, provider).url, text: `Connect ${name} again` };
+export function connectAgainLink(deps: { env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey'>; now: () => Date }, provider: { id: string; label: string }, runnerId: string): { href: string; text: string } {
+  return { href: issueConnectLink(deps, runnerId, provider.id).url, text: `Connect ${provider.label} again` };
 }
 
 /** Result pages that read the same for every platform but for its name. */
-export function sendCommonConnectPage(res: Response, platform: 'Strava' | 'Garmin', kind: CommonConnectOutcome, retry: { href: string; text: string }): void {
+export function sendCommonConnectPage(res: Response, platform: string, kind: CommonConnectOutcome, retry: { href: string; text: string }): void {
   switch (kind) {
     case 'denied':
       return sendPage(res, 400, `${platform} was not connected`, [`You chose not to authorise access on ${platform}, so nothing was connected. You can try again at any time.`], retry);

@@ -3,6 +3,7 @@ import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { safeEqual } from '../lib/crypto.js';
 import { BadRequestError, NotConfiguredError } from '../lib/errors.js';
+import { providersOf, type ProviderRegistry } from '../integrations/registry.js';
 import { requireRunner } from './runners.js';
 
 /**
@@ -24,7 +25,7 @@ interface LinkPayload {
   /** runner id */
   r: string;
   /** provider */
-  p: ConnectProvider;
+  p: string;
   /** expiry, epoch seconds */
   e: number;
 }
@@ -49,7 +50,7 @@ export class InvalidConnectLinkError extends BadRequestError {
 }
 
 /** The runner id a link was issued for, or InvalidConnectLinkError. */
-export function verifyConnectLink(token: unknown, provider: ConnectProvider, key: Buffer, now: Date): string {
+export function verifyConnectLink(token: unknown, provider: string, key: Buffer, now: Date): string {
   if (typeof token !== 'string' || token.length === 0) throw new InvalidConnectLinkError('missing');
   const [body, sig, extra] = token.split('.');
   if (!body || !sig || extra !== undefined || token.length > 1024) throw new InvalidConnectLinkError('malformed');
@@ -65,18 +66,19 @@ export function verifyConnectLink(token: unknown, provider: ConnectProvider, key
   return payload.r;
 }
 
-export function connectLinkUrl(env: Pick<Env, 'PUBLIC_URL'>, provider: ConnectProvider, token: string): string {
+export function connectLinkUrl(env: Pick<Env, 'PUBLIC_URL'>, provider: string, token: string): string {
   return `${env.PUBLIC_URL.replace(/\/+$/, '')}/connect/${provider}?link=${encodeURIComponent(token)}`;
 }
 
 /** A fresh link for a runner (who must exist) and a configured provider. */
 export async function createConnectLink(
-  deps: { db: Db; env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey' | 'strava' | 'garmin'>; now: () => Date },
+  deps: { db: Db; env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey' | 'strava' | 'garmin'>; now: () => Date; providers?: ProviderRegistry },
   runnerId: string,
-  provider: ConnectProvider,
+  provider: string,
 ): Promise<{ url: string; expiresAt: string }> {
   const runner = await requireRunner(deps, runnerId);
-  if (!deps.env[provider]) throw new NotConfiguredError(provider === 'strava' ? 'Strava' : 'Garmin');
+  const platform = providersOf(deps).get(provider);
+  if (!platform.configured(deps.env as Env)) throw new NotConfiguredError(platform.label);
   return issueConnectLink(deps, runner.id, provider);
 }
 
@@ -84,7 +86,7 @@ export async function createConnectLink(
 export function issueConnectLink(
   deps: { env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey'>; now: () => Date },
   runnerId: string,
-  provider: ConnectProvider,
+  provider: string,
 ): { url: string; expiresAt: string } {
   const e = Math.floor(deps.now().getTime() / 1000) + CONNECT_LINK_TTL_S;
   return { url: connectLinkUrl(deps.env, provider, signConnectLink({ r: runnerId, p: provider, e }, deps.env.tokenEncryptionKey)), expiresAt: new Date(e * 1000).toISOString() };

@@ -1,17 +1,17 @@
-import { and, eq, gt, like, lt, sql } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { isActivityStillPending, listStalePendingStravaActivities } from '../db/queries/activities.js';
+import { findConnectionByAccount } from '../db/queries/connections.js';
 import { isNotificationPending, listStalePendingNotifications } from '../db/queries/notifications.js';
+import { bumpEventAttempts, listRoutedEvents, listRoutedStravaEventsNotFetched, stravaEventFetched } from '../db/queries/webhook-events.js';
 import { listRunDatesNewerThanTheirWeek } from '../db/queries/weeks.js';
-import { connections, webhookEvents } from '../db/schema/index.js';
 import { parseEntries } from '../integrations/garmin/webhook.js';
 import type { JobName, JobPayload } from '../jobs/catalog.js';
 import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../jobs/queues.js';
 import type { Logger } from '../lib/logger.js';
 import { enqueueWeekRecomputes } from './activities.js';
-import { findGarminActivity } from './garmin-fetch-fit.js';
-import { sweepInbox, sweepStuckImports } from './sweep-inbox.js';
+import { findGarminActivity } from './garmin/fetch-activity.js';
+import { sweepInbox, sweepStuckImports } from './inbox/sweep.js';
 
 /**
  * The recovery sweep: one periodic job that finds every kind of pending state whose job was lost
@@ -104,35 +104,15 @@ const stravaFetches: Reclaimer = {
   name: 'strava-fetches',
   async reclaim(ctx, staleBefore) {
     const since = new Date(ctx.now().getTime() - FETCH_LOOKBACK_MS);
-    const rows = await ctx.db.execute<{ id: string; connection_id: string; object_id: string; aspect: string }>(sql`
-      select e.id, c.id as connection_id, e.payload->>'object_id' as object_id, e.payload->>'aspect_type' as aspect
-      from webhook_events e
-      join connections c on c.provider = 'strava' and c.status = 'active' and c.external_athlete_id = e.payload->>'owner_id'
-      where e.outcome = 'fetch_queued' and e.provider = 'strava'
-        and e.processed_at < ${staleBefore.toISOString()} and e.processed_at > ${since.toISOString()}
-        and e.attempts < ${FETCH_REQUEUE_MAX_ATTEMPTS}
-        and not exists (
-          select 1 from activities a
-          where a.runner_id = c.runner_id and a.source = 'strava' and a.external_id = e.payload->>'object_id'
-            and a.session_index = 0 and a.updated_at >= e.processed_at
-        )
-      order by e.processed_at
-      limit ${SWEEP_BATCH}`);
+    const rows = await listRoutedStravaEventsNotFetched(ctx.db, { staleBefore, since, maxAttempts: FETCH_REQUEUE_MAX_ATTEMPTS, limit: SWEEP_BATCH });
     let queued = 0;
-    for (const row of rows.rows) {
-      if (!/^\d+$/.test(row.object_id ?? '')) continue;
-      const payload = { connectionId: row.connection_id, stravaActivityId: row.object_id, reason: row.aspect === 'create' ? ('webhook' as const) : ('update' as const), streamAttempt: 0 };
-      const notFetched = async () => {
-        const fresh = await ctx.db.execute(sql`
-          select 1 from webhook_events e join activities a
-            on a.runner_id = (select runner_id from connections where id = ${row.connection_id})
-           and a.source = 'strava' and a.external_id = ${row.object_id} and a.session_index = 0 and a.updated_at >= e.processed_at
-          where e.id = ${row.id}`);
-        return fresh.rows.length === 0;
-      };
+    for (const row of rows) {
+      if (!/^\d+$/.test(row.objectId ?? '')) continue;
+      const payload = { connectionId: row.connectionId, stravaActivityId: row.objectId, reason: row.aspect === 'create' ? ('webhook' as const) : ('update' as const), streamAttempt: 0 };
+      const notFetched = async () => !(await stravaEventFetched(ctx.db, row.id, row.connectionId, row.objectId));
       if (await requeue(ctx, 'strava.fetch-activity', payload, notFetched)) {
         queued += 1;
-        await ctx.db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` }).where(eq(webhookEvents.id, row.id));
+        await bumpEventAttempts(ctx.db, row.id);
       }
     }
     return queued;
@@ -148,30 +128,15 @@ const garminFetches: Reclaimer = {
   name: 'garmin-fetches',
   async reclaim(ctx, staleBefore) {
     const since = new Date(ctx.now().getTime() - FETCH_LOOKBACK_MS);
-    const rows = await ctx.db
-      .select({ id: webhookEvents.id, payload: webhookEvents.payload })
-      .from(webhookEvents)
-      .where(
-        and(
-          eq(webhookEvents.provider, 'garmin'),
-          like(webhookEvents.outcome, '%fetch_queued%'),
-          lt(webhookEvents.processedAt, staleBefore),
-          gt(webhookEvents.processedAt, since),
-          lt(webhookEvents.attempts, FETCH_REQUEUE_MAX_ATTEMPTS),
-        ),
-      )
-      .limit(SWEEP_BATCH);
+    const rows = await listRoutedEvents(ctx.db, 'garmin', { staleBefore, since, maxAttempts: FETCH_REQUEUE_MAX_ATTEMPTS, limit: SWEEP_BATCH });
     let queued = 0;
     for (const row of rows) {
       const stored = row.payload as { kind?: unknown; body?: unknown } | null;
       if (stored?.kind !== 'activity-files') continue;
       let requeued = false;
       for (const [entryIndex, e] of parseEntries('activity-files', stored.body).entries.entries()) {
-        const [conn] = await ctx.db
-          .select({ id: connections.id, runnerId: connections.runnerId })
-          .from(connections)
-          .where(and(eq(connections.provider, 'garmin'), eq(connections.externalAthleteId, e.userId), eq(connections.status, 'active')));
-        if (!conn) continue;
+        const conn = await findConnectionByAccount(ctx.db, 'garmin', e.userId);
+        if (conn?.status !== 'active') continue;
         const externalId = String(e.activityId ?? e.summaryId);
         const notStored = async () => !(await findGarminActivity(ctx.db, conn.runnerId, externalId));
         if (await requeue(ctx, 'garmin.fetch-fit', { connectionId: conn.id, eventId: row.id, entryIndex }, notStored)) {
@@ -179,7 +144,7 @@ const garminFetches: Reclaimer = {
           requeued = true;
         }
       }
-      if (requeued) await ctx.db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` }).where(eq(webhookEvents.id, row.id));
+      if (requeued) await bumpEventAttempts(ctx.db, row.id);
     }
     return queued;
   },

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { insertActivityOnce } from '../../src/db/queries/activities.js';
 import { purgeDeletedActivities } from '../../src/services/retention.js';
 import { activities, connections, painAnswers, painPrompts } from '../../src/db/schema/index.js';
-import { buildGarminConnection, GARMIN_API_ORIGIN, GARMIN_TEST_ENV } from '../factories/garmin.js';
+import { buildGarminConnection, GARMIN_API_ORIGIN, GARMIN_TEST_ENV, GARMIN_TOKEN_ORIGIN, GARMIN_TOKEN_PATH } from '../factories/garmin.js';
 import { buildStravaConnection, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
@@ -62,6 +62,18 @@ describe('DELETE /v1/runners/:id/connections/:provider', () => {
     const res = await disconnect(conn.runnerId, 'garmin');
     expect(res.body).toMatchObject({ provider: 'garmin', upstreamRevoked: true });
     expect(del.isDone()).toBe(true);
+  });
+
+  it('a stale Garmin token is refreshed once and the deregistration retried (the session, like every platform call)', async () => {
+    const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'g-stale-d', refreshToken: 'g-refresh-d1' });
+    const stale = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-stale-d' } }).delete('/wellness-api/rest/user/registration').reply(401);
+    const refresh = nock(GARMIN_TOKEN_ORIGIN)
+      .post(GARMIN_TOKEN_PATH, (b) => b.grant_type === 'refresh_token' && b.refresh_token === 'g-refresh-d1')
+      .reply(200, { access_token: 'g-fresh-d', refresh_token: 'g-refresh-d2', expires_in: 86_400 });
+    const del = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-fresh-d' } }).delete('/wellness-api/rest/user/registration').reply(204);
+    const res = await disconnect(conn.runnerId, 'garmin');
+    expect(res.body).toMatchObject({ provider: 'garmin', upstreamRevoked: true });
+    expect(stale.isDone() && refresh.isDone() && del.isDone()).toBe(true);
   });
 
   it('still disconnects locally when the platform cannot confirm, and says so', async () => {

@@ -3,8 +3,8 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connections } from '../../src/db/schema/index.js';
 import { PermanentJobError } from '../../src/lib/errors.js';
-import { backfillWindows, requestGarminBackfill } from '../../src/services/garmin-backfill.js';
-import { buildGarminConnection, GARMIN_API_ORIGIN, GARMIN_TEST_ENV } from '../factories/garmin.js';
+import { backfillWindows, requestGarminBackfill } from '../../src/services/garmin/backfill.js';
+import { buildGarminConnection, GARMIN_API_ORIGIN, GARMIN_TEST_ENV, GARMIN_TOKEN_ORIGIN, GARMIN_TOKEN_PATH } from '../factories/garmin.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -48,6 +48,26 @@ describe('Garmin backfill', () => {
     expect(seen.every((w) => w.to - w.from <= 30 * 86_400)).toBe(true);
     const [row] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
     expect(row).toMatchObject({ backfillStatus: 'done', backfillTotal: 3, backfillDone: 3 });
+  });
+
+  it('a 401 refreshes the token once and retries; a 401 with the fresh token marks the connection needs_reauth', async () => {
+    const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'g-stale', refreshToken: 'g-refresh-b1' });
+    nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-stale' } }).get('/wellness-api/rest/backfill/activities').query(true).reply(401);
+    const refresh = nock(GARMIN_TOKEN_ORIGIN)
+      .post(GARMIN_TOKEN_PATH, (b) => b.grant_type === 'refresh_token' && b.refresh_token === 'g-refresh-b1')
+      .reply(200, { access_token: 'g-fresh', refresh_token: 'g-refresh-b2', expires_in: 86_400 });
+    const retried = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-fresh' } }).get('/wellness-api/rest/backfill/activities').times(3).query(true).reply(202, '');
+    expect(await requestGarminBackfill(ctx.deps, conn.id, 84)).toEqual({ windows: 3, alreadyRequested: 0 });
+    expect(refresh.isDone() && retried.isDone()).toBe(true);
+
+    const dead = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'g-stale-2', refreshToken: 'g-refresh-c1' });
+    nock(GARMIN_API_ORIGIN).get('/wellness-api/rest/backfill/activities').query(true).times(2).reply(401);
+    nock(GARMIN_TOKEN_ORIGIN).post(GARMIN_TOKEN_PATH).reply(200, { access_token: 'g-fresh-2', refresh_token: 'g-refresh-c2', expires_in: 86_400 });
+    const err = await requestGarminBackfill(ctx.deps, dead.id, 84).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermanentJobError);
+    expect((err as PermanentJobError).code).toBe('garmin_unauthorized');
+    const [row] = await ctx.deps.db.select().from(connections).where(eq(connections.id, dead.id));
+    expect(row).toMatchObject({ status: 'needs_reauth', statusReason: 'unauthorized_after_refresh', backfillStatus: 'failed' });
   });
 
   it('records a refused backfill as failed and does not retry it', async () => {

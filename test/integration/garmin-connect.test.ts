@@ -85,6 +85,9 @@ describe('GET /connect/garmin/callback', () => {
     const res = await callback().query({ state, code: 'auth-code-1' });
     expect(res.status).toBe(200);
     expect(res.text).toContain('Garmin connected');
+    // a backfill was just queued: the page says history is on its way, not only "from now on"
+    expect(res.text).toContain('last 12 weeks');
+    expect(res.text).not.toContain('from now on');
     expect(g.token.isDone() && g.api.isDone()).toBe(true);
     expect(g.sent[0]).toMatchObject({ code: 'auth-code-1', client_id: 'garmin-client', client_secret: 'garmin-client-secret', redirect_uri: 'https://app.example/connect/garmin/callback' });
 

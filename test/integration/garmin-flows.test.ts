@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { activities, activityMetrics, connections, painAnswers, painPrompts, webhookEvents } from '../../src/db/schema/index.js';
 import { decryptSecret } from '../../src/lib/crypto.js';
 import { purgeDeletedActivities } from '../../src/services/retention.js';
-import { sweepInbox } from '../../src/services/sweep-inbox.js';
+import { sweepInbox } from '../../src/services/inbox/sweep.js';
 import { acceptFitFile } from '../../src/services/uploads.js';
 import { buildSyntheticRunFit } from '../../src/fit/synthetic.js';
 import { activityFilePing, buildGarminConnection, GARMIN_HOOK_SECRET, GARMIN_TEST_ENV, GARMIN_TOKEN_ORIGIN, GARMIN_TOKEN_PATH, interceptDownload } from '../factories/garmin.js';
@@ -109,7 +109,7 @@ describe('Activity File failures', () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
     const { activityId } = await acceptFitFile(ctx.deps, { runnerId: conn.runnerId, bytes: syntheticFit(), source: 'garmin', externalId: '30000000002', connectionId: conn.id });
     await ctx.drain();
-    const { fetchGarminFit } = await import('../../src/services/garmin-fetch-fit.js');
+    const { fetchGarminFit } = await import('../../src/services/garmin/fetch-activity.js');
     const ping = activityFilePing(conn.externalAthleteId, { activityId: 30000000002 }).activityFiles[0]!;
     // Already stored: not even downloaded again.
     expect(await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: ping.summaryId, callbackURL: ping.callbackURL, activityId: '30000000002' })).toEqual({ status: 'already_downloaded', activityId });
@@ -118,7 +118,7 @@ describe('Activity File failures', () => {
 
   it('5xx and 400 are retryable (the job throws, nothing is recorded yet)', async () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
-    const { fetchGarminFit } = await import('../../src/services/garmin-fetch-fit.js');
+    const { fetchGarminFit } = await import('../../src/services/garmin/fetch-activity.js');
     const { GarminApiError } = await import('../../src/integrations/garmin/client.js');
     const ping = activityFilePing(conn.externalAthleteId, { activityId: 30000000007 }).activityFiles[0]!;
     const payload = { connectionId: conn.id, summaryId: ping.summaryId, callbackURL: ping.callbackURL, activityId: '30000000007' };
@@ -181,6 +181,42 @@ describe('Activity File failures', () => {
     expect(ev.outcome).toBe('ignored_unknown_user');
     expect(ev.processedAt).not.toBeNull();
     expect(unmatched).toEqual([]);
+  });
+});
+
+describe('after a deregistration and a reconnect, a re-sent activity comes back (like Strava)', () => {
+  it('downloaded again, or — when its link answers 410 — restored from the file we still hold', async () => {
+    const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
+    const first = await acceptFitFile(ctx.deps, { runnerId: conn.runnerId, bytes: syntheticFit(), source: 'garmin', externalId: '45000000001', connectionId: conn.id });
+    const secondFit = Buffer.from(buildSyntheticRunFit({ seconds: 900, startTime: new Date('2026-05-04T06:00:00Z') }));
+    const second = await acceptFitFile(ctx.deps, { runnerId: conn.runnerId, bytes: secondFit, source: 'garmin', externalId: '45000000002', connectionId: conn.id });
+    await ctx.drain();
+    expect((await post('deregistrations', { deregistrations: [{ userId: conn.externalAthleteId }] })).status).toBe(200);
+    await ctx.drain();
+    expect((await garminActivities(conn.runnerId)).every((a) => a.deletedAt)).toBe(true);
+    // the runner connects again (same Garmin user): active with fresh tokens
+    const { encryptSecret } = await import('../../src/lib/crypto.js');
+    await ctx.deps.db
+      .update(connections)
+      .set({ status: 'active', statusReason: null, accessTokenEnc: encryptSecret('g-access-1', ctx.env.tokenEncryptionKey), refreshTokenEnc: encryptSecret('g-refresh-1', ctx.env.tokenEncryptionKey), tokenExpiresAt: new Date(Date.now() + 86_400_000) })
+      .where(eq(connections.id, conn.id));
+
+    const { fetchGarminFit } = await import('../../src/services/garmin/fetch-activity.js');
+    const pingOf = (id: number) => activityFilePing(conn.externalAthleteId, { activityId: id }).activityFiles[0]!;
+    // a new link: downloaded again, the same row comes back
+    interceptDownload(45000000001).reply(200, syntheticFit());
+    const p1 = pingOf(45000000001);
+    expect(await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: p1.summaryId, callbackURL: p1.callbackURL, activityId: '45000000001' })).toMatchObject({ status: 'accepted', activityId: first.activityId });
+    // the link answers 410: restored from the stored file and imported again
+    interceptDownload(45000000002).reply(410, { errorMessage: 'gone' });
+    const p2 = pingOf(45000000002);
+    expect(await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: p2.summaryId, callbackURL: p2.callbackURL, activityId: '45000000002' })).toEqual({ status: 'restored', activityId: second.activityId });
+    await ctx.drain();
+    expect(unmatched).toEqual([]);
+    const rows = await garminActivities(conn.runnerId);
+    expect(rows.map((r) => ({ id: r.id, status: r.status, deletedAt: r.deletedAt })).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [first.activityId, second.activityId].sort().map((id) => ({ id, status: 'ready', deletedAt: null })),
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activities, webhookEvents } from '../../src/db/schema/index.js';
-import { SWEEP_MAX_ATTEMPTS, sweepInbox } from '../../src/services/sweep-inbox.js';
+import { SWEEP_MAX_ATTEMPTS, sweepInbox } from '../../src/services/inbox/sweep.js';
 import { STRAVA_TEST_ENV, stravaEventBody } from '../factories/strava.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
@@ -47,7 +47,7 @@ describe('inbox sweep', () => {
 describe('stuck FIT imports', () => {
   it('re-queues an import whose job was lost, on re-upload and from the sweep', async () => {
     const { acceptFitFile } = await import('../../src/services/uploads.js');
-    const { sweepStuckImports } = await import('../../src/services/sweep-inbox.js');
+    const { sweepStuckImports } = await import('../../src/services/inbox/sweep.js');
     const { buildSyntheticRunFit } = await import('../../src/fit/synthetic.js');
     const { buildRunner } = await import('../factories/runners.js');
     const runner = await buildRunner(ctx.deps.db);

@@ -113,6 +113,17 @@ describe('Strava webhook flows, end to end (webhook → inbox → workers → ro
     expect(await ctx.deps.db.select().from(activityMetrics).where(eq(activityMetrics.activityId, row!.id))).toHaveLength(0);
   });
 
+  it('a (possibly forged) delete for a connection in needs_reauth is not acted on: nobody can ask Strava, the run stays', async () => {
+    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-reauth-delete' });
+    const id = 9_200_000_013;
+    await createRun(conn, 'tok-reauth-delete', id);
+    await ctx.deps.db.update(connections).set({ status: 'needs_reauth', statusReason: 'refresh_refused' }).where(eq(connections.id, conn.id));
+    // no Strava call goes out (none is intercepted and the network is closed to tests)
+    const event = await deliver(stravaEventBody({ objectId: id, ownerId: conn.externalAthleteId, aspect: 'delete' }));
+    expect(event.outcome).toBe('delete_not_confirmed');
+    expect(await activityRow(conn.runnerId, id)).toMatchObject({ deletedAt: null, countedInLoad: true });
+  });
+
   it('deauthorisation confirmed by Strava (token and refresh refused): wipes tokens, revokes, deletes Strava activities, keeps the runner’s pain answers', async () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-deauth' });
     const id = 9_200_000_004;

@@ -2,8 +2,8 @@ import { eq } from 'drizzle-orm';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activities } from '../../src/db/schema/index.js';
-import { fetchStravaActivity } from '../../src/services/strava-fetch-activity.js';
-import { revokeStravaConnection } from '../../src/services/strava-revoke.js';
+import { fetchStravaActivity } from '../../src/services/strava/fetch-activity.js';
+import { revokeConnection } from '../../src/services/connections/revoke.js';
 import { buildStravaConnection, interceptStreams, RATE_HEADERS, stravaActivityJson, stravaApi, STRAVA_TEST_ENV, stravaStreamsJson } from '../factories/strava.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
@@ -25,7 +25,7 @@ describe('Strava fetch racing a revoke or a delete', () => {
     interceptStreams(api, 7000001).reply(200, stravaStreamsJson(), RATE_HEADERS);
     const fetching = fetchStravaActivity(ctx.deps, { connectionId: conn.id, stravaActivityId: '7000001', reason: 'webhook', streamAttempt: 0 });
     await new Promise((r) => setTimeout(r, 100));
-    await revokeStravaConnection(ctx.deps, conn.id, 'test');
+    await revokeConnection(ctx.deps, conn.id, 'test');
     const outcome = await fetching;
     expect(outcome).toEqual({ status: 'skipped', reason: 'revoked_or_deleted_during_fetch' });
     const rows = await ctx.deps.db.select().from(activities).where(eq(activities.runnerId, conn.runnerId));

@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { activities, activityMetrics, connections } from '../../src/db/schema/index.js';
 import { nextWindow15m } from '../../src/integrations/strava/rate-limit.js';
 import { decryptSecret } from '../../src/lib/crypto.js';
-import { rateLimitsFor } from '../../src/services/strava-session.js';
-import { STREAM_RETRY_DELAYS_MS } from '../../src/services/strava-fetch-activity.js';
+import { rateLimitsFor } from '../../src/integrations/strava/rate-limit.js';
+import { STREAM_RETRY_DELAYS_MS } from '../../src/services/strava/fetch-activity.js';
 import {
   buildStravaConnection,
   interceptStreams,

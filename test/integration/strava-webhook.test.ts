@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { activities, activityMetrics } from '../../src/db/schema/index.js';
 import { buildStravaConnection, inboxRows, interceptStreams, RATE_HEADERS, stravaActivityJson, stravaApi, stravaEventBody, STRAVA_TEST_ENV, stravaStreamsJson, waitFor } from '../factories/strava.js';
 import { StravaEvent } from '../../src/integrations/strava/webhook.js';
-import { StravaInbox } from '../../src/services/strava-receive-event.js';
+import { StravaInbox } from '../../src/services/strava/receive.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 let ctx: TestContext;

@@ -1,7 +1,7 @@
 import { PermanentJobError } from '../../src/lib/errors.js';
-import { fetchGarminFit, recordFetchFailure } from '../../src/services/garmin-fetch-fit.js';
-import { activityFileEntry } from '../../src/services/garmin-handle-notification.js';
-import { findConnection } from '../../src/services/strava-token.js';
+import { fetchGarminFit, recordFetchFailure } from '../../src/services/garmin/fetch-activity.js';
+import { activityFileEntry } from '../../src/services/garmin/handle-event.js';
+import { findConnection } from '../../src/db/queries/connections.js';
 import type { Processor } from '../types.js';
 
 export const garminFetchFit: Processor<'garmin.fetch-fit'> = async (deps, { connectionId, eventId, entryIndex }, ctx) => {

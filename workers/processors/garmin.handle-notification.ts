@@ -1,4 +1,4 @@
-import { handleGarminNotification } from '../../src/services/garmin-handle-notification.js';
+import { handleGarminNotification } from '../../src/services/garmin/handle-event.js';
 import type { Processor } from '../types.js';
 
 export const garminHandleNotification: Processor<'garmin.handle-notification'> = async (deps, { eventId }, { log }) => {

@@ -1,4 +1,4 @@
-import { deriveStoredActivity } from '../../src/services/strava-derive.js';
+import { deriveStoredActivity } from '../../src/services/strava/derive.js';
 import { schedulePromptsForRun } from '../../src/services/prompts/schedule.js';
 import type { Processor } from '../types.js';
 

@@ -1,4 +1,4 @@
-import { backfillStravaPage } from '../../src/services/strava-backfill.js';
+import { backfillStravaPage } from '../../src/services/strava/backfill.js';
 import type { Processor } from '../types.js';
 import { withRateLimitDelay } from './strava.fetch-activity.js';
 

@@ -1,8 +1,8 @@
 import { DelayedError } from 'bullmq';
 import type { AppDeps } from '../../src/deps.js';
-import { recordBackfillProgress } from '../../src/services/strava-backfill.js';
-import { fetchStravaActivity } from '../../src/services/strava-fetch-activity.js';
-import { RateLimitedError } from '../../src/services/strava-session.js';
+import { recordBackfillProgress } from '../../src/services/strava/backfill.js';
+import { fetchStravaActivity } from '../../src/services/strava/fetch-activity.js';
+import { RateLimitedError } from '../../src/integrations/strava/rate-limit.js';
 import type { JobContext, Processor } from '../types.js';
 
 /** Spread of a delayed batch: 2 % of the wait, at most 5 s, so a queue does not wake in one burst. */

@@ -1,4 +1,4 @@
-import { handleStravaEvent } from '../../src/services/strava-handle-event.js';
+import { handleStravaEvent } from '../../src/services/strava/handle-event.js';
 import type { Processor } from '../types.js';
 import { withRateLimitDelay } from './strava.fetch-activity.js';
 

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { PROVIDERS, type Provider } from '../../db/schema/index.js';
 import { AppError } from '../../lib/errors.js';
-import { disconnectConnection } from '../../services/disconnect.js';
+import { disconnectConnection } from '../../services/connections/disconnect.js';
 import { consumeMagicLink, endSession } from '../../services/sessions/index.js';
 import { createShare, listShares, openShare, revokeShare, SHARE_SECTIONS } from '../../services/shares.js';
 import { beginConnect } from '../connect-flow.js';
+import { providersOf } from '../../integrations/registry.js';
 import { clearSessionCookie, loadSession, requireSession, sessionOf, setSessionCookie } from '../middleware/session.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import type { OpenApiRegistry } from '../openapi.js';
@@ -69,14 +70,14 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   // Connect
   r.get('/connect', ...page, async (req, res) => {
     const d = typeof req.query.disconnected === 'string' && (PROVIDERS as readonly string[]).includes(req.query.disconnected) ? req.query.disconnected : null;
-    await renderConnect(deps, res, sessionOf(res)!, d ? `${d === 'strava' ? 'Strava' : 'Garmin'} is disconnected and its runs are deleted.` : undefined);
+    await renderConnect(deps, res, sessionOf(res)!, d ? `${providersOf(deps).get(d).label} is disconnected and its runs are deleted.` : undefined);
   });
   r.get('/connect/start/:provider', ...page, connectLimit, async (req, res) => {
     const provider = z.enum(PROVIDERS).safeParse(req.params.provider);
     if (!provider.success) return sendMessage(res, 404, 'Page not found', ['There is no such account to connect.']);
     const runnerId = sessionOf(res)!.runnerId;
     // the same flow as a connect link: state bound to this browser by a cookie, checked at the callback
-    await beginConnect(deps, res, provider.data, runnerId);
+    await beginConnect(deps, res, providersOf(deps).get(provider.data), runnerId);
   });
   r.get('/connect/disconnect/:provider', ...page, (req, res) => {
     const provider = z.enum(PROVIDERS).safeParse(req.params.provider);

@@ -1,19 +1,12 @@
-import express, { Router, type RequestHandler, type Response } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { REQUIRED_PERMISSION } from '../../integrations/garmin/oauth.js';
 import { safeEqual } from '../../lib/crypto.js';
-import { AppError, BadRequestError, NotConfiguredError, NotFoundError } from '../../lib/errors.js';
-import { completeGarminConnect, type GarminConnectResult } from '../../services/garmin-connect.js';
-import { GARMIN_NOTIFICATION_KINDS, recordGarminNotification, type GarminNotificationKind } from '../../services/garmin-receive.js';
+import { BadRequestError, NotConfiguredError, NotFoundError } from '../../lib/errors.js';
+import { GARMIN_NOTIFICATION_KINDS, recordGarminNotification, type GarminNotificationKind } from '../../services/garmin/receive.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
-import { connectAgainLink, sendCommonConnectPage, sendPage } from '../pages.js';
-import { ConnectQuery } from '../schemas.js';
-import { parseInput } from '../validate.js';
 import { parseJsonGuarded } from '../../lib/safe-json.js';
 import { rateLimit } from '../middleware/rate-limit.js';
-import { securityHeaders } from '../middleware/security-headers.js';
-import { browserNonce, clearConnectCookie, startFromConnectLink } from '../connect-flow.js';
 
 /** Garmin requires endpoints that accept at least 10 MB (Activity Details up to 100 MB). */
 const GARMIN_BODY_LIMIT = '100mb';
@@ -21,36 +14,12 @@ const GARMIN_BODY_LIMIT = '100mb';
 const GARMIN_MAX_DEPTH = 16;
 
 
-function resultPage(deps: AppDeps, res: Response, result: GarminConnectResult): void {
-  const retry = connectAgainLink(deps, 'garmin', result.runnerId);
-  switch (result.kind) {
-    case 'connected':
-      return sendPage(res, 200, 'Garmin connected', [
-        'Your Garmin account is connected. Runs you sync from your watch from now on will arrive here on their own.',
-        'You can close this page.',
-      ]);
-    case 'missing_permission':
-      return sendPage(
-        res,
-        400,
-        'Activity sharing is switched off',
-        [
-          `Garmin was connected without permission to share your activities (${REQUIRED_PERMISSION}), so no run would ever reach us. Nothing was saved.`,
-          'Please connect again and, on Garmin’s permission page, leave “Activities” switched on. If you turned it off later in Garmin Connect (Settings → Connected Apps), switch it back on there.',
-        ],
-        retry,
-      );
-    default:
-      return sendCommonConnectPage(res, 'Garmin', result.kind, retry);
-  }
-}
-
 /**
- * Garmin's public routes. Without GARMIN_CLIENT_ID / _SECRET / _WEBHOOK_SECRET they answer 503
- * `not_configured`. Connect is OAuth 2 + PKCE (HTML result pages like Strava's). Notifications are
+ * Garmin's notification webhooks (the connect routes are the generic ones: routes/connect.ts).
+ * Without GARMIN_CLIENT_ID / _SECRET / _WEBHOOK_SECRET they answer 503 `not_configured`. Notifications are
  * authenticated by the secret path segment (Garmin signs nothing), recorded in the inbox and queued
  * (`garmin.handle-notification`); a `garmin-client-id` header that is not ours is recorded as
- * ignored and still answered 200 (see services/garmin-receive.ts).
+ * ignored and still answered 200 (see services/garmin/receive.ts).
  */
 export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   for (const kind of GARMIN_NOTIFICATION_KINDS) {
@@ -67,50 +36,8 @@ export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
       },
     });
   }
-  docs.add({
-    method: 'get',
-    path: '/connect/garmin',
-    summary: "Start connecting a runner's Garmin account (OAuth 2 + PKCE; redirects to Garmin)",
-    tags: ['garmin'],
-    query: ConnectQuery,
-    responses: {
-      302: { description: 'valid connect link: sets the browser-binding cookie and redirects to Garmin’s oauth2Confirm page' },
-      400: { description: 'no connect link (a bare ?runner= is refused), or an invalid or expired one', schema: ErrorBody },
-      404: { description: 'unknown runner', schema: ErrorBody },
-      503: { description: 'Garmin not configured', schema: ErrorBody },
-    },
-  });
-  docs.add({
-    method: 'get',
-    path: '/connect/garmin/callback',
-    summary: 'OAuth callback: checks state, exchanges the code with the PKCE verifier, checks ACTIVITY_EXPORT, stores encrypted tokens',
-    tags: ['garmin'],
-    responses: {
-      200: { description: 'connected (HTML page)', contentType: 'text/html' },
-      400: { description: 'invalid, expired or replayed state; access denied; ACTIVITY_EXPORT not granted (HTML page)', contentType: 'text/html' },
-      409: { description: 'the Garmin account belongs to another runner (HTML page)', contentType: 'text/html' },
-    },
-  });
-
   const requireGarmin: RequestHandler = (_req, _res, next) => next(deps.env.garmin ? undefined : new NotConfiguredError('Garmin'));
   const router = Router();
-
-  router.get('/connect/garmin', requireGarmin, rateLimit(deps, 'connect'), async (req, res) => {
-    const { link } = parseInput(ConnectQuery, req.query, 'query');
-    if (!link) throw new BadRequestError('a connect link is required: ask the app for one (POST /v1/runners/{runnerId}/connect-links)', 'connect_link_required');
-    await startFromConnectLink(deps, req, res, 'garmin');
-  });
-
-  router.get('/connect/garmin/callback', requireGarmin, securityHeaders(deps.env, 'page'), async (req, res) => {
-    try {
-      const nonce = browserNonce(req, 'garmin');
-      clearConnectCookie(deps, res, 'garmin');
-      resultPage(deps, res, await completeGarminConnect(deps, req.query as Record<string, unknown>, nonce));
-    } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      sendPage(res, err.status, 'Garmin could not be connected', [err.message, `(error code: ${err.code})`]);
-    }
-  });
 
   // The path secret is checked (constant time) before a single body byte is read: no body parser,
   // no gunzip runs for a caller who does not know it. A wrong secret looks like a missing route

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
-import { disconnectConnection } from '../../services/disconnect.js';
+import { disconnectConnection } from '../../services/connections/disconnect.js';
 import { RunnerPromptSettingsView } from '../../services/pain/settings.js';
 import { createRunner, getRunnerView, requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';

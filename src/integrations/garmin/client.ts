@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Garmin Wellness API calls with a user's OAuth 2 access token (platform-apis.md §2.2, §2.4, §2.6):
+ * Garmin Wellness API calls with a user's OAuth 2 access token (docs/platforms.md):
  * the stable user id, the user's permissions, and the Activity File download from a ping's
  * callbackURL. The callbackURL comes from a webhook body, so it is fetched only when it is HTTPS
  * on a host in GARMIN_CALLBACK_HOSTS (SSRF guard): the user's bearer token never goes anywhere else.

@@ -4,10 +4,10 @@ import { GarminApiError } from './client.js';
 import { postTokenForm } from '../../lib/token-endpoint.js';
 
 /**
- * Garmin OAuth 2.0 with PKCE (platform-apis.md §2.2): verifier/challenge (S256), the authorize URL
+ * Garmin OAuth 2.0 with PKCE (docs/platforms.md): verifier/challenge (S256), the authorize URL
  * at {GARMIN_OAUTH_URL}/oauth2Confirm, and the token endpoint (GARMIN_TOKEN_URL) for the code
  * exchange and refreshes. Credentials go in the form body (one of the two styles seen in the wild).
- * Refresh tokens rotate; callers serialise refreshes (services/garmin-token.ts).
+ * Refresh tokens rotate; callers serialise refreshes (services/connections/token-store.ts).
  */
 
 /** Without this permission no activity data flows, even with a valid token. */

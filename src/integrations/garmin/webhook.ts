@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Bodies of the three Garmin notifications stridesync subscribes to (platform-apis.md §2.4, §2.6).
+ * Bodies of the three Garmin notifications stridesync subscribes to (docs/platforms.md).
  * Loose objects: Garmin adds fields over time (and older payloads carry `userAccessToken`, which is
  * never keyed on). Entries that do not fit are dropped one by one, not the whole body.
  */

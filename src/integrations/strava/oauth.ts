@@ -1,11 +1,9 @@
-import { createHmac } from 'node:crypto';
-import { safeEqual } from '../../lib/crypto.js';
 import { StravaApiError } from './client.js';
 import { StravaTokenResponse } from './types.js';
 import { postTokenForm } from '../../lib/token-endpoint.js';
 
 /**
- * Strava OAuth 2 (platform-apis.md §1.2): the authorize URL, a signed `state`, and a small client
+ * Strava OAuth 2 (docs/platforms.md, "Strava"): the authorize URL and a small client
  * for POST {STRAVA_OAUTH_URL}/token — strava-v3's oauth helpers hard-code www.strava.com, so they
  * are not used.
  */
@@ -14,56 +12,12 @@ import { postTokenForm } from '../../lib/token-endpoint.js';
 export const STRAVA_SCOPES = ['read', 'activity:read_all'] as const;
 export const REQUIRED_SCOPE = 'activity:read_all';
 
-/** How long a connect link stays usable. */
-export const STATE_TTL_S = 600;
-
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export interface OAuthConfig {
   oauthUrl: string;
   clientId: string;
   clientSecret: string;
-}
-
-export interface StatePayload {
-  /** runner id */
-  r: string;
-  /** single-use nonce (also the Redis key) */
-  n: string;
-  /** expiry, epoch seconds */
-  e: number;
-  /** browser binding: the nonce of the HttpOnly cookie set by the connect start */
-  b?: string;
-}
-
-/** `purpose` separates the MAC domains of providers: a Strava state never verifies as a Garmin one. */
-function stateMac(body: string, key: Buffer, purpose: string): string {
-  return createHmac('sha256', key).update(`${purpose}.`).update(body).digest('base64url');
-}
-
-/** "<base64url(json)>.<hmac>" — tamper-evident; single use is enforced by the caller (Redis). */
-export function signState(payload: StatePayload, key: Buffer, purpose = 'strava-oauth-state'): string {
-  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  return `${body}.${stateMac(body, key, purpose)}`;
-}
-
-export type StateCheck = { ok: true; payload: StatePayload } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
-
-export function verifyState(state: string, key: Buffer, now: Date, purpose = 'strava-oauth-state'): StateCheck {
-  const [body, mac, extra] = state.split('.');
-  if (!body || !mac || extra !== undefined || state.length > 1024) return { ok: false, reason: 'malformed' };
-  if (!safeEqual(mac, stateMac(body, key, purpose))) return { ok: false, reason: 'bad_signature' };
-  let payload: StatePayload;
-  try {
-    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StatePayload;
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (typeof payload.r !== 'string' || typeof payload.n !== 'string' || typeof payload.e !== 'number' || (payload.b !== undefined && typeof payload.b !== 'string')) {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (payload.e * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };
-  return { ok: true, payload };
 }
 
 /** Scopes the athlete granted, from the callback's comma-separated `scope`. */
@@ -110,7 +64,7 @@ export function isRefusedGrant(err: unknown): boolean {
 
 /**
  * Revoke the athlete's grant (`POST /oauth/revoke`, HTTP Basic with the app credentials; revoking
- * the refresh token revokes its access token too — platform-apis.md §1.2).
+ * the refresh token revokes its access token too — docs/platforms.md).
  */
 export async function revokeGrant(cfg: OAuthConfig, fetchFn: typeof fetch, refreshToken: string): Promise<void> {
   const url = `${cfg.oauthUrl.replace(/\/+$/, '')}/revoke`;

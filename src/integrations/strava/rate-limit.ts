@@ -1,7 +1,7 @@
 import type { Redis } from '../../lib/redis.js';
 
 /**
- * Strava's application-wide rate limits (platform-apis.md §1.5): an overall and a read budget, each
+ * Strava's application-wide rate limits (docs/platforms.md): an overall and a read budget, each
  * per 15 minutes (windows reset at :00/:15/:30/:45 UTC) and per UTC day. Every response carries the
  * current usage in `X-RateLimit-*` / `X-ReadRateLimit-*`; those numbers are recorded in Redis so that
  * every worker in every process sees the same budget, and a job whose budget is nearly spent waits
@@ -179,4 +179,19 @@ export class StravaRateLimits {
     const [overallDay, readDay] = budgetsOf(hDay ?? {});
     return decideBudget({ overall15m, read15m, overallDay, readDay }, now, BUDGET_THRESHOLD[cls]);
   }
+}
+
+/** The job must wait until `until` (rate limits); not a failure (the processor delays the job). */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly until: Date,
+    readonly why: string,
+  ) {
+    super(`Strava rate limit: waiting until ${until.toISOString()} (${why})`);
+    this.name = 'RateLimitedError';
+  }
+}
+
+export function rateLimitsFor(deps: { redis: Redis; env: { REDIS_PREFIX: string }; now: () => Date }): StravaRateLimits {
+  return new StravaRateLimits(deps.redis, deps.env.REDIS_PREFIX, deps.now);
 }

@@ -6,7 +6,7 @@ import { isRunSportType, sportTypeOf, type StravaActivity, type StravaStreams } 
  * Pure mapping of a Strava activity (+ streams) into the canonical Run (style.md §3). Units are
  * converted here and only here: run cadence ×2 (strides → steps per minute, domain.md §2.3); the
  * local offset from `start_date_local − start_date` (the `utc_offset` field ignores DST,
- * platform-apis.md §1.6). Elevation loss is not in Strava's summary: downstream it is Strava's own
+ * docs/platforms.md). Elevation loss is not in Strava's summary: downstream it is Strava's own
  * `total_elevation_gain` minus the net rise of the smoothed `altitude` stream (docs/ingestion.md), and
  * the stream alone (smoothed, 5 m hysteresis) when the summary has no gain.
  */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The parts of Strava's JSON that stridesync reads (platform-apis.md §1.6, §1.7). Objects are
+ * The parts of Strava's JSON that stridesync reads (docs/platforms.md). Objects are
  * stripped to these fields, so what is stored as `activities.raw` is exactly what `to-run` uses and
  * nothing the athlete did not need to share (embed tokens, photos, segment efforts).
  */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { safeEqual } from '../../lib/crypto.js';
 
 /**
- * Strava push subscription: the GET handshake and the POST event body (platform-apis.md §1.4).
+ * Strava push subscription: the GET handshake and the POST event body (docs/platforms.md).
  * Events are not signed; only their ids are trusted, the content is re-fetched with the athlete's
  * token.
  */

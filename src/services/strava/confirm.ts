@@ -1,6 +1,7 @@
-import { StravaApiError, type StravaApi } from '../integrations/strava/client.js';
-import { PermanentJobError } from '../lib/errors.js';
-import { StravaSession, type SessionDeps } from './strava-session.js';
+import { StravaApiError, type StravaApi } from '../../integrations/strava/client.js';
+import { PermanentJobError } from '../../lib/errors.js';
+import { stravaProvider } from '../../integrations/strava/provider.js';
+import { openSession, type SessionDeps } from '../connections/session.js';
 
 /**
  * Strava's webhook events are not signed and athlete ids are public, so anyone can post a
@@ -16,11 +17,11 @@ import { StravaSession, type SessionDeps } from './strava-session.js';
 
 export type StravaVerdict = 'exists' | 'not_found' | 'token_refused';
 
-/** Error codes that mean "Strava no longer honours this athlete's grant" (see strava-session / strava-token). */
+/** Error codes that mean "Strava no longer honours this athlete's grant" (see connections/session.ts and token-store.ts). */
 const REFUSED_CODES = new Set(['strava_unauthorized', 'strava_needs_reauth', 'strava_connection_inactive']);
 
 export async function askStrava(deps: SessionDeps, connectionId: string, call: (api: StravaApi) => Promise<unknown>): Promise<StravaVerdict> {
-  const session = new StravaSession(deps, connectionId, 'webhook');
+  const session = openSession(deps, stravaProvider, connectionId, 'webhook');
   try {
     await session.call(call);
     return 'exists';

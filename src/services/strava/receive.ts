@@ -1,11 +1,10 @@
-import { inArray } from 'drizzle-orm';
-import type { Env } from '../config/env.js';
-import type { Db } from '../db/client.js';
-import { webhookEvents } from '../db/schema/index.js';
-import { stravaEventDedupeKey, type StravaEvent } from '../integrations/strava/webhook.js';
-import { JOBS } from '../jobs/catalog.js';
-import { jobOptions, QueueUnavailableError, withQueueTimeout, type Queues } from '../jobs/queues.js';
-import type { Logger } from '../lib/logger.js';
+import type { Env } from '../../config/env.js';
+import type { Db } from '../../db/client.js';
+import { findEventsByKeys, insertEvents } from '../../db/queries/webhook-events.js';
+import { stravaEventDedupeKey, type StravaEvent } from '../../integrations/strava/webhook.js';
+import { JOBS } from '../../jobs/catalog.js';
+import { jobOptions, QueueUnavailableError, withQueueTimeout, type Queues } from '../../jobs/queues.js';
+import type { Logger } from '../../lib/logger.js';
 
 export type ReceiveOutcome = 'queued' | 'duplicate' | 'ignored_subscription';
 export interface Received {
@@ -111,21 +110,12 @@ export async function writeEvents(deps: InboxDeps, events: StravaEvent[]): Promi
     payload: events[i]!,
     ...(foreign[i] ? { processedAt: now, outcome: 'ignored_subscription' } : {}),
   }));
-  const inserted = await deps.db
-    .insert(webhookEvents)
-    .values(rows)
-    .onConflictDoNothing({ target: webhookEvents.dedupeKey })
-    .returning({ id: webhookEvents.id, dedupeKey: webhookEvents.dedupeKey });
+  const inserted = await insertEvents(deps.db, rows);
   const newIds = new Map(inserted.map((r) => [r.dedupeKey, r.id]));
 
   // Redeliveries: find the first copy; re-enqueue it while unprocessed (idempotent by job id).
   const replayed = [...firstIndex.keys()].filter((k) => !newIds.has(k));
-  const existing = replayed.length
-    ? await deps.db
-        .select({ id: webhookEvents.id, dedupeKey: webhookEvents.dedupeKey, processedAt: webhookEvents.processedAt })
-        .from(webhookEvents)
-        .where(inArray(webhookEvents.dedupeKey, replayed))
-    : [];
+  const existing = await findEventsByKeys(deps.db, replayed);
   const oldIds = new Map(existing.map((r) => [r.dedupeKey, r]));
 
   const toEnqueue = new Set<string>();
@@ -134,20 +124,7 @@ export async function writeEvents(deps: InboxDeps, events: StravaEvent[]): Promi
     const id = newIds.get(key) ?? (oldIds.get(key) && !oldIds.get(key)!.processedAt ? oldIds.get(key)!.id : undefined);
     if (id) toEnqueue.add(id);
   }
-  if (toEnqueue.size) {
-    const def = JOBS['strava.handle-event'];
-    const jobs = [...toEnqueue].map((eventId) => {
-      const data = def.payload.parse({ eventId });
-      return { name: 'strava.handle-event', data, opts: jobOptions('strava.handle-event', data) };
-    });
-    try {
-      await withQueueTimeout(deps.queues.events.addBulk(jobs), deps.env.ENQUEUE_TIMEOUT_MS);
-    } catch (err) {
-      if (!(err instanceof QueueUnavailableError)) throw err;
-      // The rows are committed: the sweep queues them once Redis answers again.
-      deps.log?.warn({ events: jobs.length, err: err.message }, 'webhook events recorded; enqueue deferred to the sweep');
-    }
-  }
+  if (toEnqueue.size) await enqueueHandleEvents(deps, [...toEnqueue]);
 
   return keys.map((key, i) => {
     const isFirst = firstIndex.get(key) === i;
@@ -157,3 +134,22 @@ export async function writeEvents(deps: InboxDeps, events: StravaEvent[]): Promi
   });
 }
 
+
+/**
+ * One `strava.handle-event` per new inbox row, in one addBulk (kept as the one bulk enqueue of the
+ * ingress, so it can move to a typed bulk enqueue in src/jobs/queues.ts in one place). If Redis does
+ * not take them in time the rows are committed anyway: the sweep queues them once Redis answers again.
+ */
+export async function enqueueHandleEvents(deps: Pick<InboxDeps, 'queues' | 'env' | 'log'>, eventIds: string[]): Promise<void> {
+  const def = JOBS['strava.handle-event'];
+  const jobs = eventIds.map((eventId) => {
+    const data = def.payload.parse({ eventId });
+    return { name: 'strava.handle-event', data, opts: jobOptions('strava.handle-event', data) };
+  });
+  try {
+    await withQueueTimeout(deps.queues.events.addBulk(jobs), deps.env.ENQUEUE_TIMEOUT_MS);
+  } catch (err) {
+    if (!(err instanceof QueueUnavailableError)) throw err;
+    deps.log?.warn({ events: jobs.length, err: err.message }, 'webhook events recorded; enqueue deferred to the sweep');
+  }
+}

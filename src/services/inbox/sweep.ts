@@ -1,8 +1,10 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
-import type { Env } from '../config/env.js';
-import type { Db } from '../db/client.js';
-import { activities, webhookEvents } from '../db/schema/index.js';
-import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../jobs/queues.js';
+import { and, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
+import type { Env } from '../../config/env.js';
+import type { Db } from '../../db/client.js';
+import { isUnprocessed, listStaleUnprocessed } from '../../db/queries/webhook-events.js';
+import { activities } from '../../db/schema/index.js';
+import { providersOf, type ProviderRegistry } from '../../integrations/registry.js';
+import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../../jobs/queues.js';
 
 /** An inbox row still unprocessed this long after arrival has lost its job (STALE_AFTER_MS overrides). */
 export const SWEEP_AFTER_MS = 2 * 60_000;
@@ -13,6 +15,7 @@ export interface SweepDeps {
   enqueue: Enqueue;
   now: () => Date;
   env?: Pick<Env, 'STALE_AFTER_MS'>;
+  providers?: ProviderRegistry;
 }
 /** Rows whose handling failed this many times stay failed (visible with their error), not swept again. */
 export const SWEEP_MAX_ATTEMPTS = 20;
@@ -20,24 +23,21 @@ export const SWEEP_MAX_ATTEMPTS = 20;
 /**
  * The inbox is written before a webhook is acknowledged, so nothing acknowledged can be lost as long
  * as every unprocessed row eventually gets a job. This re-queues rows older than SWEEP_AFTER_MS
- * whose job is gone from Redis or finally failed; a job still alive is left alone. Strava rows go to
- * `strava.handle-event`, Garmin rows to `garmin.handle-notification`.
+ * whose job is gone from Redis or finally failed; a job still alive is left alone. Each row goes to
+ * its platform's inbox job (`inboxJob` in the registry: `strava.handle-event`,
+ * `garmin.handle-notification`); rows of a platform without one are left to its own handling.
  */
 export async function sweepInbox(deps: SweepDeps, limit = 500): Promise<number> {
   const before = new Date(deps.now().getTime() - (deps.env?.STALE_AFTER_MS ?? SWEEP_AFTER_MS));
-  const rows = await deps.db
-    .select({ id: webhookEvents.id, provider: webhookEvents.provider })
-    .from(webhookEvents)
-    .where(and(isNull(webhookEvents.processedAt), lt(webhookEvents.receivedAt, before), lt(webhookEvents.attempts, SWEEP_MAX_ATTEMPTS)))
-    .orderBy(asc(webhookEvents.receivedAt))
-    .limit(limit);
+  const rows = await listStaleUnprocessed(deps.db, before, SWEEP_MAX_ATTEMPTS, limit);
+  const providers = providersOf(deps);
   let requeued = 0;
   for (const row of rows) {
-    const name = row.provider === 'garmin' ? 'garmin.handle-notification' : 'strava.handle-event';
+    const name = providers.find(row.provider)?.inboxJob;
+    if (!name) continue;
     if (await isJobAlive(deps.queues, name, { eventId: row.id })) continue;
     // Handled while the sweep worked through its batch: nothing to do.
-    const [still] = await deps.db.select({ id: webhookEvents.id }).from(webhookEvents).where(and(eq(webhookEvents.id, row.id), isNull(webhookEvents.processedAt)));
-    if (!still) continue;
+    if (!(await isUnprocessed(deps.db, row.id))) continue;
     if ((await ensureJob(deps.queues, deps.enqueue, name, { eventId: row.id })) === 'enqueued') requeued += 1;
   }
   return requeued;

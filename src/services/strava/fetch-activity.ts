@@ -1,21 +1,25 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client.js';
-import { insertActivityOnce, type ActivityRow } from '../db/queries/activities.js';
-import { activities, connections } from '../db/schema/index.js';
-import { StravaApiError } from '../integrations/strava/client.js';
-import { hasStreamData, isRunSportType, sportTypeOf, StravaActivity, StravaStreams, type StravaRawPayload } from '../integrations/strava/types.js';
-import type { Enqueue } from '../jobs/queues.js';
-import type { JobPayload } from '../jobs/catalog.js';
-import { PermanentJobError } from '../lib/errors.js';
-import { markActivityFailed } from './activities.js';
-import { findConnection } from './strava-token.js';
-import { StravaSession, type SessionDeps } from './strava-session.js';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { insertActivityOnce, type ActivityRow } from '../../db/queries/activities.js';
+import { findConnection, lockConnectionStatus } from '../../db/queries/connections.js';
+import { findActivityByExternalId } from '../../db/queries/provider-activities.js';
+import { activities } from '../../db/schema/index.js';
+import { planAfterDetail, planDetail, planStreamOutcome, type StoredState } from '../../domain/strava-fetch-plan.js';
+import { StravaApiError } from '../../integrations/strava/client.js';
+import { stravaProvider } from '../../integrations/strava/provider.js';
+import { hasStreamData, isRunSportType, sportTypeOf, StravaActivity, StravaStreams, type StravaRawPayload } from '../../integrations/strava/types.js';
+import type { Enqueue } from '../../jobs/queues.js';
+import type { JobPayload } from '../../jobs/catalog.js';
+import { PermanentJobError } from '../../lib/errors.js';
+import { markActivityFailed } from '../activities.js';
+import { openSession, type SessionDeps } from '../connections/session.js';
 
 /**
  * Fetch one Strava activity (and, for runs, its streams) with the athlete's token, store it as the
  * activity's raw payload, and hand it to `run.derive`. The webhook body is trusted for ids only.
+ * What is fetched and whether the run is derived again is decided by src/domain/strava-fetch-plan.ts.
  *
- * Streams can be empty for minutes after `create` (platform-apis.md §1.4): the job re-enqueues
+ * Streams can be empty for minutes after `create` (docs/platforms.md): the job re-enqueues
  * itself after 5, 15 and 45 minutes, then falls back to the summary values (the Run then says
  * cadence source `strava-summary`, elevation source `none`). A backfilled activity is old enough
  * that its streams are final, so it falls back at once.
@@ -32,12 +36,19 @@ export type FetchOutcome =
   | { status: 'streams_pending'; activityId: string; retryInMs: number; streamAttempt: number }
   | { status: 'skipped'; reason: string };
 
-export async function findStravaActivity(db: Db, runnerId: string, stravaActivityId: string): Promise<ActivityRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(activities)
-    .where(and(eq(activities.runnerId, runnerId), eq(activities.source, 'strava'), eq(activities.externalId, stravaActivityId), eq(activities.sessionIndex, 0)));
-  return row;
+export function findStravaActivity(db: Db, runnerId: string, stravaActivityId: string): Promise<ActivityRow | undefined> {
+  return findActivityByExternalId(db, runnerId, 'strava', stravaActivityId);
+}
+
+/** What the fetch plan needs to know of the stored row. */
+function storedState(existing: ActivityRow | undefined): StoredState | null {
+  if (!existing) return null;
+  const payload = existing.deletedAt ? null : storedPayload(existing);
+  return {
+    deleted: Boolean(existing.deletedAt),
+    status: existing.status,
+    payload: payload ? { sportType: sportTypeOf(payload.activity), streamsStatus: payload.streamsStatus, hasStreams: payload.streams !== null } : null,
+  };
 }
 
 /** The stored raw payload, or null when the row has none (or an unreadable one). */
@@ -60,18 +71,15 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
   if (conn.status !== 'active') return { status: 'skipped', reason: `connection_${conn.status}` };
 
   const id = payload.stravaActivityId;
-  const session = new StravaSession(deps, conn.id, payload.reason === 'backfill' ? 'backfill' : 'webhook');
+  const session = openSession(deps, stravaProvider, conn.id, payload.reason === 'backfill' ? 'backfill' : 'webhook');
   const existing = await findStravaActivity(deps.db, conn.runnerId, id);
   // A deleted row that Strava serves again (re-created, or a mistaken delete): fetched afresh and
   // brought back.
-  const wasDeleted = Boolean(existing?.deletedAt);
-  const stored = wasDeleted ? null : storedPayload(existing);
+  const stored = existing?.deletedAt ? null : storedPayload(existing);
+  const state = storedState(existing);
 
-  // Detail call: always for create/update; a stream retry or a backfilled row (listed with its
-  // summary) already has it.
-  const needsDetail = !stored || payload.reason === 'update' || (payload.reason === 'webhook' && payload.streamAttempt === 0);
   let activity = stored?.activity;
-  if (needsDetail) {
+  if (planDetail({ reason: payload.reason, streamAttempt: payload.streamAttempt, stored: state })) {
     try {
       activity = await session.call((api) => api.getActivity(id));
     } catch (err) {
@@ -84,20 +92,13 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
   }
   if (!activity) throw new PermanentJobError('strava_no_activity', `no activity data for ${id}`);
 
-  const isRun = isRunSportType(sportTypeOf(activity));
-  const typeChanged = stored !== null && sportTypeOf(stored.activity) !== sportTypeOf(activity);
-  const wantStreams = isRun && !activity.manual;
-  let streams = stored?.streamsStatus === 'ok' ? stored.streams : null;
-  let streamsStatus: StravaRawPayload['streamsStatus'] = streams ? 'ok' : !wantStreams ? 'skipped' : stored?.streamsStatus === 'empty' && payload.reason === 'update' ? 'empty' : 'pending';
+  const plan = planAfterDetail({ reason: payload.reason, stored: state, fetched: { sportType: sportTypeOf(activity), isRun: isRunSportType(sportTypeOf(activity)), manual: Boolean(activity.manual) } });
+  let streams = plan.reuseStreams ? stored!.streams : null;
+  let streamsStatus = plan.streamsStatus;
 
   const row = await upsertRaw(deps, conn, existing, activity, { activity, streams, streamsStatus });
   if (!row) return { status: 'skipped', reason: 'revoked_or_deleted_during_fetch' };
-
-  // An update that changed only the title or privacy: no new numbers, no re-derivation. While the
-  // create's (or backfill's) fetch still waits for streams, that job finishes the run.
-  if (payload.reason === 'update' && existing && !wasDeleted && !typeChanged && (existing.status === 'ready' ? streamsStatus !== 'pending' : existing.status !== 'failed' && stored?.streamsStatus === 'pending')) {
-    return { status: 'renamed', activityId: row.id };
-  }
+  if (!plan.derive) return { status: 'renamed', activityId: row.id };
 
   if (streamsStatus === 'pending') {
     let fetched: StravaStreams | null = null;
@@ -107,13 +108,14 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
       // Streams answer 404 while Strava is still processing a fresh upload: same as empty.
       if (!notFound(err)) throw err;
     }
-    if (hasStreamData(fetched)) {
+    const next = planStreamOutcome({ reason: payload.reason, streamAttempt: payload.streamAttempt, hasData: hasStreamData(fetched), retryDelaysMs: STREAM_RETRY_DELAYS_MS });
+    if (next.kind === 'retry') {
+      await deps.enqueue('strava.fetch-activity', { connectionId: conn.id, stravaActivityId: id, reason: 'webhook', streamAttempt: payload.streamAttempt + 1 }, { delayMs: next.delayMs });
+      return { status: 'streams_pending', activityId: row.id, retryInMs: next.delayMs, streamAttempt: payload.streamAttempt + 1 };
+    }
+    if (next.kind === 'ok') {
       streams = fetched;
       streamsStatus = 'ok';
-    } else if (payload.reason !== 'backfill' && payload.streamAttempt < STREAM_RETRY_DELAYS_MS.length) {
-      const retryInMs = STREAM_RETRY_DELAYS_MS[payload.streamAttempt]!;
-      await deps.enqueue('strava.fetch-activity', { connectionId: conn.id, stravaActivityId: id, reason: 'webhook', streamAttempt: payload.streamAttempt + 1 }, { delayMs: retryInMs });
-      return { status: 'streams_pending', activityId: row.id, retryInMs, streamAttempt: payload.streamAttempt + 1 };
     } else {
       streamsStatus = 'empty';
     }
@@ -137,8 +139,7 @@ async function upsertRaw(
   raw: StravaRawPayload,
 ): Promise<ActivityRow | null> {
   return deps.db.transaction(async (tx) => {
-    const [locked] = await tx.select({ status: connections.status }).from(connections).where(eq(connections.id, conn.id)).for('share');
-    if (locked?.status !== 'active') return null;
+    if ((await lockConnectionStatus(tx, conn.id)) !== 'active') return null;
     return writeRaw(tx, deps.now(), conn, existing, activity, raw);
   });
 }

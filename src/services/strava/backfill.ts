@@ -1,11 +1,13 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { activities, connections } from '../db/schema/index.js';
-import { isRunSportType, sportTypeOf, type StravaRawPayload } from '../integrations/strava/types.js';
-import { JOBS, type JobPayload } from '../jobs/catalog.js';
-import { jobOptions, type Enqueue, type Queues } from '../jobs/queues.js';
-import type { Logger } from '../lib/logger.js';
-import { StravaSession, type SessionDeps } from './strava-session.js';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { addBackfillDone, addBackfillPage, findConnection, startBackfillListing, updateConnection } from '../../db/queries/connections.js';
+import { activities } from '../../db/schema/index.js';
+import { stravaProvider } from '../../integrations/strava/provider.js';
+import { isRunSportType, sportTypeOf, type StravaActivity, type StravaRawPayload } from '../../integrations/strava/types.js';
+import { JOBS, type JobPayload } from '../../jobs/catalog.js';
+import { jobOptions, type Enqueue, type Queues } from '../../jobs/queues.js';
+import type { Logger } from '../../lib/logger.js';
+import { openSession, type SessionDeps } from '../connections/session.js';
 
 /**
  * `strava.backfill`: after a connect, list the last `weeks` weeks of the athlete's activities page
@@ -28,23 +30,18 @@ export type BackfillOutcome =
   | { status: 'skipped'; reason: string };
 
 export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPayload): Promise<BackfillOutcome> {
-  const [conn] = await deps.db.select().from(connections).where(eq(connections.id, payload.connectionId));
+  const conn = await findConnection(deps.db, payload.connectionId);
   if (!conn) return { status: 'skipped', reason: 'connection_missing' };
   if (conn.status !== 'active') {
-    await deps.db.update(connections).set({ backfillStatus: 'failed', updatedAt: deps.now() }).where(eq(connections.id, conn.id));
+    await updateConnection(deps.db, conn.id, { backfillStatus: 'failed', updatedAt: deps.now() });
     return { status: 'skipped', reason: `connection_${conn.status}` };
   }
   const nowS = Math.floor(deps.now().getTime() / 1000);
   const before = payload.before ?? nowS;
   const after = payload.after ?? before - payload.weeks * 7 * 86_400;
-  if (payload.page === 1) {
-    await deps.db
-      .update(connections)
-      .set({ backfillStatus: 'running', backfillTotal: 0, backfillDone: 0, meta: { ...(conn.meta ?? {}), backfill: { after, before, listed: false } }, updatedAt: deps.now() })
-      .where(eq(connections.id, conn.id));
-  }
+  if (payload.page === 1) await startBackfillListing(deps.db, conn, { after, before }, deps.now());
 
-  const session = new StravaSession(deps, conn.id, 'backfill');
+  const session = openSession(deps, stravaProvider, conn.id, 'backfill');
   const list = await session.call((api) => api.listActivities({ after, before, page: payload.page, perPage: BACKFILL_PAGE_SIZE }));
   const runs = list.filter((a) => isRunSportType(sportTypeOf(a)));
   const more = list.length === BACKFILL_PAGE_SIZE;
@@ -82,29 +79,8 @@ export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPa
       .onConflictDoNothing();
   }
   // Count before fanning out, so a fast fetch never reports against a smaller total.
-  const [progress] = await deps.db
-    .update(connections)
-    .set({
-      backfillTotal: sql`${connections.backfillTotal} + ${todo.length}`,
-      meta: sql`jsonb_set(coalesce(${connections.meta}, '{}'::jsonb), '{backfill,listed}', ${more ? 'false' : 'true'}::jsonb, true)`,
-      backfillStatus: sql`case when ${!more} and ${connections.backfillDone} >= ${connections.backfillTotal} + ${todo.length} then 'done' else 'running' end`,
-      updatedAt: deps.now(),
-    })
-    .where(eq(connections.id, conn.id))
-    .returning({ total: connections.backfillTotal, done: connections.backfillDone });
-  if (todo.length) {
-    const def = JOBS['strava.fetch-activity'];
-    await deps.queues['strava-api'].addBulk(
-      todo.map((a) => {
-        const data = def.payload.parse({ connectionId: conn.id, stravaActivityId: a.id, reason: 'backfill', streamAttempt: 0 });
-        return {
-          name: 'strava.fetch-activity',
-          data,
-          opts: { ...jobOptions('strava.fetch-activity', data, { priority: BACKFILL_FETCH_PRIORITY }), jobId: `strava.backfill-fetch-${conn.id}-${a.id}` },
-        };
-      }),
-    );
-  }
+  const progress = await addBackfillPage(deps.db, conn.id, todo.length, more, deps.now());
+  if (todo.length) await enqueueBackfillFetches(deps, conn.id, todo);
 
   if (more) await deps.enqueue('strava.backfill', { ...payload, page: payload.page + 1, after, before });
   deps.log.info({ connectionId: conn.id, page: payload.page, listed: list.length, queued: todo.length, total: progress?.total, done: progress?.done, more }, 'strava backfill page');
@@ -112,18 +88,29 @@ export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPa
 }
 
 /**
+ * The fan-out of one listed page: one `strava.fetch-activity` per run, in one addBulk, at the backfill
+ * priority, keyed so a re-listed page never queues a run twice. (Kept as the one bulk enqueue of the
+ * backfill, so it can move to a typed bulk enqueue in src/jobs/queues.ts in one place.)
+ */
+export async function enqueueBackfillFetches(deps: Pick<BackfillDeps, 'queues'>, connectionId: string, todo: ReadonlyArray<Pick<StravaActivity, 'id'>>): Promise<void> {
+  const def = JOBS['strava.fetch-activity'];
+  await deps.queues['strava-api'].addBulk(
+    todo.map((a) => {
+      const data = def.payload.parse({ connectionId, stravaActivityId: a.id, reason: 'backfill', streamAttempt: 0 });
+      return {
+        name: 'strava.fetch-activity',
+        data,
+        opts: { ...jobOptions('strava.fetch-activity', data, { priority: BACKFILL_FETCH_PRIORITY }), jobId: `strava.backfill-fetch-${connectionId}-${a.id}` },
+      };
+    }),
+  );
+}
+
+/**
  * One backfilled activity finished (stored, or failed for good). When the listing is complete and
  * every fetch has reported, the backfill is done.
  */
 export async function recordBackfillProgress(deps: { db: Db; now: () => Date; log: Logger }, connectionId: string): Promise<void> {
-  const [row] = await deps.db
-    .update(connections)
-    .set({
-      backfillDone: sql`least(${connections.backfillDone} + 1, ${connections.backfillTotal})`,
-      backfillStatus: sql`case when coalesce((${connections.meta} #>> '{backfill,listed}')::boolean, false) and ${connections.backfillDone} + 1 >= ${connections.backfillTotal} then 'done' else ${connections.backfillStatus} end`,
-      updatedAt: deps.now(),
-    })
-    .where(eq(connections.id, connectionId))
-    .returning({ done: connections.backfillDone, total: connections.backfillTotal, status: connections.backfillStatus });
+  const row = await addBackfillDone(deps.db, connectionId, deps.now());
   if (row && (row.status === 'done' || row.done % 10 === 0)) deps.log.info({ connectionId, ...row }, 'strava backfill progress');
 }

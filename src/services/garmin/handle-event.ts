@@ -1,13 +1,14 @@
-import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { connections, webhookEvents } from '../db/schema/index.js';
-import { REQUIRED_PERMISSION } from '../integrations/garmin/oauth.js';
-import { parseEntries } from '../integrations/garmin/webhook.js';
-import type { Enqueue } from '../jobs/queues.js';
-import type { Logger } from '../lib/logger.js';
-import { GARMIN_NOTIFICATION_KINDS, type GarminNotificationKind } from './garmin-receive.js';
-import { revokeConnection } from './strava-revoke.js';
-import type { FetchFitPayload } from './garmin-fetch-fit.js';
+import type { Db } from '../../db/client.js';
+import { findConnectionByAccount, updateConnection, type ConnectionRow } from '../../db/queries/connections.js';
+import { findEventPayload } from '../../db/queries/webhook-events.js';
+import { REQUIRED_PERMISSION } from '../../integrations/garmin/oauth.js';
+import { parseEntries } from '../../integrations/garmin/webhook.js';
+import type { Enqueue } from '../../jobs/queues.js';
+import type { Logger } from '../../lib/logger.js';
+import { revokeConnection } from '../connections/revoke.js';
+import { processInboxRow } from '../inbox/process-row.js';
+import type { FetchFitPayload } from './fetch-activity.js';
+import { GARMIN_NOTIFICATION_KINDS, type GarminNotificationKind } from './receive.js';
 
 /** Per-entry decisions; a row's outcome lists the distinct ones, sorted, comma-separated. */
 export type EntryOutcome = 'fetch_queued' | 'revoked' | 'needs_reauth' | 'reactivated' | 'permissions_ok' | 'ignored_unknown_user' | 'ignored_inactive_connection';
@@ -23,7 +24,7 @@ export interface GarminHandleDeps {
 }
 
 /**
- * `garmin.handle-notification`: route one inbox row. A body may carry many users (platform-apis.md
+ * `garmin.handle-notification`: route one inbox row. A body may carry many users (docs/platforms.md
  * §2.3); each entry is handled on its own. Activity files → one `garmin.fetch-fit` per file of a
  * known, active user; deregistrations → revoke (idempotent: repeats happen); permission changes
  * without ACTIVITY_EXPORT → `needs_reauth` (and back to active when it is granted again). Unknown
@@ -31,31 +32,7 @@ export interface GarminHandleDeps {
  * row; every step is idempotent (fetch jobs are keyed by callbackURL).
  */
 export async function handleGarminNotification(deps: GarminHandleDeps, eventId: string): Promise<{ outcome: string }> {
-  const [row] = await deps.db
-    .update(webhookEvents)
-    .set({ attempts: sql`${webhookEvents.attempts} + 1` })
-    .where(and(eq(webhookEvents.id, eventId), eq(webhookEvents.provider, 'garmin')))
-    .returning();
-  if (!row) return { outcome: 'missing' };
-  if (row.processedAt) return { outcome: 'already_processed' };
-
-  let outcome: string;
-  try {
-    outcome = await route(deps, row.id, row.payload);
-  } catch (err) {
-    await deps.db.update(webhookEvents).set({ error: (err as Error).message.slice(0, 1000) }).where(eq(webhookEvents.id, eventId));
-    throw err;
-  }
-  await deps.db.update(webhookEvents).set({ processedAt: deps.now(), outcome, error: null }).where(eq(webhookEvents.id, eventId));
-  return { outcome };
-}
-
-async function findGarminConnection(db: Db, userId: string) {
-  const [conn] = await db
-    .select()
-    .from(connections)
-    .where(and(eq(connections.provider, 'garmin'), eq(connections.externalAthleteId, userId)));
-  return conn;
+  return processInboxRow(deps, eventId, (row) => route(deps, row.id, row.payload), { provider: 'garmin' });
 }
 
 /**
@@ -67,12 +44,12 @@ async function forEachKnownUser<K extends GarminNotificationKind>(
   kind: K,
   body: unknown,
   outcomes: Set<string>,
-  handle: (conn: NonNullable<Awaited<ReturnType<typeof findGarminConnection>>>, entry: ReturnType<typeof parseEntries<K>>['entries'][number], index: number) => Promise<string>,
+  handle: (conn: ConnectionRow, entry: ReturnType<typeof parseEntries<K>>['entries'][number], index: number) => Promise<string>,
 ): Promise<void> {
   const { entries, invalid } = parseEntries(kind, body);
   if (invalid) outcomes.add('invalid_entries');
   for (const [index, entry] of entries.entries()) {
-    const conn = await findGarminConnection(deps.db, entry.userId);
+    const conn = await findConnectionByAccount(deps.db, 'garmin', entry.userId);
     outcomes.add(conn ? await handle(conn, entry, index) : 'ignored_unknown_user');
   }
 }
@@ -101,16 +78,16 @@ async function route(deps: GarminHandleDeps, eventId: string, payload: unknown):
       if (conn.status === 'revoked') return 'ignored_inactive_connection';
       const now = deps.now();
       if (!e.permissions.includes(REQUIRED_PERMISSION)) {
-        await deps.db.update(connections).set({ scopes: e.permissions, status: 'needs_reauth', statusReason: PERMISSION_WITHDRAWN, updatedAt: now }).where(eq(connections.id, conn.id));
+        await updateConnection(deps.db, conn.id, { scopes: e.permissions, status: 'needs_reauth', statusReason: PERMISSION_WITHDRAWN, updatedAt: now });
         deps.log.warn({ connectionId: conn.id, permissions: e.permissions }, 'garmin user withdrew ACTIVITY_EXPORT; connection needs re-authorisation');
         return 'needs_reauth';
       }
       if (conn.status === 'needs_reauth' && conn.statusReason === PERMISSION_WITHDRAWN) {
         // Only the withdrawal we flagged is undone; a dead refresh token still needs a reconnect.
-        await deps.db.update(connections).set({ scopes: e.permissions, status: 'active', statusReason: null, updatedAt: now }).where(eq(connections.id, conn.id));
+        await updateConnection(deps.db, conn.id, { scopes: e.permissions, status: 'active', statusReason: null, updatedAt: now });
         return 'reactivated';
       }
-      await deps.db.update(connections).set({ scopes: e.permissions, updatedAt: now }).where(eq(connections.id, conn.id));
+      await updateConnection(deps.db, conn.id, { scopes: e.permissions, updatedAt: now });
       return 'permissions_ok';
     });
   }
@@ -122,8 +99,7 @@ async function route(deps: GarminHandleDeps, eventId: string, payload: unknown):
  * activity-files list of inbox row `eventId`, or null when the row or entry is gone.
  */
 export async function activityFileEntry(db: GarminHandleDeps['db'], connectionId: string, eventId: string, entryIndex: number): Promise<FetchFitPayload | null> {
-  const [row] = await db.select({ payload: webhookEvents.payload }).from(webhookEvents).where(eq(webhookEvents.id, eventId));
-  const stored = row?.payload as { kind?: unknown; body?: unknown } | undefined;
+  const stored = (await findEventPayload(db, eventId)) as { kind?: unknown; body?: unknown } | undefined;
   if (stored?.kind !== 'activity-files') return null;
   const e = parseEntries('activity-files', stored.body).entries[entryIndex];
   if (!e) return null;

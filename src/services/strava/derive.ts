@@ -1,8 +1,8 @@
-import { findActivity } from '../db/queries/activities.js';
-import { toRun } from '../integrations/strava/to-run.js';
-import { PermanentJobError } from '../lib/errors.js';
-import { markActivityFailed, saveDerivedRun, type IngestDeps } from './activities.js';
-import { storedPayload } from './strava-fetch-activity.js';
+import { findActivity } from '../../db/queries/activities.js';
+import { toRun } from '../../integrations/strava/to-run.js';
+import { PermanentJobError } from '../../lib/errors.js';
+import { markActivityFailed, saveDerivedRun, type IngestDeps } from '../activities.js';
+import { storedPayload } from './fetch-activity.js';
 
 export type DeriveOutcome = { status: 'ready'; activityId: string; isRun: boolean } | { status: 'missing' };
 

@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { webhookEvents } from '../db/schema/index.js';
-import { QueueUnavailableError, type Enqueue } from '../jobs/queues.js';
-import { safeEqual, sha256Hex } from '../lib/crypto.js';
+import type { Db } from '../../db/client.js';
+import { findEventsByKeys, insertEvents } from '../../db/queries/webhook-events.js';
+import { QueueUnavailableError, type Enqueue } from '../../jobs/queues.js';
+import { safeEqual, sha256Hex } from '../../lib/crypto.js';
 
 export const GARMIN_NOTIFICATION_KINDS = ['activity-files', 'deregistrations', 'permissions'] as const;
 export type GarminNotificationKind = (typeof GARMIN_NOTIFICATION_KINDS)[number];
@@ -29,23 +28,18 @@ export async function recordGarminNotification(
 ): Promise<GarminReceiveOutcome> {
   const hash = sha256Hex(rawBody);
   if (opts.clientIdHeader !== undefined && !safeEqual(opts.clientIdHeader, opts.expectedClientId)) {
-    await deps.db
-      .insert(webhookEvents)
-      .values({ provider: 'garmin', dedupeKey: `garmin:ignored-client:${kind}:${hash}`, payload: { kind, body: payload, clientId: opts.clientIdHeader.slice(0, 200) }, processedAt: deps.now(), outcome: 'ignored_client_id' })
-      .onConflictDoNothing({ target: webhookEvents.dedupeKey });
+    await insertEvents(deps.db, [
+      { provider: 'garmin', dedupeKey: `garmin:ignored-client:${kind}:${hash}`, payload: { kind, body: payload, clientId: opts.clientIdHeader.slice(0, 200) }, processedAt: deps.now(), outcome: 'ignored_client_id' },
+    ]);
     return 'ignored_client_id';
   }
   const dedupeKey = `garmin:${kind}:${hash}`;
-  const inserted = await deps.db
-    .insert(webhookEvents)
-    .values({ provider: 'garmin', dedupeKey, payload: { kind, body: payload } })
-    .onConflictDoNothing({ target: webhookEvents.dedupeKey })
-    .returning({ id: webhookEvents.id });
+  const inserted = await insertEvents(deps.db, [{ provider: 'garmin', dedupeKey, payload: { kind, body: payload } }]);
   if (inserted[0]) {
     await enqueueOrDefer(deps, inserted[0].id);
     return 'recorded';
   }
-  const [existing] = await deps.db.select({ id: webhookEvents.id, processedAt: webhookEvents.processedAt }).from(webhookEvents).where(eq(webhookEvents.dedupeKey, dedupeKey));
+  const [existing] = await findEventsByKeys(deps.db, [dedupeKey]);
   if (existing && !existing.processedAt) await enqueueOrDefer(deps, existing.id);
   return 'duplicate';
 }

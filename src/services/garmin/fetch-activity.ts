@@ -1,18 +1,19 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Env } from '../config/env.js';
-import type { Db } from '../db/client.js';
-import { insertActivityOnce, type ActivityRow } from '../db/queries/activities.js';
-import { activities } from '../db/schema/index.js';
-import { CallbackHostRefusedError, checkCallbackUrl, GarminApiError, GarminClient, looksLikeFit, parseCallbackHosts } from '../integrations/garmin/client.js';
-import type { Enqueue, Queues } from '../jobs/queues.js';
-import { AppError, PermanentJobError } from '../lib/errors.js';
-import { getGarminAccessToken, type GarminTokenDeps } from './garmin-token.js';
-import { markNeedsReauth, findConnection } from './strava-token.js';
-import { acceptFitFile, MAX_FIT_BYTES, maybeGunzip } from './uploads.js';
+import type { Db } from '../../db/client.js';
+import { insertActivityOnce, type ActivityRow } from '../../db/queries/activities.js';
+import { findConnection } from '../../db/queries/connections.js';
+import { findActivityByExternalId } from '../../db/queries/provider-activities.js';
+import { activities } from '../../db/schema/index.js';
+import { CallbackHostRefusedError, checkCallbackUrl, GarminApiError, looksLikeFit, parseCallbackHosts } from '../../integrations/garmin/client.js';
+import { garminProvider } from '../../integrations/garmin/provider.js';
+import { ensureJob, type Enqueue, type Queues } from '../../jobs/queues.js';
+import { AppError } from '../../lib/errors.js';
+import { openSession, type SessionDeps } from '../connections/session.js';
+import { acceptFitFile, MAX_FIT_BYTES, maybeGunzip } from '../uploads.js';
 
 /**
  * `garmin.fetch-fit`: download one Activity File from its ping's callbackURL and hand it to the FIT
- * pipeline (acceptFitFile → `run.import-fit`). The URL works once (platform-apis.md §2.4):
+ * pipeline (acceptFitFile → `run.import-fit`). The URL works once (docs/platforms.md):
  *
  * - 410 Gone is final: if the activity already has its file, an earlier attempt downloaded it
  *   (success); otherwise the failure is recorded and the job ends without retrying.
@@ -34,8 +35,7 @@ export interface FetchFitPayload {
   activityId?: string;
   startTimeInSeconds?: number;
 }
-export type FetchFitDeps = Omit<GarminTokenDeps, 'env'> & {
-  env: GarminTokenDeps['env'] & Pick<Env, 'GARMIN_API_URL' | 'GARMIN_CALLBACK_HOSTS'>;
+export type FetchFitDeps = SessionDeps & {
   enqueue: Enqueue;
   queues: Queues;
 };
@@ -43,22 +43,35 @@ export type FetchFitDeps = Omit<GarminTokenDeps, 'env'> & {
 export type FetchFitOutcome =
   | { status: 'accepted'; activityId: string; duplicate: boolean }
   | { status: 'already_downloaded'; activityId: string }
+  | { status: 'restored'; activityId: string }
   | { status: 'failed'; code: string; activityId?: string }
   | { status: 'skipped'; reason: string };
 
-/** Download statuses retrying cannot fix (besides 410, handled on its own). 401 is retried once with a fresh token. */
+/** Download statuses retrying cannot fix (besides 410, handled on its own). 401 is retried once with a fresh token (the session). */
 const FINAL_STATUSES = new Set([403, 404, 412, 413]);
 
 export function garminExternalId(p: Pick<FetchFitPayload, 'activityId' | 'summaryId'>): string {
   return String(p.activityId ?? p.summaryId);
 }
 
-export async function findGarminActivity(db: Db, runnerId: string, externalId: string): Promise<ActivityRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(activities)
-    .where(and(eq(activities.runnerId, runnerId), eq(activities.source, 'garmin'), eq(activities.externalId, externalId), eq(activities.sessionIndex, 0)));
-  return row;
+export function findGarminActivity(db: Db, runnerId: string, externalId: string): Promise<ActivityRow | undefined> {
+  return findActivityByExternalId(db, runnerId, 'garmin', externalId);
+}
+
+/**
+ * Garmin re-sent an activity whose row was soft-deleted (a deregistration, a disconnect) and whose
+ * file we still hold, but its link answers 410: bring the row back from the stored file, as a
+ * re-download would (and as Strava does for an activity it serves again), and import it again.
+ */
+async function restoreFromStoredFile(deps: FetchFitDeps, row: ActivityRow): Promise<FetchFitOutcome> {
+  const [restored] = await deps.db
+    .update(activities)
+    .set({ deletedAt: null, deletedReason: null, duplicateOf: null, countedInLoad: false, status: 'queued', error: null, updatedAt: deps.now() })
+    .where(and(eq(activities.id, row.id), eq(activities.sessionIndex, 0)))
+    .returning({ id: activities.id });
+  if (!restored) return { status: 'skipped', reason: 'activity_missing' };
+  await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: restored.id });
+  return { status: 'restored', activityId: restored.id };
 }
 
 /** Record a failed download as the activity's row (never over a row that already has its file). */
@@ -108,31 +121,18 @@ export async function fetchGarminFit(deps: FetchFitDeps, payload: FetchFitPayloa
     throw err;
   }
 
-  const clientFor = (token: string) => new GarminClient({ apiUrl: deps.env.GARMIN_API_URL, callbackHosts: hosts }, deps.fetch, token);
+  // The session refreshes the token once on a 401 (it may have been revoked or rotated under us),
+  // then marks the connection needs_reauth.
+  const session = openSession(deps, garminProvider, conn.id);
   let bytes: Buffer;
   try {
-    const token = await getGarminAccessToken(deps, conn.id);
-    try {
-      bytes = await clientFor(token).downloadFile(payload.callbackURL, MAX_FIT_BYTES);
-    } catch (err) {
-      if (!(err instanceof GarminApiError && err.status === 401)) throw err;
-      // The token may have been revoked or rotated under us: one retry with a fresh one.
-      const fresh = await getGarminAccessToken(deps, conn.id, { rejected: token });
-      try {
-        bytes = await clientFor(fresh).downloadFile(payload.callbackURL, MAX_FIT_BYTES);
-      } catch (again) {
-        if (again instanceof GarminApiError && again.status === 401) {
-          await markNeedsReauth(deps, conn.id, 'garmin_rejected_token');
-          throw new PermanentJobError('garmin_needs_reauth', 'Garmin rejected a freshly refreshed token; the runner must reconnect');
-        }
-        throw again;
-      }
-    }
+    bytes = await session.call((api) => api.downloadFile(payload.callbackURL, MAX_FIT_BYTES));
   } catch (err) {
     if (err instanceof GarminApiError && err.status === 410) {
       // Downloaded before (a retry after a crash between download and commit cannot happen: the
       // commit is what sets fileId) — or gone for good.
       const row = await findGarminActivity(deps.db, conn.runnerId, externalId);
+      if (row?.fileId && row.deletedAt) return restoreFromStoredFile(deps, row);
       if (row?.fileId) return { status: 'already_downloaded', activityId: row.id };
       return fail('garmin_file_gone', 'Garmin answered 410 Gone: the file was already downloaded or its 24 h link expired');
     }
