@@ -4,8 +4,8 @@ import { addBackfillDone, addBackfillPage, findConnection, startBackfillListing,
 import { activities } from '../../db/schema/index.js';
 import { stravaProvider } from '../../integrations/strava/provider.js';
 import { isRunSportType, sportTypeOf, type StravaActivity, type StravaRawPayload } from '../../integrations/strava/types.js';
-import { JOBS, type JobPayload } from '../../jobs/catalog.js';
-import { jobOptions, type Enqueue, type Queues } from '../../jobs/queues.js';
+import type { JobPayload } from '../../jobs/catalog.js';
+import type { Enqueue, EnqueueBulk } from '../../jobs/queues.js';
 import type { Logger } from '../../lib/logger.js';
 import { openSession, type SessionDeps } from '../connections/session.js';
 
@@ -22,7 +22,7 @@ export const BACKFILL_PAGE_SIZE = 100;
 /** below `strava.backfill` (10) and webhook fetches (1): BullMQ runs lower numbers first */
 export const BACKFILL_FETCH_PRIORITY = 20;
 
-export type BackfillDeps = SessionDeps & { db: Db; enqueue: Enqueue; queues: Pick<Queues, 'strava-api'>; log: Logger };
+export type BackfillDeps = SessionDeps & { db: Db; enqueue: Enqueue; enqueueBulk: EnqueueBulk; log: Logger };
 export type BackfillPayload = JobPayload<'strava.backfill'>;
 
 export type BackfillOutcome =
@@ -88,21 +88,15 @@ export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPa
 }
 
 /**
- * The fan-out of one listed page: one `strava.fetch-activity` per run, in one addBulk, at the backfill
- * priority, keyed so a re-listed page never queues a run twice. (Kept as the one bulk enqueue of the
- * backfill, so it can move to a typed bulk enqueue in src/jobs/queues.ts in one place.)
+ * The fan-out of one listed page: one `strava.fetch-activity` per run, in one bulk enqueue through the
+ * job catalog, at the backfill priority; the catalog's backfill job id means a re-listed page never
+ * queues a run twice.
  */
-export async function enqueueBackfillFetches(deps: Pick<BackfillDeps, 'queues'>, connectionId: string, todo: ReadonlyArray<Pick<StravaActivity, 'id'>>): Promise<void> {
-  const def = JOBS['strava.fetch-activity'];
-  await deps.queues['strava-api'].addBulk(
-    todo.map((a) => {
-      const data = def.payload.parse({ connectionId, stravaActivityId: a.id, reason: 'backfill', streamAttempt: 0 });
-      return {
-        name: 'strava.fetch-activity',
-        data,
-        opts: { ...jobOptions('strava.fetch-activity', data, { priority: BACKFILL_FETCH_PRIORITY }), jobId: `strava.backfill-fetch-${connectionId}-${a.id}` },
-      };
-    }),
+export async function enqueueBackfillFetches(deps: Pick<BackfillDeps, 'enqueueBulk'>, connectionId: string, todo: ReadonlyArray<Pick<StravaActivity, 'id'>>): Promise<void> {
+  await deps.enqueueBulk(
+    'strava.fetch-activity',
+    todo.map((a) => ({ connectionId, stravaActivityId: a.id, reason: 'backfill' as const, streamAttempt: 0 })),
+    { priority: BACKFILL_FETCH_PRIORITY },
   );
 }
 

@@ -2,8 +2,7 @@ import type { Env } from '../../config/env.js';
 import type { Db } from '../../db/client.js';
 import { findEventsByKeys, insertEvents } from '../../db/queries/webhook-events.js';
 import { stravaEventDedupeKey, type StravaEvent } from '../../integrations/strava/webhook.js';
-import { JOBS } from '../../jobs/catalog.js';
-import { jobOptions, QueueUnavailableError, withQueueTimeout, type Queues } from '../../jobs/queues.js';
+import { QueueUnavailableError, type EnqueueBulk } from '../../jobs/queues.js';
 import type { Logger } from '../../lib/logger.js';
 
 export type ReceiveOutcome = 'queued' | 'duplicate' | 'ignored_subscription';
@@ -14,8 +13,9 @@ export interface Received {
 
 export interface InboxDeps {
   db: Db;
-  queues: Pick<Queues, 'events'>;
-  env: Pick<Env, 'STRAVA_SUBSCRIPTION_ID'> & Partial<Pick<Env, 'ENQUEUE_TIMEOUT_MS'>>;
+  /** bounded by ENQUEUE_TIMEOUT_MS (createDeps) */
+  enqueueBulk: EnqueueBulk;
+  env: Pick<Env, 'STRAVA_SUBSCRIPTION_ID'>;
   now: () => Date;
   log?: Logger;
 }
@@ -134,22 +134,16 @@ export async function writeEvents(deps: InboxDeps, events: StravaEvent[]): Promi
   });
 }
 
-
 /**
- * One `strava.handle-event` per new inbox row, in one addBulk (kept as the one bulk enqueue of the
- * ingress, so it can move to a typed bulk enqueue in src/jobs/queues.ts in one place). If Redis does
- * not take them in time the rows are committed anyway: the sweep queues them once Redis answers again.
+ * One `strava.handle-event` per new inbox row, in one bulk enqueue through the job catalog (bounded by
+ * ENQUEUE_TIMEOUT_MS). If Redis does not take them in time the rows are committed anyway: the sweep
+ * queues them once Redis answers again.
  */
-export async function enqueueHandleEvents(deps: Pick<InboxDeps, 'queues' | 'env' | 'log'>, eventIds: string[]): Promise<void> {
-  const def = JOBS['strava.handle-event'];
-  const jobs = eventIds.map((eventId) => {
-    const data = def.payload.parse({ eventId });
-    return { name: 'strava.handle-event', data, opts: jobOptions('strava.handle-event', data) };
-  });
+export async function enqueueHandleEvents(deps: Pick<InboxDeps, 'enqueueBulk' | 'log'>, eventIds: string[]): Promise<void> {
   try {
-    await withQueueTimeout(deps.queues.events.addBulk(jobs), deps.env.ENQUEUE_TIMEOUT_MS);
+    await deps.enqueueBulk('strava.handle-event', eventIds.map((eventId) => ({ eventId })));
   } catch (err) {
     if (!(err instanceof QueueUnavailableError)) throw err;
-    deps.log?.warn({ events: jobs.length, err: err.message }, 'webhook events recorded; enqueue deferred to the sweep');
+    deps.log?.warn({ events: eventIds.length, err }, 'webhook events recorded; enqueue deferred to the sweep');
   }
 }
