@@ -90,8 +90,11 @@ export async function revokeShare(deps: Omit<Deps, 'env'>, runnerId: string, sha
   return view(updated!, deps.now());
 }
 
-/** The live share behind a token (null when unknown, expired or revoked); records the opening. */
-export async function openShare(deps: Omit<Deps, 'env'>, token: string): Promise<{ runnerId: string; share: ShareView } | null> {
+/** What a share token opens: the live share, or why it no longer works (null: no such token). */
+export type OpenedShare = { status: 'active'; runnerId: string; share: ShareView } | { status: 'expired' | 'revoked'; share: ShareView } | null;
+
+/** The share behind a token: the live one (its opening is recorded), or an expired or revoked one; null when unknown. */
+export async function openShare(deps: Omit<Deps, 'env'>, token: string): Promise<OpenedShare> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
   const now = deps.now();
   const [row] = await deps.db
@@ -99,5 +102,9 @@ export async function openShare(deps: Omit<Deps, 'env'>, token: string): Promise
     .set({ lastOpenedAt: now })
     .where(and(eq(runnerShares.tokenHash, hashToken(token)), isNull(runnerShares.revokedAt), gt(runnerShares.expiresAt, now)))
     .returning();
-  return row ? { runnerId: row.runnerId, share: view(row, now) } : null;
+  if (row) return { status: 'active', runnerId: row.runnerId, share: view(row, now) };
+  const [dead] = await deps.db.select().from(runnerShares).where(eq(runnerShares.tokenHash, hashToken(token)));
+  if (!dead) return null;
+  const v = view(dead, now);
+  return { status: v.status === 'revoked' ? 'revoked' : 'expired', share: v };
 }

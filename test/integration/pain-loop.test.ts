@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
-import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { reportDiaryCommand, runnersUpdateCommand } from '../../src/cli/pain.js'
 import { jobIdOf } from '../../src/jobs/queues.js';
 import { addDays } from '../../src/domain/iso-week.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
+import { startTestSmtp, type TestSmtp } from '../setup/smtp.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -26,7 +26,7 @@ interface Hook {
 const hooks: Hook[] = [];
 const mails: string[] = [];
 let hookServer: Server;
-let smtp: SMTPServer;
+let smtp: TestSmtp;
 let ctx: TestContext;
 let runnerId: string;
 
@@ -87,26 +87,12 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, cb) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-      stream.on('end', () => {
-        mails.push(raw);
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtp = await startTestSmtp(mails);
   const hookPort = (hookServer.address() as AddressInfo).port;
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
   ctx = await createTestContext({
     NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hooks`,
     NOTIFY_WEBHOOK_SECRET: SECRET,
-    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    SMTP_URL: smtp.url,
     MAIL_FROM: 'stridesync <knee@stridesync.test>',
     PUBLIC_URL: 'http://runner.test',
   });
@@ -119,7 +105,7 @@ afterAll(async () => {
   await ctx?.close();
   closeMailers();
   await new Promise((r) => hookServer?.close(r));
-  await new Promise((r) => smtp?.close(() => r(undefined)));
+  await smtp?.close();
 });
 
 describe('runner settings', () => {

@@ -57,6 +57,21 @@ export async function revokeMagicLinks(deps: Deps, runnerId: string): Promise<nu
   return rows.length;
 }
 
+/**
+ * Whether a link would sign in now (known, unused, not revoked, not expired), without using it: the
+ * link's page shows a "Continue" button, and only the POST it sends uses the link, so a mail scanner
+ * fetching the link first does not burn it.
+ */
+export async function magicLinkUsable(deps: Deps, token: string): Promise<boolean> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return false;
+  const now = deps.now();
+  const [link] = await deps.db
+    .select({ id: runnerLinks.id })
+    .from(runnerLinks)
+    .where(and(eq(runnerLinks.tokenHash, hashToken(token)), isNull(runnerLinks.usedAt), isNull(runnerLinks.revokedAt), gt(runnerLinks.expiresAt, now)));
+  return link !== undefined;
+}
+
 export interface NewSession {
   sessionToken: string;
   runnerId: string;
