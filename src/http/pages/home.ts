@@ -20,13 +20,14 @@ function weekRow(label: string, f: (w: WeekTotals) => HtmlValue, a: WeekTotals, 
 export async function renderHome(deps: AppDeps, res: Response, session: PageSession, notice?: string, answerState?: AnswerFormState, status = 200): Promise<void> {
   const runnerId = session.runnerId;
   const today = localDateOf(deps.now(), null, session.runner.timezone);
-  const [weekRuns, latest, openWarnings, { lights, streak }] = await Promise.all([
+  const [weekRuns, latest, openWarnings] = await Promise.all([
     loadWeekRuns(deps.db, runnerId, summaryFrom(today), today),
     listRunnerActivities(deps.db, runnerId, { limit: 8 }),
     listWarnings(deps.db, runnerId, { status: 'open' }),
-    pageLights(deps, runnerId),
   ]);
   const latestRuns = latest.filter((r) => r.activity.isRun && r.activity.status === 'ready').slice(0, 5);
+  const oldest = latestRuns.map((r) => r.activity.localDate).filter((d): d is string => d !== null).sort()[0];
+  const { lights, streak } = await pageLights(deps, runnerId, today, oldest);
   const { thisWeek, lastWeek } = thisWeekVsLast(
     weekRuns.map((r) => ({ ...r, light: lights.get(r.id) ?? null })),
     today,
