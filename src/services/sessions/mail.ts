@@ -15,7 +15,7 @@ export async function sendMagicLinkMail(deps: Pick<AppDeps, 'env' | 'log'>, runn
     await sendMail(deps, { to: runner.email, subject: 'Your stridesync sign-in link', text, html });
     return true;
   } catch (err) {
-    deps.log.warn({ runnerId: runner.id, err: (err as Error).message }, 'sign-in link e-mail not sent');
+    deps.log.warn({ runnerId: runner.id, err }, 'sign-in link e-mail not sent');
     return false;
   }
 }
