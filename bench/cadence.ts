@@ -10,12 +10,31 @@ import { addDays } from '../src/domain/iso-week.js';
 import { getCadenceReport } from '../src/services/cadence/index.js';
 import { createRunner } from '../src/services/runners.js';
 import { insertCadenceRuns, type SeedCadenceRun } from '../test/factories/cadence-runs.js';
-import { fmt, median, startBenchService, timeRequests } from './scratch.js';
+import { fmt, median, startBenchService, timeRequests, type ScratchDatabase } from './scratch.js';
 
 const DAYS = 5 * 365 + 1;
 const ITERATIONS = 25;
 const JSON_TARGET_MS = 50;
 const HTML_TARGET_MS = 100;
+
+/**
+ * `days` daily runs ending `endDate` with cadence histograms (baseline ~162 spm, slowly rising after the
+ * first month, speed 2.8–3.4 m/s, ±5 spm spread in each run) and a pain light each (every 9th day of the
+ * year amber, the rest green). Returns the first run's date.
+ */
+export async function seedCadenceHistory(db: ScratchDatabase['db'], runnerId: string, endDate: string, days: number): Promise<string> {
+  const first = addDays(endDate, -(days - 1));
+  const runs: SeedCadenceRun[] = [];
+  for (let i = 0; i < days; i++) {
+    runs.push({ localDate: addDays(first, i), spm: 160 + (i * 7) % 5 + Math.min(8, Math.max(0, (i - 30) / 60)), speedMps: 2.8 + ((i * 13) % 7) / 10, spreadSpm: 5, distanceM: 5000 + ((i * 7) % 11) * 700, elevationLossM: (i % 5) * 20 });
+  }
+  await insertCadenceRuns(db, runnerId, runs);
+  await db.execute(sql`
+    insert into run_pain (activity_id, runner_id, local_date, during_run, calf_during, light)
+    select id, runner_id, local_date, 1, 0, case when extract(doy from local_date)::int % 9 = 0 then 'amber' else 'green' end
+    from activities where runner_id = ${runnerId}`);
+  return first;
+}
 
 export async function benchCadence(): Promise<Record<string, unknown>> {
   const endDate = '2026-11-20';
@@ -23,19 +42,8 @@ export async function benchCadence(): Promise<Record<string, unknown>> {
   const { scratch, deps, base, headers } = svc;
   try {
     const runner = await createRunner({ db: scratch.db }, { name: 'five years', timezone: 'Europe/Oslo' });
-    const first = addDays(endDate, -(DAYS - 1));
-    const runs: SeedCadenceRun[] = [];
-    for (let i = 0; i < DAYS; i++) {
-      // baseline ~162 spm, slowly rising after the start, speed 2.8–3.4 m/s, ±5 spm spread in each run
-      const localDate = addDays(first, i);
-      runs.push({ localDate, spm: 160 + (i * 7) % 5 + Math.min(8, Math.max(0, (i - 30) / 60)), speedMps: 2.8 + ((i * 13) % 7) / 10, spreadSpm: 5, distanceM: 5000 + ((i * 7) % 11) * 700, elevationLossM: (i % 5) * 20 });
-    }
     const t0 = performance.now();
-    await insertCadenceRuns(scratch.db, runner.id, runs);
-    await scratch.db.execute(sql`
-      insert into run_pain (activity_id, runner_id, local_date, during_run, calf_during, light)
-      select id, runner_id, local_date, 1, 0, case when extract(doy from local_date)::int % 9 = 0 then 'amber' else 'green' end
-      from activities where runner_id = ${runner.id}`);
+    const first = await seedCadenceHistory(scratch.db, runner.id, endDate, DAYS);
     await scratch.db.execute(sql`analyze`);
     console.log(`seeded ${DAYS} daily runs with histograms and lights in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 

@@ -13,7 +13,7 @@ import { recomputeWeek } from '../src/services/recompute-week.js';
 import { createRunner } from '../src/services/runners.js';
 import { consumeMagicLink, createMagicLink } from '../src/services/sessions/index.js';
 import { createShare } from '../src/services/shares.js';
-import { insertCadenceRuns, type SeedCadenceRun } from '../test/factories/cadence-runs.js';
+import { seedCadenceHistory } from './cadence.js';
 import { fmt, startBenchService, timeRequests } from './scratch.js';
 
 const DAYS = 5 * 365 + 1;
@@ -26,17 +26,8 @@ export async function benchPages(): Promise<Record<string, unknown>> {
   const { scratch, deps, base, headers } = svc;
   try {
     const runner = await createRunner({ db: scratch.db }, { name: 'five years', timezone: 'Europe/Oslo' });
-    const first = addDays(endDate, -(DAYS - 1));
-    const runs: SeedCadenceRun[] = [];
-    for (let i = 0; i < DAYS; i++) {
-      runs.push({ localDate: addDays(first, i), spm: 160 + (i * 7) % 5 + Math.min(8, Math.max(0, (i - 30) / 60)), speedMps: 2.8 + ((i * 13) % 7) / 10, spreadSpm: 5, distanceM: 5000 + ((i * 7) % 11) * 700, elevationLossM: (i % 5) * 20 });
-    }
     const t0 = performance.now();
-    await insertCadenceRuns(scratch.db, runner.id, runs);
-    await scratch.db.execute(sql`
-      insert into run_pain (activity_id, runner_id, local_date, during_run, calf_during, light)
-      select id, runner_id, local_date, 1, 0, case when extract(doy from local_date)::int % 9 = 0 then 'amber' else 'green' end
-      from activities where runner_id = ${runner.id}`);
+    const first = await seedCadenceHistory(scratch.db, runner.id, endDate, DAYS);
     // every week computed by the service itself, as ingest leaves them
     const weeks = new Set<string>();
     for (let d = first; d <= endDate; d = addDays(d, 7)) weeks.add(isoWeekOf(d).week);

@@ -89,7 +89,7 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
     await ctx?.close();
   });
 
-  async function signedInPage(opts: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+  async function signedInPage(opts: { javaScriptEnabled?: boolean; scanLoginPage?: boolean } = {}): Promise<Page> {
     const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, javaScriptEnabled: opts.javaScriptEnabled ?? true });
     const page = await context.newPage();
     page.setDefaultTimeout(8000);
@@ -99,13 +99,17 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
     const res = await page.goto(link.url);
     expect(res?.ok()).toBe(true);
     expect(new URL(page.url()).pathname).toBe(new URL(link.url).pathname);
+    if (opts.scanLoginPage) {
+      await expectAccessible(page, 'login');
+      await screenshot(page, 'login-phone');
+    }
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL((u) => u.pathname === '/');
     return page;
   }
 
   it('a magic link opens the home page: this week vs last with units, lights and the latest runs', async () => {
-    const page = await signedInPage();
+    const page = await signedInPage({ scanLoginPage: true });
     await expect(page.locator('h1').textContent()).resolves.toBe('Your running');
     await expect(page.locator('header .who').textContent()).resolves.toBe('Ana Berg');
     const rows = await page.locator('section[aria-labelledby="week-h"] tbody th').allTextContents();
