@@ -4,20 +4,13 @@
  * page with the chart (target < 100 ms); CSV and the pure computation are printed for context.
  * Run: `npm run bench -- cadence`.
  */
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { sql } from 'drizzle-orm';
-import { loadEnv } from '../src/config/env.js';
-import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
 import { addDays } from '../src/domain/iso-week.js';
-import { inlineFitDecoder } from '../src/fit/decode-pool.js';
-import { createApp } from '../src/http/app.js';
-import { createLogger } from '../src/lib/logger.js';
 import { getCadenceReport } from '../src/services/cadence/index.js';
 import { createRunner } from '../src/services/runners.js';
 import { insertCadenceRuns, type SeedCadenceRun } from '../test/factories/cadence-runs.js';
-import { createScratchDatabase, fmt, median } from './scratch.js';
+import { fmt, median, startBenchService, timeRequests, type ScratchDatabase } from './scratch.js';
 
 const DAYS = 5 * 365 + 1;
 const ITERATIONS = 25;
@@ -25,55 +18,32 @@ const JSON_TARGET_MS = 50;
 const HTML_TARGET_MS = 100;
 
 /**
- * Median wall time of a request on loopback, and the median CPU time this process (server and client:
- * the app runs in-process) spent on it — the figure that does not grow when other work shares the cores.
+ * `days` daily runs ending `endDate` with cadence histograms (baseline ~162 spm, slowly rising after the
+ * first month, speed 2.8–3.4 m/s, ±5 spm spread in each run) and a pain light each (every 9th day of the
+ * year amber, the rest green). Returns the first run's date.
  */
-async function timeRequests(url: string, headers: Record<string, string>): Promise<{ ms: number; cpuMs: number; status: number; bytes: number }> {
-  const one = async () => {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const res = await fetch(url, { headers });
-    const body = await res.arrayBuffer();
-    const c = process.cpuUsage(c0);
-    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, status: res.status, bytes: body.byteLength };
-  };
-  for (let i = 0; i < 3; i++) await one();
-  const runs = [];
-  for (let i = 0; i < ITERATIONS; i++) runs.push(await one());
-  return { ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpuMs)), status: runs[0]!.status, bytes: runs[0]!.bytes };
+export async function seedCadenceHistory(db: ScratchDatabase['db'], runnerId: string, endDate: string, days: number): Promise<string> {
+  const first = addDays(endDate, -(days - 1));
+  const runs: SeedCadenceRun[] = [];
+  for (let i = 0; i < days; i++) {
+    runs.push({ localDate: addDays(first, i), spm: 160 + (i * 7) % 5 + Math.min(8, Math.max(0, (i - 30) / 60)), speedMps: 2.8 + ((i * 13) % 7) / 10, spreadSpm: 5, distanceM: 5000 + ((i * 7) % 11) * 700, elevationLossM: (i % 5) * 20 });
+  }
+  await insertCadenceRuns(db, runnerId, runs);
+  await db.execute(sql`
+    insert into run_pain (activity_id, runner_id, local_date, during_run, calf_during, light)
+    select id, runner_id, local_date, 1, 0, case when extract(doy from local_date)::int % 9 = 0 then 'amber' else 'green' end
+    from activities where runner_id = ${runnerId}`);
+  return first;
 }
 
 export async function benchCadence(): Promise<Record<string, unknown>> {
-  const scratch = await createScratchDatabase('cadence');
-  const env = loadEnv({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: scratch.url,
-    REDIS_PREFIX: `bench-cadence-${randomBytes(3).toString('hex')}`,
-    API_KEYS: 'bench',
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-  });
   const endDate = '2026-11-20';
-  const deps = createDeps(env, createLogger({ level: env.LOG_LEVEL }), { database: scratch, fitDecoder: inlineFitDecoder, now: () => new Date(`${endDate}T12:00:00Z`) });
-  const server = createApp(deps).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const headers = { Authorization: 'Bearer bench' };
+  const svc = await startBenchService('cadence', { now: () => new Date(`${endDate}T12:00:00Z`), listen: true });
+  const { scratch, deps, base, headers } = svc;
   try {
     const runner = await createRunner({ db: scratch.db }, { name: 'five years', timezone: 'Europe/Oslo' });
-    const first = addDays(endDate, -(DAYS - 1));
-    const runs: SeedCadenceRun[] = [];
-    for (let i = 0; i < DAYS; i++) {
-      // baseline ~162 spm, slowly rising after the start, speed 2.8–3.4 m/s, ±5 spm spread in each run
-      const localDate = addDays(first, i);
-      runs.push({ localDate, spm: 160 + (i * 7) % 5 + Math.min(8, Math.max(0, (i - 30) / 60)), speedMps: 2.8 + ((i * 13) % 7) / 10, spreadSpm: 5, distanceM: 5000 + ((i * 7) % 11) * 700, elevationLossM: (i % 5) * 20 });
-    }
     const t0 = performance.now();
-    await insertCadenceRuns(scratch.db, runner.id, runs);
-    await scratch.db.execute(sql`
-      insert into run_pain (activity_id, runner_id, local_date, during_run, calf_during, light)
-      select id, runner_id, local_date, 1, 0, case when extract(doy from local_date)::int % 9 = 0 then 'amber' else 'green' end
-      from activities where runner_id = ${runner.id}`);
+    const first = await seedCadenceHistory(scratch.db, runner.id, endDate, DAYS);
     await scratch.db.execute(sql`analyze`);
     console.log(`seeded ${DAYS} daily runs with histograms and lights in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 
@@ -82,9 +52,9 @@ export async function benchCadence(): Promise<Record<string, unknown>> {
     if (put.status !== 201) throw new Error(`PUT cadence-goal → ${put.status} ${await put.text()}`);
 
     const url = `${base}/v1/runners/${runner.id}/reports/cadence`;
-    const json = await timeRequests(url, { ...headers, Accept: 'application/json' });
-    const csv = await timeRequests(url, { ...headers, Accept: 'text/csv' });
-    const page = await timeRequests(`${url}.html`, headers);
+    const json = await timeRequests(url, { ...headers, Accept: 'application/json' }, ITERATIONS);
+    const csv = await timeRequests(url, { ...headers, Accept: 'text/csv' }, ITERATIONS);
+    const page = await timeRequests(`${url}.html`, headers, ITERATIONS);
     const serviceTimes: number[] = [];
     for (let i = 0; i < ITERATIONS; i++) {
       const t = performance.now();
@@ -114,9 +84,6 @@ export async function benchCadence(): Promise<Record<string, unknown>> {
       ok: okJson && okHtml,
     };
   } finally {
-    server.close();
-    await purgeRedisPrefix(deps).catch(() => undefined);
-    await closeDeps(deps).catch(() => undefined);
-    await scratch.drop();
+    await svc.close();
   }
 }

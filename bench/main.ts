@@ -7,6 +7,7 @@ import { benchCadence } from './cadence.js';
 import { benchFit } from './fit.js';
 import { benchFuzz } from './fuzz.js';
 import { benchImport } from './import.js';
+import { benchPages } from './pages.js';
 import { benchPain } from './pain.js';
 import { benchPipeline } from './pipeline.js';
 import { benchSoak } from './soak.js';
@@ -24,6 +25,7 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   import: () => benchImport(2000),
   pain: () => benchPain(),
   cadence: () => benchCadence(),
+  pages: () => benchPages(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);

@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { loadEnv } from '../src/config/env.js';
-import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
-import { inlineFitDecoder } from '../src/fit/decode-pool.js';
-import { createApp } from '../src/http/app.js';
-import { createLogger } from '../src/lib/logger.js';
+import type { AppDeps } from '../src/deps.js';
 import { getPainReport } from '../src/services/pain-report.js';
 import { schedulePromptsForRun } from '../src/services/prompts/index.js';
 import { createRunner } from '../src/services/runners.js';
-import { createScratchDatabase, fmt, median } from './scratch.js';
+import { createScratchDatabase, dailyRunsInsert, fmt, median, startBenchService } from './scratch.js';
 
 const DAYS = 5 * 365 + 1;
 const ITERATIONS = 25;
@@ -31,13 +25,7 @@ type Db = Awaited<ReturnType<typeof createScratchDatabase>>['db'];
  */
 export async function seedFiveYears(db: Db, runnerId: string, endDate: string): Promise<void> {
   await db.execute(sql`
-    with ins as (
-      insert into activities (runner_id, source, external_id, session_index, sport, is_run, start_time, local_date, utc_offset_s, status, counted_in_load)
-      select ${runnerId}::uuid, 'upload', 'seed-' || g, 0, 'running', true,
-             (${endDate}::date - g) + time '06:00', (${endDate}::date - g), 3600, 'ready', true
-      from generate_series(1, ${DAYS}) g
-      returning id, local_date
-    ), v as (
+    with ins as (${dailyRunsInsert(runnerId, endDate, DAYS)}), v as (
       select id, local_date, (local_date - date '2000-01-01') as n from ins
     ), m as (
       select id, local_date, n,
@@ -74,7 +62,7 @@ export async function seedFiveYears(db: Db, runnerId: string, endDate: string): 
  * the first one for that run (it creates the after-run and next-morning prompts and queues their sends).
  */
 async function benchScheduling(
-  deps: ReturnType<typeof createDeps>,
+  deps: AppDeps,
   db: Db,
   runnerId: string,
   now: Date,
@@ -156,21 +144,9 @@ async function timeRequests(url: string, headers: Record<string, string>, iterat
  * on loopback against the real app (target < 100 ms each); the report's own computation is printed too.
  */
 export async function benchPain(): Promise<Record<string, unknown>> {
-  const scratch = await createScratchDatabase('pain');
-  const env = loadEnv({
-    NODE_ENV: 'production',
-    // request logs would measure stdout, not the routes; failures show up as the status printed
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: scratch.url,
-    REDIS_PREFIX: `bench-pain-${randomBytes(3).toString('hex')}`,
-    API_KEYS: 'bench',
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-  });
-  const deps = createDeps(env, createLogger({ level: env.LOG_LEVEL }), { database: scratch, fitDecoder: inlineFitDecoder });
-  const server = createApp(deps).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const headers = { Authorization: 'Bearer bench' };
+  // request logs would measure stdout, not the routes; failures show up as the status printed
+  const svc = await startBenchService('pain', { logLevel: 'silent', listen: true });
+  const { scratch, deps, base, headers } = svc;
   const endDate = '2026-11-20';
   try {
     const runner = await createRunner({ db: scratch.db }, { name: 'five years', timezone: 'Europe/Oslo' });
@@ -237,10 +213,7 @@ export async function benchPain(): Promise<Record<string, unknown>> {
     else console.log(`prompt scheduling: not measured (schedulePromptsForRun failed: ${scheduling.error})`);
     return { runs: full.runs, scheduling: 'ms' in scheduling ? { ms: scheduling.ms, queries: scheduling.queries, enqueues: scheduling.enqueues, target: 5, ok: scheduling.ms < 5 } : { measured: false, error: scheduling.error }, report: { ms: report.ms, serviceMs: median(computeTimes), nodeCpuMs: median(cpuTimes), target: TARGET_MS, ok: okReport }, diary: diaryResult };
   } finally {
-    await new Promise((r) => server.close(r));
-    await purgeRedisPrefix(deps);
-    await closeDeps(deps);
-    await scratch.drop();
+    await svc.close();
   }
 }
 

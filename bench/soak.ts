@@ -1,21 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { loadEnv } from '../src/config/env.js';
-import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
 import { createFitDecoderPool } from '../src/fit/decode-pool.js';
 import { buildSyntheticRunFit } from '../src/fit/synthetic.js';
-import { createApp } from '../src/http/app.js';
-import { createLogger } from '../src/lib/logger.js';
 import { createRunner } from '../src/services/runners.js';
 import { startWorkers } from '../workers/main.js';
 import { buildStravaConnection } from '../test/factories/strava.js';
 import { HAS_FIXTURES, readStravaJson } from '../test/fixtures.js';
-import { createScratchDatabase, fmt } from './scratch.js';
+import { fmt, nextMessage, startBenchService } from './scratch.js';
 
 /**
  * Soak: the real app and its workers on loopback, fed for SOAK_SECONDS (default 120) with Strava
@@ -96,28 +91,22 @@ type ChildMessage = { ready: { port: number; athletes: string[]; uploaderId: str
 
 /** The service under load: app + workers in one process on a scratch database and Redis prefix. */
 async function serve(stravaUrl: string): Promise<void> {
-  const scratch = await createScratchDatabase('soak');
-  const prefix = `bench-soak-${randomBytes(3).toString('hex')}`;
-  const env = loadEnv({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: scratch.url,
-    REDIS_PREFIX: prefix,
-    API_KEYS: 'bench',
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-    WORKER_CONCURRENCY: '2',
-    STRAVA_CLIENT_ID: '1',
-    STRAVA_CLIENT_SECRET: 'bench',
-    STRAVA_VERIFY_TOKEN: 'bench',
-    STRAVA_SUBSCRIPTION_ID: String(SUBSCRIPTION_ID),
-    STRAVA_API_URL: `${stravaUrl}/api/v3`,
-    STRAVA_OAUTH_URL: `${stravaUrl}/oauth`,
-    // one client IP sends everything here: the per-IP webhook limit would measure itself
-    RATE_LIMIT_WEBHOOKS_PER_MIN: '0',
+  const svc = await startBenchService('soak', {
+    env: {
+      WORKER_CONCURRENCY: '2',
+      STRAVA_CLIENT_ID: '1',
+      STRAVA_CLIENT_SECRET: 'bench',
+      STRAVA_VERIFY_TOKEN: 'bench',
+      STRAVA_SUBSCRIPTION_ID: String(SUBSCRIPTION_ID),
+      STRAVA_API_URL: `${stravaUrl}/api/v3`,
+      STRAVA_OAUTH_URL: `${stravaUrl}/oauth`,
+      // one client IP sends everything here: the per-IP webhook limit would measure itself
+      RATE_LIMIT_WEBHOOKS_PER_MIN: '0',
+    },
+    fitDecoder: createFitDecoderPool(2),
+    listen: true,
   });
-  const deps = createDeps(env, createLogger({ level: 'warn' }), { database: scratch, fitDecoder: createFitDecoderPool(2) });
-  const server = createApp(deps).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
+  const { deps, env, server } = svc;
   const workers = startWorkers(deps);
   const athletes: string[] = [];
   for (let i = 0; i < ATHLETES; i++) athletes.push((await buildStravaConnection(deps.db, env.tokenEncryptionKey, { athleteId: String(9_100_000 + i) })).externalAthleteId);
@@ -125,7 +114,7 @@ async function serve(stravaUrl: string): Promise<void> {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const count = (text: string) => deps.db.execute<{ n: number }>(sql.raw(text)).then((r) => Number(r.rows[0]!.n));
-  process.send!({ ready: { port: (server.address() as AddressInfo).port, athletes, uploaderId: uploader.id } } satisfies ChildMessage);
+  process.send!({ ready: { port: (server!.address() as AddressInfo).port, athletes, uploaderId: uploader.id } } satisfies ChildMessage);
 
   process.on('message', async (msg: 'status' | 'stop') => {
     if (msg === 'status') {
@@ -141,28 +130,13 @@ async function serve(stravaUrl: string): Promise<void> {
       return;
     }
     await workers.close();
-    server.close();
-    await purgeRedisPrefix(deps);
-    await closeDeps(deps);
-    await scratch.drop();
+    await svc.close();
     process.send!({ stopped: true } satisfies ChildMessage, () => process.exit(0));
   });
 }
 
-function nextMessage<K extends string>(child: ChildProcess, key: K): Promise<Extract<ChildMessage, Record<K, unknown>>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: ChildMessage) => {
-      if (key in m) {
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(m as Extract<ChildMessage, Record<K, unknown>>);
-      }
-    };
-    const onExit = (code: number | null) => reject(new Error(`soak server exited with ${code}`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
+/** The child's next message with `key` (typed with this file's messages). */
+const nextOf = <K extends string>(child: ChildProcess, key: K) => nextMessage<ChildMessage, K>(child, key);
 
 export async function benchSoak(): Promise<Record<string, unknown>> {
   if (!HAS_FIXTURES) throw new Error('soak needs the shared Strava fixtures (../shared/fixtures)');
@@ -174,9 +148,9 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
   const fake = await startFakeStrava();
   const child = fork(fileURLToPath(import.meta.url), ['--serve', fake.url], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let statusBusy: Promise<Status> | null = null;
-  const status = () => (statusBusy ??= (child.send('status'), nextMessage(child, 'status').then((m) => m.status)).finally(() => (statusBusy = null)));
+  const status = () => (statusBusy ??= (child.send('status'), nextOf(child, 'status').then((m) => m.status)).finally(() => (statusBusy = null)));
   try {
-    const { ready } = await nextMessage(child, 'ready');
+    const { ready } = await nextOf(child, 'ready');
     const base = `http://127.0.0.1:${ready.port}`;
     const { athletes } = ready;
     const uploads = Array.from({ length: Math.ceil(seconds * uploadsPerS) }, (_, i) =>
@@ -314,7 +288,7 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
   } finally {
     if (child.connected) {
       child.send('stop');
-      await nextMessage(child, 'stopped').catch(() => undefined);
+      await nextOf(child, 'stopped').catch(() => undefined);
     }
     fake.server.close();
   }

@@ -1,16 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import express from 'express';
-import { loadEnv } from '../src/config/env.js';
-import { createApp } from '../src/http/app.js';
-import { inlineFitDecoder } from '../src/fit/decode-pool.js';
-import { createLogger } from '../src/lib/logger.js';
 import { HAS_FIXTURES, readStravaJson } from '../test/fixtures.js';
-import { createScratchDatabase, fmt } from './scratch.js';
-import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
+import { fmt, nextMessage, startBenchService } from './scratch.js';
 
 /**
  * Webhook ingress: autocannon against POST /webhooks/strava of the real app (zod validation, inbox
@@ -36,33 +30,26 @@ function eventBodies(): { base: Record<string, unknown>; real: boolean } {
 }
 
 async function serve(): Promise<void> {
-  const scratch = await createScratchDatabase('webhook');
-  const prefix = `bench-webhook-${randomBytes(3).toString('hex')}`;
-  const env = loadEnv({
-    NODE_ENV: 'production',
-    // request logging at info would measure stdout, not the route
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: scratch.url,
-    REDIS_PREFIX: prefix,
-    API_KEYS: 'bench',
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-    STRAVA_CLIENT_ID: '1',
-    STRAVA_CLIENT_SECRET: 'bench',
-    STRAVA_VERIFY_TOKEN: 'bench',
-    STRAVA_SUBSCRIPTION_ID: String(SUBSCRIPTION_ID),
-    // one client stands in for all of Strava's senders: the limiter runs (its Redis round trip is
-    // part of the cost measured) but never refuses
-    RATE_LIMIT_WEBHOOKS_PER_MIN: '100000000',
+  const svc = await startBenchService('webhook', {
+    env: {
+      STRAVA_CLIENT_ID: '1',
+      STRAVA_CLIENT_SECRET: 'bench',
+      STRAVA_VERIFY_TOKEN: 'bench',
+      STRAVA_SUBSCRIPTION_ID: String(SUBSCRIPTION_ID),
+      // one client stands in for all of Strava's senders: the limiter runs (its Redis round trip is
+      // part of the cost measured) but never refuses
+      RATE_LIMIT_WEBHOOKS_PER_MIN: '100000000',
+    },
+    listen: true,
   });
-  const deps = createDeps(env, createLogger({ level: env.LOG_LEVEL }), { database: scratch, fitDecoder: inlineFitDecoder });
-  const app = createApp(deps).listen(0, '127.0.0.1');
+  const { scratch } = svc;
   const bare = express();
   bare.post('/webhooks/strava', (_req, res) => {
     res.sendStatus(200);
   });
   const bareServer = bare.listen(0, '127.0.0.1');
-  await Promise.all([new Promise((r) => app.once('listening', r)), new Promise((r) => bareServer.once('listening', r))]);
-  process.send!({ ready: { appPort: (app.address() as AddressInfo).port, barePort: (bareServer.address() as AddressInfo).port } } satisfies ChildMessage);
+  await new Promise((r) => bareServer.once('listening', r));
+  process.send!({ ready: { appPort: (svc.server!.address() as AddressInfo).port, barePort: (bareServer.address() as AddressInfo).port } } satisfies ChildMessage);
 
   process.on('message', async (msg: 'count' | 'stop') => {
     if (msg === 'count') {
@@ -70,27 +57,14 @@ async function serve(): Promise<void> {
       process.send!({ inboxRows: rows[0]!.n } satisfies ChildMessage);
       return;
     }
-    app.close();
     bareServer.close();
-    await purgeRedisPrefix(deps);
-    await closeDeps(deps);
-    await scratch.drop();
+    await svc.close();
     process.send!({ stopped: true } satisfies ChildMessage, () => process.exit(0));
   });
 }
 
-function nextMessage<K extends string>(child: ChildProcess, key: K): Promise<Extract<ChildMessage, Record<K, unknown>>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: ChildMessage) => {
-      if (key in m) {
-        child.off('message', onMessage);
-        resolve(m as Extract<ChildMessage, Record<K, unknown>>);
-      }
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-}
+/** The child's next message with `key` (typed with this file's messages). */
+const nextOf = <K extends string>(child: ChildProcess, key: K) => nextMessage<ChildMessage, K>(child, key);
 
 /**
  * A short warm-up measures the rate, then the run sends a fixed number of requests (~DURATION_S at
@@ -115,7 +89,7 @@ async function cannon(port: number, body: (i: number) => string, next: { i: numb
 export async function benchWebhook(): Promise<Record<string, unknown>> {
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
-    const { ready } = await nextMessage(child, 'ready');
+    const { ready } = await nextOf(child, 'ready');
     const { base, real } = eventBodies();
     const baseTime = Number(base.event_time);
     const baseId = 20_000_000_000;
@@ -124,7 +98,7 @@ export async function benchWebhook(): Promise<Record<string, unknown>> {
 
     const countInbox = async () => {
       child.send('count');
-      return (await nextMessage(child, 'inboxRows')).inboxRows;
+      return (await nextOf(child, 'inboxRows')).inboxRows;
     };
     const bare = await cannon(ready.barePort, event, { i: 0 });
     // the webhook warm-up writes rows too: count only the measured run
@@ -161,7 +135,7 @@ export async function benchWebhook(): Promise<Record<string, unknown>> {
   } finally {
     if (child.connected) {
       child.send('stop');
-      await nextMessage(child, 'stopped').catch(() => undefined);
+      await nextOf(child, 'stopped').catch(() => undefined);
     }
   }
 }

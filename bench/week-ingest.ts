@@ -8,7 +8,7 @@ import { saveDerivedRun } from '../src/services/activities.js';
 import { recomputeWeek } from '../src/services/recompute-week.js';
 import { createRunner } from '../src/services/runners.js';
 import type { Enqueue } from '../src/jobs/queues.js';
-import { createScratchDatabase, fmt, median } from './scratch.js';
+import { createScratchDatabase, dailyRunsInsert, fmt, median } from './scratch.js';
 
 /** A plain 8 km, 45-minute run starting at `start` (summary values only: the bench measures storage and rules). */
 function summaryRun(start: Date, distanceM = 8_000): Run {
@@ -33,13 +33,7 @@ function summaryRun(start: Date, distanceM = 8_000): Run {
 async function seedDailyRuns(db: Awaited<ReturnType<typeof createScratchDatabase>>['db'], runnerId: string, endDate: string, days: number): Promise<void> {
   const m = deriveRunMetrics(summaryRun(new Date(`${endDate}T06:00:00Z`)));
   await db.execute(sql`
-    with ins as (
-      insert into activities (runner_id, source, external_id, session_index, sport, is_run, start_time, local_date, utc_offset_s, status, counted_in_load)
-      select ${runnerId}::uuid, 'upload', 'seed-' || g, 0, 'running', true,
-             (${endDate}::date - g) + time '06:00', (${endDate}::date - g), 3600, 'ready', true
-      from generate_series(1, ${days}) g
-      returning id
-    )
+    with ins as (${dailyRunsInsert(runnerId, endDate, days)})
     insert into activity_metrics (activity_id, distance_m, elapsed_time_s, moving_time_s, avg_speed_mps, avg_pace_s_per_km, avg_cadence_spm,
       cadence_source, cadence_factor, cadence_quality, run_cadence_spm, running_sample_time_s, steps, elevation_gain_m, elevation_loss_m,
       elevation_source, surges, splits, pace)

@@ -4,8 +4,7 @@ import { RunnerPatchBody, updateRunnerSettings } from '../services/pain/settings
 import { requireRunner } from '../services/runners.js';
 import { parseInput } from '../http/validate.js';
 import type { CliCommand } from './commands.js';
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+import { parseReportArgs } from './report-args.js';
 
 /** `stridesync runners update --runner ID [--name] [--timezone] [--email|--no-email] [--morning HH:MM] [--quiet HH:MM-HH:MM] [--rest-day-check on|off]` */
 export const runnersUpdateCommand: CliCommand = {
@@ -70,25 +69,11 @@ export const reportDiaryCommand: CliCommand = {
   takesSub: true,
   matches: (cmd, sub) => cmd === 'report' && sub === 'diary',
   async run(deps, args, io) {
-    const { values } = parseArgs({ args, options: { runner: { type: 'string' }, format: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } }, strict: true });
-    if (!values.runner) {
-      io.err('report diary needs --runner ID');
-      return 2;
-    }
-    const format = values.format ?? 'json';
-    if (format !== 'json' && format !== 'csv') {
-      io.err(`report diary: --format must be json or csv, not "${format}"`);
-      return 2;
-    }
-    for (const [name, v] of [['from', values.from], ['to', values.to]] as const) {
-      if (v !== undefined && !DATE.test(v)) {
-        io.err(`report diary: --${name} must be a date YYYY-MM-DD`);
-        return 2;
-      }
-    }
-    const runner = await requireRunner(deps, values.runner);
-    const rows = await getDiary(deps, runner.id, { from: values.from, to: values.to });
-    if (format === 'csv') io.out(diaryCsv(rows).trimEnd());
+    const a = parseReportArgs('report diary', args, io, { format: true });
+    if (!a) return 2;
+    const runner = await requireRunner(deps, a.runner);
+    const rows = await getDiary(deps, runner.id, { from: a.from, to: a.to });
+    if (a.format === 'csv') io.out(diaryCsv(rows).trimEnd());
     else io.out(JSON.stringify({ runnerId: runner.id, rows }, null, 2));
     return 0;
   },

@@ -1,13 +1,8 @@
-import { parseArgs } from 'node:util';
 import { describeFlareUp, describeVariable, variableDef, type PainReport } from '../domain/pain/report.js';
-import { LocalDate } from '../http/schemas.js';
-import { parseInput } from '../http/validate.js';
 import { getPainReport } from '../services/pain-report.js';
 import { requireRunner } from '../services/runners.js';
 import type { CliCommand } from './commands.js';
-import { z } from 'zod';
-
-const Range = z.object({ from: LocalDate.optional(), to: LocalDate.optional() });
+import { parseReportArgs } from './report-args.js';
 
 function num(v: number | null, decimals: number): string {
   return v === null ? '–' : v.toFixed(decimals);
@@ -46,15 +41,11 @@ export const reportPainCommand: CliCommand = {
   takesSub: true,
   matches: (cmd, sub) => cmd === 'report' && sub === 'pain',
   async run(deps, args, io) {
-    const { values } = parseArgs({ args, options: { runner: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-    if (!values.runner) {
-      io.err('report pain needs --runner ID');
-      return 2;
-    }
-    const runner = await requireRunner(deps, values.runner);
-    const range = parseInput(Range, { from: values.from, to: values.to }, 'query');
-    const report = await getPainReport(deps, runner.id, range);
-    if (values.json) io.out(JSON.stringify(report, null, 2));
+    const a = parseReportArgs('report pain', args, io, { json: true });
+    if (!a) return 2;
+    const runner = await requireRunner(deps, a.runner);
+    const report = await getPainReport(deps, runner.id, { from: a.from, to: a.to });
+    if (a.json) io.out(JSON.stringify(report, null, 2));
     else for (const line of renderPainReport(report, runner.name)) io.out(line);
     return 0;
   },

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import { findRunnerShare, insertShare, listSharesOf, openLiveShare, revokeShareRow, type ShareRow } from '../db/queries/shares.js';
+import { findRunnerShare, findShareByTokenHash, insertShare, listSharesOf, openLiveShare, revokeShareRow, type ShareRow } from '../db/queries/shares.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import { requireRunner } from './runners.js';
 import { hashToken, newToken } from './sessions/index.js';
@@ -93,10 +93,18 @@ export async function revokeShare(deps: Omit<Deps, 'env'>, runnerId: string, sha
   return view(updated!, deps.now());
 }
 
-/** The live share behind a token (null when unknown, expired or revoked); records the opening. */
-export async function openShare(deps: Omit<Deps, 'env'>, token: string): Promise<{ runnerId: string; share: ShareView } | null> {
+/** What a share token opens: the live share, or why it no longer works (null: no such token). */
+export type OpenedShare = { status: 'active'; runnerId: string; share: ShareView } | { status: 'expired' | 'revoked'; share: ShareView } | null;
+
+/** The share behind a token: the live one (its opening is recorded), or an expired or revoked one; null when unknown. */
+export async function openShare(deps: Omit<Deps, 'env'>, token: string): Promise<OpenedShare> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
   const now = deps.now();
-  const row = await openLiveShare(deps.db, hashToken(token), now);
-  return row ? { runnerId: row.runnerId, share: view(row, now) } : null;
+  const hash = hashToken(token);
+  const row = await openLiveShare(deps.db, hash, now);
+  if (row) return { status: 'active', runnerId: row.runnerId, share: view(row, now) };
+  const dead = await findShareByTokenHash(deps.db, hash);
+  if (!dead) return null;
+  const v = view(dead, now);
+  return { status: v.status === 'revoked' ? 'revoked' : 'expired', share: v };
 }

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import nock from 'nock';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runnerLinks, runnerSessions } from '../../src/db/schema/index.js';
+import { runnerLinks, runnerSessions, runnerShares } from '../../src/db/schema/index.js';
 import { hashToken } from '../../src/services/sessions/index.js';
 import { buildRunner } from '../factories/runners.js';
 import { buildStravaConnection, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
@@ -16,20 +16,29 @@ afterAll(async () => {
   await ctx?.close();
 });
 
+/**
+ * Uses a magic link as its Continue form does: a POST with the login cookie and the same value in the
+ * form (any matching pair passes, as with every double-submit check; the GET is tested below). One
+ * request per sign-in keeps this file under the per-IP limit on opening links.
+ */
+function openLink(path: string): Promise<request.Response> {
+  const nonce = 'test-login-nonce-0123456789abcdef';
+  return request(ctx.app).post(path).set('Cookie', `__Host-stridesync_login=${nonce}`).type('form').send({ _csrf: nonce });
+}
+
 async function signIn(runnerId: string): Promise<{ cookie: string; csrf: string }> {
   const link = await request(ctx.app).post(`/v1/runners/${runnerId}/links`).set(ctx.auth);
   expect(link.status).toBe(201);
-  const path = new URL(link.body.url as string).pathname;
-  const opened = await request(ctx.app).get(path);
+  const opened = await openLink(new URL(link.body.url as string).pathname);
   expect(opened.status).toBe(303);
-  const cookie = (opened.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+  const cookie = (opened.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('__Host-stridesync_session='))!.split(';')[0]!;
   const home = await request(ctx.app).get('/').set('Cookie', cookie);
   const csrf = /name="_csrf" value="([^"]+)"/.exec(home.text)![1]!;
   return { cookie, csrf };
 }
 
 describe('magic links and sessions', () => {
-  it('a link opens once, sets a HttpOnly SameSite=Lax cookie and shows the runner their home page', async () => {
+  it('a link shows a Continue page on GET, signs in once on its POST, sets a HttpOnly SameSite=Lax cookie and shows the home page', async () => {
     const runner = await buildRunner(ctx.deps.db, { name: 'Ana <b>' });
     const link = await request(ctx.app).post(`/v1/runners/${runner.id}/links`).set(ctx.auth);
     expect(link.status).toBe(201);
@@ -42,10 +51,28 @@ describe('magic links and sessions', () => {
     const [row] = await ctx.deps.db.select().from(runnerLinks).where(eq(runnerLinks.tokenHash, hashToken(token)));
     expect(row?.runnerId).toBe(runner.id);
 
-    const opened = await request(ctx.app).get(`/login/${token}`);
+    // the GET only shows a Continue button (a mail scanner fetching the link does not use it up)
+    const shown = await request(ctx.app).get(`/login/${token}`);
+    expect(shown.status).toBe(200);
+    expect(shown.text).toContain(`<form method="post" action="/login/${token}">`);
+    expect(shown.text).toContain('>Continue</button>');
+    const loginSetCookie = (shown.headers['set-cookie'] as unknown as string[])[0]!;
+    expect(loginSetCookie).toMatch(/^__Host-stridesync_login=[A-Za-z0-9_-]+; Path=\/; Expires=.*; HttpOnly; SameSite=Strict; Secure$/);
+    expect((await request(ctx.app).get(`/login/${token}`)).status).toBe(200);
+    const [unused] = await ctx.deps.db.select().from(runnerLinks).where(eq(runnerLinks.tokenHash, hashToken(token)));
+    expect(unused?.usedAt).toBeNull();
+    const loginCookie = loginSetCookie.split(';')[0]!;
+    const nonce = /name="_csrf" value="([^"]+)"/.exec(shown.text)![1]!;
+
+    // the POST needs the login cookie and the form's matching value, and no foreign Origin
+    expect((await request(ctx.app).post(`/login/${token}`).type('form').send({ _csrf: nonce })).status).toBe(403);
+    expect((await request(ctx.app).post(`/login/${token}`).set('Cookie', loginCookie).type('form').send({ _csrf: 'forged-value-that-is-long-enough' })).status).toBe(403);
+    expect((await request(ctx.app).post(`/login/${token}`).set('Cookie', loginCookie).set('Origin', 'https://evil.example').type('form').send({ _csrf: nonce })).status).toBe(403);
+
+    const opened = await request(ctx.app).post(`/login/${token}`).set('Cookie', loginCookie).type('form').send({ _csrf: nonce });
     expect(opened.status).toBe(303);
     expect(opened.headers.location).toBe('/');
-    const setCookie = (opened.headers['set-cookie'] as unknown as string[])[0]!;
+    const setCookie = (opened.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('__Host-stridesync_session='))!;
     // PUBLIC_URL is https here: the cookie is Secure and __Host- prefixed
     expect(setCookie).toMatch(/^__Host-stridesync_session=[A-Za-z0-9_-]+; Path=\/; Expires=.*; HttpOnly; SameSite=Lax; Secure$/);
     const cookie = setCookie.split(';')[0]!;
@@ -61,6 +88,9 @@ describe('magic links and sessions', () => {
     const again = await request(ctx.app).get(`/login/${token}`);
     expect(again.status).toBe(400);
     expect(again.headers['set-cookie']).toBeUndefined();
+    const replay = await request(ctx.app).post(`/login/${token}`).set('Cookie', loginCookie).type('form').send({ _csrf: nonce });
+    expect(replay.status).toBe(400);
+    expect(replay.headers['set-cookie']).toBeUndefined();
   });
 
   it('expired and revoked links do not sign in; pages without a session answer 401', async () => {
@@ -150,9 +180,29 @@ describe('share links', () => {
     expect(refused.text).toContain('tick the consent box');
     const revoke = await request(ctx.app).post(`/share/${created.body.id}/revoke`).set('Cookie', cookie).type('form').send({ _csrf: csrf });
     expect(revoke.status).toBe(200);
-    expect((await request(ctx.app).get(path)).status).toBe(404);
+    const gone = await request(ctx.app).get(path);
+    expect(gone.status).toBe(410);
+    expect(gone.text).toContain('withdrawn');
     const listed = await request(ctx.app).get(`/v1/runners/${runner.id}/shares`).set(ctx.auth);
     expect(listed.body.shares.map((s: { status: string }) => s.status)).toEqual(['revoked']);
+  });
+});
+
+describe('dead share links', () => {
+  it('an expired link answers 410 Gone with how to get a new one; an unknown token stays 404', async () => {
+    const runner = await buildRunner(ctx.deps.db, { name: 'Cleo' });
+    const created = await request(ctx.app).post(`/v1/runners/${runner.id}/shares`).set(ctx.auth).send({ recipient: 'Per, physio', consent: true, sections: ['weeks'] });
+    expect(created.status).toBe(201);
+    await ctx.deps.db.update(runnerShares).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(runnerShares.id, created.body.id));
+    const expired = await request(ctx.app).get(new URL(created.body.url).pathname);
+    expect(expired.status).toBe(410);
+    expect(expired.text).toContain('This share link has expired');
+    expect(expired.text).toContain('ask the runner for a new link');
+    expect(expired.text).not.toContain('Cleo');
+    expect(expired.headers['x-robots-tag']).toBe('noindex, nofollow');
+    const unknown = await request(ctx.app).get('/s/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('This link does not work');
   });
 });
 

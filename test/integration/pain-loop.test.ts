@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { and, eq, sql } from 'drizzle-orm';
-import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { jobIdOf } from '../../src/jobs/queues.js';
 import { addDays } from '../../src/domain/iso-week.js';
 import { localClock, outOfQuietHours, planMorning, type PromptSettings } from '../../src/domain/pain/schedule.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
+import { startTestSmtp, type TestSmtp } from '../setup/smtp.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -27,7 +27,7 @@ interface Hook {
 const hooks: Hook[] = [];
 const mails: string[] = [];
 let hookServer: Server;
-let smtp: SMTPServer;
+let smtp: TestSmtp;
 let ctx: TestContext;
 let runnerId: string;
 
@@ -88,26 +88,12 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, cb) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-      stream.on('end', () => {
-        mails.push(raw);
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtp = await startTestSmtp(mails);
   const hookPort = (hookServer.address() as AddressInfo).port;
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
   ctx = await createTestContext({
     NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hooks`,
     NOTIFY_WEBHOOK_SECRET: SECRET,
-    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    SMTP_URL: smtp.url,
     MAIL_FROM: 'stridesync <knee@stridesync.test>',
     PUBLIC_URL: 'http://runner.test',
   });
@@ -120,7 +106,7 @@ afterAll(async () => {
   await ctx?.close();
   closeMailers();
   await new Promise((r) => hookServer?.close(r));
-  await new Promise((r) => smtp?.close(() => r(undefined)));
+  await smtp?.close();
 });
 
 describe('runner settings', () => {

@@ -1,8 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { CadenceHistogram } from '../../domain/cadence.js';
+import type { RunPain } from '../../domain/cadence-goal.js';
 import type { CadenceReportRun } from '../../domain/reports/cadence.js';
 import type { DbOrTx } from '../client.js';
-import { activities, activityMetrics, cadenceGoals } from '../schema/index.js';
+import { activities, activityMetrics, cadenceGoals, runPain } from '../schema/index.js';
 
 export type CadenceGoalRow = typeof cadenceGoals.$inferSelect;
 
@@ -24,22 +25,24 @@ type CadenceRunRow = {
   cadence_histogram: CadenceHistogram | null;
 };
 
-/**
- * Counted, derived runs of a runner with local date in [from, to], oldest first, shaped for the cadence
- * report. Plain SQL with only the columns the report reads: a 5-year history is ~1,800 rows.
- */
-export async function loadCadenceRuns(db: DbOrTx, runnerId: string, from: string, to: string): Promise<CadenceReportRun[]> {
-  const { rows } = await db.execute<CadenceRunRow>(sql`
-    select a.id, a.local_date::text as local_date, (extract(epoch from a.start_time) * 1000)::bigint::text as start_ms,
+type CadencePainRow = CadenceRunRow & {
+  light: 'green' | 'amber' | 'red' | null;
+  during_run: number | null;
+  calf_during: number | null;
+  morning_worse: boolean | null;
+};
+
+const RUN_COLUMNS = sql`a.id, a.local_date::text as local_date, (extract(epoch from a.start_time) * 1000)::bigint::text as start_ms,
            a.source, a.workout_type, a.is_indoor,
            m.distance_m, m.elevation_loss_m, coalesce(m.run_speed_mps, m.avg_speed_mps) as speed_mps,
-           m.run_cadence_spm, m.running_sample_time_s, m.cadence_quality, m.cadence_source, m.cadence_factor, m.cadence_histogram
-    from ${activities} a
-    join ${activityMetrics} m on m.activity_id = a.id
-    where a.runner_id = ${runnerId} and a.counted_in_load and a.status = 'ready'
-      and a.local_date between ${from} and ${to}
-    order by a.local_date, a.start_time`);
-  return rows.map((r) => ({
+           m.run_cadence_spm, m.running_sample_time_s, m.cadence_quality, m.cadence_source, m.cadence_factor, m.cadence_histogram`;
+
+function runsWhere(runnerId: string, from: string, to: string) {
+  return sql`a.runner_id = ${runnerId} and a.counted_in_load and a.status = 'ready' and a.local_date between ${from} and ${to}`;
+}
+
+function toRun(r: CadenceRunRow): CadenceReportRun {
+  return {
     activityId: r.id,
     localDate: r.local_date,
     startTime: new Date(Number(r.start_ms)),
@@ -55,7 +58,40 @@ export async function loadCadenceRuns(db: DbOrTx, runnerId: string, from: string
     cadenceSource: r.cadence_source,
     cadenceFactor: r.cadence_factor,
     histogram: r.cadence_histogram,
-  }));
+  };
+}
+
+/**
+ * Counted, derived runs of a runner with local date in [from, to], oldest first, shaped for the cadence
+ * report. Plain SQL with only the columns the report reads: a 5-year history is ~1,800 rows.
+ */
+export async function loadCadenceRuns(db: DbOrTx, runnerId: string, from: string, to: string): Promise<CadenceReportRun[]> {
+  const { rows } = await db.execute<CadenceRunRow>(sql`
+    select ${RUN_COLUMNS}
+    from ${activities} a
+    join ${activityMetrics} m on m.activity_id = a.id
+    where ${runsWhere(runnerId, from, to)}
+    order by a.local_date, a.start_time`);
+  return rows.map(toRun);
+}
+
+/**
+ * The same runs with each run's pain from the stored pain answers (`run_pain`), read in the same
+ * query: knee light (null when grey or unanswered), knee pain during, calf pain during and whether the
+ * next morning was worse. The cadence report needs both, and reading the runs once keeps it fast.
+ */
+export async function loadCadenceRunsWithPain(db: DbOrTx, runnerId: string, from: string, to: string): Promise<{ runs: CadenceReportRun[]; pain: Map<string, RunPain> }> {
+  const { rows } = await db.execute<CadencePainRow>(sql`
+    select ${RUN_COLUMNS},
+           nullif(p.light, 'grey') as light, p.during_run, p.calf_during, (p.derived ->> 'morningWorse')::boolean as morning_worse
+    from ${activities} a
+    join ${activityMetrics} m on m.activity_id = a.id
+    left join ${runPain} p on p.activity_id = a.id
+    where ${runsWhere(runnerId, from, to)}
+    order by a.local_date, a.start_time`);
+  const pain = new Map<string, RunPain>();
+  for (const r of rows) pain.set(r.id, { light: r.light ?? null, painDuring: r.during_run ?? null, calfPain: r.calf_during ?? null, morningWorse: r.morning_worse ?? null });
+  return { runs: rows.map(toRun), pain };
 }
 
 export async function findActiveGoal(db: DbOrTx, runnerId: string): Promise<CadenceGoalRow | undefined> {

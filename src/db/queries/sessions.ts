@@ -72,3 +72,12 @@ export async function revokeRunnerSessions(db: DbOrTx, runnerId: string, now: Da
     .returning({ id: runnerSessions.id });
   return rows.length;
 }
+
+/** Whether a link is known, unused, not revoked and not expired (its "Continue" page; nothing is written). */
+export async function isLinkUsable(db: DbOrTx, tokenHash: string, now: Date): Promise<boolean> {
+  const [link] = await db
+    .select({ id: runnerLinks.id })
+    .from(runnerLinks)
+    .where(and(eq(runnerLinks.tokenHash, tokenHash), isNull(runnerLinks.usedAt), isNull(runnerLinks.revokedAt), gt(runnerLinks.expiresAt, now)));
+  return link !== undefined;
+}

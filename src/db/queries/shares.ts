@@ -35,3 +35,9 @@ export async function openLiveShare(db: DbOrTx, tokenHash: string, now: Date): P
     .returning();
   return row;
 }
+
+/** The share behind a token hash whatever its state (an expired or revoked link answers 410, not 404). */
+export async function findShareByTokenHash(db: DbOrTx, tokenHash: string): Promise<ShareRow | undefined> {
+  const [row] = await db.select().from(runnerShares).where(eq(runnerShares.tokenHash, tokenHash));
+  return row;
+}

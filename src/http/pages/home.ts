@@ -8,7 +8,8 @@ import type { PageSession } from '../../services/sessions/index.js';
 import { html, raw, type HtmlValue } from './html.js';
 import { day, duration, garminAttribution, km, lightBadge, metres, poweredByStrava, viewOnStrava } from './fragments.js';
 import { sendPage } from './respond.js';
-import { pageLights, pendingPromptForms, streakOf, type AnswerFormState } from './pain-bridge.js';
+import { pageLights } from '../../services/pain/page-lights.js';
+import { pendingPromptForms, type AnswerFormState } from './pain-bridge.js';
 
 /** The home page: this week vs last, warnings, pending pain questions, the latest runs, the green streak. */
 
@@ -25,13 +26,13 @@ export async function renderHome(deps: AppDeps, res: Response, session: PageSess
     listWarnings(deps.db, runnerId, { status: 'open' }),
   ]);
   const latestRuns = latest.filter((r) => r.activity.isRun && r.activity.status === 'ready').slice(0, 5);
-  const lights = await pageLights(deps, runnerId, [...weekRuns.map((r) => r.id), ...latestRuns.map((r) => r.activity.id)]);
+  const oldest = latestRuns.map((r) => r.activity.localDate).filter((d): d is string => d !== null).sort()[0];
+  const { lights, streak } = await pageLights(deps, runnerId, today, oldest);
   const { thisWeek, lastWeek } = thisWeekVsLast(
     weekRuns.map((r) => ({ ...r, light: lights.get(r.id) ?? null })),
     today,
   );
   const prompts = await pendingPromptForms(deps, res, session, answerState);
-  const streak = await streakOf(deps, runnerId);
   const warnings = openWarnings.filter((w) => w.week >= lastWeek.week).slice(0, 5);
   const sources = new Set(latestRuns.map((r) => r.activity.source));
 

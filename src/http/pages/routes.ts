@@ -4,11 +4,11 @@ import type { AppDeps } from '../../deps.js';
 import { PROVIDERS, type Provider } from '../../db/schema/index.js';
 import { AppError } from '../../lib/errors.js';
 import { disconnectConnection } from '../../services/connections/disconnect.js';
-import { consumeMagicLink, endSession } from '../../services/sessions/index.js';
+import { endSession } from '../../services/sessions/index.js';
 import { createShare, listShares, openShare, revokeShare, SHARE_SECTIONS } from '../../services/shares.js';
 import { beginConnect } from '../connect-flow.js';
 import { providersOf } from '../../integrations/registry.js';
-import { clearSessionCookie, loadSession, requireSession, sessionOf, setSessionCookie } from '../middleware/session.js';
+import { clearSessionCookie, loadSession, requireSession, sessionOf } from '../middleware/session.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import type { OpenApiRegistry } from '../openapi.js';
 import { renderConnect, renderDisconnectConfirm } from './connect.js';
@@ -17,10 +17,11 @@ import { diaryEditRoutes } from './diary-edit.js';
 import { renderHome } from './home.js';
 import { pageAssetRoutes, pageHeaders } from './layout.js';
 import { badCsrfPage, sendMessage, signedOutPage } from './respond.js';
-import { renderShareHome, renderSharedPage, sendGone } from './share.js';
+import { renderShareHome, renderSharedPage, sendShareGone, sendShareNotFound } from './share.js';
 import { pushRoutes } from './push-routes.js';
 import { cadencePageRoutes } from './cadence-page.js';
 import { answerRoutes } from './answers.js';
+import { loginRoutes } from './login.js';
 import { outageError, RETRY_AFTER_S } from '../../lib/outage.js';
 
 /**
@@ -44,16 +45,7 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   /** a page for the signed-in runner: headers, form body, session, CSRF on POST */
   const page = [headers, form, session, signedIn];
 
-  r.get('/login/:token', headers, linkLimit, async (req, res) => {
-    const s = await consumeMagicLink(deps, String(req.params.token));
-    if (!s) {
-      return sendMessage(res, 400, 'This sign-in link does not work any more', [
-        'Sign-in links work once and only for 15 minutes. Ask for a new one (your coach or the app that sent it can send another).',
-      ]);
-    }
-    setSessionCookie(res, deps.env.PUBLIC_URL, s.sessionToken, s.expiresAt);
-    res.redirect(303, '/');
-  });
+  r.use(loginRoutes(deps, { headers, form, linkLimit }));
   r.post('/logout', ...page, async (_req, res) => {
     await endSession(deps, sessionOf(res)!.id);
     clearSessionCookie(res, deps.env.PUBLIC_URL);
@@ -127,7 +119,8 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   });
   r.get('/s/:token', pageHeaders({ noIndex: true }), linkLimit, async (req, res) => {
     const opened = await openShare(deps, String(req.params.token));
-    if (!opened) return sendGone(res);
+    if (!opened) return sendShareNotFound(res);
+    if (opened.status !== 'active') return sendShareGone(res, opened.status);
     await renderSharedPage(deps, res, opened.runnerId, opened.share);
   });
 

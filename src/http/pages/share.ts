@@ -70,7 +70,7 @@ ${s.status === 'active' ? html`<form method="post" action="/share/${s.id}/revoke
 /** The recipient's page: read-only, no forms, no session, not indexed. */
 export async function renderSharedPage(deps: AppDeps, res: Response, runnerId: string, share: ShareView): Promise<void> {
   const runner = await findRunner(deps.db, runnerId);
-  if (!runner) return sendGone(res);
+  if (!runner) return sendShareNotFound(res);
   const tz = runner.timezone;
   const today = localDateOf(deps.now(), null, tz);
   const from = addDays(today, -83);
@@ -104,6 +104,25 @@ ${poweredByStrava(diary.some((r) => r.source === 'strava'))}`;
   sendPage(res, 200, { title: `${runner.name}’s running diary`, body, nav: [], head: html`<meta name="robots" content="noindex, nofollow">` });
 }
 
-export function sendGone(res: Response): void {
-  sendPage(res, 404, { title: 'This link no longer works', body: html`<p>The share link has expired or was revoked by the runner. Ask them for a new one if you still need it.</p>`, nav: [], head: html`<meta name="robots" content="noindex, nofollow">` });
+const NO_INDEX = html`<meta name="robots" content="noindex, nofollow">`;
+
+/** An unknown share token (or a runner who no longer exists): 404, without saying whether such a link ever existed. */
+export function sendShareNotFound(res: Response): void {
+  sendPage(res, 404, {
+    title: 'This link does not work',
+    body: html`<p>There is no shared diary at this address. Check that the whole link was copied, or ask the runner who shared it for the link again.</p>`,
+    nav: [],
+    head: NO_INDEX,
+  });
+}
+
+/** A share link that existed but expired or was revoked by the runner: 410 Gone, saying how to get a new one. */
+export function sendShareGone(res: Response, why: 'expired' | 'revoked'): void {
+  const body =
+    why === 'expired'
+      ? html`<p>This share link has expired. Share links last 7, 30 or 90 days, as the runner chose when they made it.</p>
+<p>To see their diary again, ask the runner for a new link: they can make one in stridesync on their <strong>Share</strong> page, naming you as the person who may see it.</p>`
+      : html`<p>The runner has withdrawn this share link, so their diary is no longer shown here.</p>
+<p>If you still need to see it, ask the runner: they can make a new link on their <strong>Share</strong> page in stridesync.</p>`;
+  sendPage(res, 410, { title: why === 'expired' ? 'This share link has expired' : 'This share link was withdrawn', body, nav: [], head: NO_INDEX });
 }

@@ -9,6 +9,7 @@ import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { pageHeaders } from '../pages/layout.js';
 import { LocalDate } from '../schemas.js';
 import { parseInput } from '../validate.js';
+import { DateRangeQuery, parseDateRange, runnerAndRange } from '../report-query.js';
 import { renderCadenceReportPage } from './cadence-page.js';
 
 export const CadenceGoalBody = z
@@ -20,7 +21,7 @@ export const CadenceGoalBody = z
   })
   .strict();
 
-export const CadenceReportQuery = z.object({ from: LocalDate.optional(), to: LocalDate.optional() });
+export const CadenceReportQuery = DateRangeQuery;
 
 const GoalView = z.object({
   id: z.uuid(),
@@ -100,13 +101,12 @@ export function cadenceRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     res.status(204).end();
   });
   router.get('/v1/runners/:runnerId/reports/cadence.html', pageHeaders(), async (req, res) => {
-    const runner = await requireRunner(deps, String(req.params.runnerId));
-    const q = parseInput(CadenceReportQuery, req.query, 'query');
-    const report = await getCadenceReport(deps, runner.id, q);
+    const { runner, range } = await runnerAndRange(deps, req);
+    const report = await getCadenceReport(deps, runner.id, range);
     res.type('html').send(renderCadenceReportPage(report, { name: runner.name }));
   });
   router.get(reportPath, async (req, res) => {
-    const q = parseInput(CadenceReportQuery, req.query, 'query');
+    const q = parseDateRange(req);
     const kind = req.accepts(['application/json', 'text/csv']);
     if (!kind) throw new AppError(406, 'not_acceptable', 'the cadence report is available as application/json or text/csv');
     const report = await getCadenceReport(deps, req.params.runnerId, q);

@@ -2,13 +2,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { PAIN_REPORT_VARIABLES } from '../../domain/pain/report.js';
-import { requireRunner } from '../../services/runners.js';
 import { getPainReport } from '../../services/pain-report.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
-import { LocalDate } from '../schemas.js';
-import { parseInput } from '../validate.js';
+import { DateRangeQuery, runnerAndRange } from '../report-query.js';
 
-export const PainReportQuery = z.object({ from: LocalDate.optional(), to: LocalDate.optional() });
+export const PainReportQuery = DateRangeQuery;
 
 const Group = z.object({ n: z.number().int(), median: z.number().nullable() });
 const VariableName = z.enum(PAIN_REPORT_VARIABLES.map((v) => v.name) as [string, ...string[]]);
@@ -55,9 +53,8 @@ export function painReportRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   });
   const router = Router();
   router.get('/v1/runners/:runnerId/reports/pain', async (req, res) => {
-    const runner = await requireRunner(deps, req.params.runnerId);
-    const q = parseInput(PainReportQuery, req.query, 'query');
-    res.json(await getPainReport(deps, runner.id, q));
+    const { runner, range } = await runnerAndRange(deps, req);
+    res.json(await getPainReport(deps, runner.id, range));
   });
   return router;
 }

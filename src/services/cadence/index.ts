@@ -1,3 +1,2 @@
 export { isGaitGoalActive, putCadenceGoal, deleteCadenceGoal, freezeBaselineIfDue, type CadenceGoalInput } from './goal.js';
 export { getCadenceReport, type CadenceReportRange } from './report.js';
-export { painFromAnswers, type RunPainSource } from './pain-source.js';

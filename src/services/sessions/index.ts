@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { findLiveSession, insertMagicLink, insertSession, revokeOpenLinks, revokeRunnerSessions, revokeSession, touchSession, useLink } from '../../db/queries/sessions.js';
+import { findLiveSession, insertMagicLink, isLinkUsable, insertSession, revokeOpenLinks, revokeRunnerSessions, revokeSession, touchSession, useLink } from '../../db/queries/sessions.js';
 import { requireRunner } from '../runners.js';
 
 /**
@@ -49,6 +49,17 @@ export async function createMagicLink(deps: Deps & { env: { PUBLIC_URL: string }
 export async function revokeMagicLinks(deps: Deps, runnerId: string): Promise<number> {
   await requireRunner(deps, runnerId);
   return revokeOpenLinks(deps.db, runnerId, deps.now());
+}
+
+/**
+ * Whether a link would sign in now (known, unused, not revoked, not expired), without using it: the
+ * link's page shows a "Continue" button, and only the POST it sends uses the link, so a mail scanner
+ * fetching the link first does not burn it.
+ */
+export async function magicLinkUsable(deps: Deps, token: string): Promise<boolean> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return false;
+  const now = deps.now();
+  return isLinkUsable(deps.db, hashToken(token), now);
 }
 
 export interface NewSession {
