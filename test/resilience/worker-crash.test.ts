@@ -26,9 +26,13 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-/** Start a worker child process (tsx, compute queue) on this file's database and Redis prefix. */
+/**
+ * Start a worker child process (compute queue) on this file's database and Redis prefix. Node itself
+ * with tsx's loader, not the `tsx` command: that one runs the script in a grandchild, which a SIGKILL
+ * of the command would leave running (the "killed" worker would go on working).
+ */
 function spawnWorker(): ChildProcess {
-  const child = spawn(`${ROOT}node_modules/.bin/tsx`, ['test/resilience/worker-child.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/resilience/worker-child.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
