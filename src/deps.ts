@@ -8,7 +8,7 @@ import { createRedis, type Redis } from './lib/redis.js';
 
 /**
  * What services, routes, processors and CLI commands are built from. Each service takes only the
- * parts it uses (style.md habit 11); this is just the bag the entry points hold.
+ * parts it uses (see docs/architecture.md); this is just the bag the entry points hold.
  */
 export interface AppDeps {
   env: Env;

@@ -3,7 +3,7 @@ import webpush from 'web-push';
 import { z } from 'zod';
 
 /**
- * The service's whole configuration (api.md "Configuration"), parsed once at start-up.
+ * The service's whole configuration (README.md "Configuration"), parsed once at start-up.
  * Nothing else reads process.env. A bad value stops the process with one line naming the variable.
  */
 

@@ -5,7 +5,7 @@ import {
   cadenceFactorFor, cadenceQuality, normaliseCadence, runCadence, weightedMedian,
 } from './cadence.js';
 
-describe('normaliseCadence (domain.md §2.3)', () => {
+describe('normaliseCadence (docs/metrics.md "Cadence normalisation")', () => {
   it('doubles FIT strides and adds the fractional part in 1/128', () => {
     expect(normaliseCadence({ raw: 83, frac: 86, channel: 'fit', isRun: true })).toEqual({ spm: 2 * (83 + 86 / 128), factor: 2 });
     expect(normaliseCadence({ raw: 81, channel: 'fit', isRun: true }).spm).toBe(162);
@@ -71,7 +71,7 @@ function samples(segments: [number, number, number][]): Samples {
   };
 }
 
-describe('runCadence (domain.md §3.4)', () => {
+describe('runCadence (docs/metrics.md "Cadence per run")', () => {
   const runWalkStop = samples([[100, 170, 3], [50, 120, 1.4], [10, 0, 0]]);
 
   it('averages running samples only, weighted by time', () => {

@@ -1,20 +1,20 @@
 /**
- * Cadence (step rate) normalisation and per-run cadence (domain.md §2.3, §3.4). Everything here is steps
+ * Cadence (step rate) normalisation and per-run cadence (docs/metrics.md "Cadence normalisation", "Cadence per run"). Everything here is steps
  * per minute, both feet (spm).
  */
 import type { CadenceSource, Samples } from './run.js';
 import { sampleTiming, type SampleTiming } from './moving.js';
 
-/** ~walk–run transition in adults; samples at or above it are running (domain.md §3.4). */
+/** ~walk–run transition in adults; samples at or above it are running (docs/metrics.md "Cadence per run"). */
 export const MIN_RUNNING_SPM = 140;
-/** Sanity band for running cadence after normalisation [heuristic] (domain.md §2.3). */
+/** Sanity band for running cadence after normalisation [heuristic] (docs/metrics.md "Cadence normalisation"). */
 export const CADENCE_SANITY_MIN_SPM = 130;
 export const CADENCE_SANITY_MAX_SPM = 230;
-/** Unknown channel: a median raw value below this is per-foot and gets doubled (domain.md §2.3). */
+/** Unknown channel: a median raw value below this is per-foot and gets doubled (docs/metrics.md "Cadence normalisation"). */
 export const PER_FOOT_MEDIAN_LIMIT = 115;
-/** A run qualifies for cadence tracking with at least this much running-sample time [heuristic] (§3.4). */
+/** A run qualifies for cadence tracking with at least this much running-sample time [heuristic] (docs/metrics.md "Cadence per run"). */
 export const MIN_CADENCE_TRACKING_S = 600;
-/** FIT stores strides/min plus a fractional part in 1/128 (domain.md §2.2). */
+/** FIT stores strides/min plus a fractional part in 1/128 (docs/metrics.md "What each source delivers"). */
 export const FIT_CADENCE_FACTOR = 2;
 export const FIT_FRACTIONAL_CADENCE_SCALE = 128;
 
@@ -39,7 +39,7 @@ export interface NormalisedCadence {
 }
 
 /**
- * Cadence to spm by channel (domain.md §2.3, mandatory):
+ * Cadence to spm by channel (docs/metrics.md "Cadence normalisation", mandatory):
  * fit → 2 × (raw + frac/128); strava → 2 × raw for run types, raw otherwise; garmin-summary → raw;
  * unknown → 2 × raw when median(raw) < 115, else raw.
  */
@@ -54,20 +54,20 @@ export function normaliseCadence(input: NormaliseCadenceInput): NormalisedCadenc
   return { spm: raw * factor, factor };
 }
 
-/** Factor raw → spm implied by a cadence source (domain.md §2.3): 2 for FIT, 2 for Strava runs, else 1. */
+/** Factor raw → spm implied by a cadence source (docs/metrics.md "Cadence normalisation"): 2 for FIT, 2 for Strava runs, else 1. */
 export function cadenceFactorFor(source: CadenceSource, isRun: boolean): number {
   if (source === 'fit-record' || source === 'fit-session') return FIT_CADENCE_FACTOR;
   if (source === 'strava-stream' || source === 'strava-summary') return isRun ? 2 : 1;
   return 1;
 }
 
-/** Sanity band check (domain.md §2.3): 'suspect' outside 130–230 spm, 'none' when there is no value. */
+/** Sanity band check (docs/metrics.md "Cadence normalisation"): 'suspect' outside 130–230 spm, 'none' when there is no value. */
 export function cadenceQuality(typicalSpm: number | null): CadenceQuality {
   if (typicalSpm === null || !Number.isFinite(typicalSpm)) return 'none';
   return typicalSpm >= CADENCE_SANITY_MIN_SPM && typicalSpm <= CADENCE_SANITY_MAX_SPM ? 'ok' : 'suspect';
 }
 
-/** Weighted median (domain.md §3.4 cadence_p50) of values[i] with weights[i] > 0 among `include`d samples; null when nothing counts. */
+/** Weighted median (docs/metrics.md "Cadence per run", cadence_p50) of values[i] with weights[i] > 0 among `include`d samples; null when nothing counts. */
 export function weightedMedian(values: ArrayLike<number>, weights: ArrayLike<number>, include: (i: number) => boolean): number | null {
   const idx: number[] = [];
   let total = 0;
@@ -90,7 +90,7 @@ export function weightedMedian(values: ArrayLike<number>, weights: ArrayLike<num
 export interface RunCadence {
   /** Σ spm·Δt / Σ Δt over all recorded (timer) samples, zeros included: the watch's "avg cadence" */
   avgCadenceSpm: number | null;
-  /** time-weighted mean over running samples R (moving, spm ≥ 140), domain.md §3.4 */
+  /** time-weighted mean over running samples R (moving, spm ≥ 140), docs/metrics.md "Cadence per run" */
   runCadenceSpm: number | null;
   /** weighted median over R */
   cadenceP50Spm: number | null;
@@ -100,11 +100,11 @@ export interface RunCadence {
   runningTimeS: number;
   /** moving time with spm < 140 / moving time with a cadence value */
   walkShare: number | null;
-  /** steps = Σ spm·Δt/60 over moving samples (domain.md §3.1) */
+  /** steps = Σ spm·Δt/60 over moving samples (docs/metrics.md "Volume") */
   steps: number | null;
   /** sanity band applied to the weighted median of moving, non-zero samples */
   quality: CadenceQuality;
-  /** ≥ 10 min of running samples and quality ok (domain.md §3.4) */
+  /** ≥ 10 min of running samples and quality ok (docs/metrics.md "Cadence per run") */
   qualifies: boolean;
   /** running time per 1-spm bin, so any cadence band can be evaluated later without the samples */
   histogram: CadenceHistogram | null;
@@ -171,7 +171,7 @@ export function histogramShareAtOrAbove(h: CadenceHistogram | null, thresholdSpm
 }
 
 /**
- * Per-run cadence from samples (domain.md §3.4). R = { i : moving_i and spm_i ≥ MIN_RUNNING_SPM }.
+ * Per-run cadence from samples (docs/metrics.md "Cadence per run"). R = { i : moving_i and spm_i ≥ MIN_RUNNING_SPM }.
  * Quality uses the weighted median of moving samples with spm > 0, so a halved (per-foot) or doubled
  * channel shows up as 'suspect' even when no sample reaches 140 spm.
  */

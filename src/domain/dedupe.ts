@@ -1,5 +1,5 @@
 /**
- * Duplicates (domain.md §2.1, platform-apis.md §5; docs/ingestion.md "Duplicates"): a Garmin watch
+ * Duplicates (docs/metrics.md "Which activities count"; docs/ingestion.md "Duplicates"): a Garmin watch
  * that auto-uploads to Strava makes the same run arrive twice. Two runs are the same when their starts
  * are within ±120 s and their distances within 5 %; or when one is a re-saved copy whose start was
  * shifted by whole hours (an exporter writing local time as UTC): see isTimeShiftedCopy. The richest

@@ -16,7 +16,7 @@ function samples(altitudeM: number[], distanceM: number[] | null, moving?: numbe
 /** deterministic pseudo-noise in [-a, a] */
 const noise = (i: number, a: number) => a * Math.sin(i * 12.9898) * Math.cos(i * 78.233);
 
-describe('hysteresisGainLoss (domain.md §3.3 step 4)', () => {
+describe('hysteresisGainLoss (docs/metrics.md "Elevation gain and loss", step 4)', () => {
   it('counts a change once it reaches the threshold and moves the reference', () => {
     expect(hysteresisGainLoss([0, 0.5, 1.0, 0.2, -1, 2], 1)).toEqual({ gainM: 4, lossM: 2 });
   });

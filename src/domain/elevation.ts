@@ -1,17 +1,17 @@
 /**
  * Elevation gain/loss from an altitude series, and the check whether a device's own totals can be used
- * (domain.md §3.3). GPS and even barometric record altitudes are noisy: summing raw deltas overstates
+ * (docs/metrics.md "Elevation gain and loss"). GPS and even barometric record altitudes are noisy: summing raw deltas overstates
  * descent 2–4× on the fixtures, so the series is resampled, smoothed and counted with hysteresis.
  */
 import type { Samples } from './run.js';
 
-/** Resampling step along distance, m (domain.md §3.3 step 2). */
+/** Resampling step along distance, m (docs/metrics.md "Elevation gain and loss", step 2). */
 export const ELEVATION_RESAMPLE_STEP_M = 10;
 /** Resampling step over time when the run has no distance, s. */
 export const ELEVATION_RESAMPLE_STEP_S = 1;
 /** Upper bound on resampled points: a corrupt distance or time spike must not cost unbounded CPU/memory. */
 export const MAX_RESAMPLED_POINTS = 200_000;
-/** Rolling median window, samples (domain.md §3.3 step 3). */
+/** Rolling median window, samples (docs/metrics.md "Elevation gain and loss", step 3). */
 export const ELEVATION_MEDIAN_WINDOW = 5;
 /** Rolling mean window, samples: 3 × 10 m = 30 m, the low end of the spec's 30–50 m. */
 export const ELEVATION_MEAN_WINDOW = 3;
@@ -21,7 +21,7 @@ export const ELEVATION_MEAN_WINDOW = 3;
  * 16–40 % on rolling terrain, while 1 m stays within about ±10 % (fenix 2, FR965, COROS, fenix 2 multisport).
  */
 export const HYSTERESIS_BAROMETRIC_M = 1;
-/** Hysteresis threshold for GPS / elevation-database altitude, m [heuristic] (domain.md §3.3 step 4). */
+/** Hysteresis threshold for GPS / elevation-database altitude, m [heuristic] (docs/metrics.md "Elevation gain and loss", step 4). */
 export const HYSTERESIS_GPS_M = 5;
 
 export interface GainLoss {
@@ -29,7 +29,7 @@ export interface GainLoss {
   lossM: number;
 }
 
-/** Centred rolling median over `window` samples, shrinking at the ends (domain.md §3.3 step 3). */
+/** Centred rolling median over `window` samples, shrinking at the ends (docs/metrics.md "Elevation gain and loss", step 3). */
 export function rollingMedian(values: Float64Array, window: number): Float64Array {
   const n = values.length;
   const half = Math.floor(window / 2);
@@ -47,7 +47,7 @@ export function rollingMedian(values: Float64Array, window: number): Float64Arra
   return out;
 }
 
-/** Centred rolling mean over `window` samples, shrinking at the ends (domain.md §3.3 step 3). */
+/** Centred rolling mean over `window` samples, shrinking at the ends (docs/metrics.md "Elevation gain and loss", step 3). */
 export function rollingMean(values: Float64Array, window: number): Float64Array {
   const n = values.length;
   const half = Math.floor(window / 2);
@@ -63,7 +63,7 @@ export function rollingMean(values: Float64Array, window: number): Float64Array 
 }
 
 /**
- * Hysteresis count (domain.md §3.3 step 4): keep a reference `ref`; when alt − ref ≤ −T add ref − alt to
+ * Hysteresis count (docs/metrics.md "Elevation gain and loss", step 4): keep a reference `ref`; when alt − ref ≤ −T add ref − alt to
  * loss, when alt − ref ≥ T add alt − ref to gain, and move ref to alt. `bucket[i]` (optional) attributes
  * each counted change to a bucket (e.g. a km split) in `perBucket`.
  */
@@ -113,7 +113,7 @@ function resample(x: Float64Array, y: Float64Array, step: number): { position: F
 }
 
 /**
- * Steps 2–3 of domain.md §3.3: keep moving samples with a finite altitude, resample to 10 m of distance
+ * Steps 2–3 of docs/metrics.md "Elevation gain and loss": keep moving samples with a finite altitude, resample to 10 m of distance
  * (1 s when there is no distance), rolling median over 5 samples, rolling mean over 3 samples (30 m).
  * The step grows when the span would exceed MAX_RESAMPLED_POINTS. Null when fewer than 2 usable samples remain.
  */
@@ -164,7 +164,7 @@ function disagrees(device: number, records: number): boolean {
 }
 
 /**
- * Whether device ascent/descent totals can be used instead of the records (domain.md §3.3 step 1)
+ * Whether device ascent/descent totals can be used instead of the records (docs/metrics.md "Elevation gain and loss", step 1)
  * [heuristic]. Not trusted when: the descent total is missing; one direction is exactly 0 m while the
  * other is ≥ 50 m (Zwift writes descent 0; a fenix 2 multisport leg reports 732 m up / 0 m down); or
  * either total differs from the smoothed records by more than max(30 m, 50 %) (a TomTom writes 0/0

@@ -54,7 +54,7 @@ describe('localDateOf', () => {
 });
 
 describe('isoWeekOf', () => {
-  it('matches the api.md example week', () => {
+  it('matches an ISO week example (docs/rules.md "The training week")', () => {
     expect(isoWeekOf('2026-11-18')).toEqual({ week: '2026-W47', start: '2026-11-16', end: '2026-11-22' });
   });
 

@@ -1,5 +1,5 @@
 /**
- * Calendar helpers for training weeks (domain.md §1 "Local date of a run", §4.1 "Training week").
+ * Calendar helpers for training weeks (docs/metrics.md "Conventions" (local date), docs/rules.md "The training week").
  *
  * Every date here is a local calendar date string 'YYYY-MM-DD' with no time zone attached; arithmetic is
  * done on the UTC calendar (Date.UTC), which has no DST, so adding 7 days always lands on the same weekday.
@@ -63,7 +63,7 @@ function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
 }
 
 /**
- * Local calendar date of a run's start (domain.md §1).
+ * Local calendar date of a run's start (docs/metrics.md "Conventions").
  *
  * - `utcOffsetS` known (Strava `utc_offset`, Garmin `startTimeOffsetInSeconds`, FIT local offset):
  *   local = startTimeUtc + offset, where offset = local − UTC in seconds and already reflects DST at that

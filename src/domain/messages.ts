@@ -1,6 +1,6 @@
 /**
  * Runner-facing wording for the weekly warnings: plain words, the runner's own numbers, and one or two
- * suggestions from domain.md §5 R5 (slow down / run-walk, flatter routes, shorter runs, one change at a
+ * suggestions from docs/pain.md "Warnings and advice" (slow down / run-walk, flatter routes, shorter runs, one change at a
  * time). Education-style guidance, never a diagnosis. Rounding: km to 0.1, percent to whole numbers
  * (0.1 when rounding would hide that a limit was passed, e.g. 10.1 % over a 10 % guide).
  */

@@ -47,7 +47,7 @@ describe('deriveRunMetrics: volume and pace', () => {
   it('handles a summary-only run (no samples)', () => {
     const m = deriveRunMetrics(run({ samples: null }, { distanceM: 5000, movingTimeS: 1500, avgCadenceSpm: 172, avgCadenceSource: 'garmin-summary' }));
     expect(m).toMatchObject({ distanceM: 5000, movingTimeS: 1500, avgCadenceSpm: 172, cadenceSource: 'garmin-summary', cadenceFactor: 1, cadenceQuality: 'ok', runCadenceSpm: null, splits: [] });
-    expect(m.steps).toBeCloseTo((172 * 1500) / 60, 9); // domain.md §3.1 fallback
+    expect(m.steps).toBeCloseTo((172 * 1500) / 60, 9); // docs/metrics.md "Volume", steps fallback
     expect(m.stepsPerKm).toBeCloseTo(m.steps! / 5, 9);
   });
 

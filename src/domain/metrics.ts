@@ -1,5 +1,5 @@
 /**
- * Everything derived from one Run (domain.md §3; api.md Activity.metrics). Pure: the Run in, numbers out.
+ * Everything derived from one Run (docs/metrics.md; docs/api.md "Activity", metrics). Pure: the Run in, numbers out.
  */
 import type { CadenceSource, Run, RunMetrics, Samples, Split } from './run.js';
 import { cadenceFactorFor, cadenceQuality, runCadence, type RunCadence } from './cadence.js';
@@ -37,7 +37,7 @@ interface ElevationResult {
  * Device totals when the decoder judged them trustworthy (summary.elevationFromDevice); else, for a
  * source that gives its own gain but no loss (Strava), loss = gain − net rise of the smoothed stream
  * (summaryGainElevation); else the smoothed record altitude with hysteresis (1 m barometric, 5 m
- * GPS/database); indoor runs are 0 with source 'none' (domain.md §2.1, §3.3). Per-split values come
+ * GPS/database); indoor runs are 0 with source 'none' (docs/metrics.md "Which activities count", "Elevation gain and loss"). Per-split values come
  * from the smoothed records (scaled to the totals for the summary-gain method).
  */
 function deriveElevation(run: Run, distanceM: Float64Array | null, timing: SampleTiming | null, splitCount: number): ElevationResult {
@@ -90,7 +90,7 @@ function cadenceMetrics(run: Run, cadence: RunCadence | null, movingTimeS: numbe
     runSpeedMps: recordSource ? cadence!.runSpeedMps : null,
     cadenceHistogram: recordSource ? cadence!.histogram : null,
     walkShare: recordSource ? cadence!.walkShare : null,
-    // domain.md §3.1: Σ spm·Δt/60 over moving samples, fallback avg_spm × moving_time / 60
+    // docs/metrics.md "Volume": Σ spm·Δt/60 over moving samples, fallback avg_spm × moving_time / 60
     steps: recordSource ? cadence!.steps : avgCadenceSpm !== null ? (avgCadenceSpm * movingTimeS) / 60 : null,
   };
 }
@@ -108,7 +108,7 @@ export function paceClock(timing: SampleTiming, sourceMovingTimeS: number | null
 }
 
 /**
- * Derives a run's metrics (domain.md §3):
+ * Derives a run's metrics (docs/metrics.md):
  * distance = summary distance, else last sample distance, else ∫ speed dt; elapsed = summary, else span of
  * samples; moving = summary timer/moving time, else moving.ts detection; avg speed = distance / moving,
  * avg pace = moving / km; avg cadence = summary average, else timer-weighted sample mean (cadenceMetrics);

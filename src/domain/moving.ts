@@ -6,7 +6,7 @@
  */
 import type { Samples } from './run.js';
 
-/** Below this interval speed a sample counts as stopped (domain.md §1: moving time excludes pauses) [heuristic]. */
+/** Below this interval speed a sample counts as stopped (docs/metrics.md "Conventions": moving time excludes pauses) [heuristic]. */
 export const STOPPED_SPEED_MPS = 0.5;
 /**
  * An interval longer than this without movement is a pause (timer stopped / auto-pause), not standing
@@ -30,7 +30,7 @@ export interface SampleTiming {
  * Moving/timer flags per sample.
  * moving_i = source flag when present; else interval speed ≥ STOPPED_SPEED_MPS, where interval speed is
  * Δdistance/Δt when distance is known, else the sample's speed; with neither, moving_i = (Δt ≤ PAUSE_GAP_S).
- * timer_i = moving_i or Δt ≤ PAUSE_GAP_S. Source: domain.md §1, §3.1 (moving time) [heuristic thresholds].
+ * timer_i = moving_i or Δt ≤ PAUSE_GAP_S. Source: docs/metrics.md "Moving time and distance" (moving time) [heuristic thresholds].
  */
 export function sampleTiming(samples: Samples): SampleTiming {
   const { timeS, distanceM, speedMps } = samples;
@@ -67,7 +67,7 @@ export function sampleTiming(samples: Samples): SampleTiming {
 }
 
 /**
- * Cumulative distance per sample, m (domain.md §3.1 distance): the source distance when present (NaN gaps filled forward),
+ * Cumulative distance per sample, m (docs/metrics.md "Moving time and distance"): the source distance when present (NaN gaps filled forward),
  * else ∫ speed·dt over moving intervals; null when the run has neither channel.
  */
 export function cumulativeDistance(samples: Samples, timing: SampleTiming): Float64Array | null {

@@ -1,5 +1,5 @@
 /**
- * Pace, per-km splits and within-run pace changes (domain.md §3.2). Pace is seconds per km from moving
+ * Pace, per-km splits and within-run pace changes (docs/metrics.md "Pace and pace changes"). Pace is seconds per km from moving
  * time; "moving" comes from moving.ts (source flag, else interval speed ≥ 0.5 m/s, gaps are pauses).
  */
 import type { PaceChanges, Split } from './run.js';
@@ -13,14 +13,14 @@ export const MAX_SPLITS = 1000;
 export const MAX_SURGE_SPAN_S = 7 * 86_400;
 /** A final partial split shorter than this is not reported (its pace is noise) [heuristic]. */
 export const MIN_PARTIAL_SPLIT_M = 100;
-/** Surge: 30-s rolling speed ≥ 1.2 × the run's median speed for ≥ 20 s [heuristic] (domain.md §3.2). */
+/** Surge: 30-s rolling speed ≥ 1.2 × the run's median speed for ≥ 20 s [heuristic] (docs/metrics.md "Pace and pace changes"). */
 export const SURGE_WINDOW_S = 30;
 export const SURGE_SPEED_RATIO = 1.2;
 export const SURGE_MIN_DURATION_S = 20;
-/** Pace CV above this suggests an uneven or interval run [heuristic] (domain.md §3.2). */
+/** Pace CV above this suggests an uneven or interval run [heuristic] (docs/metrics.md "Pace and pace changes"). */
 export const UNEVEN_PACE_CV = 0.1;
 
-/** Pace, s/km = time_s / (distance_m / 1000) (domain.md §1, §3.2); null when either is not positive. */
+/** Pace, s/km = time_s / (distance_m / 1000) (docs/metrics.md "Conventions", "Pace and pace changes"); null when either is not positive. */
 export function paceSPerKm(distanceM: number, timeS: number): number | null {
   return distanceM > 0 && timeS > 0 ? timeS / (distanceM / 1000) : null;
 }
@@ -33,7 +33,7 @@ export interface SplitInput {
 }
 
 /**
- * Per-km splits (api.md Activity.metrics.splits; pace per domain.md §3.2): each interval's moving time is shared among the splits its distance covers, in
+ * Per-km splits (docs/api.md "Activity", metrics.splits; pace per docs/metrics.md "Pace and pace changes"): each interval's moving time is shared among the splits its distance covers, in
  * proportion to distance. timeS = moving time in the split; pace = timeS / km; cadence = time-weighted
  * mean over moving samples in the split. Elevation per split is filled in by the caller. The last
  * partial split is kept when ≥ MIN_PARTIAL_SPLIT_M; more than MAX_SPLITS km gives no splits.
@@ -90,7 +90,7 @@ export function kmSplits({ distanceM, cadenceSpm, timing }: SplitInput): Split[]
   return splits;
 }
 
-/** Writes per-split gain/loss, m (elevation.ts hysteresis attributed per km, domain.md §3.3) into the splits. */
+/** Writes per-split gain/loss, m (elevation.ts hysteresis attributed per km, docs/metrics.md "Elevation gain and loss") into the splits. */
 export function withSplitElevation(splits: Split[], perSplit: GainLoss[] | null): Split[] {
   return splits.map((s, k) => ({
     ...s,
@@ -112,7 +112,7 @@ function movingTimeUpTo(distanceM: Float64Array, timing: SampleTiming, limitM: n
 }
 
 /**
- * Surge count (domain.md §3.2): on a 1-s grid, rolling speed = distance covered in the last 30 s / 30;
+ * Surge count (docs/metrics.md "Pace and pace changes"): on a 1-s grid, rolling speed = distance covered in the last 30 s / 30;
  * the reference is the median rolling speed over moving seconds (≥ 0.5 m/s); a surge is a run of
  * ≥ 20 consecutive seconds at ≥ 1.2 × that median. 0 when the run spans more than MAX_SURGE_SPAN_S.
  */

@@ -1,6 +1,6 @@
 /**
  * The canonical Run: what every source (FIT file, Strava activity + streams, Garmin summary) is mapped
- * into before any metric is derived. Units live in the names (domain.md §1): metres, seconds, m/s,
+ * into before any metric is derived. Units live in the names (docs/metrics.md "Conventions"): metres, seconds, m/s,
  * steps per minute (both feet).
  *
  * Samples are stored column-wise in typed arrays: a 24-hour run at 1 Hz is 86,400 samples, and one
@@ -13,11 +13,11 @@ import type { CadenceHistogram } from './cadence.js';
 export const RUN_SOURCES = ['garmin', 'strava', 'upload'] as const;
 export type RunSource = (typeof RUN_SOURCES)[number];
 
-/** Where a run's average cadence came from (api.md `cadenceSource`). */
+/** Where a run's average cadence came from (docs/api.md "Activity" `cadenceSource`). */
 export const CADENCE_SOURCES = ['fit-record', 'fit-session', 'strava-stream', 'strava-summary', 'garmin-summary', 'none'] as const;
 export type CadenceSource = (typeof CADENCE_SOURCES)[number];
 
-/** Where elevation gain/loss came from (api.md `elevationSource`). */
+/** Where elevation gain/loss came from (docs/api.md "Activity" `elevationSource`). */
 export const ELEVATION_SOURCES = ['device', 'summary', 'stream-smoothed', 'none'] as const;
 export type ElevationSource = (typeof ELEVATION_SOURCES)[number];
 
@@ -40,7 +40,7 @@ export interface Samples {
   moving: Uint8Array | null;
   /** channel behind `cadenceSpm` ('fit-record' | 'strava-stream'); absent = inferred from summary.avgCadenceSource */
   cadenceSource?: CadenceSource;
-  /** how `altitudeM` was measured; picks the hysteresis threshold (domain.md §3.3). Absent = 'gps' (conservative) */
+  /** how `altitudeM` was measured; picks the hysteresis threshold (docs/metrics.md "Elevation gain and loss"). Absent = 'gps' (conservative) */
   altitudeKind?: AltitudeKind;
 }
 
@@ -54,7 +54,7 @@ export interface RunSummary {
   movingTimeS: number | null;
   /** average cadence already normalised to spm */
   avgCadenceSpm: number | null;
-  /** where avgCadenceSpm came from (the channel decides the factor, domain.md §2.3) */
+  /** where avgCadenceSpm came from (the channel decides the factor, docs/metrics.md "Cadence normalisation") */
   avgCadenceSource: CadenceSource;
   totalAscentM: number | null;
   totalDescentM: number | null;
@@ -72,7 +72,7 @@ export interface Run {
   /** lower-case sport name, e.g. "running", "cycling", "walking", "trail_running" */
   sport: string;
   subSport: string | null;
-  /** counts toward running load (domain.md §2.1) */
+  /** counts toward running load (docs/metrics.md "Which activities count") */
   isRun: boolean;
   /** treadmill / virtual: no real elevation */
   isIndoor: boolean;
@@ -116,7 +116,7 @@ export interface PaceChanges {
   surges: number;
 }
 
-/** Everything derived from one Run (domain.md §3; api.md Activity.metrics). */
+/** Everything derived from one Run (docs/metrics.md; docs/api.md "Activity", metrics). */
 export interface RunMetrics {
   distanceM: number;
   elapsedTimeS: number;
@@ -128,11 +128,11 @@ export interface RunMetrics {
   /** factor applied to the raw channel to reach spm (2 for per-foot channels, 1 otherwise) */
   cadenceFactor: number;
   cadenceQuality: 'ok' | 'suspect' | 'none';
-  /** time-weighted mean over running samples (spm ≥ 140), domain.md §3.4 */
+  /** time-weighted mean over running samples (spm ≥ 140), docs/metrics.md "Cadence per run" */
   runCadenceSpm: number | null;
   /** seconds of running samples behind runCadenceSpm */
   runningSampleTimeS: number;
-  /** time-weighted speed over the running samples, m/s (domain.md §3.4 run_speed_mps) */
+  /** time-weighted speed over the running samples, m/s (docs/metrics.md "Cadence per run", run_speed_mps) */
   runSpeedMps: number | null;
   /** running seconds per 1-spm bin (see cadence.ts), null without cadence samples */
   cadenceHistogram: CadenceHistogram | null;

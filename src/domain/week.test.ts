@@ -25,7 +25,7 @@ describe('weekVariables', () => {
     expect(v.runs).toBe(1);
   });
 
-  it('does not count runs under 1 km or under 5 minutes (§2.1), but counts exactly 1 km and 5 min', () => {
+  it('does not count runs under 1 km or under 5 minutes (docs/metrics.md "Which activities count"), but counts exactly 1 km and 5 min', () => {
     const runs = timedRuns([['2026-11-16', 0.99, 600], ['2026-11-17', 1.5, 299], ['2026-11-18', 1.0, 300]]);
     const v = weekVariables(runs, W47);
     expect(v.runs).toBe(1);

@@ -1,7 +1,7 @@
 /**
- * Weekly aggregation of runs into the training variables of domain.md §4.2 (api.md Week.variables).
+ * Weekly aggregation of runs into the training variables of docs/rules.md "The training week" (docs/api.md "Week", variables).
  *
- * Noise filter (§2.1): the functions here filter for themselves — a run under 1 km or under 5 min moving
+ * Noise filter (docs/metrics.md "Which activities count"): the functions here filter for themselves — a run under 1 km or under 5 min moving
  * time is never counted, whatever the caller passes — so a caller cannot forget it and can still hand
  * over every run row (including noise) to show in the diary. `isCountedRun` is exported for that display.
  */
@@ -11,22 +11,22 @@ import { DEFAULT_THRESHOLDS, type RuleThresholds } from './rules/thresholds.js';
 /** One run as the weekly rules need it; the caller builds it from a `runs` row and its derived metrics. */
 export interface WeekRun {
   id: string;
-  /** local date of the start in the run's own offset, from `localDateOf` (domain.md §1) */
+  /** local date of the start in the run's own offset, from `localDateOf` (docs/metrics.md "Conventions") */
   localDate: string;
   /** UTC start instant; orders runs within a day */
   startTime: Date;
   distanceM: number;
   movingTimeS: number;
-  /** null = unknown (treadmill/virtual runs carry 0, §2.1) */
+  /** null = unknown (treadmill/virtual runs carry 0, docs/metrics.md "Which activities count") */
   elevationLossM: number | null;
   steps: number | null;
-  /** time-weighted running cadence, spm (§3.4) */
+  /** time-weighted running cadence, spm (docs/metrics.md "Cadence per run") */
   runCadenceSpm: number | null;
-  /** ≥ 10 min of running samples and cadence quality ok (§3.4) */
+  /** ≥ 10 min of running samples and cadence quality ok (docs/metrics.md "Cadence per run") */
   cadenceQualifies: boolean;
-  /** surge_count (§3.2) */
+  /** surge_count (docs/metrics.md "Pace and pace changes") */
   surges: number;
-  /** sport type TrailRun / trail_running (§3.5 surface) */
+  /** sport type TrailRun / trail_running (docs/metrics.md "Other per-run fields" surface) */
   isTrail: boolean;
 }
 
@@ -58,13 +58,13 @@ export interface WeekVariables {
   trailShare: number | null;
 }
 
-/** Names of the weekly variables (api.md Week.variables keys). */
+/** Names of the weekly variables (docs/api.md "Week", variables keys). */
 export type WeekVariableName = keyof WeekVariables;
 
 /** Percent change per variable, `(new − old) / old × 100`; null when old is 0 or either side is null. */
 export type WeekChangePct = Record<WeekVariableName, number | null>;
 
-/** §2.1 noise filter [heuristic]: counted iff distance ≥ 1 km and moving time ≥ 5 min (limits configurable). */
+/** docs/metrics.md "Which activities count" noise filter [heuristic]: counted iff distance ≥ 1 km and moving time ≥ 5 min (limits configurable). */
 export function isCountedRun(run: WeekRun, noise: RuleThresholds['noise'] = DEFAULT_THRESHOLDS.noise): boolean {
   return run.distanceM >= noise.minDistanceM && run.movingTimeS >= noise.minMovingTimeS;
 }
@@ -77,7 +77,7 @@ export function median(values: readonly number[]): number | null {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** §4.2 formulas over runs that are already selected and counted (no filtering here). */
+/** docs/rules.md "The training week" formulas over runs that are already selected and counted (no filtering here). */
 export function aggregateRuns(runs: readonly WeekRun[]): WeekVariables {
   let distanceM = 0, movingTimeS = 0, longestRunM = 0, elevationLossM = 0, lossDistanceM = 0;
   let steps: number | null = null, surges = 0, trailM = 0;
@@ -111,7 +111,7 @@ export function aggregateRuns(runs: readonly WeekRun[]): WeekVariables {
   };
 }
 
-/** Weekly variables (§4.2) of the counted runs whose local date is in `week`; other runs are ignored. */
+/** Weekly variables (docs/rules.md "The training week") of the counted runs whose local date is in `week`; other runs are ignored. */
 export function weekVariables(
   runs: readonly WeekRun[],
   week: IsoWeek,
@@ -121,7 +121,7 @@ export function weekVariables(
 }
 
 /**
- * The "average week" over `weeks` (§4.4 4-week mean): sums (distance, time, runs, loss, steps, surges)
+ * The "average week" over `weeks` (docs/rules.md "Minimum data" 4-week mean): sums (distance, time, runs, loss, steps, surges)
  * divided by the number of weeks; ratios (pace, density, trail share, cadence median, mean run) pooled
  * over all their runs; longest run = the longest of them. Empty `weeks` gives an all-zero week.
  */
@@ -145,7 +145,7 @@ export function averageWeekVariables(
   };
 }
 
-/** Raw fractional change `(new − old) / old`; null when old is 0 or either value is missing (domain.md §1). */
+/** Raw fractional change `(new − old) / old`; null when old is 0 or either value is missing (docs/metrics.md "Conventions"). */
 export function fractionChange(oldValue: number | null, newValue: number | null): number | null {
   if (oldValue === null || newValue === null || oldValue === 0) return null;
   return (newValue - oldValue) / oldValue;

@@ -15,7 +15,7 @@ export const FIT_EPOCH_MS = 631065600000;
 export const FIT_MIN_ABSOLUTE_TIME = 0x10000000;
 const MAX_UTC_OFFSET_S = 14 * 3600;
 
-/** Sub-sports without real terrain (domain.md §2.1: treadmill and virtual runs have no elevation). */
+/** Sub-sports without real terrain (docs/metrics.md "Which activities count": treadmill and virtual runs have no elevation). */
 const INDOOR_SUB_SPORTS = new Set(['treadmill', 'indoorRunning', 'virtualActivity', 'indoorCycling', 'spin', 'indoorWalking', 'indoorRowing', 'elliptical', 'stairClimbing', 'indoorWheelchairRun', 'indoorWheelchairWalk', 'indoorHandCycling']);
 /** Sports whose FIT cadence is strides (one foot) per minute, so spm = 2 × cadence. Cycling cadence is rpm. */
 const FOOT_SPORTS = new Set(['running', 'walking', 'hiking', 'mountaineering', 'snowshoeing']);
@@ -32,7 +32,7 @@ export interface FitSport {
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
- * Sport mapping (domain.md §2.1): sport "running" with any sub-sport (generic, trail, track, street,
+ * Sport mapping (docs/metrics.md "Which activities count"): sport "running" with any sub-sport (generic, trail, track, street,
  * treadmill, indoor, virtual) is a run; walking, hiking, cycling, swimming … are not. Treadmill, indoor
  * and virtual sub-sports are indoor.
  */
@@ -144,7 +144,7 @@ export interface SessionRunContext {
   partial: boolean;
 }
 
-/** Builds the Run for one session window (domain.md §2.2 FIT column). */
+/** Builds the Run for one session window (docs/metrics.md "What each source delivers", FIT column). */
 export function sessionToRun(w: SessionWindow, ctx: SessionRunContext): Run {
   const s = w.session;
   const sport = mapFitSport(s.sport, s.subSport);

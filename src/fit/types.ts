@@ -1,6 +1,6 @@
 import type { Run } from '../domain/run.js';
 
-/** Stable codes for a FIT file that cannot be turned into runs (api.md `error.code`). */
+/** Stable codes for a FIT file that cannot be turned into runs (docs/ingestion.md "FIT files that cannot be imported"). */
 export const FIT_ERROR_CODES = [
   'fit_not_fit',
   'fit_bad_crc',

@@ -2,7 +2,7 @@ import type { ActivityRow, MetricsRow } from '../db/queries/activities.js';
 
 const round = (v: number | null | undefined, digits = 1): number | null => (v == null || !Number.isFinite(v) ? null : Number(v.toFixed(digits)));
 
-/** The api.md Activity shape. */
+/** The docs/api.md "Activity" shape. */
 /** `pain`: the run's pain record and light (see docs/pain.md), when known. */
 export function toActivityView(a: ActivityRow, m: MetricsRow | null, pain?: { pain: Record<string, unknown> | null; painLight: 'green' | 'amber' | 'red' | null }) {
   return {

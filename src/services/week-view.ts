@@ -2,13 +2,13 @@ import type { DbOrTx } from '../db/client.js';
 import { listWarnings, type WarningRow } from '../db/queries/warnings.js';
 import type { WeekRow } from '../db/queries/weeks.js';
 
-/** api.md Warning. */
+/** docs/api.md "Warning codes". */
 export function warningView(w: WarningRow) {
   const { id, week, code, status, severity, provisional, message, evidence } = w;
   return { id, week, code, status, severity, provisional, message, evidence, raisedAt: w.createdAt.toISOString(), resolvedAt: w.resolvedAt?.toISOString() ?? null };
 }
 
-/** api.md Week shapes, each with the week's open warnings. */
+/** docs/api.md "Week" shapes, each with the week's open warnings. */
 export async function weekViews(db: DbOrTx, runnerId: string, rows: WeekRow[]) {
   const open = rows.length ? await listWarnings(db, runnerId, { status: 'open', weeks: rows.map((r) => r.week) }) : [];
   return rows.map((r) => ({

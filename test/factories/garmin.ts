@@ -47,7 +47,7 @@ export async function buildGarminConnection(
   return row!;
 }
 
-/** An Activity File ping (platform-apis.md §2.4) for one file. */
+/** An Activity File ping (docs/platforms.md "Garmin notifications") for one file. */
 export function activityFilePing(userId: string, o: { activityId?: number; fileId?: string; host?: string; startTimeInSeconds?: number } = {}) {
   const activityId = o.activityId ?? 10010727180;
   const fileId = o.fileId ?? String(activityId);

@@ -5,7 +5,7 @@ import { webhookEvents } from '../../src/db/schema/index.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 const GARMIN_ENV = { GARMIN_CLIENT_ID: 'gc', GARMIN_CLIENT_SECRET: 'gs', GARMIN_WEBHOOK_SECRET: 'path-secret-123' };
-// The ping shape of platform-apis.md §2.4.
+// The ping shape of docs/platforms.md "Garmin notifications".
 const ping = {
   activityFiles: [
     { userId: '4aacafe82427c251df9c9592d0c06768', summaryId: '10010727180-file', activityId: 10010727180, fileType: 'FIT', callbackURL: 'https://apis.garmin.com/wellness-api/rest/activityFile?id=1&token=t', activityType: 'RUNNING', startTimeInSeconds: 1777615181, manual: false },

@@ -10,7 +10,7 @@ export type NewWeek = typeof weeks.$inferInsert;
 /** Warnings live in ./warnings.ts; re-exported for the callers that list them with their weeks. */
 export { listWarnings } from './warnings.js';
 
-/** Runs ≥ this many seconds of running samples qualify for cadence tracking (domain.md §3.4). */
+/** Runs ≥ this many seconds of running samples qualify for cadence tracking (docs/metrics.md "Cadence per run"). */
 const CADENCE_QUALIFYING_S = 600;
 
 /** A runner's runs that count toward load: derived, not deleted, and not a duplicate copy or a non-run. */
@@ -59,7 +59,7 @@ export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, t
 
 /**
  * First local date of the runner's history: the earliest counted run that is not noise
- * (≥ 1 km and ≥ 5 min, domain.md §2.1), so a stray 500 m jog does not make later warnings look
+ * (≥ 1 km and ≥ 5 min, docs/metrics.md "Which activities count"), so a stray 500 m jog does not make later warnings look
  * well-founded.
  */
 export async function firstRunDate(db: DbOrTx, runnerId: string): Promise<string | null> {

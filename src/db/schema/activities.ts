@@ -88,7 +88,7 @@ export const activities = pgTable(
     error: jsonb().$type<{ code: string; message: string } | null>(),
     /** counts toward weekly load: a run, not noise, not a duplicate of a richer copy */
     countedInLoad: boolean().notNull().default(false),
-    /** the counted copy of the same run from another source (domain.md §2.1) */
+    /** the counted copy of the same run from another source (docs/metrics.md "Which activities count") */
     duplicateOf: uuid(),
     /** why a ready activity is not counted (noise_short, noise_brief, manual_no_distance, not_a_run, duplicate); null when counted */
     excludedReason: text({ enum: EXCLUDED_REASONS }),
@@ -120,7 +120,7 @@ export const activities = pgTable(
   ],
 );
 
-/** Per-run derived variables with their provenance (domain.md §3). */
+/** Per-run derived variables with their provenance (docs/metrics.md). */
 export const activityMetrics = pgTable('activity_metrics', {
   activityId: uuid()
     .primaryKey()

@@ -34,7 +34,7 @@ export const runnerRef = () =>
     .notNull()
     .references(() => runners.id, { onDelete: 'cascade' });
 
-/** A gait-retraining cadence goal (domain.md §7); one active goal per runner. */
+/** A gait-retraining cadence goal (docs/cadence.md); one active goal per runner. */
 export const cadenceGoals = pgTable(
   'cadence_goals',
   {

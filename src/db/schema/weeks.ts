@@ -28,7 +28,7 @@ export interface NotificationAttempt {
   error?: string;
 }
 
-/** Weekly load per runner and ISO week of the runs' local dates (domain.md §4). */
+/** Weekly load per runner and ISO week of the runs' local dates (docs/rules.md "The training week"). */
 export const weeks = pgTable(
   'weeks',
   {

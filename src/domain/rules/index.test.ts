@@ -19,7 +19,7 @@ describe('evaluationWindow', () => {
 });
 
 describe('evaluateWeek', () => {
-  it('returns the api.md week header and whether the week is complete', () => {
+  it('returns the docs/api.md "Week" header and whether the week is complete', () => {
     const e = evaluateWeek({ week: '2026-W47', runs: history(), todayLocalDate: '2026-11-22' });
     expect(e).toMatchObject({ week: '2026-W47', start: '2026-11-16', end: '2026-11-22', complete: false, status: 'ok' });
     expect(evaluateWeek({ week: '2026-W47', runs: history(), todayLocalDate: '2026-11-23' }).complete).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * Weekly rule evaluation (domain.md §4–§5: R2 LOAD_JUMP, R3 MULTI_CHANGE, R4 RUN_SPIKE) for one ISO week.
+ * Weekly rule evaluation (docs/rules.md "Rule numbers used in the code": R2 LOAD_JUMP, R3 MULTI_CHANGE, R4 RUN_SPIKE) for one ISO week.
  *
  * Incremental by design: the evaluator only looks at runs whose local date lies in
  * `evaluationWindow(week)` = [week start − 35 days, week end] (with default thresholds), so its cost does
@@ -27,7 +27,7 @@ import { loadJumpWarning, multiChangeWarning, runSpikeWarning, type WeekWarning 
 
 export type { WarningCode, WeekWarning } from './warnings.js';
 
-/** `insufficient_history`: no earlier run or declared history, so no rule could run (§4.4). */
+/** `insufficient_history`: no earlier run or declared history, so no rule could run (docs/rules.md "Minimum data"). */
 export type WeekStatus = 'ok' | 'insufficient_history';
 
 /** What the caller loads for one week: the windowed runs and the runner's "today". */
@@ -40,7 +40,7 @@ export interface EvaluateWeekInput {
   todayLocalDate: string;
   /** first local date the runner's history covers (earliest run or back-fill start); default: earliest run passed */
   historyStartDate?: string | null;
-  /** start date of an active cadence goal (it counts as the gait change for its first 14 days, §5 R3) */
+  /** start date of an active cadence goal (it counts as the gait change for its first 14 days, docs/rules.md "MULTI_CHANGE — one change at a time (seed)") */
   cadenceGoalStartDate?: string | null;
   thresholds?: ThresholdOverrides;
 }
@@ -52,11 +52,11 @@ export interface LoadSummary {
   referenceDistanceM: number;
   referenceMovingTimeS: number;
   referenceRuns: number;
-  /** distance left this week before the limit is passed (§5 R2 week-to-date budget), m */
+  /** distance left this week before the limit is passed (docs/rules.md "LOAD_JUMP — weekly increase (seed)" week-to-date budget), m */
   remainingDistanceM: number;
 }
 
-/** api.md Week, plus the reasoning the caller may store or show. */
+/** docs/api.md "Week", plus the reasoning the caller may store or show. */
 export interface WeekEvaluation {
   week: string;
   start: string;
@@ -93,7 +93,7 @@ function priorWeeks(week: IsoWeek, count: number): IsoWeek[] {
 }
 
 /**
- * Evaluates one week: weekly variables (§4.2), change vs the previous week, the changed variables (§4.3),
+ * Evaluates one week: weekly variables (docs/rules.md "The training week"), change vs the previous week, the changed variables (docs/rules.md "MULTI_CHANGE — one change at a time (seed)"),
  * and the LOAD_JUMP / MULTI_CHANGE / RUN_SPIKE warnings with runner-facing messages. Re-run it after any
  * insert, update or delete in the window; a warning absent from the new result is resolved.
  * With no run and no declared history before the week: status 'insufficient_history' and no warnings.

@@ -85,7 +85,7 @@ describe('LOAD_JUMP during the week (week-to-date vs the full previous week)', (
   });
 });
 
-describe('LOAD_JUMP with too little data (§4.4)', () => {
+describe('LOAD_JUMP with too little data (docs/rules.md "Minimum data")', () => {
   it('uses the absolute cap when the previous week had a single run: +2.0 km and +1 run pass, +2.1 km warns', () => {
     const thin = PRIOR.flatMap((w) => weekRuns(w, [6]));
     expect(loadJumps(evaluate([...thin, ...weekRuns('2026-W47', [4, 4])]))).toEqual([]);
@@ -125,7 +125,7 @@ describe('LOAD_JUMP with too little data (§4.4)', () => {
   });
 });
 
-describe('LOAD_JUMP after a break (§4.4)', () => {
+describe('LOAD_JUMP after a break (docs/rules.md "Minimum data")', () => {
   const withBreak = (): WeekRun[] => [
     ...['2026-W43', '2026-W44', '2026-W45'].flatMap((w) => weekRuns(w, [10, 10])),
     ...weekRuns('2026-W46', [2.5, 2.5]), // 5 km < 50 % of the 4-week mean 16.25 km (2 runs a week on average)

@@ -1,5 +1,5 @@
 /**
- * R2 load progression (domain.md §5 R2, minimum data §4.4): warn LOAD_JUMP when the week's distance or
+ * R2 load progression (docs/rules.md "LOAD_JUMP — weekly increase (seed)", "Minimum data"): warn LOAD_JUMP when the week's distance or
  * moving time rises more than 10 % over its reference week. Works on a complete week (the binding check)
  * and on a week-to-date (the early warning: raised by the first run that takes the week over the limit).
  */
@@ -10,9 +10,9 @@ import type { RuleThresholds } from './thresholds.js';
 
 /** Which week the current one is compared with. */
 export type LoadBasis = 'previous_week' | 'four_week_mean';
-/** `percent`: the +10 % rule; `absolute_cap`: §4.4 "> 2 km or > 1 run" for a thin reference. */
+/** `percent`: the +10 % rule; `absolute_cap`: docs/rules.md "Minimum data" "> 2 km or > 1 run" for a thin reference. */
 export type LoadRule = 'percent' | 'absolute_cap';
-/** Warning severity: amber = hold or reduce, red = reduce now (domain.md §6.3 wording). */
+/** Warning severity: amber = hold or reduce, red = reduce now (docs/pain.md "Warnings and advice" wording). */
 export type Severity = 'amber' | 'red';
 
 /** The week the current one is measured against, and which rule applies to it. */
@@ -26,7 +26,7 @@ export interface LoadReference {
 }
 
 /**
- * Chooses the reference (§4.4): the previous week, unless it was below 50 % of the mean of the last
+ * Chooses the reference (docs/rules.md "Minimum data"): the previous week, unless it was below 50 % of the mean of the last
  * `meanWeeks` weeks of data (a break) — then that mean, capped at the mean itself. The percent rule needs
  * the reference to have ≥ 2 runs and ≥ 5 km; otherwise the absolute cap applies.
  * `mean` must average only weeks of data (weeks on or after the start of the runner's history).

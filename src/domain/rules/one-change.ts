@@ -1,5 +1,5 @@
 /**
- * R3 one change at a time (domain.md §5 R3, table §4.3): which training variables increased between the
+ * R3 one change at a time (docs/rules.md "MULTI_CHANGE — one change at a time (seed)", its table): which training variables increased between the
  * reference week and this week, and MULTI_CHANGE when more than one did.
  */
 import type { WeekVariables } from '../week.js';
@@ -7,7 +7,7 @@ import { increasedByMoreThan, increasedByMoreThanAmount, exceedsRatio } from './
 import type { LoadReference } from './load-progression.js';
 import type { RuleThresholds } from './thresholds.js';
 
-/** api.md Week.changed names. */
+/** docs/api.md "Week", changed names. */
 export type ChangedVariable =
   | 'distanceM'
   | 'movingTimeS'
@@ -20,7 +20,7 @@ export type ChangedVariable =
   | 'avgCadenceSpm'
   | 'trailShare';
 
-/** R3's training components; `long_run` is listed but never counted (R4 reports it, §5 R3). */
+/** R3's training components; `long_run` is listed but never counted (R4 reports it, docs/rules.md "MULTI_CHANGE — one change at a time (seed)"). */
 export type ChangeGroup = 'volume' | 'intensity_speed' | 'intensity_surges' | 'hills' | 'gait' | 'terrain' | 'long_run';
 
 /** Which R3 component each changed variable belongs to (collinear variables share one). */
@@ -46,7 +46,7 @@ export interface ChangeInput {
   cadenceReferenceSpm: number | null;
   /** longest counted run in the `longRunLookbackDays` before the week's Monday, m; null without runs */
   lookbackLongestRunM: number | null;
-  /** a cadence goal started within `cadenceGoalDays` of this week: it is the gait change (§5 R3, §7) */
+  /** a cadence goal started within `cadenceGoalDays` of this week: it is the gait change (docs/rules.md "MULTI_CHANGE — one change at a time (seed)", docs/cadence.md "One change at a time (R3)") */
   cadenceGoalActive: boolean;
 }
 
@@ -58,11 +58,11 @@ export interface ChangeDetail {
 
 /** Result of R3 for one week. */
 export interface ChangeAssessment {
-  /** variables that increased (gait: changed either way), api.md names, in table order */
+  /** variables that increased (gait: changed either way), docs/api.md "Week" names, in table order */
   changed: ChangedVariable[];
   /** distinct counted groups (long_run excluded) */
   groups: ChangeGroup[];
-  /** more, shorter runs within +10 % of the reference volume (§4.3 note): not a change */
+  /** more, shorter runs within +10 % of the reference volume (docs/rules.md "MULTI_CHANGE — one change at a time (seed)" note): not a change */
   frequencyRedistributed: boolean;
   details: Partial<Record<ChangedVariable, ChangeDetail>>;
   /** true when groups.length > maxChanges: warn MULTI_CHANGE */
@@ -72,9 +72,9 @@ export interface ChangeAssessment {
 }
 
 /**
- * §4.3, increases only:
+ * docs/rules.md "MULTI_CHANGE — one change at a time (seed)", increases only:
  * volume — distance or moving time > +10 % [seed] (absolute cap > 2 km / > 1 run when the reference is
- * thin, §4.4); frequency — runs +≥ 1 and distance > +10 % (same "volume" group: it cannot happen without
+ * thin, docs/rules.md "Minimum data"); frequency — runs +≥ 1 and distance > +10 % (same "volume" group: it cannot happen without
  * the volume rising, so counting it separately would make every added run a MULTI_CHANGE);
  * long run — longest > 1.10 × lookback longest [evidence, not counted]; speed — pace faster by > 5 %
  * (pace-based: (ref − cur)/ref); surges — +≥ 4 and +≥ 50 %; hills — loss > +10 % and > +50 m, or density

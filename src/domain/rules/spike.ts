@@ -1,5 +1,5 @@
 /**
- * R4 single-run spike (domain.md §5 R4; Frandsen et al. 2025): a run longer than the longest run of the
+ * R4 single-run spike (docs/rules.md "RUN_SPIKE — one run far longer than usual (evidence)"; Frandsen et al. 2025): a run longer than the longest run of the
  * previous 30 days. The best-supported load rule for runners, reported separately from R3.
  */
 import { addDays } from '../iso-week.js';
@@ -18,7 +18,7 @@ export interface SpikeFinding {
   distanceM: number;
   /** longest counted run in the lookback window before this run, m */
   lookbackLongestRunM: number;
-  /** distanceM / lookbackLongestRunM (domain.md §3.5 session_spike_ratio) */
+  /** distanceM / lookbackLongestRunM (docs/rules.md "RUN_SPIKE — one run far longer than usual (evidence)", ratio) */
   ratio: number;
   band: SpikeBand;
   severity: Severity;
@@ -27,7 +27,7 @@ export interface SpikeFinding {
 /**
  * For each run of `weekRuns` (counted runs of the week), `ratio = distance / max(distance of counted runs
  * that started earlier and whose local date is within the previous `lookbackDays` days)` — earlier runs of
- * the same day and of the same week count. No run in the window → no finding (§5 R4 needs history).
+ * the same day and of the same week count. No run in the window → no finding (docs/rules.md "RUN_SPIKE — one run far longer than usual (evidence)" needs history).
  * ratio > 1.10 → amber, band 10-30; > 1.30 → amber, band 30-100; > 2.00 → red, band 100+.
  * `earlierRuns` are counted runs before the week; they may include runs outside the window (ignored).
  */

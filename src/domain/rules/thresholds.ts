@@ -1,41 +1,41 @@
 /**
- * Every number the weekly rules use, in one place (style.md §11, domain.md "keep it configurable").
+ * Every number the weekly rules use, in one place (docs/rules.md "The weekly load rules").
  * Tags: [seed] founding physio article, [evidence] a study, [heuristic] our product default.
  * Fractions are ratios (0.10 = 10 %); distances in m, times in s, cadence in spm.
  * Override per runner or clinician with `resolveThresholds({ load: { maxIncrease: 0.075 } })`.
  */
 export interface RuleThresholds {
-  /** domain.md §2.1: runs below either limit are noise and are not counted. */
+  /** docs/metrics.md "Which activities count": runs below either limit are noise and are not counted. */
   noise: {
     /** [heuristic] */
     minDistanceM: number;
     /** [heuristic] */
     minMovingTimeS: number;
   };
-  /** R2 load progression and §4.4 minimum data. */
+  /** R2 load progression and minimum data (docs/rules.md "Minimum data"). */
   load: {
     /** [seed] "approximately 10 % a week"; warn when the increase is strictly greater. */
     maxIncrease: number;
     /** [evidence] Nielsen 2014 >30 % group, Damsted 2019 20–60 %: above this the warning is red. */
     redAbove: number;
-    /** [heuristic] §4.4: reference needs this many counted runs for the % rule… */
+    /** [heuristic] docs/rules.md "Minimum data": reference needs this many counted runs for the % rule… */
     minReferenceRuns: number;
     /** [heuristic] …and this much distance; otherwise the absolute cap applies. */
     minReferenceDistanceM: number;
-    /** [heuristic] §4.4 absolute cap: warn if distance exceeds the reference by more than this… */
+    /** [heuristic] docs/rules.md "Minimum data" absolute cap: warn if distance exceeds the reference by more than this… */
     absoluteCapDistanceM: number;
     /** [heuristic] …or runs exceed it by more than this. */
     absoluteCapRuns: number;
-    /** [heuristic] §4.4: previous week below this share of the multi-week mean = return after a break. */
+    /** [heuristic] docs/rules.md "Minimum data": previous week below this share of the multi-week mean = return after a break. */
     breakShareOfMean: number;
-    /** [heuristic] §4.4: weeks in the "4-week mean" (w−1 … w−4). */
+    /** [heuristic] docs/rules.md "Minimum data": weeks in the "4-week mean" (w−1 … w−4). */
     meanWeeks: number;
-    /** [heuristic] §4.4 "cap the first week back at the 4-week mean": allowed increase over that mean. */
+    /** [heuristic] docs/rules.md "Minimum data" "cap the first week back at the 4-week mean": allowed increase over that mean. */
     returnAfterBreakMaxIncrease: number;
-    /** [heuristic] §4.4: with fewer prior weeks of data, warnings are provisional. */
+    /** [heuristic] docs/rules.md "Minimum data": with fewer prior weeks of data, warnings are provisional. */
     minPriorWeeks: number;
   };
-  /** R3 / §4.3: when has a variable "changed" between two weeks. */
+  /** R3 / docs/rules.md "MULTI_CHANGE — one change at a time (seed)": when has a variable "changed" between two weeks. */
   change: {
     /** [seed] volume (distance or moving time) up by more than this. */
     volumeIncrease: number;
@@ -63,7 +63,7 @@ export interface RuleThresholds {
     cadenceChange: number;
     /** [heuristic] weeks before w pooled for the cadence reference median. */
     cadenceReferenceWeeks: number;
-    /** [heuristic] §7: a cadence goal counts as the gait change for this many days after it starts. */
+    /** [heuristic] docs/cadence.md "One change at a time (R3)": a cadence goal counts as the gait change for this many days after it starts. */
     cadenceGoalDays: number;
     /** [heuristic] trail share of distance up by more than this (0.25 = 25 percentage points). */
     trailShareIncrease: number;

@@ -9,23 +9,23 @@ import type { LoadJumpFinding, Severity } from './load-progression.js';
 import type { ChangeAssessment, ChangedVariable } from './one-change.js';
 import type { SpikeFinding } from './spike.js';
 
-/** api.md warning codes produced by the weekly rules. */
+/** docs/api.md "Warning codes" produced by the weekly rules. */
 export type WarningCode = 'LOAD_JUMP' | 'MULTI_CHANGE' | 'RUN_SPIKE';
 
-/** Evidence of a warning: flat values only (api.md Warning.evidence). */
+/** Evidence of a warning: flat values only (docs/api.md "Warning codes", evidence). */
 export type WarningEvidence = Record<string, number | string | null>;
 
-/** One warning as stored and shown (api.md Week.warnings, plus provisional/weekToDate/runId). */
+/** One warning as stored and shown (docs/api.md "Week", warnings, plus provisional/weekToDate/runId). */
 export interface WeekWarning {
   code: WarningCode;
   severity: Severity;
-  /** fewer than 2 prior weeks of data (§4.4): show, but label as provisional */
+  /** fewer than 2 prior weeks of data (docs/rules.md "Minimum data"): show, but label as provisional */
   provisional: boolean;
   /** raised on an incomplete week (week-to-date); the binding check runs again when the week closes */
   weekToDate: boolean;
   /** RUN_SPIKE: the run; LOAD_JUMP: the run that took the week over the limit; else null */
   runId: string | null;
-  /** MULTI_CHANGE: the variables that changed (api.md names); else undefined */
+  /** MULTI_CHANGE: the variables that changed (docs/api.md "Week" names); else undefined */
   changed?: ChangedVariable[];
   message: string;
   evidence: WarningEvidence;

@@ -3,15 +3,15 @@ import type { CadenceSource, Run, Samples } from '../../domain/run.js';
 import { isRunSportType, sportTypeOf, type StravaActivity, type StravaStreams } from './types.js';
 
 /**
- * Pure mapping of a Strava activity (+ streams) into the canonical Run (style.md §3). Units are
- * converted here and only here: run cadence ×2 (strides → steps per minute, domain.md §2.3); the
+ * Pure mapping of a Strava activity (+ streams) into the canonical Run (src/domain/run.ts; docs/metrics.md). Units are
+ * converted here and only here: run cadence ×2 (strides → steps per minute, docs/metrics.md "Cadence normalisation"); the
  * local offset from `start_date_local − start_date` (the `utc_offset` field ignores DST,
  * docs/platforms.md). Elevation loss is not in Strava's summary: downstream it is Strava's own
  * `total_elevation_gain` minus the net rise of the smoothed `altitude` stream (docs/ingestion.md), and
  * the stream alone (smoothed, 5 m hysteresis) when the summary has no gain.
  */
 
-/** Raw Strava cadence → spm: ×2 for run types (per-leg channel), ×1 otherwise (domain.md §2.3). */
+/** Raw Strava cadence → spm: ×2 for run types (per-leg channel), ×1 otherwise (docs/metrics.md "Cadence normalisation"). */
 function cadenceFactor(isRun: boolean): number {
   return normaliseCadence({ raw: 1, channel: 'strava', isRun }).factor;
 }

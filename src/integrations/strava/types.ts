@@ -31,7 +31,7 @@ export const StravaActivity = z.object({
   elev_low: z.number().nullish(),
   average_speed: z.number().nullish(),
   max_speed: z.number().nullish(),
-  /** per-leg (strides/min) for runs: steps/min = 2 × value (domain.md §2.3) */
+  /** per-leg (strides/min) for runs: steps/min = 2 × value (docs/metrics.md "Cadence normalisation") */
   average_cadence: z.number().nullish(),
   average_heartrate: z.number().nullish(),
   has_heartrate: z.boolean().nullish(),
@@ -97,7 +97,7 @@ export interface StravaRawPayload {
   streamsStatus: 'ok' | 'empty' | 'skipped' | 'pending';
 }
 
-/** Strava's run types (domain.md §2.1): Run, TrailRun, VirtualRun. */
+/** Strava's run types (docs/metrics.md "Which activities count"): Run, TrailRun, VirtualRun. */
 export function isRunSportType(sportType: string | null | undefined): boolean {
   return (RUN_SPORT_TYPES as readonly string[]).includes(sportType ?? '');
 }

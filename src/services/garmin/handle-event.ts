@@ -25,7 +25,7 @@ export interface GarminHandleDeps {
 
 /**
  * `garmin.handle-notification`: route one inbox row. A body may carry many users (docs/platforms.md
- * §2.3); each entry is handled on its own. Activity files → one `garmin.fetch-fit` per file of a
+ * "Garmin notifications"); each entry is handled on its own. Activity files → one `garmin.fetch-fit` per file of a
  * known, active user; deregistrations → revoke (idempotent: repeats happen); permission changes
  * without ACTIVITY_EXPORT → `needs_reauth` (and back to active when it is granted again). Unknown
  * users are ignored, the row still counts as processed. A retry after a partial failure redoes the
