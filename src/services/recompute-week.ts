@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
-import { findActiveCadenceGoal, findRunner } from '../db/queries/runners.js';
+import { findRunner } from '../db/queries/runners.js';
+import { findActiveGoal } from '../db/queries/cadence.js';
 import { resolveWarningsExcept, upsertOpenWarning } from '../db/queries/warnings.js';
 import { firstRunDate, loadWeekRuns, saveWeek } from '../db/queries/weeks.js';
 import { localDateOf, parseIsoWeek } from '../domain/iso-week.js';
@@ -29,7 +30,7 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
   const [runs, historyStartDate, goal] = await Promise.all([
     loadWeekRuns(deps.db, runnerId, window.from, window.to),
     firstRunDate(deps.db, runnerId),
-    findActiveCadenceGoal(deps.db, runnerId),
+    findActiveGoal(deps.db, runnerId),
   ]);
   const now = deps.now();
   const todayLocalDate = localDateOf(now, null, runner.timezone);

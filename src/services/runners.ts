@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
-import { findActiveCadenceGoal, findRunner, insertRunner, listConnectionsOf, type RunnerRow } from '../db/queries/runners.js';
+import { findRunner, insertRunner, listConnectionsOf, type RunnerRow } from '../db/queries/runners.js';
+import { findActiveGoal } from '../db/queries/cadence.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 
@@ -32,7 +33,7 @@ export async function requireRunner(deps: { db: Db }, runnerId: string): Promise
 
 export async function getRunnerView(deps: { db: Db }, runnerId: string) {
   const runner = await requireRunner(deps, runnerId);
-  const [conns, goal] = await Promise.all([listConnectionsOf(deps.db, runner.id), findActiveCadenceGoal(deps.db, runner.id)]);
+  const [conns, goal] = await Promise.all([listConnectionsOf(deps.db, runner.id), findActiveGoal(deps.db, runner.id)]);
   return {
     id: runner.id,
     name: runner.name,

@@ -188,23 +188,3 @@ export async function loadDiaryPageRuns(db: DbOrTx, runnerId: string, range: Dat
     .orderBy(desc(activities.startTime))
     .limit(limit);
 }
-
-/** The stored light of each of these runs of a runner (runs never answered have no row). */
-export async function lightsOfRuns(db: DbOrTx, runnerId: string, activityIds: readonly string[]) {
-  if (activityIds.length === 0) return [];
-  return db
-    .select({ id: runPain.activityId, light: runPain.light })
-    .from(runPain)
-    .where(and(eq(runPain.runnerId, runnerId), inArray(runPain.activityId, [...new Set(activityIds)])));
-}
-
-/** The lights of a runner's counted runs that have a pain row, oldest first. */
-export async function countedRunLights(db: DbOrTx, runnerId: string) {
-  const rows = await db
-    .select({ light: runPain.light })
-    .from(runPain)
-    .innerJoin(activities, eq(activities.id, runPain.activityId))
-    .where(and(eq(runPain.runnerId, runnerId), eq(activities.countedInLoad, true)))
-    .orderBy(asc(activities.startTime));
-  return rows.map((r) => r.light);
-}

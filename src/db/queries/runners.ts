@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
-import { cadenceGoals, connections, runners } from '../schema/index.js';
+import { connections, runners } from '../schema/index.js';
 
 export type RunnerRow = typeof runners.$inferSelect;
 
@@ -30,12 +30,4 @@ export async function listConnectionsOf(db: DbOrTx, runnerId: string) {
     })
     .from(connections)
     .where(eq(connections.runnerId, runnerId));
-}
-
-export async function findActiveCadenceGoal(db: DbOrTx, runnerId: string) {
-  const [row] = await db
-    .select()
-    .from(cadenceGoals)
-    .where(and(eq(cadenceGoals.runnerId, runnerId), eq(cadenceGoals.active, true)));
-  return row;
 }

@@ -1,8 +1,5 @@
 import type { Response } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { countedRunLights, lightsOfRuns } from '../../db/queries/run-pain.js';
-import type { Light } from '../../domain/home-summary.js';
-import { greenStreak } from '../../domain/pain/light.js';
 import type { PageSession } from '../../services/sessions/index.js';
 import { html, type HtmlValue } from './html.js';
 import { formatDay } from '../../domain/messages.js';
@@ -10,18 +7,7 @@ import { askCalfFor } from '../../services/pain/answers.js';
 import { listPrompts } from '../../services/prompts/index.js';
 import { renderAnswerForm } from '../routes/answer-page.js';
 
-/** What the pages read of the pain loop: the light per run, the green streak, pending questions. */
-
-export async function pageLights(deps: Pick<AppDeps, 'db'>, runnerId: string, activityIds: string[]): Promise<Map<string, Light>> {
-  const rows = await lightsOfRuns(deps.db, runnerId, activityIds);
-  return new Map(rows.map((r) => [r.id, r.light]));
-}
-
-/** Runs in a row, up to the latest, whose light is green; null before any run was answered. */
-export async function streakOf(deps: Pick<AppDeps, 'db'>, runnerId: string): Promise<number | null> {
-  const lights = (await countedRunLights(deps.db, runnerId)).filter((l) => l !== 'grey');
-  return lights.length ? greenStreak(lights) : null;
-}
+/** What the pages show of the pain loop: the pending questions and their answer forms (lights: services/pain/page-lights.ts). */
 
 export interface AnswerFormState {
   promptId: string;

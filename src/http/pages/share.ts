@@ -87,7 +87,7 @@ export async function renderSharedPage(deps: AppDeps, res: Response, runnerId: s
 ${has('weeks') ? html`<section aria-labelledby="weeks-h"><h2 id="weeks-h">Weeks</h2>${
     weeks.length
       ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Weekly totals"><table><caption class="visually-hidden">Weekly totals</caption><thead><tr><th scope="col">Week</th><th scope="col" class="num">Distance (km)</th><th scope="col" class="num">Time</th><th scope="col" class="num">Descent (m)</th><th scope="col" class="num">Runs</th><th scope="col">Changed</th></tr></thead><tbody>${weeks.map((w) => {
-          const v = w.variables as unknown as Record<string, number>;
+          const v = w.variables;
           return html`<tr><th scope="row">${day(w.startDate)}</th><td class="num">${km(v.distanceM)}</td><td class="num">${duration(v.movingTimeS)}</td><td class="num">${metres(v.elevationLossM)}</td><td class="num">${v.runs ?? 0}</td><td>${(w.changed ?? []).join(', ') || '—'}</td></tr>`;
         })}</tbody></table></div>`
       : html`<p>No weeks yet.</p>`

@@ -20,6 +20,11 @@ export class GarminApiError extends Error {
   ) {
     super(message);
   }
+
+  /** network failures, 5xx and 429 are worth retrying; other 4xx are not (a job fails at once) */
+  get isRetryable(): boolean {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
 }
 
 /** The callbackURL's host is not one we trust with a user's token. */

@@ -32,7 +32,7 @@ export async function disconnectConnection(deps: AppDeps & { providers?: Provide
     const refreshToken = conn.refreshTokenEnc ? decryptSecret(conn.refreshTokenEnc, deps.env.tokenEncryptionKey) : null;
     upstreamRevoked = await provider.revokeUpstream(deps, { status: conn.status, refreshToken }, (fn) => session.call(fn));
   } catch (err) {
-    deps.log.warn({ runnerId, provider: providerId, err: (err as Error).message }, 'platform did not confirm the disconnect; revoking locally');
+    deps.log.warn({ runnerId, provider: providerId, err }, 'platform did not confirm the disconnect; revoking locally');
   }
   const { deletedActivities } = await revokeConnection(deps, conn.id, upstreamRevoked ? 'disconnected_by_runner' : 'disconnected_by_runner_upstream_unconfirmed');
   return { provider: providerId, status: 'disconnected', upstreamRevoked, deletedActivities };
