@@ -46,7 +46,10 @@ export default tseslint.config(
   {
     files: ['src/http/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)workers(/|$)', message: 'the HTTP layer never imports workers: enqueue through the job catalog instead.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)workers(/|$)', message: 'the HTTP layer never imports workers: enqueue through the job catalog instead.' }] },
+      ],
     },
   },
   {
@@ -56,7 +59,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '(^|/)workers/(main|registry|processors)(\\.js|/|$)', message: 'import the workers with a dynamic import() for the worker role only: the API process never loads processors.' }] },
+        {
+          patterns: [
+            {
+              regex: '(^|/)workers/(main|registry|processors)(\\.js|/|$)',
+              message: 'import the workers with a dynamic import() for the worker role only: the API process never loads processors.',
+            },
+          ],
+        },
       ],
     },
   },

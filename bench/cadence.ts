@@ -26,7 +26,14 @@ export async function seedCadenceHistory(db: ScratchDatabase['db'], runnerId: st
   const first = addDays(endDate, -(days - 1));
   const runs: SeedCadenceRun[] = [];
   for (let i = 0; i < days; i++) {
-    runs.push({ localDate: addDays(first, i), spm: 160 + (i * 7) % 5 + Math.min(8, Math.max(0, (i - 30) / 60)), speedMps: 2.8 + ((i * 13) % 7) / 10, spreadSpm: 5, distanceM: 5000 + ((i * 7) % 11) * 700, elevationLossM: (i % 5) * 20 });
+    runs.push({
+      localDate: addDays(first, i),
+      spm: 160 + ((i * 7) % 5) + Math.min(8, Math.max(0, (i - 30) / 60)),
+      speedMps: 2.8 + ((i * 13) % 7) / 10,
+      spreadSpm: 5,
+      distanceM: 5000 + ((i * 7) % 11) * 700,
+      elevationLossM: (i % 5) * 20,
+    });
   }
   await insertCadenceRuns(db, runnerId, runs);
   await db.execute(sql`
@@ -48,7 +55,11 @@ export async function benchCadence(): Promise<Record<string, unknown>> {
     console.log(`seeded ${DAYS} daily runs with histograms and lights in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 
     const startDate = addDays(first, 21);
-    const put = await fetch(`${base}/v1/runners/${runner.id}/cadence-goal`, { method: 'PUT', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ startDate }) });
+    const put = await fetch(`${base}/v1/runners/${runner.id}/cadence-goal`, {
+      method: 'PUT',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ startDate }),
+    });
     if (put.status !== 201) throw new Error(`PUT cadence-goal → ${put.status} ${await put.text()}`);
 
     const url = `${base}/v1/runners/${runner.id}/reports/cadence`;
@@ -65,10 +76,16 @@ export async function benchCadence(): Promise<Record<string, unknown>> {
     const okJson = json.status === 200 && json.ms < JSON_TARGET_MS;
     const okHtml = page.status === 200 && page.ms < HTML_TARGET_MS;
     const load = loadavg()[0]!.toFixed(1);
-    console.log(`cadence report JSON (${report.runs.length} runs, ${json.bytes} bytes): median ${fmt(json.ms)} ms per request, ${fmt(json.cpuMs)} ms CPU (target < ${JSON_TARGET_MS} ms, ${fmt(json.ms / JSON_TARGET_MS, 2)} of it) ${okJson ? 'OK' : 'MISSED'}`);
-    console.log(`cadence report page with chart (${page.bytes} bytes): median ${fmt(page.ms)} ms per request, ${fmt(page.cpuMs)} ms CPU (target < ${HTML_TARGET_MS} ms, ${fmt(page.ms / HTML_TARGET_MS, 2)} of it) ${okHtml ? 'OK' : 'MISSED'}`);
+    console.log(
+      `cadence report JSON (${report.runs.length} runs, ${json.bytes} bytes): median ${fmt(json.ms)} ms per request, ${fmt(json.cpuMs)} ms CPU (target < ${JSON_TARGET_MS} ms, ${fmt(json.ms / JSON_TARGET_MS, 2)} of it) ${okJson ? 'OK' : 'MISSED'}`,
+    );
+    console.log(
+      `cadence report page with chart (${page.bytes} bytes): median ${fmt(page.ms)} ms per request, ${fmt(page.cpuMs)} ms CPU (target < ${HTML_TARGET_MS} ms, ${fmt(page.ms / HTML_TARGET_MS, 2)} of it) ${okHtml ? 'OK' : 'MISSED'}`,
+    );
     console.log(`(load average ${load} on ${cpus().length} cores while measuring)`);
-    console.log(`cadence report CSV (${csv.bytes} bytes): median ${fmt(csv.ms)} ms per request; service alone (DB + computation) ${fmt(median(serviceTimes))} ms`);
+    console.log(
+      `cadence report CSV (${csv.bytes} bytes): median ${fmt(csv.ms)} ms per request; service alone (DB + computation) ${fmt(median(serviceTimes))} ms`,
+    );
     return {
       runs: report.runs.length,
       status: report.goal?.status,

@@ -42,7 +42,9 @@ function largestRunningFixture(): { name: string; bytes: Uint8Array } {
   if (!HAS_FIXTURES) {
     return { name: 'synthetic 2-h run (fixtures missing)', bytes: buildSyntheticRunFit({ seconds: 7200, altitudeM: (t) => 100 + 15 * Math.sin(t / 300) }) };
   }
-  const file = fitManifest().files.filter((f) => f.category.startsWith('run')).sort((a, b) => b.size_bytes - a.size_bytes)[0]!;
+  const file = fitManifest()
+    .files.filter((f) => f.category.startsWith('run'))
+    .sort((a, b) => b.size_bytes - a.size_bytes)[0]!;
   return { name: file.file, bytes: new Uint8Array(readFileSync(join(FIT_DIR, file.file))) };
 }
 
@@ -91,15 +93,17 @@ function memoryChild(path: string): void {
   const metrics = result.runs.map(deriveRunMetrics);
   const ms = performance.now() - t;
   const run = result.runs[0]!;
-  process.stdout.write(JSON.stringify({
-    records: run.samples?.timeS.length ?? 0,
-    distanceKm: +(metrics[0]!.distanceM / 1000).toFixed(1),
-    splits: metrics[0]!.splits.length,
-    decodeDeriveMs: Math.round(ms),
-    baselineMaxRssMb: +baselineMaxRssMb.toFixed(1),
-    peakRssMb: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
-    rssAfterMb: +(process.memoryUsage().rss / MB).toFixed(1),
-  }));
+  process.stdout.write(
+    JSON.stringify({
+      records: run.samples?.timeS.length ?? 0,
+      distanceKm: +(metrics[0]!.distanceM / 1000).toFixed(1),
+      splits: metrics[0]!.splits.length,
+      decodeDeriveMs: Math.round(ms),
+      baselineMaxRssMb: +baselineMaxRssMb.toFixed(1),
+      peakRssMb: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+      rssAfterMb: +(process.memoryUsage().rss / MB).toFixed(1),
+    }),
+  );
 }
 
 function memory(): Record<string, unknown> {

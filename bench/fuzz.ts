@@ -41,7 +41,8 @@ export async function benchFuzz(): Promise<Record<string, unknown>> {
       `  slowest file ${fmt(report.maxMs, 0)} ms: ${report.maxMsCase}\n` +
       `  RSS baseline ${fmt(report.baselineRssMb, 0)} MB, peak ${fmt(report.peakRssMb, 0)} MB; ${report.poolChecks} cases also through the decoder pool`,
   );
-  for (const f of report.findings) console.log(`  case ${f.index} ${f.kind}: ${f.detail.split('\n')[0]}\n    ${f.case}${f.file ? `\n    bytes: ${f.file}` : ''}`);
+  for (const f of report.findings)
+    console.log(`  case ${f.index} ${f.kind}: ${f.detail.split('\n')[0]}\n    ${f.case}${f.file ? `\n    bytes: ${f.file}` : ''}`);
   if (report.findings.length) process.exitCode = 1;
   return { ...report, findings: report.findings.map((f) => ({ ...f, detail: f.detail.split('\n')[0] })) };
 }

@@ -89,7 +89,13 @@ export async function benchImport(count = 2000): Promise<Record<string, unknown>
   const dir = mkdtempSync(join(tmpdir(), 'stridesync-bench-import-'));
   const scratch = await createScratchDatabase('import');
   const prefix = `bench-${randomBytes(3).toString('hex')}`;
-  const env = loadEnv({ NODE_ENV: 'test', DATABASE_URL: scratch.url, REDIS_PREFIX: prefix, API_KEYS: 'bench', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') });
+  const env = loadEnv({
+    NODE_ENV: 'test',
+    DATABASE_URL: scratch.url,
+    REDIS_PREFIX: prefix,
+    API_KEYS: 'bench',
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  });
   const deps = createDeps(env, silentLogger, { database: scratch });
   try {
     const tBuild = performance.now();
@@ -111,7 +117,16 @@ export async function benchImport(count = 2000): Promise<Record<string, unknown>
     console.log(`import: CLI = node ${CLI.join(' ')}${existsSync(BUILT_CLI) ? '' : ' (run npm run build first for the figures of the built command)'}`);
     console.log(`import: built ${count} FIT files (${fmt(bytes / 1024 / 1024, 1)} MB) and their zip in ${fmt((performance.now() - tBuild) / 1000, 1)} s`);
 
-    const childEnv = { ...process.env, NODE_ENV: 'test', DATABASE_URL: scratch.url, REDIS_PREFIX: prefix, API_KEYS: 'bench', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '2' };
+    const childEnv = {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: scratch.url,
+      REDIS_PREFIX: prefix,
+      API_KEYS: 'bench',
+      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      LOG_LEVEL: 'warn',
+      WORKER_CONCURRENCY: '2',
+    };
     const folderRunner = await createRunner(deps, { name: 'folder', timezone: 'Europe/Oslo' });
     const fromFolder = await runCli(childEnv, ['--runner', folderRunner.id, '--json', folder]);
     const zipRunner = await createRunner(deps, { name: 'zip', timezone: 'Europe/Oslo' });
@@ -123,7 +138,9 @@ export async function benchImport(count = 2000): Promise<Record<string, unknown>
     report('from a folder', fromFolder);
     report('from a zip', fromZip);
     const pipeline = await benchPipeline(200);
-    console.log(`import vs pipeline: folder ${fmt(count / fromFolder.seconds, 1)} files/s, zip ${fmt(count / fromZip.seconds, 1)} files/s, upload pipeline ${fmt(pipeline.activitiesPerS as number, 1)} activities/s`);
+    console.log(
+      `import vs pipeline: folder ${fmt(count / fromFolder.seconds, 1)} files/s, zip ${fmt(count / fromZip.seconds, 1)} files/s, upload pipeline ${fmt(pipeline.activitiesPerS as number, 1)} activities/s`,
+    );
     return {
       files: count,
       folder: { filesPerS: count / fromFolder.seconds, peakRssMb: fromFolder.peakRssMb, statuses: fromFolder.statuses },

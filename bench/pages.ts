@@ -37,7 +37,11 @@ export async function benchPages(): Promise<Record<string, unknown>> {
     await scratch.db.execute(sql`analyze`);
     console.log(`seeded ${DAYS} daily runs with histograms and lights, ${weeks.size} weeks computed, in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 
-    const put = await fetch(`${base}/v1/runners/${runner.id}/cadence-goal`, { method: 'PUT', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ startDate: addDays(endDate, -120) }) });
+    const put = await fetch(`${base}/v1/runners/${runner.id}/cadence-goal`, {
+      method: 'PUT',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ startDate: addDays(endDate, -120) }),
+    });
     if (put.status !== 201) throw new Error(`PUT cadence-goal → ${put.status} ${await put.text()}`);
     const link = await createMagicLink(deps, runner.id);
     const session = await consumeMagicLink(deps, link.url.split('/').pop()!);
@@ -55,7 +59,9 @@ export async function benchPages(): Promise<Record<string, unknown>> {
     for (const [name, url, h] of pages) {
       const r = await timeRequests(url, h, ITERATIONS);
       if (r.status !== 200) throw new Error(`${name}: GET ${url} → ${r.status}`);
-      console.log(`${name.padEnd(8)} ${String(r.bytes).padStart(9)} bytes  median ${fmt(r.ms).padStart(7)} ms  p95 ${fmt(r.p95Ms).padStart(7)} ms  (${fmt(r.cpuMs)} ms CPU in the process)`);
+      console.log(
+        `${name.padEnd(8)} ${String(r.bytes).padStart(9)} bytes  median ${fmt(r.ms).padStart(7)} ms  p95 ${fmt(r.p95Ms).padStart(7)} ms  (${fmt(r.cpuMs)} ms CPU in the process)`,
+      );
       results[name] = { ms: Number(fmt(r.ms)), p95Ms: Number(fmt(r.p95Ms)), cpuMs: Number(fmt(r.cpuMs)), bytes: r.bytes };
     }
     const load = loadavg()[0]!.toFixed(1);

@@ -176,11 +176,15 @@ export async function benchPain(): Promise<Record<string, unknown>> {
     const diary = await timeRequests(`${base}/v1/runners/${runner.id}/diary`, headers, ITERATIONS);
     let diaryResult: Record<string, unknown>;
     if (diary.status === 200) {
-      console.log(`diary (${diary.bytes} bytes): median ${fmt(diary.ms)} ms per request on loopback (median of ${ITERATIONS}; target < ${TARGET_MS} ms) ${diary.ms < TARGET_MS ? 'OK' : 'MISSED'}`);
+      console.log(
+        `diary (${diary.bytes} bytes): median ${fmt(diary.ms)} ms per request on loopback (median of ${ITERATIONS}; target < ${TARGET_MS} ms) ${diary.ms < TARGET_MS ? 'OK' : 'MISSED'}`,
+      );
       diaryResult = { ms: diary.ms, bytes: diary.bytes, target: TARGET_MS, ok: diary.ms < TARGET_MS };
     } else {
       // No diary route in this build: time the diary service itself.
-      const mod = (await import('../src/services/pain/diary.js' as string).catch(() => null)) as { getDiary?: (deps: { db: Db }, runnerId: string, range: object) => Promise<unknown[]> } | null;
+      const mod = (await import('../src/services/pain/diary.js' as string).catch(() => null)) as {
+        getDiary?: (deps: { db: Db }, runnerId: string, range: object) => Promise<unknown[]>;
+      } | null;
       const getDiary = mod?.getDiary;
       const timed = getDiary
         ? await (async () => {
@@ -195,7 +199,9 @@ export async function benchPain(): Promise<Record<string, unknown>> {
           })().catch((err: Error) => ({ error: failure(err) }))
         : null;
       if (timed && 'ms' in timed) {
-        console.log(`diary (${timed.rows} rows, service call; GET /v1/runners/:id/diary answered ${diary.status}): median ${fmt(timed.ms)} ms (target < ${TARGET_MS} ms) ${timed.ms < TARGET_MS ? 'OK' : 'MISSED'}`);
+        console.log(
+          `diary (${timed.rows} rows, service call; GET /v1/runners/:id/diary answered ${diary.status}): median ${fmt(timed.ms)} ms (target < ${TARGET_MS} ms) ${timed.ms < TARGET_MS ? 'OK' : 'MISSED'}`,
+        );
         diaryResult = { ms: timed.ms, via: 'service', target: TARGET_MS, ok: timed.ms < TARGET_MS };
       } else if (timed) {
         console.log(`diary: not measured (GET /v1/runners/:id/diary answered ${diary.status}; the diary service failed: ${timed.error})`);
@@ -211,7 +217,15 @@ export async function benchPain(): Promise<Record<string, unknown>> {
         `prompt scheduling added to a run's ingest: median ${fmt(scheduling.ms)} ms (median of ${scheduling.n}, outcome ${scheduling.outcomes.join('/')}; ${scheduling.queries} Postgres queries and ${scheduling.enqueues} jobs queued per run, ${scheduling.repeatQueries} queries for the same run again; target < 5 ms) ${scheduling.ms < 5 ? 'OK' : 'MISSED'}`,
       );
     else console.log(`prompt scheduling: not measured (schedulePromptsForRun failed: ${scheduling.error})`);
-    return { runs: full.runs, scheduling: 'ms' in scheduling ? { ms: scheduling.ms, queries: scheduling.queries, enqueues: scheduling.enqueues, target: 5, ok: scheduling.ms < 5 } : { measured: false, error: scheduling.error }, report: { ms: report.ms, serviceMs: median(computeTimes), nodeCpuMs: median(cpuTimes), target: TARGET_MS, ok: okReport }, diary: diaryResult };
+    return {
+      runs: full.runs,
+      scheduling:
+        'ms' in scheduling
+          ? { ms: scheduling.ms, queries: scheduling.queries, enqueues: scheduling.enqueues, target: 5, ok: scheduling.ms < 5 }
+          : { measured: false, error: scheduling.error },
+      report: { ms: report.ms, serviceMs: median(computeTimes), nodeCpuMs: median(cpuTimes), target: TARGET_MS, ok: okReport },
+      diary: diaryResult,
+    };
   } finally {
     await svc.close();
   }

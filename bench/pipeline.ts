@@ -19,7 +19,14 @@ import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
 export async function benchPipeline(copies = 200): Promise<Record<string, unknown>> {
   const scratch = await createScratchDatabase('pipeline');
   const prefix = `bench-${randomBytes(3).toString('hex')}`;
-  const env = loadEnv({ NODE_ENV: 'test', DATABASE_URL: scratch.url, REDIS_PREFIX: prefix, API_KEYS: 'bench', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), WORKER_CONCURRENCY: '2' });
+  const env = loadEnv({
+    NODE_ENV: 'test',
+    DATABASE_URL: scratch.url,
+    REDIS_PREFIX: prefix,
+    API_KEYS: 'bench',
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+    WORKER_CONCURRENCY: '2',
+  });
   const deps = createDeps(env, silentLogger, { database: scratch, fitDecoder: createFitDecoderPool(2) });
   const server = createApp(deps).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -27,10 +34,16 @@ export async function benchPipeline(copies = 200): Promise<Record<string, unknow
   const workers = startWorkers(deps, { queues: ['compute'], concurrency: { compute: 2 } });
   try {
     const runner = await createRunner(deps, { name: 'bench', timezone: 'Europe/Oslo' });
-    const files = Array.from({ length: copies }, (_, i) => buildSyntheticRunFit({ startTime: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000), seconds: 3600, altitudeM: (t) => 100 + 15 * Math.sin(t / 300) }));
+    const files = Array.from({ length: copies }, (_, i) =>
+      buildSyntheticRunFit({ startTime: new Date(Date.UTC(2026, 0, 1) + i * 86_400_000), seconds: 3600, altitudeM: (t) => 100 + 15 * Math.sin(t / 300) }),
+    );
     const t0 = performance.now();
     for (const bytes of files) {
-      const res = await fetch(`${base}/v1/runners/${runner.id}/uploads`, { method: 'POST', headers: { authorization: 'Bearer bench', 'content-type': 'application/octet-stream' }, body: bytes });
+      const res = await fetch(`${base}/v1/runners/${runner.id}/uploads`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer bench', 'content-type': 'application/octet-stream' },
+        body: bytes,
+      });
       if (res.status !== 202) throw new Error(`upload answered ${res.status}`);
     }
     const uploadedMs = performance.now() - t0;
@@ -42,7 +55,9 @@ export async function benchPipeline(copies = 200): Promise<Record<string, unknow
     const totalMs = performance.now() - t0;
     const { rows: failed } = await scratch.pool.query<{ n: number }>(`select count(*)::int as n from activities where status = 'failed'`);
     const perS = copies / (totalMs / 1000);
-    console.log(`pipeline: ${copies} × 1-hour runs upload→queue→worker(2)→Postgres in ${fmt(totalMs / 1000)} s = ${fmt(perS, 1)} activities/s (uploads alone ${fmt(uploadedMs / 1000)} s; failed ${failed[0]!.n}; file ${files[0]!.length} bytes)`);
+    console.log(
+      `pipeline: ${copies} × 1-hour runs upload→queue→worker(2)→Postgres in ${fmt(totalMs / 1000)} s = ${fmt(perS, 1)} activities/s (uploads alone ${fmt(uploadedMs / 1000)} s; failed ${failed[0]!.n}; file ${files[0]!.length} bytes)`,
+    );
     return { copies, seconds: totalMs / 1000, activitiesPerS: perS, failed: failed[0]!.n };
   } finally {
     await workers.close();

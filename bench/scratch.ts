@@ -85,7 +85,11 @@ export async function startBenchService(
     TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
     ...o.env,
   });
-  const deps = createDeps(env, createLogger({ level: env.LOG_LEVEL }), { database: scratch, fitDecoder: o.fitDecoder ?? inlineFitDecoder, ...(o.now ? { now: o.now } : {}) });
+  const deps = createDeps(env, createLogger({ level: env.LOG_LEVEL }), {
+    database: scratch,
+    fitDecoder: o.fitDecoder ?? inlineFitDecoder,
+    ...(o.now ? { now: o.now } : {}),
+  });
   let server: Server | null = null;
   let base = '';
   if (o.listen) {
@@ -123,7 +127,11 @@ export function dailyRunsInsert(runnerId: string, endDate: string, days: number)
 }
 
 /** Median and 95th percentile wall time of a GET on loopback, the median CPU this process spent on it, status and bytes. */
-export async function timeRequests(url: string, headers: Record<string, string>, iterations: number): Promise<{ ms: number; p95Ms: number; cpuMs: number; status: number; bytes: number }> {
+export async function timeRequests(
+  url: string,
+  headers: Record<string, string>,
+  iterations: number,
+): Promise<{ ms: number; p95Ms: number; cpuMs: number; status: number; bytes: number }> {
   const one = async () => {
     const t0 = performance.now();
     const c0 = process.cpuUsage();

@@ -51,7 +51,13 @@ async function startFakeStrava(): Promise<FakeStrava> {
   const time = Array.from({ length: n }, (_, i) => Math.round((i * elapsed) / Math.max(1, n - 1)));
   const streamsBody = JSON.stringify({ ...recorded, time: { data: time, series_type: 'distance', original_size: n, resolution: 'high' } });
   const base = Date.parse('2025-06-02T06:00:00Z');
-  const headers = { 'content-type': 'application/json', 'x-ratelimit-limit': '200000,2000000', 'x-ratelimit-usage': '10,100', 'x-readratelimit-limit': '100000,1000000', 'x-readratelimit-usage': '10,100' };
+  const headers = {
+    'content-type': 'application/json',
+    'x-ratelimit-limit': '200000,2000000',
+    'x-ratelimit-usage': '10,100',
+    'x-readratelimit-limit': '100000,1000000',
+    'x-readratelimit-usage': '10,100',
+  };
   const calls = { activity: 0, streams: 0, other: 0 };
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
@@ -66,7 +72,14 @@ async function startFakeStrava(): Promise<FakeStrava> {
       // one run a day per athlete: the k-th activity of an athlete starts k days after the base
       const start = new Date(base + Math.floor(id / ATHLETES) * 86_400_000 + (id % ATHLETES) * 60_000);
       const local = new Date(start.getTime() + Number(activity.utc_offset ?? 0) * 1000);
-      res.writeHead(200, headers).end(JSON.stringify({ ...activity, id, start_date: start.toISOString().replace(/\.\d+Z$/, 'Z'), start_date_local: local.toISOString().replace(/\.\d+Z$/, 'Z') }));
+      res.writeHead(200, headers).end(
+        JSON.stringify({
+          ...activity,
+          id,
+          start_date: start.toISOString().replace(/\.\d+Z$/, 'Z'),
+          start_date_local: local.toISOString().replace(/\.\d+Z$/, 'Z'),
+        }),
+      );
     } else {
       calls.other++;
       res.writeHead(404, headers).end(JSON.stringify({ message: 'Record Not Found', errors: [] }));
@@ -109,7 +122,8 @@ async function serve(stravaUrl: string): Promise<void> {
   const { deps, env, server } = svc;
   const workers = startWorkers(deps);
   const athletes: string[] = [];
-  for (let i = 0; i < ATHLETES; i++) athletes.push((await buildStravaConnection(deps.db, env.tokenEncryptionKey, { athleteId: String(9_100_000 + i) })).externalAthleteId);
+  for (let i = 0; i < ATHLETES; i++)
+    athletes.push((await buildStravaConnection(deps.db, env.tokenEncryptionKey, { athleteId: String(9_100_000 + i) })).externalAthleteId);
   const uploader = await createRunner(deps, { name: 'soak uploads', timezone: 'Europe/Oslo' });
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -126,7 +140,17 @@ async function serve(stravaUrl: string): Promise<void> {
         deps.db.execute<{ source: string; status: string; n: number }>(sql`select source, status, count(*)::int as n from activities group by source, status`),
       ]);
       const jobs = counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
-      process.send!({ status: { inbox, pending, settled, jobs, rss: process.memoryUsage.rss(), loopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 }, bySource: bySource.rows.map((r) => ({ ...r, n: Number(r.n) })) } } satisfies ChildMessage);
+      process.send!({
+        status: {
+          inbox,
+          pending,
+          settled,
+          jobs,
+          rss: process.memoryUsage.rss(),
+          loopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+          bySource: bySource.rows.map((r) => ({ ...r, n: Number(r.n) })),
+        },
+      } satisfies ChildMessage);
       return;
     }
     await workers.close();
@@ -171,7 +195,15 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
     };
     const sendEvent = (i: number) => {
       const t0 = performance.now();
-      const body = JSON.stringify({ object_type: 'activity', object_id: i, aspect_type: 'create', updates: {}, owner_id: Number(athletes[i % ATHLETES]), subscription_id: SUBSCRIPTION_ID, event_time: 1_780_000_000 + i });
+      const body = JSON.stringify({
+        object_type: 'activity',
+        object_id: i,
+        aspect_type: 'create',
+        updates: {},
+        owner_id: Number(athletes[i % ATHLETES]),
+        subscription_id: SUBSCRIPTION_ID,
+        event_time: 1_780_000_000 + i,
+      });
       track(
         fetch(`${base}/webhooks/strava`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
           async (res) => {
@@ -186,7 +218,11 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
     };
     const sendUpload = (i: number) => {
       track(
-        fetch(`${base}/v1/runners/${ready.uploaderId}/uploads`, { method: 'POST', headers: { authorization: 'Bearer bench', 'content-type': 'application/octet-stream' }, body: uploads[i]! }).then(
+        fetch(`${base}/v1/runners/${ready.uploaderId}/uploads`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer bench', 'content-type': 'application/octet-stream' },
+          body: uploads[i]!,
+        }).then(
           async (res) => {
             await res.arrayBuffer();
             if (res.status === 202) uploadsAccepted++;
@@ -199,7 +235,9 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
 
     const rssStart = (await status()).rss;
     let rssPeak = rssStart;
-    console.log(`soak: ${seconds} s of ${rate} webhooks/s + ${uploadsPerS} upload/s against ${base} (app + workers in pid ${child.pid}; fake Strava ${fake.url}), ${ATHLETES} athletes`);
+    console.log(
+      `soak: ${seconds} s of ${rate} webhooks/s + ${uploadsPerS} upload/s against ${base} (app + workers in pid ${child.pid}; fake Strava ${fake.url}), ${ATHLETES} athletes`,
+    );
     const t0 = performance.now();
     let lastSample = 0;
     let lastReport = 0;
@@ -216,7 +254,9 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
           settledAtLoadEnd = s.settled;
           if (elapsed - lastReport >= 15) {
             lastReport = elapsed;
-            console.log(`  t=${elapsed.toFixed(0)} s: events sent ${eventsSent}, uploads ${uploadsSent}, activities done ${s.settled}, inbox backlog ${s.inbox}, jobs ${s.jobs}, RSS ${fmt(mb(s.rss), 0)} MB`);
+            console.log(
+              `  t=${elapsed.toFixed(0)} s: events sent ${eventsSent}, uploads ${uploadsSent}, activities done ${s.settled}, inbox backlog ${s.inbox}, jobs ${s.jobs}, RSS ${fmt(mb(s.rss), 0)} MB`,
+            );
           }
         });
       }
@@ -241,7 +281,9 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
       const since = (performance.now() - loadEnd) / 1000;
       if (since - lastDrainReport >= 30) {
         lastDrainReport = since;
-        console.log(`  draining, ${since.toFixed(0)} s after the load: activities done ${last.settled} of ${expected}, inbox backlog ${last.inbox}, jobs ${last.jobs}`);
+        console.log(
+          `  draining, ${since.toFixed(0)} s after the load: activities done ${last.settled} of ${expected}, inbox backlog ${last.inbox}, jobs ${last.jobs}`,
+        );
       }
       rssPeak = Math.max(rssPeak, last.rss);
       if (last.inbox === 0 && last.pending === 0 && last.jobs === 0 && last.settled >= expected) {

@@ -26,7 +26,18 @@ type ChildMessage = { ready: { appPort: number; barePort: number } } | { inboxRo
 
 function eventBodies(): { base: Record<string, unknown>; real: boolean } {
   if (HAS_FIXTURES) return { base: readStravaJson<Record<string, unknown>>('webhook_event_activity_update_title.json'), real: true };
-  return { base: { aspect_type: 'update', event_time: 1516126040, object_id: 1360128428, object_type: 'activity', owner_id: 134815, subscription_id: SUBSCRIPTION_ID, updates: { title: 'Messy' } }, real: false };
+  return {
+    base: {
+      aspect_type: 'update',
+      event_time: 1516126040,
+      object_id: 1360128428,
+      object_type: 'activity',
+      owner_id: 134815,
+      subscription_id: SUBSCRIPTION_ID,
+      updates: { title: 'Messy' },
+    },
+    real: false,
+  };
 }
 
 async function serve(): Promise<void> {
@@ -49,7 +60,9 @@ async function serve(): Promise<void> {
   });
   const bareServer = bare.listen(0, '127.0.0.1');
   await new Promise((r) => bareServer.once('listening', r));
-  process.send!({ ready: { appPort: (svc.server!.address() as AddressInfo).port, barePort: (bareServer.address() as AddressInfo).port } } satisfies ChildMessage);
+  process.send!({
+    ready: { appPort: (svc.server!.address() as AddressInfo).port, barePort: (bareServer.address() as AddressInfo).port },
+  } satisfies ChildMessage);
 
   process.on('message', async (msg: 'count' | 'stop') => {
     if (msg === 'count') {
@@ -71,12 +84,24 @@ const nextOf = <K extends string>(child: ChildProcess, key: K) => nextMessage<Ch
  * that rate): with `amount` autocannon waits for every answer, so 2xx can be compared with the inbox
  * exactly (a timed run abandons the requests in flight when the clock stops).
  */
-async function cannon(port: number, body: (i: number) => string, next: { i: number }, afterWarmup: () => Promise<void> = async () => undefined): Promise<autocannon.Result> {
+async function cannon(
+  port: number,
+  body: (i: number) => string,
+  next: { i: number },
+  afterWarmup: () => Promise<void> = async () => undefined,
+): Promise<autocannon.Result> {
   const opts = (o: { duration?: number; amount?: number }) => ({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     ...o,
-    requests: [{ method: 'POST' as const, path: '/webhooks/strava', headers: { 'content-type': 'application/json' }, setupRequest: (req: object) => ({ ...req, body: body(next.i++) }) }],
+    requests: [
+      {
+        method: 'POST' as const,
+        path: '/webhooks/strava',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req: object) => ({ ...req, body: body(next.i++) }),
+      },
+    ],
   });
   // Two warm-ups: the first pays for cold caches and JIT, the second measures the rate.
   await autocannon(opts({ amount: WARMUP_REQUESTS }));
@@ -94,7 +119,14 @@ export async function benchWebhook(): Promise<Record<string, unknown>> {
     const baseTime = Number(base.event_time);
     const baseId = 20_000_000_000;
     const event = (i: number) =>
-      JSON.stringify({ ...base, subscription_id: SUBSCRIPTION_ID, aspect_type: i % 2 ? 'update' : 'create', updates: i % 2 ? base.updates : {}, object_id: baseId + i, event_time: baseTime + i });
+      JSON.stringify({
+        ...base,
+        subscription_id: SUBSCRIPTION_ID,
+        aspect_type: i % 2 ? 'update' : 'create',
+        updates: i % 2 ? base.updates : {},
+        object_id: baseId + i,
+        event_time: baseTime + i,
+      });
 
     const countInbox = async () => {
       child.send('count');

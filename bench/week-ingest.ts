@@ -19,7 +19,17 @@ function summaryRun(start: Date, distanceM = 8_000): Run {
     isIndoor: false,
     startTime: start,
     utcOffsetS: 3600,
-    summary: { distanceM, elapsedTimeS: 2760, movingTimeS: 2700, avgCadenceSpm: 166, avgCadenceSource: 'fit-session', totalAscentM: 40, totalDescentM: 42, elevationFromDevice: true, avgSpeedMps: distanceM / 2700 },
+    summary: {
+      distanceM,
+      elapsedTimeS: 2760,
+      movingTimeS: 2700,
+      avgCadenceSpm: 166,
+      avgCadenceSource: 'fit-session',
+      totalAscentM: 40,
+      totalDescentM: 42,
+      elevationFromDevice: true,
+      avgSpeedMps: distanceM / 2700,
+    },
     samples: null,
     notes: [],
     partial: false,
@@ -65,7 +75,8 @@ export async function benchWeekIngest(iterations = 25): Promise<Record<string, u
       const t0 = performance.now();
       const { row } = await insertActivityOnce(db, { runnerId, source: 'upload', externalId: `bench-${i}`, status: 'queued' });
       const saved = await saveDerivedRun({ db, enqueue: noEnqueue, now }, row.id, summaryRun(start, 8_000 + (i % 5) * 100));
-      for (const week of weeksTouchedBy([saved.activity.localDate])) await recomputeWeek({ db, enqueue: noEnqueue, now, notifyConfigured: false }, runnerId, week);
+      for (const week of weeksTouchedBy([saved.activity.localDate]))
+        await recomputeWeek({ db, enqueue: noEnqueue, now, notifyConfigured: false }, runnerId, week);
       return performance.now() - t0;
     };
     // warm-up
@@ -80,7 +91,9 @@ export async function benchWeekIngest(iterations = 25): Promise<Record<string, u
     const ms1 = median(a);
     const ms5y = median(b);
     const ratio = ms5y / ms1;
-    console.log(`week ingest: 1 week of history ${fmt(ms1)} ms, 5 years of daily runs ${fmt(ms5y)} ms (median of ${iterations}); ratio ${fmt(ratio)} (target ≤ 1.5) ${ratio <= 1.5 ? 'OK' : 'MISSED'}`);
+    console.log(
+      `week ingest: 1 week of history ${fmt(ms1)} ms, 5 years of daily runs ${fmt(ms5y)} ms (median of ${iterations}); ratio ${fmt(ratio)} (target ≤ 1.5) ${ratio <= 1.5 ? 'OK' : 'MISSED'}`,
+    );
     return { oneWeekMs: ms1, fiveYearsMs: ms5y, ratio, target: 1.5, ok: ratio <= 1.5 };
   } finally {
     await scratch.drop();

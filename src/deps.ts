@@ -69,7 +69,10 @@ export async function closeDeps(deps: AppDeps): Promise<void> {
   await closeQueues(deps.queues).catch(() => undefined);
   await closeRedis(deps.redis);
   // A client still checked out on a connection Postgres dropped would keep pool.end() waiting forever.
-  await bounded(deps.database.close().catch(() => undefined), 5_000);
+  await bounded(
+    deps.database.close().catch(() => undefined),
+    5_000,
+  );
 }
 
 function bounded(p: Promise<unknown>, ms: number): Promise<unknown> {

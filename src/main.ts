@@ -24,7 +24,11 @@ async function main(): Promise<void> {
   if (env.generated.apiKey) log.warn({ apiKey: env.generated.apiKey }, 'API_KEYS not set: generated a development key (saved in .stridesync-dev.json)');
   if (env.generated.tokenEncryptionKey) log.warn('TOKEN_ENCRYPTION_KEY not set: generated a development key (saved in .stridesync-dev.json)');
   log.info(
-    { strava: env.strava ? 'on' : 'off (set STRAVA_CLIENT_ID, STRAVA_CLIENT_SECRET, STRAVA_VERIFY_TOKEN)', garmin: env.garmin ? 'on' : 'off (set GARMIN_CLIENT_ID, GARMIN_CLIENT_SECRET, GARMIN_WEBHOOK_SECRET)', notify: env.NOTIFY_WEBHOOK_URL ? 'on' : 'off (set NOTIFY_WEBHOOK_URL)' },
+    {
+      strava: env.strava ? 'on' : 'off (set STRAVA_CLIENT_ID, STRAVA_CLIENT_SECRET, STRAVA_VERIFY_TOKEN)',
+      garmin: env.garmin ? 'on' : 'off (set GARMIN_CLIENT_ID, GARMIN_CLIENT_SECRET, GARMIN_WEBHOOK_SECRET)',
+      notify: env.NOTIFY_WEBHOOK_URL ? 'on' : 'off (set NOTIFY_WEBHOOK_URL)',
+    },
     'integrations',
   );
 
@@ -39,7 +43,14 @@ async function main(): Promise<void> {
       process.exit(1);
     });
     const s = server;
-    steps.push({ name: 'http', run: () => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeIdleConnections(); }) });
+    steps.push({
+      name: 'http',
+      run: () =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+        }),
+    });
   }
   const redisConnections = [deps.redis];
   if (env.ROLE === 'worker' || env.ROLE === 'all') {
@@ -50,7 +61,14 @@ async function main(): Promise<void> {
       // A worker-only process serves /metrics alone on PORT, so its job series can be scraped.
       const m = createMetricsApp(deps, metrics).listen(env.PORT, () => log.info({ port: env.PORT, role: env.ROLE }, 'metrics listening'));
       m.on('error', (err) => log.warn({ err }, 'metrics server failed'));
-      steps.push({ name: 'metrics', run: () => new Promise<void>((resolve) => { m.close(() => resolve()); m.closeIdleConnections(); }) });
+      steps.push({
+        name: 'metrics',
+        run: () =>
+          new Promise<void>((resolve) => {
+            m.close(() => resolve());
+            m.closeIdleConnections();
+          }),
+      });
     }
     redisConnections.push(workers.connection);
     steps.push({ name: 'workers', run: () => workers.close() });

@@ -18,7 +18,9 @@ function staticImports(file: string): string[] {
   for (const m of source.matchAll(IMPORT)) {
     const [, typeOnly, spec] = m;
     if (typeOnly || !spec!.startsWith('.')) continue;
-    const target = relative(ROOT, join(dirname(join(ROOT, file)), spec!.replace(/\.js$/, '.ts'))).split('\\').join('/');
+    const target = relative(ROOT, join(dirname(join(ROOT, file)), spec!.replace(/\.js$/, '.ts')))
+      .split('\\')
+      .join('/');
     if (existsSync(join(ROOT, target))) out.push(target);
   }
   return out;

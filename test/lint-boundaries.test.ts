@@ -26,11 +26,18 @@ describe('lint: import boundaries', () => {
   });
 
   it('lets the pure layers import each other, lib and Node built-ins', async () => {
-    expect(await ruleIds('src/fit/x.ts', `import { a } from '../domain/run.js';\nimport { b } from './types.js';\nimport { Worker } from 'node:worker_threads';\nexport const c = [a, b, Worker];\n`)).toEqual([]);
+    expect(
+      await ruleIds(
+        'src/fit/x.ts',
+        `import { a } from '../domain/run.js';\nimport { b } from './types.js';\nimport { Worker } from 'node:worker_threads';\nexport const c = [a, b, Worker];\n`,
+      ),
+    ).toEqual([]);
   });
 
   it('keeps workers out of src/http, and leaves other layers free to use them', async () => {
-    expect(await ruleIds('src/http/routes/x.ts', `import { startWorkers } from '../../../workers/main.js';\nexport const a = startWorkers;\n`)).toEqual(['no-restricted-imports']);
+    expect(await ruleIds('src/http/routes/x.ts', `import { startWorkers } from '../../../workers/main.js';\nexport const a = startWorkers;\n`)).toEqual([
+      'no-restricted-imports',
+    ]);
     expect(await ruleIds('src/cli/x.ts', `import { startWorkers } from '../../workers/main.js';\nexport const a = startWorkers;\n`)).toEqual([]);
   });
 
@@ -39,7 +46,9 @@ describe('lint: import boundaries', () => {
       expect(await ruleIds('src/main.ts', `import { a } from '${spec}';\nexport const b = a;\n`), spec).toEqual(['no-restricted-imports']);
     }
     expect(await ruleIds('src/main.ts', `import { keepSchedules } from '../workers/schedules.js';\nexport const a = keepSchedules;\n`)).toEqual([]);
-    expect(await ruleIds('src/main.ts', `export async function w() {\n  const { startWorkers } = await import('../workers/main.js');\n  return startWorkers;\n}\n`)).toEqual([]);
+    expect(
+      await ruleIds('src/main.ts', `export async function w() {\n  const { startWorkers } = await import('../workers/main.js');\n  return startWorkers;\n}\n`),
+    ).toEqual([]);
   });
 
   it('refuses focused and skipped tests', async () => {

@@ -7,7 +7,14 @@ import { join, relative } from 'node:path';
  * createDeps); every other test file is a unit test, runnable with no service at all. The two vitest
  * configs use this one split, so a new test file lands in the right tier without being listed.
  */
-export const INTEGRATION_MARKERS = [/setup\/(context|db|pg-urls|global-setup)(\.js)?['"]/, /\bcreateTestContext\b/, /\bcreateDeps\b/, /\bcreateDatabase\b/, /\bcreateRedis\b/, /from ['"](pg|ioredis)['"]/];
+export const INTEGRATION_MARKERS = [
+  /setup\/(context|db|pg-urls|global-setup)(\.js)?['"]/,
+  /\bcreateTestContext\b/,
+  /\bcreateDeps\b/,
+  /\bcreateDatabase\b/,
+  /\bcreateRedis\b/,
+  /from ['"](pg|ioredis)['"]/,
+];
 
 const ROOTS = ['src', 'workers', 'test'];
 

@@ -15,7 +15,11 @@ export async function registerSchedules(queues: Queues, env: Pick<Env, 'SWEEP_IN
   await queues.compute.upsertJobScheduler('week-close', { every: 60 * 60_000 }, { name: 'week.close', data: {}, opts: KEEP });
   // The recovery sweep (every kind of stale state; see docs/reliability.md). An `every` scheduler
   // runs its first job at once, so a freshly emptied Redis is swept right after it is back.
-  await queues.events.upsertJobScheduler('retention-purge', { every: 6 * 60 * 60_000 }, { name: 'retention.purge', data: {}, opts: { removeOnComplete: { count: 20 }, removeOnFail: { count: 20 } } });
+  await queues.events.upsertJobScheduler(
+    'retention-purge',
+    { every: 6 * 60 * 60_000 },
+    { name: 'retention.purge', data: {}, opts: { removeOnComplete: { count: 20 }, removeOnFail: { count: 20 } } },
+  );
   await queues.notify.upsertJobScheduler('prompt-sweep', { every: 60_000 }, { name: 'prompt.sweep', data: {}, opts: KEEP });
   await queues.events.upsertJobScheduler('inbox-sweep', { every: env.SWEEP_INTERVAL_MS }, { name: 'inbox.sweep', data: {}, opts: KEEP });
 }

@@ -14,5 +14,3 @@ export interface CliCommand {
   matches(cmd: string, sub: string | undefined): boolean;
   run(deps: AppDeps, args: string[], io: CliIo): Promise<number>;
 }
-
-

@@ -105,7 +105,11 @@ async function* importItems(inputs: Input[]): AsyncGenerator<Item> {
           const bytes = e.bytes;
           yield { file: f.path, entry: e.name, bytes: async () => bytes };
         } else if (e.kind === 'skipped') {
-          yield { file: f.path, entry: e.name, line: { ...failedLine(f.path, e.name, { code: 'skipped', message: e.reason }), status: 'skipped', error: null, reason: e.reason } };
+          yield {
+            file: f.path,
+            entry: e.name,
+            line: { ...failedLine(f.path, e.name, { code: 'skipped', message: e.reason }), status: 'skipped', error: null, reason: e.reason },
+          };
         } else {
           yield { file: f.path, entry: e.name, line: failedLine(f.path, e.name, { code: e.code, message: e.message }) };
         }
@@ -147,7 +151,8 @@ async function linesFor(deps: AppDeps, runnerId: string, p: Pending, fileId: str
     const view = toActivityView(activity, metrics);
     const settled = view.status === 'ready' || view.status === 'failed';
     const status: ImportLine['status'] = p.duplicate ? 'duplicate' : view.status === 'ready' ? (view.isRun ? 'ready' : 'skipped') : 'failed';
-    const error = status !== 'failed' ? null : settled ? view.error : { code: 'timeout', message: 'processing did not finish in time; the job is still queued' };
+    const error =
+      status !== 'failed' ? null : settled ? view.error : { code: 'timeout', message: 'processing did not finish in time; the job is still queued' };
     return {
       file: p.file,
       entry: p.entry,
@@ -245,7 +250,13 @@ export async function importFiles(deps: AppDeps, runnerId: string, paths: string
 /** The import summary: both cadences, labelled (avg spm includes walking; run spm is the running cadence). */
 export function summaryTable(lines: ImportLine[]): string[] {
   const rows = lines.map((l) => {
-    const m = l.metrics as { distanceM?: number; movingTimeS?: number; avgCadenceSpm?: number | null; runCadenceSpm?: number | null; elevationLossM?: number | null } | null;
+    const m = l.metrics as {
+      distanceM?: number;
+      movingTimeS?: number;
+      avgCadenceSpm?: number | null;
+      runCadenceSpm?: number | null;
+      elevationLossM?: number | null;
+    } | null;
     const km = m?.distanceM != null ? (m.distanceM / 1000).toFixed(2) : '';
     const min = m?.movingTimeS != null ? (m.movingTimeS / 60).toFixed(1) : '';
     const name = [basename(l.file), l.entry].filter(Boolean).join(' › ') + (l.sessionIndex ? ` #${l.sessionIndex}` : '');
@@ -254,9 +265,21 @@ export function summaryTable(lines: ImportLine[]): string[] {
   });
   const header = ['file', 'status', 'km', 'min', 'run spm', 'avg spm', 'loss m', 'not counted / error'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const counts = lines.reduce<Record<string, number>>((acc, l) => ({ ...acc, [l.status]: (acc[l.status] ?? 0) + 1 }), {});
-  return [fmt(header), ...rows.map(fmt), '', Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', '), 'run spm: running cadence (steps/min while running); avg spm: whole-run average, walking included'];
+  return [
+    fmt(header),
+    ...rows.map(fmt),
+    '',
+    Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', '),
+    'run spm: running cadence (steps/min while running); avg spm: whole-run average, walking included',
+  ];
 }
 
 export const importCommand: CliCommand = {
@@ -264,7 +287,12 @@ export const importCommand: CliCommand = {
   takesSub: false,
   matches: (cmd) => cmd === 'import',
   async run(deps, args, io) {
-    const { values, positionals } = parseArgs({ args, options: { runner: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { runner: { type: 'string' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
     if (!values.runner || positionals.length === 0) {
       io.err('import needs --runner ID and at least one PATH');
       return 2;

@@ -25,7 +25,16 @@ export const jobsFailedCommand: CliCommand = {
     }
     io.out(['queue'.padEnd(11), 'id'.padEnd(40), 'name'.padEnd(26), 'tries', 'failed at'.padEnd(24), 'reason'].join(' '));
     for (const l of lines) {
-      io.out([l.queue.padEnd(11), l.id.padEnd(40), l.name.padEnd(26), String(l.attempts).padStart(5), (l.finishedOn ?? '').padEnd(24), l.failedReason.split('\n')[0]].join(' '));
+      io.out(
+        [
+          l.queue.padEnd(11),
+          l.id.padEnd(40),
+          l.name.padEnd(26),
+          String(l.attempts).padStart(5),
+          (l.finishedOn ?? '').padEnd(24),
+          l.failedReason.split('\n')[0],
+        ].join(' '),
+      );
     }
     return 0;
   },
@@ -37,7 +46,12 @@ export const jobsRetryCommand: CliCommand = {
   takesSub: true,
   matches: (cmd, sub) => cmd === 'jobs' && sub === 'retry',
   async run(deps, args, io) {
-    const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' }, queue: { type: 'string' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { json: { type: 'boolean' }, queue: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
     if (positionals.length !== 1) {
       io.err('jobs retry needs exactly one job id (list them with: stridesync jobs failed)');
       return 2;

@@ -13,7 +13,16 @@ import { reportPainCommand } from './report-pain.js';
 import { reportCadenceCommand } from './report-cadence.js';
 import { reportDiaryCommand, runnersUpdateCommand } from './pain.js';
 
-const COMMANDS: CliCommand[] = [importCommand, reportWeeksCommand, reportPainCommand, reportCadenceCommand, runnersUpdateCommand, reportDiaryCommand, jobsFailedCommand, jobsRetryCommand];
+const COMMANDS: CliCommand[] = [
+  importCommand,
+  reportWeeksCommand,
+  reportPainCommand,
+  reportCadenceCommand,
+  runnersUpdateCommand,
+  reportDiaryCommand,
+  jobsFailedCommand,
+  jobsRetryCommand,
+];
 
 const USAGE = `usage: stridesync <command> [options]
 

@@ -8,7 +8,8 @@ import { parseReportArgs } from './report-args.js';
 
 /** `stridesync runners update --runner ID [--name] [--timezone] [--email|--no-email] [--morning HH:MM] [--quiet HH:MM-HH:MM] [--rest-day-check on|off]` */
 export const runnersUpdateCommand: CliCommand = {
-  usage: 'runners update --runner ID [--name N] [--timezone TZ] [--email ADDR|--no-email] [--morning HH:MM] [--quiet HH:MM-HH:MM] [--rest-day-check on|off] [--json]',
+  usage:
+    'runners update --runner ID [--name N] [--timezone TZ] [--email ADDR|--no-email] [--morning HH:MM] [--quiet HH:MM-HH:MM] [--rest-day-check on|off] [--json]',
   takesSub: true,
   matches: (cmd, sub) => cmd === 'runners' && sub === 'update',
   async run(deps, args, io) {

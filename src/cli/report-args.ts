@@ -41,7 +41,10 @@ export function parseReportArgs(name: string, args: string[], io: CliIo, takes: 
     io.err(`${name}: --format must be json or csv, not "${format}"`);
     return null;
   }
-  for (const [option, date] of [['from', v.from], ['to', v.to]] as const) {
+  for (const [option, date] of [
+    ['from', v.from],
+    ['to', v.to],
+  ] as const) {
     if (date !== undefined && !LocalDate.safeParse(date).success) {
       io.err(`${name}: --${option} must be a date YYYY-MM-DD`);
       return null;

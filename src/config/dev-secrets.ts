@@ -10,7 +10,12 @@ export const DEV_SECRETS_FILE = resolve(process.cwd(), '.stridesync-dev.json');
 
 export function withDevSecrets(source: Record<string, string | undefined>): Record<string, string | undefined> {
   if (source.NODE_ENV === 'production' || source.NODE_ENV === 'test' || !existsSync(DEV_SECRETS_FILE)) return source;
-  const saved = JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')) as { API_KEYS?: string; TOKEN_ENCRYPTION_KEY?: string; VAPID_PUBLIC_KEY?: string; VAPID_PRIVATE_KEY?: string };
+  const saved = JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')) as {
+    API_KEYS?: string;
+    TOKEN_ENCRYPTION_KEY?: string;
+    VAPID_PUBLIC_KEY?: string;
+    VAPID_PRIVATE_KEY?: string;
+  };
   const ownVapid = Boolean(source.VAPID_PUBLIC_KEY || source.VAPID_PRIVATE_KEY);
   return {
     ...source,
@@ -21,7 +26,10 @@ export function withDevSecrets(source: Record<string, string | undefined>): Reco
   };
 }
 
-export function saveDevSecrets(generated: { apiKey?: string; tokenEncryptionKey?: string; vapidPublicKey?: string; vapidPrivateKey?: string }, source: Record<string, string | undefined>): void {
+export function saveDevSecrets(
+  generated: { apiKey?: string; tokenEncryptionKey?: string; vapidPublicKey?: string; vapidPrivateKey?: string },
+  source: Record<string, string | undefined>,
+): void {
   if (!generated.apiKey && !generated.tokenEncryptionKey && !generated.vapidPublicKey) return;
   if (source.NODE_ENV === 'test') return;
   const current = existsSync(DEV_SECRETS_FILE) ? (JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')) as Record<string, string>) : {};

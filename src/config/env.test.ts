@@ -29,7 +29,11 @@ describe('loadEnv', () => {
 
   it('turns Strava on only when all three of its variables are set', () => {
     expect(loadEnv({ STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's' }).strava).toBeNull();
-    expect(loadEnv({ STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's', STRAVA_VERIFY_TOKEN: 'v' }).strava).toEqual({ clientId: '1', clientSecret: 's', verifyToken: 'v' });
+    expect(loadEnv({ STRAVA_CLIENT_ID: '1', STRAVA_CLIENT_SECRET: 's', STRAVA_VERIFY_TOKEN: 'v' }).strava).toEqual({
+      clientId: '1',
+      clientSecret: 's',
+      verifyToken: 'v',
+    });
   });
 });
 

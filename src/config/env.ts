@@ -28,7 +28,11 @@ export const EnvSchema = z.object({
     .trim()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/stridesync'),
-  REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
   /**
    * prefix of every Redis key (BullMQ queues, rate-limit counters, locks); lets deployments and test files
    * share one Redis. Default: `stridesync-<database name>` (defaultRedisPrefix), so two deployments on
@@ -42,22 +46,43 @@ export const EnvSchema = z.object({
     .transform((v) => (v === '' ? undefined : v)),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** defaults to http://localhost:<PORT> */
-  PUBLIC_URL: z.string().trim().url().optional().or(z.literal('').transform(() => undefined)),
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   API_KEYS: optionalString,
   TOKEN_ENCRYPTION_KEY: base64Key32.optional().or(z.literal('').transform(() => undefined)),
   /** request body limits */
   JSON_BODY_LIMIT: z.string().default('1mb'),
-  UPLOAD_BODY_LIMIT: z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 64mb').default('64mb'),
+  UPLOAD_BODY_LIMIT: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 64mb')
+    .default('64mb'),
   /** zip archives (bulk history) are streamed to a temporary file, not memory; this caps their size */
-  UPLOAD_ZIP_LIMIT: z.string().regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 4gb').default('4gb'),
+  UPLOAD_ZIP_LIMIT: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 4gb')
+    .default('4gb'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** bearer token for GET /metrics besides the API keys (give Prometheus this, not an API key) */
   METRICS_TOKEN: optionalString,
   /** how often the recovery sweep runs (re-queues work whose job was lost); see docs/reliability.md */
-  SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(30_000),
+  SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(24 * 3600_000)
+    .default(30_000),
   /** pending work older than this with no live job is reclaimed by the sweep */
-  STALE_AFTER_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(60_000),
+  STALE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(7 * 24 * 3600_000)
+    .default(60_000),
   /** a producer gives up on Redis after this and leaves the work to the sweep (webhooks must answer within 2 s) */
   ENQUEUE_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(800),
   /** delay before a job that hit an unreachable Postgres runs again (no attempt is spent) */
@@ -68,7 +93,12 @@ export const EnvSchema = z.object({
   STRAVA_CLIENT_ID: optionalString,
   STRAVA_CLIENT_SECRET: optionalString,
   STRAVA_VERIFY_TOKEN: optionalString,
-  STRAVA_SUBSCRIPTION_ID: z.coerce.number().int().positive().optional().or(z.literal('').transform(() => undefined)),
+  STRAVA_SUBSCRIPTION_ID: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   STRAVA_API_URL: url('https://www.strava.com/api/v3'),
   STRAVA_OAUTH_URL: url('https://www.strava.com/oauth'),
 
@@ -81,7 +111,12 @@ export const EnvSchema = z.object({
   GARMIN_TOKEN_URL: url('https://diauth.garmin.com/di-oauth2-service/oauth/token'),
   GARMIN_CALLBACK_HOSTS: z.string().default('apis.garmin.com'),
 
-  NOTIFY_WEBHOOK_URL: z.string().trim().url().optional().or(z.literal('').transform(() => undefined)),
+  NOTIFY_WEBHOOK_URL: z
+    .string()
+    .trim()
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   NOTIFY_WEBHOOK_SECRET: optionalString,
 
   /** days a deleted activity stays recoverable before the retention purge removes it (docs/security.md) */
@@ -93,13 +128,22 @@ export const EnvSchema = z.object({
   RATE_LIMIT_CONNECT_PER_MIN: z.coerce.number().int().min(0).default(30),
   RATE_LIMIT_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(0).default(20),
   /** e-mail of pain prompts: smtp://user:pass@host:port (or smtps://); off when unset */
-  SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional().or(z.literal('').transform(() => undefined)),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   MAIL_FROM: z.string().trim().default('stridesync <no-reply@localhost>'),
   /** Web Push (VAPID) keys, base64url; generated in development, push off in production without them */
   VAPID_PUBLIC_KEY: optionalString,
   VAPID_PRIVATE_KEY: optionalString,
   /** contact of the push sender: mailto: or https: URL */
-  VAPID_SUBJECT: z.string().trim().regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https:// URL').default('mailto:push@stridesync.invalid'),
+  VAPID_SUBJECT: z
+    .string()
+    .trim()
+    .regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https:// URL')
+    .default('mailto:push@stridesync.invalid'),
 });
 
 export type RawEnv = z.infer<typeof EnvSchema>;
@@ -184,7 +228,17 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const vapid = vapidKeys(raw, production, generated);
 
   const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, PUBLIC_URL, REDIS_PREFIX, ...rest } = raw;
-  return { ...rest, REDIS_PREFIX: REDIS_PREFIX ?? defaultRedisPrefix(raw.DATABASE_URL), PUBLIC_URL: (PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''), apiKeys, tokenEncryptionKey, strava, garmin, generated, vapid };
+  return {
+    ...rest,
+    REDIS_PREFIX: REDIS_PREFIX ?? defaultRedisPrefix(raw.DATABASE_URL),
+    PUBLIC_URL: (PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''),
+    apiKeys,
+    tokenEncryptionKey,
+    strava,
+    garmin,
+    generated,
+    vapid,
+  };
 }
 
 /** VAPID keys from the environment; generated in development when both are missing (push stays off in production and tests without them). */

@@ -35,8 +35,12 @@ describe('exclusionReason (qualifying runs)', () => {
   });
 
   it('names summary-only runs and treadmill runs without cadence', () => {
-    expect(exclusionReason(run('2026-01-01', 0, { runCadenceSpm: null, cadenceQuality: 'ok', cadenceSource: 'strava-summary', runningTimeS: 0 }))).toBe('summary_only');
-    expect(exclusionReason(run('2026-01-01', 0, { runCadenceSpm: null, cadenceQuality: 'none', cadenceSource: 'none', isIndoor: true }))).toBe('treadmill_without_cadence');
+    expect(exclusionReason(run('2026-01-01', 0, { runCadenceSpm: null, cadenceQuality: 'ok', cadenceSource: 'strava-summary', runningTimeS: 0 }))).toBe(
+      'summary_only',
+    );
+    expect(exclusionReason(run('2026-01-01', 0, { runCadenceSpm: null, cadenceQuality: 'none', cadenceSource: 'none', isIndoor: true }))).toBe(
+      'treadmill_without_cadence',
+    );
     expect(exclusionReason(run('2026-01-01', 0, { runCadenceSpm: null, cadenceQuality: 'none', cadenceSource: 'none' }))).toBe('no_cadence');
   });
 });
@@ -82,7 +86,7 @@ describe('computeBaseline', () => {
 describe('cadenceSpeedSlope', () => {
   const pts = (speeds: number[], slope: number) => speeds.map((v) => ({ speedMps: v, runCadenceSpm: 160 + slope * (v - 3) }));
 
-  it('fits the runner\'s own slope with ≥ 5 runs spanning ≥ 10 % in speed', () => {
+  it("fits the runner's own slope with ≥ 5 runs spanning ≥ 10 % in speed", () => {
     const s = cadenceSpeedSlope(pts([2.8, 2.9, 3.0, 3.1, 3.2], 8));
     expect(s.source).toBe('own');
     expect(s.spmPerMps).toBeCloseTo(8, 10);
@@ -207,7 +211,11 @@ describe('nextStep', () => {
   it('steps up to +7.5 % when on target and green for 2 weeks', () => {
     const s = nextStep({ status: 'on_target', baselineSpm: 160, targetPct: 5, pause: null, recentLights: green, daysActive: 20 });
     expect(s).toMatchObject({ action: 'step_up', nextTargetPct: 7.5, nextTargetSpm: 172 });
-    expect(nextStep({ status: 'on_target', baselineSpm: 160, targetPct: 7.5, pause: null, recentLights: green, daysActive: 20 })).toMatchObject({ action: 'step_up', nextTargetPct: 10, nextTargetSpm: 176 });
+    expect(nextStep({ status: 'on_target', baselineSpm: 160, targetPct: 7.5, pause: null, recentLights: green, daysActive: 20 })).toMatchObject({
+      action: 'step_up',
+      nextTargetPct: 10,
+      nextTargetSpm: 176,
+    });
   });
 
   it('holds with an amber or unanswered run, before 2 weeks, at +10 %, or when not on target', () => {
@@ -225,6 +233,8 @@ describe('nextStep', () => {
     const p = nextStep({ status: 'paused', baselineSpm: 160, targetPct: 5, pause, recentLights: green, daysActive: 20 });
     expect(p.action).toBe('pause');
     expect(p.message).toMatch(/^Pause — calf\/knee: calf pain/);
-    expect(nextStep({ status: 'collecting_baseline', baselineSpm: null, targetPct: 5, pause: null, recentLights: [], daysActive: 0 }).action).toBe('collect_baseline');
+    expect(nextStep({ status: 'collecting_baseline', baselineSpm: null, targetPct: 5, pause: null, recentLights: [], daysActive: 0 }).action).toBe(
+      'collect_baseline',
+    );
   });
 });

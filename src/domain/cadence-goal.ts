@@ -94,7 +94,8 @@ export function exclusionReason(run: CadenceRun): ExclusionReason | null {
 
 export const qualifies = (run: CadenceRun): boolean => exclusionReason(run) === null;
 
-const byTime = (a: CadenceRun, b: CadenceRun) => (a.localDate < b.localDate ? -1 : a.localDate > b.localDate ? 1 : a.startTime.getTime() - b.startTime.getTime());
+const byTime = (a: CadenceRun, b: CadenceRun) =>
+  a.localDate < b.localDate ? -1 : a.localDate > b.localDate ? 1 : a.startTime.getTime() - b.startTime.getTime();
 
 // ---------------------------------------------------------------------------------------------- baseline
 
@@ -113,7 +114,8 @@ export function olsSlope(x: readonly number[], y: readonly number[]): number | n
   if (n < 2) return null;
   const mx = x.reduce((a, b) => a + b, 0) / n;
   const my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0;
+  let sxy = 0,
+    sxx = 0;
   for (let i = 0; i < n; i++) {
     sxy += (x[i]! - mx) * (y[i]! - my);
     sxx += (x[i]! - mx) ** 2;
@@ -133,7 +135,10 @@ export function cadenceSpeedSlope(runs: readonly { runCadenceSpm: number; speedM
   const speeds = runs.map((r) => r.speedMps);
   const mid = median(speeds)!;
   if (Math.max(...speeds) - Math.min(...speeds) < g.slopeMinSpeedRange * mid) return fallback('baseline runs span less than 10 % in speed');
-  const s = olsSlope(speeds, runs.map((r) => r.runCadenceSpm));
+  const s = olsSlope(
+    speeds,
+    runs.map((r) => r.runCadenceSpm),
+  );
   if (s === null || s < 0 || s > g.slopeMaxSpmPerMps) return fallback('own slope outside 0–15 spm per m/s');
   return { spmPerMps: s, source: 'own', reason: null };
 }
@@ -154,8 +159,7 @@ export interface Baseline {
 }
 
 export type BaselineResult =
-  | { ok: true; baseline: Baseline }
-  | { ok: false; have: number; need: number; spreadDays: number; from: string; to: string; message: string };
+  { ok: true; baseline: Baseline } | { ok: false; have: number; need: number; spreadDays: number; from: string; to: string; message: string };
 
 /** Baseline window for a goal starting on `startDate`: the 21 days before it. */
 export function baselineWindow(startDate: string): { from: string; to: string } {
@@ -229,7 +233,8 @@ export const bandFloorSpm = (targetSpm: number): number => targetSpm * (1 - CADE
 
 /** Share (%) of the runs' running time at or above target − 2 %, pooled over the runs' histograms; null without any. */
 export function timeInBandPct(histograms: readonly (CadenceHistogram | null)[], targetSpm: number): number | null {
-  let inBand = 0, total = 0;
+  let inBand = 0,
+    total = 0;
   const floor = bandFloorSpm(targetSpm);
   for (const h of histograms) {
     if (!h) continue;
@@ -260,7 +265,10 @@ export function cadenceTrend(points: readonly { localDate: string; adjustedSpm: 
   const from = addDays(asOf, -(g.trendDays - 1));
   const recent = points.filter((p) => p.localDate >= from && p.localDate <= asOf);
   if (recent.length < g.trendMinRuns) return null;
-  const s = theilSen(recent.map((p) => daysBetween(from, p.localDate)), recent.map((p) => p.adjustedSpm));
+  const s = theilSen(
+    recent.map((p) => daysBetween(from, p.localDate)),
+    recent.map((p) => p.adjustedSpm),
+  );
   return s === null ? null : s * 7;
 }
 
@@ -302,7 +310,10 @@ export function cadenceStatus(s: StatusInput): CadenceStatus {
   if (!s.baselineReady) return 'collecting_baseline';
   if (s.paused) return 'paused';
   if (s.onTarget) return 'on_target';
-  if (s.wasOnTarget && ((s.progressPct !== null && s.progressPct < g.slippingBelowPct) || (s.trendSpmPerWeek !== null && s.trendSpmPerWeek <= g.slippingTrendSpmPerWeek))) {
+  if (
+    s.wasOnTarget &&
+    ((s.progressPct !== null && s.progressPct < g.slippingBelowPct) || (s.trendSpmPerWeek !== null && s.trendSpmPerWeek <= g.slippingTrendSpmPerWeek))
+  ) {
     return 'slipping';
   }
   if (s.progressPct !== null && s.progressPct >= g.progressingFromPct) return 'progressing';
@@ -384,10 +395,18 @@ export function nextStep(i: NextStepInput): NextStep {
   const g = CADENCE_GOAL;
   const none = { nextTargetPct: null, nextTargetSpm: null };
   if (i.status === 'collecting_baseline' || i.baselineSpm === null) {
-    return { action: 'collect_baseline', ...none, message: 'Keep running as usual: the baseline needs 3 qualifying runs (10 min or more with cadence) over at least 7 days before the start.' };
+    return {
+      action: 'collect_baseline',
+      ...none,
+      message: 'Keep running as usual: the baseline needs 3 qualifying runs (10 min or more with cadence) over at least 7 days before the start.',
+    };
   }
   if (i.status === 'paused' && i.pause) {
-    return { action: 'pause', ...none, message: `Pause — calf/knee: ${PAUSE_WORDS[i.pause.reason]} (${i.pause.localDate}). Hold your current step rate, do not push it higher, and keep up calf strengthening; the goal resumes after ${g.pauseDays} days without a new flag.` };
+    return {
+      action: 'pause',
+      ...none,
+      message: `Pause — calf/knee: ${PAUSE_WORDS[i.pause.reason]} (${i.pause.localDate}). Hold your current step rate, do not push it higher, and keep up calf strengthening; the goal resumes after ${g.pauseDays} days without a new flag.`,
+    };
   }
   const stage = g.stepsPct.find((p) => p > i.targetPct + 1e-9) ?? null;
   const allGreen = i.recentLights.length > 0 && i.recentLights.every((l) => l === 'green');

@@ -93,7 +93,12 @@ describe.skipIf(!HAS_FIXTURES)('the histogram is stored for FIT records and Stra
   it('a Strava cadence stream (doubled to spm) gives a histogram from 140 spm up', () => {
     const raw = readStravaJson<Array<{ type: string; data: unknown[] }>>('streams_ride_array_all_types_medium.json');
     const distance = raw.find((s) => s.type === 'distance')!.data as number[];
-    const activity = StravaActivity.parse({ ...readStravaJson<object>('activity_run_detailed_nyc_marathon_2018.json'), distance: distance[distance.length - 1], moving_time: 3935, elapsed_time: 3935 });
+    const activity = StravaActivity.parse({
+      ...readStravaJson<object>('activity_run_detailed_nyc_marathon_2018.json'),
+      distance: distance[distance.length - 1],
+      moving_time: 3935,
+      elapsed_time: 3935,
+    });
     const m = deriveRunMetrics(toRun(activity, StravaStreams.parse(raw)));
     expect(m.cadenceSource).toBe('strava-stream');
     const h = m.cadenceHistogram!;
@@ -102,7 +107,16 @@ describe.skipIf(!HAS_FIXTURES)('the histogram is stored for FIT records and Stra
   });
 
   it('a summary-only run has no histogram', () => {
-    const activity = StravaActivity.parse({ id: 1, start_date: '2026-05-01T05:59:41Z', start_date_local: '2026-05-01T07:59:41Z', sport_type: 'Run', distance: 8012.4, moving_time: 2710, elapsed_time: 2802, average_cadence: 84.6 });
+    const activity = StravaActivity.parse({
+      id: 1,
+      start_date: '2026-05-01T05:59:41Z',
+      start_date_local: '2026-05-01T07:59:41Z',
+      sport_type: 'Run',
+      distance: 8012.4,
+      moving_time: 2710,
+      elapsed_time: 2802,
+      average_cadence: 84.6,
+    });
     expect(deriveRunMetrics(toRun(activity, null)).cadenceHistogram).toBeNull();
   });
 });

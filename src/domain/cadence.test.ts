@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Samples } from './run.js';
 import {
-  CADENCE_SANITY_MAX_SPM, CADENCE_SANITY_MIN_SPM, MIN_CADENCE_TRACKING_S, MIN_RUNNING_SPM,
-  cadenceFactorFor, cadenceQuality, normaliseCadence, runCadence, weightedMedian,
+  CADENCE_SANITY_MAX_SPM,
+  CADENCE_SANITY_MIN_SPM,
+  MIN_CADENCE_TRACKING_S,
+  MIN_RUNNING_SPM,
+  cadenceFactorFor,
+  cadenceQuality,
+  normaliseCadence,
+  runCadence,
+  weightedMedian,
 } from './cadence.js';
 
 describe('normaliseCadence (docs/metrics.md "Cadence normalisation")', () => {
@@ -66,13 +73,24 @@ function samples(segments: [number, number, number][]): Samples {
   const distanceM = new Float64Array(timeS.length);
   for (let i = 1; i < timeS.length; i++) distanceM[i] = distanceM[i - 1]! + speed[i]!;
   return {
-    timeS, distanceM, altitudeM: null, speedMps: Float64Array.from(speed), cadenceSpm: Float64Array.from(spm),
-    heartRateBpm: null, latDeg: null, lngDeg: null, moving: null,
+    timeS,
+    distanceM,
+    altitudeM: null,
+    speedMps: Float64Array.from(speed),
+    cadenceSpm: Float64Array.from(spm),
+    heartRateBpm: null,
+    latDeg: null,
+    lngDeg: null,
+    moving: null,
   };
 }
 
 describe('runCadence (docs/metrics.md "Cadence per run")', () => {
-  const runWalkStop = samples([[100, 170, 3], [50, 120, 1.4], [10, 0, 0]]);
+  const runWalkStop = samples([
+    [100, 170, 3],
+    [50, 120, 1.4],
+    [10, 0, 0],
+  ]);
 
   it('averages running samples only, weighted by time', () => {
     const c = runCadence(runWalkStop);
@@ -95,7 +113,12 @@ describe('runCadence (docs/metrics.md "Cadence per run")', () => {
   });
 
   it(`counts a sample at exactly ${MIN_RUNNING_SPM} spm as running and just below as walking`, () => {
-    const c = runCadence(samples([[10, MIN_RUNNING_SPM, 3], [10, MIN_RUNNING_SPM - 0.1, 3]]));
+    const c = runCadence(
+      samples([
+        [10, MIN_RUNNING_SPM, 3],
+        [10, MIN_RUNNING_SPM - 0.1, 3],
+      ]),
+    );
     expect(c.runningTimeS).toBe(10);
     expect(c.walkShare).toBe(0.5);
   });

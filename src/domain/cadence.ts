@@ -125,7 +125,8 @@ const HISTOGRAM_RESOLUTION_S = 0.1;
 
 /** Builds the histogram from (spm, seconds) pairs; null when there is no running time. */
 export function buildCadenceHistogram(spm: ArrayLike<number>, seconds: ArrayLike<number>): CadenceHistogram | null {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < spm.length; i++) {
     if (!(seconds[i]! > 0) || !Number.isFinite(spm[i]!)) continue;
     const b = Math.floor(spm[i]!);
@@ -178,13 +179,29 @@ export function histogramShareAtOrAbove(h: CadenceHistogram | null, thresholdSpm
 export function runCadence(samples: Samples, timing: SampleTiming = sampleTiming(samples)): RunCadence {
   const spm = samples.cadenceSpm;
   const empty: RunCadence = {
-    avgCadenceSpm: null, runCadenceSpm: null, cadenceP50Spm: null, runSpeedMps: null,
-    runningTimeS: 0, walkShare: null, steps: null, quality: 'none', qualifies: false, histogram: null,
+    avgCadenceSpm: null,
+    runCadenceSpm: null,
+    cadenceP50Spm: null,
+    runSpeedMps: null,
+    runningTimeS: 0,
+    walkShare: null,
+    steps: null,
+    quality: 'none',
+    qualifies: false,
+    histogram: null,
   };
   if (!spm) return empty;
   const { dtS, moving, timer } = timing;
   const speed = samples.speedMps;
-  let timerSum = 0, timerT = 0, runSum = 0, runT = 0, runV = 0, runVT = 0, movingT = 0, walkT = 0, steps = 0;
+  let timerSum = 0,
+    timerT = 0,
+    runSum = 0,
+    runT = 0,
+    runV = 0,
+    runVT = 0,
+    movingT = 0,
+    walkT = 0,
+    steps = 0;
   const runDt = new Float64Array(spm.length);
   for (let i = 1; i < spm.length; i++) {
     const c = spm[i]!;

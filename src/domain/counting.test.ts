@@ -10,7 +10,12 @@ describe('countingDecision', () => {
 
   it('keeps the near-empty runs seen in real exports out of load, each with its reason', () => {
     // 0 m / 24 s, 5.7 m / 14 s, 46 m / 32 s, 99.9 m / 61 s
-    for (const [d, t] of [[0, 24], [5.7, 14], [46, 32], [99.9, 61]] as const) {
+    for (const [d, t] of [
+      [0, 24],
+      [5.7, 14],
+      [46, 32],
+      [99.9, 61],
+    ] as const) {
       expect(countingDecision({ ...run, distanceM: d, movingTimeS: t })).toEqual({ countedInLoad: false, excludedReason: 'noise_short' });
     }
   });

@@ -17,7 +17,7 @@ describe('summaryGainElevation (loss = gain − net rise)', () => {
     expect(summaryGainElevation(-3, series([100, 100]), null).total).toEqual({ gainM: 0, lossM: 0 });
   });
 
-  it('spreads the totals over splits in proportion to the stream\'s own per-split counts, adding up exactly', () => {
+  it("spreads the totals over splits in proportion to the stream's own per-split counts, adding up exactly", () => {
     const r = summaryGainElevation(90, series([100, 100]), [
       { gainM: 10, lossM: 5 },
       { gainM: 0, lossM: 15 },
@@ -47,8 +47,30 @@ describe('deriveRunMetrics with a summary gain and an altitude stream', () => {
     isIndoor: false,
     startTime: new Date('2026-05-01T05:00:00Z'),
     utcOffsetS: 7200,
-    summary: { distanceM: 3597, elapsedTimeS: n, movingTimeS: n, avgCadenceSpm: null, avgCadenceSource: 'none', totalAscentM: gain, totalDescentM: null, elevationFromDevice: false, elevationGainFromSummary: fromSummary, avgSpeedMps: 3 },
-    samples: { timeS, distanceM, altitudeM, speedMps: null, cadenceSpm: null, heartRateBpm: null, latDeg: null, lngDeg: null, moving: null, altitudeKind: 'database' },
+    summary: {
+      distanceM: 3597,
+      elapsedTimeS: n,
+      movingTimeS: n,
+      avgCadenceSpm: null,
+      avgCadenceSource: 'none',
+      totalAscentM: gain,
+      totalDescentM: null,
+      elevationFromDevice: false,
+      elevationGainFromSummary: fromSummary,
+      avgSpeedMps: 3,
+    },
+    samples: {
+      timeS,
+      distanceM,
+      altitudeM,
+      speedMps: null,
+      cadenceSpm: null,
+      heartRateBpm: null,
+      latDeg: null,
+      lngDeg: null,
+      moving: null,
+      altitudeKind: 'database',
+    },
     notes: [],
     partial: false,
   });

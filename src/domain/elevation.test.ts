@@ -1,14 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { Samples } from './run.js';
 import {
-  DEVICE_RECORDS_ABS_TOLERANCE_M, ELEVATION_RESAMPLE_STEP_M, MAX_RESAMPLED_POINTS, ONE_SIDED_TOTAL_M, HYSTERESIS_BAROMETRIC_M,
-  assessDeviceElevation, hysteresisGainLoss, rollingMean, rollingMedian, smoothAltitude, type GainLoss,
+  DEVICE_RECORDS_ABS_TOLERANCE_M,
+  ELEVATION_RESAMPLE_STEP_M,
+  MAX_RESAMPLED_POINTS,
+  ONE_SIDED_TOTAL_M,
+  HYSTERESIS_BAROMETRIC_M,
+  assessDeviceElevation,
+  hysteresisGainLoss,
+  rollingMean,
+  rollingMedian,
+  smoothAltitude,
+  type GainLoss,
 } from './elevation.js';
 
 function samples(altitudeM: number[], distanceM: number[] | null, moving?: number[]): Samples {
   return {
-    timeS: Float64Array.from(altitudeM, (_, i) => i), distanceM: distanceM ? Float64Array.from(distanceM) : null,
-    altitudeM: Float64Array.from(altitudeM), speedMps: null, cadenceSpm: null, heartRateBpm: null, latDeg: null, lngDeg: null,
+    timeS: Float64Array.from(altitudeM, (_, i) => i),
+    distanceM: distanceM ? Float64Array.from(distanceM) : null,
+    altitudeM: Float64Array.from(altitudeM),
+    speedMps: null,
+    cadenceSpm: null,
+    heartRateBpm: null,
+    latDeg: null,
+    lngDeg: null,
     moving: moving ? Uint8Array.from(moving) : null,
   };
 }
@@ -26,10 +41,16 @@ describe('hysteresisGainLoss (docs/metrics.md "Elevation gain and loss", step 4)
   });
 
   it('attributes each counted change to its bucket', () => {
-    const per: GainLoss[] = [{ gainM: 0, lossM: 0 }, { gainM: 0, lossM: 0 }];
+    const per: GainLoss[] = [
+      { gainM: 0, lossM: 0 },
+      { gainM: 0, lossM: 0 },
+    ];
     const total = hysteresisGainLoss([0, 5, 5, 2], 1, [0, 0, 1, 1], per);
     expect(total).toEqual({ gainM: 5, lossM: 3 });
-    expect(per).toEqual([{ gainM: 5, lossM: 0 }, { gainM: 0, lossM: 3 }]);
+    expect(per).toEqual([
+      { gainM: 5, lossM: 0 },
+      { gainM: 0, lossM: 3 },
+    ]);
   });
 
   it('is zero for an empty series', () => {
@@ -76,7 +97,10 @@ describe('smoothAltitude', () => {
   it('turns ±0.5 m barometric noise on a 60 m climb and descent into about 60 m each way', () => {
     const n = 3000; // 3 km at 1 m per sample
     const alt = Array.from({ length: n }, (_, i) => 100 + 60 * Math.sin((Math.PI * i) / n) + noise(i, 0.5));
-    const s = samples(alt, alt.map((_, i) => i));
+    const s = samples(
+      alt,
+      alt.map((_, i) => i),
+    );
     const raw = hysteresisGainLoss(s.altitudeM!, 0);
     const smooth = hysteresisGainLoss(smoothAltitude(s)!.altitudeM, HYSTERESIS_BAROMETRIC_M);
     expect(raw.lossM).toBeGreaterThan(2 * 60);

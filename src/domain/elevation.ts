@@ -213,14 +213,24 @@ export interface SummaryGainElevation {
  * stream with hysteresis undercounts. Per-split gain and loss are the stream's own per-split counts
  * scaled so the splits add up to the totals.
  */
-export function summaryGainElevation(gainM: number, smoothed: Pick<SmoothedAltitude, 'altitudeM'>, streamPerSplit: readonly GainLoss[] | null): SummaryGainElevation {
+export function summaryGainElevation(
+  gainM: number,
+  smoothed: Pick<SmoothedAltitude, 'altitudeM'>,
+  streamPerSplit: readonly GainLoss[] | null,
+): SummaryGainElevation {
   const rise = netRiseM(smoothed);
   const gain = Math.max(0, gainM);
   const loss = Math.max(0, gain - rise);
   let perSplit: GainLoss[] | null = null;
   if (streamPerSplit && streamPerSplit.length > 0) {
-    const gains = spreadOver(gain, streamPerSplit.map((s) => s.gainM));
-    const losses = spreadOver(loss, streamPerSplit.map((s) => s.lossM));
+    const gains = spreadOver(
+      gain,
+      streamPerSplit.map((s) => s.gainM),
+    );
+    const losses = spreadOver(
+      loss,
+      streamPerSplit.map((s) => s.lossM),
+    );
     perSplit = streamPerSplit.map((_s, i) => ({ gainM: gains[i]!, lossM: losses[i]! }));
   }
   return { total: { gainM: gain, lossM: loss }, perSplit, netRiseM: rise };

@@ -12,8 +12,26 @@ describe('thisWeekVsLast', () => {
   ];
   it('sums each Monday–Sunday week and takes its worst light', () => {
     const { thisWeek, lastWeek } = thisWeekVsLast(runs, '2026-11-26');
-    expect(thisWeek).toEqual({ week: '2026-W48', start: '2026-11-23', end: '2026-11-29', distanceM: 11000, movingTimeS: 4000, elevationLossM: 60, runs: 2, light: 'green' });
-    expect(lastWeek).toEqual({ week: '2026-W47', start: '2026-11-16', end: '2026-11-22', distanceM: 11000, movingTimeS: 3900, elevationLossM: 75, runs: 2, light: 'amber' });
+    expect(thisWeek).toEqual({
+      week: '2026-W48',
+      start: '2026-11-23',
+      end: '2026-11-29',
+      distanceM: 11000,
+      movingTimeS: 4000,
+      elevationLossM: 60,
+      runs: 2,
+      light: 'green',
+    });
+    expect(lastWeek).toEqual({
+      week: '2026-W47',
+      start: '2026-11-16',
+      end: '2026-11-22',
+      distanceM: 11000,
+      movingTimeS: 3900,
+      elevationLossM: 75,
+      runs: 2,
+      light: 'amber',
+    });
     expect(summaryFrom('2026-11-26')).toBe('2026-11-16');
   });
   it('a week without answered runs is grey; red beats amber beats green', () => {

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addDays,
-  daysBetween,
-  isoWeekday,
-  isoWeekOf,
-  isWeekComplete,
-  localDateOf,
-  parseIsoWeek,
-  shiftIsoWeek,
-} from './iso-week.js';
+import { addDays, daysBetween, isoWeekday, isoWeekOf, isWeekComplete, localDateOf, parseIsoWeek, shiftIsoWeek } from './iso-week.js';
 import { resolveWallClock, zoneOffsetS } from './iso-week.js';
 
 describe('localDateOf', () => {
@@ -136,7 +127,7 @@ describe('resolveWallClock', () => {
     expect(r.startTime.toISOString()).toBe('2026-07-01T05:30:00.000Z');
   });
 
-  it('uses the winter offset after the October change, and New York\'s negative offset', () => {
+  it("uses the winter offset after the October change, and New York's negative offset", () => {
     expect(resolveWallClock(new Date('2026-10-26T07:00:00Z'), 'Europe/Oslo').utcOffsetS).toBe(3600);
     const ny = resolveWallClock(new Date('2026-01-10T23:30:00Z'), 'America/New_York');
     expect(ny.utcOffsetS).toBe(-18000);

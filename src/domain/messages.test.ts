@@ -167,9 +167,7 @@ describe('runSpikeMessage', () => {
   });
 
   it('calls a run over twice the 30-day longest "more than double"', () => {
-    expect(runSpikeMessage(spike({ distanceM: 21_000, ratio: 2.1, band: '100+', severity: 'red' }), closed)).toContain(
-      'more than double',
-    );
+    expect(runSpikeMessage(spike({ distanceM: 21_000, ratio: 2.1, band: '100+', severity: 'red' }), closed)).toContain('more than double');
   });
 });
 

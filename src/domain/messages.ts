@@ -114,10 +114,7 @@ export function loadJumpMessage(f: LoadJumpFinding, ctx: MessageContext): string
     : f.severity === 'red'
       ? 'next week, consider stepping back towards your usual amount rather than building on this one'
       : 'next week, consider holding at or below this amount rather than adding more';
-  const red =
-    f.severity === 'red'
-      ? ` That is a big jump: if your knee is sore, cut back with shorter runs, ${SLOWER}, and flatter routes.`
-      : '';
+  const red = f.severity === 'red' ? ` That is a big jump: if your knee is sore, cut back with shorter runs, ${SLOWER}, and flatter routes.` : '';
   return `${what}. ${guide} — ${advice}.${red}${provisionalNote(ctx)}`;
 }
 
@@ -129,9 +126,7 @@ function phrase(v: ChangedVariable, a: ChangeAssessment): string | null {
     case 'distanceM':
       return b !== null && n !== null ? `more distance (${formatKm(b)} → ${formatKm(n)}${overRuns(a)})` : 'more distance';
     case 'movingTimeS':
-      return b !== null && n !== null
-        ? `more running time (${formatDuration(b)} → ${formatDuration(n)}${overRuns(a)})`
-        : 'more running time';
+      return b !== null && n !== null ? `more running time (${formatDuration(b)} → ${formatDuration(n)}${overRuns(a)})` : 'more running time';
     case 'runs':
       // Frequency is part of the volume change; it is said inside the distance/time phrase when there is one.
       return a.changed.includes('distanceM') || a.changed.includes('movingTimeS') ? null : 'more runs';

@@ -13,19 +13,38 @@ function samples(seconds: number, speed = 3, spm = 170, hill = false): Samples {
     altitudeM: hill ? timeS.map((t) => 100 + 20 * Math.sin((Math.PI * t) / seconds)) : null,
     speedMps: timeS.map(() => speed),
     cadenceSpm: timeS.map(() => spm),
-    heartRateBpm: null, latDeg: null, lngDeg: null, moving: null,
+    heartRateBpm: null,
+    latDeg: null,
+    lngDeg: null,
+    moving: null,
   };
 }
 
 const emptySummary: RunSummary = {
-  distanceM: null, elapsedTimeS: null, movingTimeS: null, avgCadenceSpm: null, avgCadenceSource: 'none',
-  totalAscentM: null, totalDescentM: null, elevationFromDevice: false, avgSpeedMps: null,
+  distanceM: null,
+  elapsedTimeS: null,
+  movingTimeS: null,
+  avgCadenceSpm: null,
+  avgCadenceSource: 'none',
+  totalAscentM: null,
+  totalDescentM: null,
+  elevationFromDevice: false,
+  avgSpeedMps: null,
 };
 
 function run(over: Partial<Run> = {}, summary: Partial<RunSummary> = {}): Run {
   return {
-    sport: 'running', subSport: null, isRun: true, isIndoor: false, startTime: new Date('2026-03-02T07:00:00Z'), utcOffsetS: 3600,
-    summary: { ...emptySummary, ...summary }, samples: samples(1200), notes: [], partial: false, ...over,
+    sport: 'running',
+    subSport: null,
+    isRun: true,
+    isIndoor: false,
+    startTime: new Date('2026-03-02T07:00:00Z'),
+    utcOffsetS: 3600,
+    summary: { ...emptySummary, ...summary },
+    samples: samples(1200),
+    notes: [],
+    partial: false,
+    ...over,
   };
 }
 
@@ -46,7 +65,16 @@ describe('deriveRunMetrics: volume and pace', () => {
 
   it('handles a summary-only run (no samples)', () => {
     const m = deriveRunMetrics(run({ samples: null }, { distanceM: 5000, movingTimeS: 1500, avgCadenceSpm: 172, avgCadenceSource: 'garmin-summary' }));
-    expect(m).toMatchObject({ distanceM: 5000, movingTimeS: 1500, avgCadenceSpm: 172, cadenceSource: 'garmin-summary', cadenceFactor: 1, cadenceQuality: 'ok', runCadenceSpm: null, splits: [] });
+    expect(m).toMatchObject({
+      distanceM: 5000,
+      movingTimeS: 1500,
+      avgCadenceSpm: 172,
+      cadenceSource: 'garmin-summary',
+      cadenceFactor: 1,
+      cadenceQuality: 'ok',
+      runCadenceSpm: null,
+      splits: [],
+    });
     expect(m.steps).toBeCloseTo((172 * 1500) / 60, 9); // docs/metrics.md "Volume", steps fallback
     expect(m.stepsPerKm).toBeCloseTo(m.steps! / 5, 9);
   });
@@ -94,7 +122,9 @@ describe('deriveRunMetrics: elevation', () => {
   });
 
   it('uses trusted device totals and still splits the records per km', () => {
-    const m = deriveRunMetrics(run({ samples: { ...hill, altitudeKind: 'barometric' } }, { distanceM: 3600, totalAscentM: 21, totalDescentM: 19, elevationFromDevice: true }));
+    const m = deriveRunMetrics(
+      run({ samples: { ...hill, altitudeKind: 'barometric' } }, { distanceM: 3600, totalAscentM: 21, totalDescentM: 19, elevationFromDevice: true }),
+    );
     expect(m).toMatchObject({ elevationGainM: 21, elevationLossM: 19, elevationSource: 'device', elevationMethod: 'device-total' });
     expect(m.descentPerKm).toBeCloseTo(19 / 3.6, 12);
     const splitLoss = m.splits.reduce((a, s) => a + s.elevationLossM!, 0);
@@ -112,7 +142,13 @@ describe('deriveRunMetrics: elevation', () => {
   });
 
   it('has no elevation without altitude or device totals', () => {
-    expect(deriveRunMetrics(run())).toMatchObject({ elevationGainM: null, elevationLossM: null, elevationSource: 'none', elevationMethod: null, descentPerKm: null });
+    expect(deriveRunMetrics(run())).toMatchObject({
+      elevationGainM: null,
+      elevationLossM: null,
+      elevationSource: 'none',
+      elevationMethod: null,
+      descentPerKm: null,
+    });
   });
 });
 

@@ -3,7 +3,15 @@
  */
 import type { CadenceSource, Run, RunMetrics, Samples, Split } from './run.js';
 import { cadenceFactorFor, cadenceQuality, runCadence, type RunCadence } from './cadence.js';
-import { HYSTERESIS_BAROMETRIC_M, HYSTERESIS_GPS_M, SUMMARY_GAIN_METHOD, hysteresisGainLoss, smoothAltitude, summaryGainElevation, type GainLoss } from './elevation.js';
+import {
+  HYSTERESIS_BAROMETRIC_M,
+  HYSTERESIS_GPS_M,
+  SUMMARY_GAIN_METHOD,
+  hysteresisGainLoss,
+  smoothAltitude,
+  summaryGainElevation,
+  type GainLoss,
+} from './elevation.js';
 import { cumulativeDistance, sampleTiming, type SampleTiming } from './moving.js';
 import { kmSplits, paceChanges, paceSPerKm, SPLIT_DISTANCE_M, withSplitElevation } from './pace.js';
 
@@ -78,7 +86,7 @@ function deriveElevation(run: Run, distanceM: Float64Array | null, timing: Sampl
 function cadenceMetrics(run: Run, cadence: RunCadence | null, movingTimeS: number) {
   const summaryAvg = run.summary.avgCadenceSpm !== null && run.summary.avgCadenceSpm > 0 ? run.summary.avgCadenceSpm : null;
   const recordSource = cadence && run.samples && cadence.avgCadenceSpm !== null ? recordCadenceSource(run, run.samples) : null;
-  const source: CadenceSource = summaryAvg !== null ? run.summary.avgCadenceSource : recordSource ?? 'none';
+  const source: CadenceSource = summaryAvg !== null ? run.summary.avgCadenceSource : (recordSource ?? 'none');
   const avgCadenceSpm = summaryAvg ?? (recordSource ? cadence!.avgCadenceSpm : null);
   return {
     avgCadenceSpm,

@@ -5,8 +5,15 @@ import { PAUSE_GAP_S, STOPPED_SPEED_MPS, cumulativeDistance, sampleTiming } from
 function samples(timeS: number[], over: Partial<Record<'distanceM' | 'speedMps', number[]>> & { moving?: number[] } = {}): Samples {
   const col = (v?: number[]) => (v ? Float64Array.from(v) : null);
   return {
-    timeS: Float64Array.from(timeS), distanceM: col(over.distanceM), altitudeM: null, speedMps: col(over.speedMps),
-    cadenceSpm: null, heartRateBpm: null, latDeg: null, lngDeg: null, moving: over.moving ? Uint8Array.from(over.moving) : null,
+    timeS: Float64Array.from(timeS),
+    distanceM: col(over.distanceM),
+    altitudeM: null,
+    speedMps: col(over.speedMps),
+    cadenceSpm: null,
+    heartRateBpm: null,
+    latDeg: null,
+    lngDeg: null,
+    moving: over.moving ? Uint8Array.from(over.moving) : null,
   };
 }
 

@@ -14,8 +14,15 @@ function run(seconds: number, speed: (t: number) => number, cadence: (t: number)
     d.push(dist);
   }
   return {
-    timeS: Float64Array.from(t), distanceM: Float64Array.from(d), altitudeM: null, speedMps: null,
-    cadenceSpm: Float64Array.from(t, cadence), heartRateBpm: null, latDeg: null, lngDeg: null, moving: null,
+    timeS: Float64Array.from(t),
+    distanceM: Float64Array.from(d),
+    altitudeM: null,
+    speedMps: null,
+    cadenceSpm: Float64Array.from(t, cadence),
+    heartRateBpm: null,
+    latDeg: null,
+    lngDeg: null,
+    moving: null,
   };
 }
 
@@ -47,14 +54,27 @@ describe('kmSplits', () => {
   });
 
   it('shares an interval that crosses a km boundary in proportion to distance (7-s recording)', () => {
-    const { splits } = splitsOf(run(700, () => 3, () => 170, 7)); // 2100 m
+    const { splits } = splitsOf(
+      run(
+        700,
+        () => 3,
+        () => 170,
+        7,
+      ),
+    ); // 2100 m
     expect(splits[0]!.timeS).toBeCloseTo(1000 / 3, 6);
     expect(splits[1]!.timeS).toBeCloseTo(1000 / 3, 6);
   });
 
   it('excludes standing time from split time and gives each split its own cadence', () => {
     // 2100 m with a 100-s stop at 900 m; km 1 ends at t = 433.3 s, where the cadence changes
-    const { splits } = splitsOf(run(800, (t) => (t > 300 && t <= 400 ? 0 : 3), (t) => (t <= 433 ? 160 : 180)));
+    const { splits } = splitsOf(
+      run(
+        800,
+        (t) => (t > 300 && t <= 400 ? 0 : 3),
+        (t) => (t <= 433 ? 160 : 180),
+      ),
+    );
     expect(splits[0]!.timeS).toBeCloseTo(1000 / 3, 6);
     expect(splits[0]!.avgCadenceSpm).toBeCloseTo(160, 0);
     expect(splits[1]!.avgCadenceSpm).toBeCloseTo(180, 0);

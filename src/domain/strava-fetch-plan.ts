@@ -75,14 +75,24 @@ export interface FetchPlan {
   derive: boolean;
 }
 
-export function planAfterDetail(input: { reason: FetchReason; stored: StoredState | null; fetched: { sportType: string; isRun: boolean; manual: boolean } }): FetchPlan {
+export function planAfterDetail(input: {
+  reason: FetchReason;
+  stored: StoredState | null;
+  fetched: { sportType: string; isRun: boolean; manual: boolean };
+}): FetchPlan {
   const { reason, stored, fetched } = input;
   const restore = Boolean(stored?.deleted);
   const payload = stored && !restore ? stored.payload : null;
   const reclassify = payload !== null && payload.sportType !== fetched.sportType;
   const reuseStreams = payload?.streamsStatus === 'ok' && payload.hasStreams;
   const wantStreams = fetched.isRun && !fetched.manual;
-  const streamsStatus: StreamsStatus = reuseStreams ? 'ok' : !wantStreams ? 'skipped' : payload?.streamsStatus === 'empty' && reason === 'update' ? 'empty' : 'pending';
+  const streamsStatus: StreamsStatus = reuseStreams
+    ? 'ok'
+    : !wantStreams
+      ? 'skipped'
+      : payload?.streamsStatus === 'empty' && reason === 'update'
+        ? 'empty'
+        : 'pending';
   // An update that changed only the title or privacy: no new numbers, no re-derivation. While the
   // create's (or backfill's) fetch still waits for streams, that job finishes the run.
   const renameOnly =
@@ -95,8 +105,14 @@ export function planAfterDetail(input: { reason: FetchReason; stored: StoredStat
 }
 
 /** After the streams call: `retry` → look again after `retryDelaysMs[streamAttempt]`. A backfilled activity is old: its streams are final. */
-export function planStreamOutcome(input: { reason: FetchReason; streamAttempt: number; hasData: boolean; retryDelaysMs: readonly number[] }): { kind: 'ok' } | { kind: 'retry'; delayMs: number } | { kind: 'empty' } {
+export function planStreamOutcome(input: {
+  reason: FetchReason;
+  streamAttempt: number;
+  hasData: boolean;
+  retryDelaysMs: readonly number[];
+}): { kind: 'ok' } | { kind: 'retry'; delayMs: number } | { kind: 'empty' } {
   if (input.hasData) return { kind: 'ok' };
-  if (input.reason !== 'backfill' && input.streamAttempt < input.retryDelaysMs.length) return { kind: 'retry', delayMs: input.retryDelaysMs[input.streamAttempt]! };
+  if (input.reason !== 'backfill' && input.streamAttempt < input.retryDelaysMs.length)
+    return { kind: 'retry', delayMs: input.retryDelaysMs[input.streamAttempt]! };
   return { kind: 'empty' };
 }

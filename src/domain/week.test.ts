@@ -26,7 +26,11 @@ describe('weekVariables', () => {
   });
 
   it('does not count runs under 1 km or under 5 minutes (docs/metrics.md "Which activities count"), but counts exactly 1 km and 5 min', () => {
-    const runs = timedRuns([['2026-11-16', 0.99, 600], ['2026-11-17', 1.5, 299], ['2026-11-18', 1.0, 300]]);
+    const runs = timedRuns([
+      ['2026-11-16', 0.99, 600],
+      ['2026-11-17', 1.5, 299],
+      ['2026-11-18', 1.0, 300],
+    ]);
     const v = weekVariables(runs, W47);
     expect(v.runs).toBe(1);
     expect(v.distanceM).toBe(1000);
@@ -36,7 +40,10 @@ describe('weekVariables', () => {
   it('weights pace by distance: Σ time / Σ distance, not the mean of run paces', () => {
     // 10 km at 5:00 /km (3000 s) + 2 km at 7:00 /km (840 s) → 3840 s / 12 km = 320 s/km (mean of paces: 360).
     const v = weekVariables(
-      timedRuns([['2026-11-16', 10, 3000], ['2026-11-17', 2, 840]]),
+      timedRuns([
+        ['2026-11-16', 10, 3000],
+        ['2026-11-17', 2, 840],
+      ]),
       W47,
     );
     expect(v.avgPaceSPerKm).toBeCloseTo(320, 9);
@@ -56,19 +63,13 @@ describe('weekVariables', () => {
   });
 
   it('computes descent density over the runs whose elevation loss is known', () => {
-    const v = weekVariables(
-      [run('2026-11-16', 10, { elevationLossM: 100 }), run('2026-11-17', 10, { elevationLossM: null })],
-      W47,
-    );
+    const v = weekVariables([run('2026-11-16', 10, { elevationLossM: 100 }), run('2026-11-17', 10, { elevationLossM: null })], W47);
     expect(v.elevationLossM).toBe(100);
     expect(v.descentPerKmM).toBe(10);
   });
 
   it('reports trail share of distance, summed surges, and steps only when some run has them', () => {
-    const v = weekVariables(
-      [run('2026-11-16', 5, { isTrail: true, surges: 3, steps: 5000 }), run('2026-11-17', 15, { surges: 2 })],
-      W47,
-    );
+    const v = weekVariables([run('2026-11-16', 5, { isTrail: true, surges: 3, steps: 5000 }), run('2026-11-17', 15, { surges: 2 })], W47);
     expect(v.trailShare).toBe(0.25);
     expect(v.surges).toBe(5);
     expect(v.steps).toBe(5000);
@@ -111,7 +112,12 @@ describe('averageWeekVariables', () => {
   it('divides totals by the number of weeks and pools pace over all runs', () => {
     const weeks = ['2026-W46', '2026-W45', '2026-W44', '2026-W43'].map(parseIsoWeek);
     // W43 (19–25 Oct) has no runs: a real zero week.
-    const runs = timedRuns([['2026-11-09', 10, 3000], ['2026-11-11', 10, 3000], ['2026-11-02', 20, 7200], ['2026-10-26', 20, 7200]]);
+    const runs = timedRuns([
+      ['2026-11-09', 10, 3000],
+      ['2026-11-11', 10, 3000],
+      ['2026-11-02', 20, 7200],
+      ['2026-10-26', 20, 7200],
+    ]);
     const mean = averageWeekVariables(runs, weeks);
     expect(mean.distanceM).toBe(15_000);
     expect(mean.runs).toBe(1);

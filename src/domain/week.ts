@@ -79,8 +79,14 @@ export function median(values: readonly number[]): number | null {
 
 /** docs/rules.md "The training week" formulas over runs that are already selected and counted (no filtering here). */
 export function aggregateRuns(runs: readonly WeekRun[]): WeekVariables {
-  let distanceM = 0, movingTimeS = 0, longestRunM = 0, elevationLossM = 0, lossDistanceM = 0;
-  let steps: number | null = null, surges = 0, trailM = 0;
+  let distanceM = 0,
+    movingTimeS = 0,
+    longestRunM = 0,
+    elevationLossM = 0,
+    lossDistanceM = 0;
+  let steps: number | null = null,
+    surges = 0,
+    trailM = 0;
   const cadences: number[] = [];
   for (const r of runs) {
     distanceM += r.distanceM;
@@ -112,11 +118,7 @@ export function aggregateRuns(runs: readonly WeekRun[]): WeekVariables {
 }
 
 /** Weekly variables (docs/rules.md "The training week") of the counted runs whose local date is in `week`; other runs are ignored. */
-export function weekVariables(
-  runs: readonly WeekRun[],
-  week: IsoWeek,
-  noise: RuleThresholds['noise'] = DEFAULT_THRESHOLDS.noise,
-): WeekVariables {
+export function weekVariables(runs: readonly WeekRun[], week: IsoWeek, noise: RuleThresholds['noise'] = DEFAULT_THRESHOLDS.noise): WeekVariables {
   return aggregateRuns(runs.filter((r) => isInWeek(r.localDate, week) && isCountedRun(r, noise)));
 }
 
@@ -130,9 +132,7 @@ export function averageWeekVariables(
   weeks: readonly IsoWeek[],
   noise: RuleThresholds['noise'] = DEFAULT_THRESHOLDS.noise,
 ): WeekVariables {
-  const pooled = aggregateRuns(
-    runs.filter((r) => isCountedRun(r, noise) && weeks.some((w) => isInWeek(r.localDate, w))),
-  );
+  const pooled = aggregateRuns(runs.filter((r) => isCountedRun(r, noise) && weeks.some((w) => isInWeek(r.localDate, w))));
   const n = Math.max(1, weeks.length);
   return {
     ...pooled,

@@ -49,7 +49,10 @@ export function createFitDecoderPool(threads: number, heap: { maxYoungGeneration
   let closed = false;
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: isTs ? new Worker(bootstrap, { eval: true, resourceLimits: heap }) : new Worker(entry, { resourceLimits: heap }), busy: false };
+    const slot: Slot = {
+      worker: isTs ? new Worker(bootstrap, { eval: true, resourceLimits: heap }) : new Worker(entry, { resourceLimits: heap }),
+      busy: false,
+    };
     slot.worker.unref();
     slot.worker.on('message', (msg: DecodeResponse) => {
       const job = inFlight.get(msg.id);

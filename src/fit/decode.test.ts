@@ -99,7 +99,7 @@ describe('decodeFit on unusable input (never throws)', () => {
 
   it('returns a result for every mutated file, even when the CRC is made to match', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     for (let k = 0; k < 200; k++) {
       const bytes = run10min.slice();
       for (let j = 0; j < 1 + (k % 5); j++) bytes[14 + Math.floor(random() * (bytes.length - 16))] = Math.floor(random() * 256);

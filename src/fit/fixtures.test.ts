@@ -99,14 +99,17 @@ describe.skipIf(!HAS_FIXTURES)('FIT fixtures: records', () => {
   });
 
   const withCadence = single.filter((f) => typeof f.records['mean_nonzero_record_cadence'] === 'number');
-  it.each(withCadence.map((f) => [f.file, f] as const))('%s: record cadence is 2 × (strides + fraction): non-zero mean within [manifest, manifest + 1) strides', (name, f) => {
-    const spm = runsOf(name)[0]!.samples!.cadenceSpm!;
-    const nonzero = Array.from(spm).filter((c) => c > 0);
-    const strides = nonzero.reduce((a, b) => a + b, 0) / nonzero.length / 2;
-    const manifestStrides = f.records['mean_nonzero_record_cadence'] as number; // integer cadence field only
-    expect(strides).toBeGreaterThanOrEqual(manifestStrides - 0.01);
-    expect(strides).toBeLessThan(manifestStrides + 1);
-  });
+  it.each(withCadence.map((f) => [f.file, f] as const))(
+    '%s: record cadence is 2 × (strides + fraction): non-zero mean within [manifest, manifest + 1) strides',
+    (name, f) => {
+      const spm = runsOf(name)[0]!.samples!.cadenceSpm!;
+      const nonzero = Array.from(spm).filter((c) => c > 0);
+      const strides = nonzero.reduce((a, b) => a + b, 0) / nonzero.length / 2;
+      const manifestStrides = f.records['mean_nonzero_record_cadence'] as number; // integer cadence field only
+      expect(strides).toBeGreaterThanOrEqual(manifestStrides - 0.01);
+      expect(strides).toBeLessThan(manifestStrides + 1);
+    },
+  );
 
   it('decodes the 755 compressed-timestamp records of the FR70 file at 5-s spacing', () => {
     const samples = runsOf('fr70-run-compressed-timestamps.fit')[0]!.samples!;
@@ -151,6 +154,9 @@ describe.skipIf(!HAS_FIXTURES)('FIT fixtures: damaged files', () => {
     expect(result.warnings.join()).toMatch(/fit_bad_chained_header/);
     expect(result.runs).toHaveLength(1);
     expect(result.runs[0]).toMatchObject({ partial: true, isRun: true });
-    expect(result.runs[0]!.summary.distanceM).toBeCloseTo(files.find((f) => f.file === 'corrupt-chained-bad-second-header.fit')!.sessions[0]!.total_distance_m!, 2);
+    expect(result.runs[0]!.summary.distanceM).toBeCloseTo(
+      files.find((f) => f.file === 'corrupt-chained-bad-second-header.fit')!.sessions[0]!.total_distance_m!,
+      2,
+    );
   });
 });

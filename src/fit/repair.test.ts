@@ -50,16 +50,48 @@ const T0 = 1_000_000_030; // T0 mod 32 = 30, so T0 + 2 rolls the 5-bit offset ov
 
 function compressedRun(bigEndian = false): Uint8Array {
   return fitFile([
-    ...definition(0, RECORD, [[253, 4, UINT32], [3, 1, UINT8]], bigEndian),
-    ...definition(1, RECORD, [[3, 1, UINT8], [4, 1, UINT8]], bigEndian),
-    0, ...u32(T0, bigEndian), 100,
-    compressedHeader(1, T0 + 1), 101, 81,
-    compressedHeader(1, T0 + 2), 102, 82,
-    compressedHeader(1, T0 + 5), 105, 85,
-    compressedHeader(1, T0 + 20), 120, 86,
-    1, 121, 87, // a normal message of local 1: must decode without a timestamp
-    0, ...u32(T0 + 25, bigEndian), 125,
-    compressedHeader(1, T0 + 26), 126, 88,
+    ...definition(
+      0,
+      RECORD,
+      [
+        [253, 4, UINT32],
+        [3, 1, UINT8],
+      ],
+      bigEndian,
+    ),
+    ...definition(
+      1,
+      RECORD,
+      [
+        [3, 1, UINT8],
+        [4, 1, UINT8],
+      ],
+      bigEndian,
+    ),
+    0,
+    ...u32(T0, bigEndian),
+    100,
+    compressedHeader(1, T0 + 1),
+    101,
+    81,
+    compressedHeader(1, T0 + 2),
+    102,
+    82,
+    compressedHeader(1, T0 + 5),
+    105,
+    85,
+    compressedHeader(1, T0 + 20),
+    120,
+    86,
+    1,
+    121,
+    87, // a normal message of local 1: must decode without a timestamp
+    0,
+    ...u32(T0 + 25, bigEndian),
+    125,
+    compressedHeader(1, T0 + 26),
+    126,
+    88,
   ]);
 }
 
@@ -89,9 +121,16 @@ describe('prepareFitBytes: compressed timestamps', () => {
 
   it('overwrites the timestamp slot when a compressed message’s definition already has field 253', () => {
     const bytes = fitFile([
-      ...definition(0, RECORD, [[253, 4, UINT32], [3, 1, UINT8]]),
-      0, ...u32(T0), 100,
-      compressedHeader(0, T0 + 3), ...u32(0xffffffff), 103,
+      ...definition(0, RECORD, [
+        [253, 4, UINT32],
+        [3, 1, UINT8],
+      ]),
+      0,
+      ...u32(T0),
+      100,
+      compressedHeader(0, T0 + 3),
+      ...u32(0xffffffff),
+      103,
     ]);
     const records = decode(prepare(bytes).bytes).messages.recordMesgs as RecordMesg[];
     expect(records.map((r) => r.timestamp)).toEqual([T0, T0 + 3]);
@@ -107,9 +146,19 @@ describe('prepareFitBytes: compressed timestamps', () => {
 describe('prepareFitBytes: accumulated-field crash', () => {
   // record: cycles (18) expands into the accumulated total_cycles (19); listed first, it crashes the SDK.
   const crashing = fitFile([
-    ...definition(0, RECORD, [[253, 4, UINT32], [18, 1, UINT8], [19, 4, UINT32]]),
-    0, ...u32(T0), 10, ...u32(1000),
-    0, ...u32(T0 + 1), 12, ...u32(1002),
+    ...definition(0, RECORD, [
+      [253, 4, UINT32],
+      [18, 1, UINT8],
+      [19, 4, UINT32],
+    ]),
+    0,
+    ...u32(T0),
+    10,
+    ...u32(1000),
+    0,
+    ...u32(T0 + 1),
+    12,
+    ...u32(1002),
   ]);
 
   it('reproduces the SDK TypeError on the original bytes', () => {
@@ -131,7 +180,17 @@ describe('prepareFitBytes: accumulated-field crash', () => {
   });
 
   it('leaves the definition alone when the accumulated field comes first (no crash there)', () => {
-    const bytes = fitFile([...definition(0, RECORD, [[253, 4, UINT32], [19, 4, UINT32], [18, 1, UINT8]]), 0, ...u32(T0), ...u32(1000), 10]);
+    const bytes = fitFile([
+      ...definition(0, RECORD, [
+        [253, 4, UINT32],
+        [19, 4, UINT32],
+        [18, 1, UINT8],
+      ]),
+      0,
+      ...u32(T0),
+      ...u32(1000),
+      10,
+    ]);
     expect(prepare(bytes).renamedFields).toBe(0);
   });
 });

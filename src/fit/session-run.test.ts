@@ -27,8 +27,14 @@ const session = (s: Partial<SessionMesg>): SessionMesg => s as SessionMesg;
 
 describe('sessionWindows', () => {
   it('orders sessions by start and bounds each window by the next start', () => {
-    const w = sessionWindows([session({ startTime: 200, totalElapsedTime: 100, timestamp: 301 }), session({ startTime: 100, totalElapsedTime: 150, timestamp: 250 })], null);
-    expect(w.map((x) => [x.start, x.end, x.nextStart])).toEqual([[100, 250, 200], [200, 301, Infinity]]);
+    const w = sessionWindows(
+      [session({ startTime: 200, totalElapsedTime: 100, timestamp: 301 }), session({ startTime: 100, totalElapsedTime: 150, timestamp: 250 })],
+      null,
+    );
+    expect(w.map((x) => [x.start, x.end, x.nextStart])).toEqual([
+      [100, 250, 200],
+      [200, 301, Infinity],
+    ]);
   });
 
   it('falls back to timestamp − elapsed, then to the first record, for a missing start time', () => {
@@ -46,10 +52,29 @@ function table(records: Partial<RecordMesg>[]) {
 const T = 1_100_000_000;
 
 describe('sessionToRun', () => {
-  const records = [0, 1, 2, 3].map((i) => ({ timestamp: T + i, distance: i * 3, enhancedAltitude: i === 0 ? -500 : 100, cadence: 85, fractionalCadence: 0.5, positionLat: 2 ** 30, positionLong: -(2 ** 29) }));
+  const records = [0, 1, 2, 3].map((i) => ({
+    timestamp: T + i,
+    distance: i * 3,
+    enhancedAltitude: i === 0 ? -500 : 100,
+    cadence: 85,
+    fractionalCadence: 0.5,
+    positionLat: 2 ** 30,
+    positionLong: -(2 ** 29),
+  }));
 
   it('builds summary, samples and offset from a running session', () => {
-    const s = session({ startTime: T, totalElapsedTime: 3, totalTimerTime: 3, totalDistance: 9, sport: 'running', subSport: 'trail', avgCadence: 85, avgFractionalCadence: 0.5, totalAscent: 0, totalDescent: 0 });
+    const s = session({
+      startTime: T,
+      totalElapsedTime: 3,
+      totalTimerTime: 3,
+      totalDistance: 9,
+      sport: 'running',
+      subSport: 'trail',
+      avgCadence: 85,
+      avgFractionalCadence: 0.5,
+      totalAscent: 0,
+      totalDescent: 0,
+    });
     const w = sessionWindows([s], T)[0]!;
     const run = sessionToRun(w, { table: table(records), activity: { timestamp: T + 3, localTimestamp: T + 3 + 7200 }, notes: [], partial: false });
     expect(run).toMatchObject({ sport: 'running', subSport: 'trail', isRun: true, isIndoor: false, utcOffsetS: 7200, partial: false });
@@ -65,7 +90,10 @@ describe('sessionToRun', () => {
   });
 
   it('gives a record at the boundary to the later session only', () => {
-    const ws = sessionWindows([session({ startTime: T, totalElapsedTime: 2, sport: 'running' }), session({ startTime: T + 2, totalElapsedTime: 1, sport: 'running' })], T);
+    const ws = sessionWindows(
+      [session({ startTime: T, totalElapsedTime: 2, sport: 'running' }), session({ startTime: T + 2, totalElapsedTime: 1, sport: 'running' })],
+      T,
+    );
     const t = table(records);
     const ctx = { table: t, activity: undefined, notes: [], partial: false };
     expect(Array.from(sessionToRun(ws[0]!, ctx).samples!.timeS)).toEqual([0, 1]);

@@ -16,7 +16,20 @@ export const FIT_MIN_ABSOLUTE_TIME = 0x10000000;
 const MAX_UTC_OFFSET_S = 14 * 3600;
 
 /** Sub-sports without real terrain (docs/metrics.md "Which activities count": treadmill and virtual runs have no elevation). */
-const INDOOR_SUB_SPORTS = new Set(['treadmill', 'indoorRunning', 'virtualActivity', 'indoorCycling', 'spin', 'indoorWalking', 'indoorRowing', 'elliptical', 'stairClimbing', 'indoorWheelchairRun', 'indoorWheelchairWalk', 'indoorHandCycling']);
+const INDOOR_SUB_SPORTS = new Set([
+  'treadmill',
+  'indoorRunning',
+  'virtualActivity',
+  'indoorCycling',
+  'spin',
+  'indoorWalking',
+  'indoorRowing',
+  'elliptical',
+  'stairClimbing',
+  'indoorWheelchairRun',
+  'indoorWheelchairWalk',
+  'indoorHandCycling',
+]);
 /** Sports whose FIT cadence is strides (one foot) per minute, so spm = 2 × cadence. Cycling cadence is rpm. */
 const FOOT_SPORTS = new Set(['running', 'walking', 'hiking', 'mountaineering', 'snowshoeing']);
 
@@ -71,7 +84,7 @@ export function sessionWindows(sessions: SessionMesg[], firstRecordTime: number 
   const windows = sessions.map((session) => {
     const elapsed = num(session.totalElapsedTime) ?? 0;
     const ts = num(session.timestamp);
-    const start = num(session.startTime) ?? (ts !== null ? ts - elapsed : firstRecordTime ?? 0);
+    const start = num(session.startTime) ?? (ts !== null ? ts - elapsed : (firstRecordTime ?? 0));
     return { session, start, end: Math.max(start + elapsed, ts ?? -Infinity), nextStart: Infinity };
   });
   windows.sort((a, b) => a.start - b.start);
@@ -159,9 +172,10 @@ export function sessionToRun(w: SessionWindow, ctx: SessionRunContext): Run {
   const samples = windowSamples(ctx.table, from, to, w.start, sport.isFootSport, kind);
 
   const rawCadence = num(s.avgCadence) ?? num(s.avgRunningCadence);
-  const avgCadenceSpm = sport.isFootSport && rawCadence !== null && rawCadence > 0
-    ? normaliseCadence({ raw: rawCadence, frac: (num(s.avgFractionalCadence) ?? 0) * FIT_FRACTIONAL_CADENCE_SCALE, channel: 'fit', isRun: sport.isRun }).spm
-    : null;
+  const avgCadenceSpm =
+    sport.isFootSport && rawCadence !== null && rawCadence > 0
+      ? normaliseCadence({ raw: rawCadence, frac: (num(s.avgFractionalCadence) ?? 0) * FIT_FRACTIONAL_CADENCE_SCALE, channel: 'fit', isRun: sport.isRun }).spm
+      : null;
 
   let recordsGainLoss = null;
   if (samples?.altitudeM) {
@@ -182,5 +196,17 @@ export function sessionToRun(w: SessionWindow, ctx: SessionRunContext): Run {
     elevationFromDevice: verdict.trustworthy,
     avgSpeedMps: num(s.enhancedAvgSpeed) ?? num(s.avgSpeed),
   };
-  return { sport: sport.sport, subSport: sport.subSport, isRun: sport.isRun, isIndoor: sport.isIndoor, startTime, ...(localClock ? { startTimeIsLocalClock: true } : {}), utcOffsetS, summary, samples, notes, partial: ctx.partial };
+  return {
+    sport: sport.sport,
+    subSport: sport.subSport,
+    isRun: sport.isRun,
+    isIndoor: sport.isIndoor,
+    startTime,
+    ...(localClock ? { startTimeIsLocalClock: true } : {}),
+    utcOffsetS,
+    summary,
+    samples,
+    notes,
+    partial: ctx.partial,
+  };
 }

@@ -85,7 +85,12 @@ export function buildSyntheticRunFit(o: SyntheticRunOptions): Uint8Array {
     ...(o.totalDescentM !== undefined ? { totalDescent: o.totalDescentM } : {}),
   };
   write(encoder, MESG.SESSION, session);
-  const activity: ActivityMesg = { timestamp: end, localTimestamp: end.getTime() / 1000 - 631065600 + (o.utcOffsetS ?? 3600), numSessions: 1, totalTimerTime: elapsed };
+  const activity: ActivityMesg = {
+    timestamp: end,
+    localTimestamp: end.getTime() / 1000 - 631065600 + (o.utcOffsetS ?? 3600),
+    numSessions: 1,
+    totalTimerTime: elapsed,
+  };
   write(encoder, MESG.ACTIVITY, activity);
   return encoder.close();
 }

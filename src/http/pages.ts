@@ -22,14 +22,17 @@ export function sendPage(res: Response, status: number, title: string, paragraph
     );
 }
 
-
 export type CommonConnectOutcome = 'denied' | 'athlete_taken' | 'other_athlete_connected';
 
 /**
  * The "connect again" link of a platform's result page: a fresh signed connect link (the callback
  * that renders it has just proven, through the browser-bound state, who the runner is).
  */
-export function connectAgainLink(deps: { env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey'>; now: () => Date }, provider: { id: string; label: string }, runnerId: string): { href: string; text: string } {
+export function connectAgainLink(
+  deps: { env: Pick<Env, 'PUBLIC_URL' | 'tokenEncryptionKey'>; now: () => Date },
+  provider: { id: string; label: string },
+  runnerId: string,
+): { href: string; text: string } {
   return { href: issueConnectLink(deps, runnerId, provider.id).url, text: `Connect ${provider.label} again` };
 }
 
@@ -37,7 +40,13 @@ export function connectAgainLink(deps: { env: Pick<Env, 'PUBLIC_URL' | 'tokenEnc
 export function sendCommonConnectPage(res: Response, platform: string, kind: CommonConnectOutcome, retry: { href: string; text: string }): void {
   switch (kind) {
     case 'denied':
-      return sendPage(res, 400, `${platform} was not connected`, [`You chose not to authorise access on ${platform}, so nothing was connected. You can try again at any time.`], retry);
+      return sendPage(
+        res,
+        400,
+        `${platform} was not connected`,
+        [`You chose not to authorise access on ${platform}, so nothing was connected. You can try again at any time.`],
+        retry,
+      );
     case 'athlete_taken':
       return sendPage(res, 409, `This ${platform} account is already in use`, [
         `This ${platform} account is already connected to another runner profile. Disconnect it there first, or sign in to ${platform} with your own account.`,

@@ -19,7 +19,8 @@ interface LayerLike {
 function walk(stack: LayerLike[] | undefined, out: RouteEntry[]): void {
   for (const layer of stack ?? []) {
     if (layer.route && typeof layer.route.path === 'string') {
-      for (const [method, on] of Object.entries(layer.route.methods ?? {})) if (on && method !== '_all') out.push({ method: method.toUpperCase(), path: layer.route.path });
+      for (const [method, on] of Object.entries(layer.route.methods ?? {}))
+        if (on && method !== '_all') out.push({ method: method.toUpperCase(), path: layer.route.path });
     } else if (layer.handle?.stack) {
       walk(layer.handle.stack, out);
     }

@@ -35,7 +35,11 @@ function decoded(req: Request): Readable {
 export async function receiveUploadBody(req: Request, limits: { maxBytes: number; maxZipBytes: number }): Promise<UploadBody> {
   // A body some parser already read (JSON, form) is not a file, and its stream has nothing left to give.
   if ((req as { _body?: boolean })._body || req.readableEnded) {
-    throw new AppError(415, 'unsupported_media_type', 'send the FIT file or zip archive as raw bytes (Content-Type: application/octet-stream), not as JSON or a form');
+    throw new AppError(
+      415,
+      'unsupported_media_type',
+      'send the FIT file or zip archive as raw bytes (Content-Type: application/octet-stream), not as JSON or a form',
+    );
   }
   const stream = decoded(req);
   const chunks: Buffer[] = [];
@@ -59,7 +63,8 @@ export async function receiveUploadBody(req: Request, limits: { maxBytes: number
       stream.on('data', (raw: Buffer) => {
         size += raw.length;
         if (zip) {
-          if (size > limits.maxZipBytes) return refuse(new PayloadTooLargeError(`zip archive exceeds the limit of ${limits.maxZipBytes} bytes (UPLOAD_ZIP_LIMIT)`));
+          if (size > limits.maxZipBytes)
+            return refuse(new PayloadTooLargeError(`zip archive exceeds the limit of ${limits.maxZipBytes} bytes (UPLOAD_ZIP_LIMIT)`));
           if (!zip.out.write(raw)) {
             stream.pause();
             zip.out.once('drain', () => stream.resume());

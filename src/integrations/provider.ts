@@ -66,9 +66,7 @@ export interface ConnectPages {
  * notification path (services/inbox/handle-generic.ts) for platforms without their own use case.
  */
 export type NotificationMeaning =
-  | { kind: 'activity'; externalUserId: string; activityId: string }
-  | { kind: 'deauthorized'; externalUserId: string }
-  | { kind: 'ignored'; reason: string };
+  { kind: 'activity'; externalUserId: string; activityId: string } | { kind: 'deauthorized'; externalUserId: string } | { kind: 'ignored'; reason: string };
 
 /** A fetched activity, in a form the ingestion pipeline takes: a FIT file goes through `run.import-fit`. */
 export type FetchedActivity = { kind: 'fit'; bytes: Buffer };
@@ -108,7 +106,11 @@ export interface Provider<Api = unknown> {
    * refresh once); `refreshToken` is the decrypted stored one. Resolves false when there was nothing to
    * tell (not attempted); throws when the platform could not be reached or refused.
    */
-  revokeUpstream(ctx: ProviderContext, conn: { status: string; refreshToken: string | null }, call: <T>(fn: (api: Api) => Promise<T>) => Promise<T>): Promise<boolean>;
+  revokeUpstream(
+    ctx: ProviderContext,
+    conn: { status: string; refreshToken: string | null },
+    call: <T>(fn: (api: Api) => Promise<T>) => Promise<T>,
+  ): Promise<boolean>;
   /** Queue the history import a fresh connection starts with. */
   startBackfill(deps: { enqueue: Enqueue }, connectionId: string): Promise<void>;
 

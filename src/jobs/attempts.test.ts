@@ -17,7 +17,13 @@ describe('isFinalAttempt', () => {
   });
 
   it('final at once for permanent errors, the worker’s UnrecoverableError and stalled jobs', () => {
-    for (const err of [new PermanentJobError('x', 'y'), new NotFoundError('gone'), Object.assign(new Error('4xx'), { isRetryable: false }), new UnrecoverableError('x: y'), new Error('job stalled more than allowable limit')]) {
+    for (const err of [
+      new PermanentJobError('x', 'y'),
+      new NotFoundError('gone'),
+      Object.assign(new Error('4xx'), { isRetryable: false }),
+      new UnrecoverableError('x: y'),
+      new Error('job stalled more than allowable limit'),
+    ]) {
       expect(isFinalAttempt(job(0), err), err.message).toBe(true);
       expect(isFinalAttempt(job(1), err, { settled: true }), err.message).toBe(true);
     }

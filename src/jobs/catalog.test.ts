@@ -17,18 +17,30 @@ const SAMPLES: { [N in JobName]: JobPayload<N>[] } = {
     { connectionId: A, stravaActivityId: '12345678901', reason, streamAttempt: 0 },
     { connectionId: B, stravaActivityId: '9', reason, streamAttempt: 2 },
   ]),
-  'strava.backfill': [{ connectionId: A, weeks: 12, page: 1 }, { connectionId: A, weeks: 104, page: 7, after: 1_700_000_000, before: 1_800_000_000 }],
+  'strava.backfill': [
+    { connectionId: A, weeks: 12, page: 1 },
+    { connectionId: A, weeks: 104, page: 7, after: 1_700_000_000, before: 1_800_000_000 },
+  ],
   'garmin.handle-notification': [{ eventId: B }],
   'garmin.backfill': [{ connectionId: A, days: 84 }],
-  'garmin.fetch-fit': [{ connectionId: A, eventId: B, entryIndex: 0 }, { connectionId: A, eventId: B, entryIndex: 12 }],
+  'garmin.fetch-fit': [
+    { connectionId: A, eventId: B, entryIndex: 0 },
+    { connectionId: A, eventId: B, entryIndex: 12 },
+  ],
   'run.import-fit': [{ activityId: A }],
   'run.derive': [{ activityId: B }],
-  'week.recompute': [{ runnerId: A, week: '2026-W47' }, { runnerId: A, week: '2027-W01' }],
+  'week.recompute': [
+    { runnerId: A, week: '2026-W47' },
+    { runnerId: A, week: '2027-W01' },
+  ],
   'inbox.sweep': [{}],
   'week.close': [{}],
   'retention.purge': [{}],
   'notify.deliver': [{ notificationId: A }],
-  'prompt.send': [{ promptId: A, event: 'due', attempt: 1 }, { promptId: A, event: 'reminder', attempt: 2 }],
+  'prompt.send': [
+    { promptId: A, event: 'due', attempt: 1 },
+    { promptId: A, event: 'reminder', attempt: 2 },
+  ],
   'prompt.sweep': [{}],
 };
 
@@ -105,11 +117,17 @@ describe('job catalog', () => {
   });
 
   it('turns a definition into BullMQ options: attempts, back-off, id, debounce, priority', () => {
-    expect(jobOptions('prompt.send', { promptId: A, event: 'due', attempt: 1 })).toMatchObject({ attempts: 6, backoff: { type: 'exponential', delay: 10_000 }, jobId: `prompt-send-${A}-due-1` });
+    expect(jobOptions('prompt.send', { promptId: A, event: 'due', attempt: 1 })).toMatchObject({
+      attempts: 6,
+      backoff: { type: 'exponential', delay: 10_000 },
+      jobId: `prompt-send-${A}-due-1`,
+    });
     const fetch = jobOptions('strava.fetch-activity', { connectionId: A, stravaActivityId: '5', reason: 'webhook', streamAttempt: 0 });
     expect(fetch).toMatchObject({ attempts: 8, priority: 1, delay: 2_000, deduplication: { id: `strava-fetch-${A}-5`, keepLastIfActive: true } });
     expect(fetch.jobId).toBeUndefined();
-    expect(jobOptions('strava.fetch-activity', { connectionId: A, stravaActivityId: '5', reason: 'backfill', streamAttempt: 0 }, { priority: 20 })).toMatchObject({ priority: 20, jobId: `strava.backfill-fetch-${A}-5` });
+    expect(
+      jobOptions('strava.fetch-activity', { connectionId: A, stravaActivityId: '5', reason: 'backfill', streamAttempt: 0 }, { priority: 20 }),
+    ).toMatchObject({ priority: 20, jobId: `strava.backfill-fetch-${A}-5` });
     expect(jobOptions('week.recompute', { runnerId: A, week: '2026-W47' }, { delayMs: 0 }).delay).toBe(0);
   });
 });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, BadRequestError, ConflictError, isPermanentError, NotConfiguredError, NotFoundError, PermanentJobError, permanentErrorCode, UnauthorizedError, ValidationError } from './errors.js';
+import {
+  AppError,
+  BadRequestError,
+  ConflictError,
+  isPermanentError,
+  NotConfiguredError,
+  NotFoundError,
+  PermanentJobError,
+  permanentErrorCode,
+  UnauthorizedError,
+  ValidationError,
+} from './errors.js';
 
 /** Shaped like a provider client's error (the Strava client's StravaApiError): a status and a retryable flag. */
 class ProviderApiError extends Error {
@@ -14,7 +25,13 @@ class ProviderApiError extends Error {
 
 describe('isPermanentError', () => {
   it('fails for good on PermanentJobError and on 4xx AppErrors (validation, bad request, not found, conflict)', () => {
-    for (const err of [new PermanentJobError('fit_invalid', 'no'), new ValidationError('bad'), new BadRequestError('bad'), new NotFoundError('gone'), new ConflictError('twice')]) {
+    for (const err of [
+      new PermanentJobError('fit_invalid', 'no'),
+      new ValidationError('bad'),
+      new BadRequestError('bad'),
+      new NotFoundError('gone'),
+      new ConflictError('twice'),
+    ]) {
       expect(isPermanentError(err), err.name).toBe(true);
     }
   });

@@ -102,7 +102,10 @@ export function isPermanentError(err: unknown): boolean {
 export function permanentErrorCode(err: Error): string {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^[a-z][a-z0-9_]*$/.test(code)) return code;
-  const name = err.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const name = err.name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
   const status = statusOf(err);
   return status !== undefined ? `${name}_${status}` : name;
 }

@@ -7,7 +7,9 @@ export type { Logger };
  * authorization headers wherever they appear. Errors are logged as objects under `err` (never just
  * their message): pino's serializer keeps the type, the stack and the causes' stacks.
  */
-export function createLogger(opts: { level?: string; name?: string; /** 'stderr' for the CLI, whose stdout carries only results */ stream?: 'stdout' | 'stderr' } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; name?: string; /** 'stderr' for the CLI, whose stdout carries only results */ stream?: 'stdout' | 'stderr' } = {},
+): Logger {
   const options = {
     name: opts.name ?? 'stridesync',
     level: opts.level ?? 'info',

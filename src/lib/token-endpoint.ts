@@ -21,7 +21,8 @@ export async function postTokenForm<T>(
     throw fail(0, `${req.label} token endpoint unreachable: ${(err as Error).message}`);
   }
   const text = await res.text();
-  if (!res.ok) throw fail(res.status, `${req.label} token endpoint → ${res.status}`, { headers: Object.fromEntries(res.headers.entries()), body: text.slice(0, 500) });
+  if (!res.ok)
+    throw fail(res.status, `${req.label} token endpoint → ${res.status}`, { headers: Object.fromEntries(res.headers.entries()), body: text.slice(0, 500) });
   let json: unknown;
   try {
     json = JSON.parse(text);

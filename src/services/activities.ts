@@ -28,7 +28,11 @@ export interface IngestDeps {
 }
 
 /** Queue the recompute of every week a change on these dates touches (debounced per week, so a burst costs one each). */
-export async function enqueueWeekRecomputes(deps: Pick<IngestDeps, 'enqueue'>, runnerId: string, localDates: ReadonlyArray<string | null | undefined>): Promise<void> {
+export async function enqueueWeekRecomputes(
+  deps: Pick<IngestDeps, 'enqueue'>,
+  runnerId: string,
+  localDates: ReadonlyArray<string | null | undefined>,
+): Promise<void> {
   for (const week of weeksTouchedBy(localDates)) await deps.enqueue('week.recompute', { runnerId, week });
 }
 
@@ -37,7 +41,12 @@ export async function enqueueWeekRecomputes(deps: Pick<IngestDeps, 'enqueue'>, r
  * ready, settle cross-source duplicates, and schedule the recompute of the weeks it touches.
  * Idempotent: deriving the same Run twice leaves the same rows.
  */
-export async function saveDerivedRun(deps: IngestDeps, activityId: string, decoded: Run, extra: { name?: string | null } = {}): Promise<{ activity: ActivityRow; metrics: RunMetrics }> {
+export async function saveDerivedRun(
+  deps: IngestDeps,
+  activityId: string,
+  decoded: Run,
+  extra: { name?: string | null } = {},
+): Promise<{ activity: ActivityRow; metrics: RunMetrics }> {
   const activity = await findActivity(deps.db, activityId);
   if (!activity) throw new Error(`activity ${activityId} vanished`);
   const runner = await findRunner(deps.db, activity.runnerId);

@@ -4,7 +4,11 @@ const round = (v: number | null | undefined, digits = 1): number | null => (v ==
 
 /** The docs/api.md "Activity" shape. */
 /** `pain`: the run's pain record and light (see docs/pain.md), when known. */
-export function toActivityView(a: ActivityRow, m: MetricsRow | null, pain?: { pain: Record<string, unknown> | null; painLight: 'green' | 'amber' | 'red' | null }) {
+export function toActivityView(
+  a: ActivityRow,
+  m: MetricsRow | null,
+  pain?: { pain: Record<string, unknown> | null; painLight: 'green' | 'amber' | 'red' | null },
+) {
   return {
     id: a.id,
     runnerId: a.runnerId,

@@ -89,5 +89,8 @@ export function issueConnectLink(
   provider: string,
 ): { url: string; expiresAt: string } {
   const e = Math.floor(deps.now().getTime() / 1000) + CONNECT_LINK_TTL_S;
-  return { url: connectLinkUrl(deps.env, provider, signConnectLink({ r: runnerId, p: provider, e }, deps.env.tokenEncryptionKey)), expiresAt: new Date(e * 1000).toISOString() };
+  return {
+    url: connectLinkUrl(deps.env, provider, signConnectLink({ r: runnerId, p: provider, e }, deps.env.tokenEncryptionKey)),
+    expiresAt: new Date(e * 1000).toISOString(),
+  };
 }

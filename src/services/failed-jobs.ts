@@ -49,10 +49,15 @@ export async function retryFailedJob(queues: Queues, id: string, queueName?: str
   }
   const failed = found.filter((f) => f.state === 'failed');
   if (failed.length === 0) {
-    if (found.length > 0) throw new ConflictError(`job ${id} is not failed (${found.map((f) => `${f.queue}: ${f.state}`).join(', ')}); only failed jobs can be retried`, 'job_not_failed');
+    if (found.length > 0)
+      throw new ConflictError(
+        `job ${id} is not failed (${found.map((f) => `${f.queue}: ${f.state}`).join(', ')}); only failed jobs can be retried`,
+        'job_not_failed',
+      );
     throw new NotFoundError(`no job with id ${id}${queueName ? ` in queue ${queueName}` : ''} (list them with: stridesync jobs failed)`, 'job_not_found');
   }
-  if (failed.length > 1) throw new ConflictError(`job id ${id} failed in several queues (${failed.map((f) => f.queue).join(', ')}); name one with --queue`, 'job_ambiguous');
+  if (failed.length > 1)
+    throw new ConflictError(`job id ${id} failed in several queues (${failed.map((f) => f.queue).join(', ')}); name one with --queue`, 'job_ambiguous');
   const { queue, job } = failed[0]!;
   await job.retry('failed', { resetAttemptsMade: true });
   return { queue, id, name: job.name };

@@ -5,9 +5,7 @@ import type { FitDecodeResult } from '../fit/types.js';
 import { markActivityFailed, markActivityProcessing, saveDerivedRun, type IngestDeps } from './activities.js';
 
 export type ImportFitOutcome =
-  | { status: 'ready'; activityIds: string[]; partial: boolean }
-  | { status: 'failed'; code: string; message: string }
-  | { status: 'missing' };
+  { status: 'ready'; activityIds: string[]; partial: boolean } | { status: 'failed'; code: string; message: string } | { status: 'missing' };
 
 /**
  * Decode the stored FIT file of an activity and save one derived Run per running session (the first

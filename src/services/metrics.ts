@@ -50,7 +50,14 @@ export function webhookProvider(path: string): string | null {
 /** Stuck-state counts by kind: rows waiting longer than STUCK_AFTER_MINUTES for work that should be quick. */
 export async function countStuck(db: Db): Promise<Record<string, number>> {
   const rows = await countStuckRows(db, STUCK_AFTER_MINUTES);
-  const out: Record<string, number> = { activity_queued: 0, activity_processing: 0, webhook_event: 0, notification_pending: 0, backfill_queued: 0, backfill_running: 0 };
+  const out: Record<string, number> = {
+    activity_queued: 0,
+    activity_processing: 0,
+    webhook_event: 0,
+    notification_pending: 0,
+    backfill_queued: 0,
+    backfill_running: 0,
+  };
   for (const r of rows) out[r.kind] = Number(r.n);
   return out;
 }

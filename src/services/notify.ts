@@ -84,7 +84,9 @@ export async function deliverNotification(
   const body = pushBody(row, deps.tokenEncryptionKey);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    ...(deps.secret ? signPush(deps.secret, row.id, deps.now(), body) : { [ID_HEADER]: row.id, [TIMESTAMP_HEADER]: String(Math.floor(deps.now().getTime() / 1000)) }),
+    ...(deps.secret
+      ? signPush(deps.secret, row.id, deps.now(), body)
+      : { [ID_HEADER]: row.id, [TIMESTAMP_HEADER]: String(Math.floor(deps.now().getTime() / 1000)) }),
   };
   let status: number | null = null;
   let error: string | undefined;

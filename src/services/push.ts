@@ -41,8 +41,10 @@ export function parseSubscription(input: unknown, production: boolean): PushSubs
   if (!allowed) throw new ValidationError('body.endpoint: must be an https URL of a push service', { field: 'endpoint' });
   const p256dh = s.keys?.p256dh;
   const auth = s.keys?.auth;
-  if (typeof p256dh !== 'string' || !B64URL.test(p256dh) || Buffer.from(p256dh, 'base64url').length !== 65) throw new ValidationError('body.keys.p256dh: must be a P-256 public key (65 bytes, base64url)', { field: 'keys.p256dh' });
-  if (typeof auth !== 'string' || !B64URL.test(auth) || Buffer.from(auth, 'base64url').length !== 16) throw new ValidationError('body.keys.auth: must be 16 bytes, base64url', { field: 'keys.auth' });
+  if (typeof p256dh !== 'string' || !B64URL.test(p256dh) || Buffer.from(p256dh, 'base64url').length !== 65)
+    throw new ValidationError('body.keys.p256dh: must be a P-256 public key (65 bytes, base64url)', { field: 'keys.p256dh' });
+  if (typeof auth !== 'string' || !B64URL.test(auth) || Buffer.from(auth, 'base64url').length !== 16)
+    throw new ValidationError('body.keys.auth: must be 16 bytes, base64url', { field: 'keys.auth' });
   return { endpoint: s.endpoint, keys: { p256dh, auth } };
 }
 
@@ -66,7 +68,14 @@ export function ttlSeconds(expiresAt: string, now: Date): number {
 }
 
 export function promptPayload(msg: PromptMessage): string {
-  return JSON.stringify({ title: msg.title, body: msg.text.split('\n').slice(0, 3).join('\n'), url: msg.answerUrl, promptId: msg.promptId, tag: `prompt-${msg.promptId}`, event: msg.event });
+  return JSON.stringify({
+    title: msg.title,
+    body: msg.text.split('\n').slice(0, 3).join('\n'),
+    url: msg.answerUrl,
+    promptId: msg.promptId,
+    tag: `prompt-${msg.promptId}`,
+    event: msg.event,
+  });
 }
 
 type PushDeps = Pick<AppDeps, 'db' | 'env' | 'now' | 'fetch' | 'log'>;
@@ -93,7 +102,12 @@ export async function sendPromptPush(deps: PushDeps, msg: PromptMessage): Promis
     });
     let status = 0;
     try {
-      const res = await deps.fetch(details.endpoint, { method: details.method, headers: details.headers as Record<string, string>, body: details.body ? new Uint8Array(details.body) : null, signal: AbortSignal.timeout(10_000) });
+      const res = await deps.fetch(details.endpoint, {
+        method: details.method,
+        headers: details.headers as Record<string, string>,
+        body: details.body ? new Uint8Array(details.body) : null,
+        signal: AbortSignal.timeout(10_000),
+      });
       status = res.status;
       await res.arrayBuffer().catch(() => undefined);
     } catch (err) {

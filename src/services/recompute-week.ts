@@ -55,7 +55,14 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
       variables: evaluation.variables,
       changePct: evaluation.changePct,
       changed: evaluation.changed as string[],
-      details: { statusMessage: evaluation.statusMessage, priorWeeksOfData: evaluation.priorWeeksOfData, frequencyRedistributed: evaluation.frequencyRedistributed, load: evaluation.load, light: pain.light, greenStreak: pain.greenStreak },
+      details: {
+        statusMessage: evaluation.statusMessage,
+        priorWeeksOfData: evaluation.priorWeeksOfData,
+        frequencyRedistributed: evaluation.frequencyRedistributed,
+        load: evaluation.load,
+        light: pain.light,
+        greenStreak: pain.greenStreak,
+      },
       computedAt: now,
       updatedAt: now,
     };
@@ -67,7 +74,12 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
     const toPush: string[] = [];
     for (const w of fired) {
       const evidence = storedEvidence(w);
-      const id = await upsertOpenWarning(tx, { runnerId, week: evaluation.week, code: w.code }, { severity: w.severity, provisional: w.provisional, message: w.message, evidence }, now);
+      const id = await upsertOpenWarning(
+        tx,
+        { runnerId, week: evaluation.week, code: w.code },
+        { severity: w.severity, provisional: w.provisional, message: w.message, evidence },
+        now,
+      );
       const notificationId = await recordNotification(tx, {
         runnerId,
         kind: 'warning.raised',
@@ -76,7 +88,13 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
       });
       if (notificationId) toPush.push(notificationId);
     }
-    const resolved = await resolveWarningsExcept(tx, runnerId, evaluation.week, fired.map((w) => w.code), now);
+    const resolved = await resolveWarningsExcept(
+      tx,
+      runnerId,
+      evaluation.week,
+      fired.map((w) => w.code),
+      now,
+    );
     for (const r of resolved) {
       const notificationId = await recordNotification(tx, {
         runnerId,

@@ -108,7 +108,12 @@ const stravaFetches: Reclaimer = {
     let queued = 0;
     for (const row of rows) {
       if (!/^\d+$/.test(row.objectId ?? '')) continue;
-      const payload = { connectionId: row.connectionId, stravaActivityId: row.objectId, reason: row.aspect === 'create' ? ('webhook' as const) : ('update' as const), streamAttempt: 0 };
+      const payload = {
+        connectionId: row.connectionId,
+        stravaActivityId: row.objectId,
+        reason: row.aspect === 'create' ? ('webhook' as const) : ('update' as const),
+        streamAttempt: 0,
+      };
       const notFetched = async () => !(await stravaEventFetched(ctx.db, row.id, row.connectionId, row.objectId));
       if (await requeue(ctx, 'strava.fetch-activity', payload, notFetched)) {
         queued += 1;

@@ -41,7 +41,9 @@ export async function purgeOldWebhookEvents(deps: RetentionDeps): Promise<number
   const cutoff = daysBefore(deps.now(), deps.env.WEBHOOK_RETENTION_DAYS);
   // webhook_events queries belong with the inbox's own query module; this one stays here until it has one
   return deleteInBatches(async (limit) => {
-    const res = await deps.db.execute(sql`delete from webhook_events where id in (select id from webhook_events where processed_at is not null and processed_at <= ${cutoff} limit ${limit})`);
+    const res = await deps.db.execute(
+      sql`delete from webhook_events where id in (select id from webhook_events where processed_at is not null and processed_at <= ${cutoff} limit ${limit})`,
+    );
     return res.rowCount ?? 0;
   });
 }

@@ -50,8 +50,6 @@ export async function getRunnerView(deps: { db: Db }, runnerId: string) {
       backfill: { status: c.backfillStatus, total: c.backfillTotal, done: c.backfillDone },
       connectedAt: c.createdAt.toISOString(),
     })),
-    cadenceGoal: goal
-      ? { baselineSpm: goal.baselineSpm, targetSpm: goal.targetSpm, targetPct: goal.targetPct, startDate: goal.startDate }
-      : null,
+    cadenceGoal: goal ? { baselineSpm: goal.baselineSpm, targetSpm: goal.targetSpm, targetPct: goal.targetPct, startDate: goal.startDate } : null,
   };
 }

@@ -65,11 +65,11 @@ export async function acceptFitFile(
   // The file is stored either way: if Redis is unreachable the recovery sweep queues the import later.
   try {
     // (`created` also covers a deleted row brought back: its old completed job is replaced.)
-    if (created || row.status === 'queued' || row.status === 'processing') await withQueueTimeout(ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id }), deps.env?.ENQUEUE_TIMEOUT_MS);
+    if (created || row.status === 'queued' || row.status === 'processing')
+      await withQueueTimeout(ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id }), deps.env?.ENQUEUE_TIMEOUT_MS);
   } catch (err) {
     // only Redis is touched here (the rows are committed): a refused connection is Redis being down too
     if (!(err instanceof QueueUnavailableError) && !isRedisUnavailable(err) && (err as { code?: unknown })?.code !== 'ECONNREFUSED') throw err;
   }
   return { activityId: row.id, status: created ? 'queued' : 'duplicate' };
 }
-

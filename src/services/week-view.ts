@@ -5,7 +5,18 @@ import type { WeekRow } from '../db/queries/weeks.js';
 /** docs/api.md "Warning codes". */
 export function warningView(w: WarningRow) {
   const { id, week, code, status, severity, provisional, message, evidence } = w;
-  return { id, week, code, status, severity, provisional, message, evidence, raisedAt: w.createdAt.toISOString(), resolvedAt: w.resolvedAt?.toISOString() ?? null };
+  return {
+    id,
+    week,
+    code,
+    status,
+    severity,
+    provisional,
+    message,
+    evidence,
+    raisedAt: w.createdAt.toISOString(),
+    resolvedAt: w.resolvedAt?.toISOString() ?? null,
+  };
 }
 
 /** docs/api.md "Week" shapes, each with the week's open warnings. */
@@ -23,6 +34,8 @@ export async function weekViews(db: DbOrTx, runnerId: string, rows: WeekRow[]) {
     /** the week's pain light: its worst day (null: no answered run) */
     light: r.details?.light === 'grey' ? null : (r.details?.light ?? null),
     details: r.details,
-    warnings: open.filter((w) => w.week === r.week).map((w) => ({ code: w.code, severity: w.severity, provisional: w.provisional, message: w.message, evidence: w.evidence })),
+    warnings: open
+      .filter((w) => w.week === r.week)
+      .map((w) => ({ code: w.code, severity: w.severity, provisional: w.provisional, message: w.message, evidence: w.evidence })),
   }));
 }

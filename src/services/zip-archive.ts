@@ -50,10 +50,15 @@ export function classifyZipEntry(name: string, sizes: { uncompressed: number; co
   const lower = name.toLowerCase();
   const base = lower.slice(lower.lastIndexOf('/') + 1);
   if (lower.startsWith('__macosx/') || base.startsWith('._')) return { kind: 'skipped', reason: 'operating-system metadata, not an activity' };
-  if (/\.(gpx|tcx)(\.gz)?$/.test(base)) return { kind: 'skipped', reason: `${/\.gpx/.test(base) ? 'GPX' : 'TCX'} is not imported: only FIT files are (re-export the activity as FIT, or upload the original FIT file)` };
+  if (/\.(gpx|tcx)(\.gz)?$/.test(base))
+    return {
+      kind: 'skipped',
+      reason: `${/\.gpx/.test(base) ? 'GPX' : 'TCX'} is not imported: only FIT files are (re-export the activity as FIT, or upload the original FIT file)`,
+    };
   if (/\.(zip|7z|rar|tar|tgz)$/.test(base)) return { kind: 'skipped', reason: 'nested archives are not opened' };
   if (!/\.fit(\.gz)?$/.test(base)) return { kind: 'skipped', reason: 'not a FIT file' };
-  if (sizes.uncompressed > maxBytes) return { kind: 'failed', code: 'zip_entry_too_large', message: `entry inflates to ${sizes.uncompressed} bytes, over the ${maxBytes}-byte limit` };
+  if (sizes.uncompressed > maxBytes)
+    return { kind: 'failed', code: 'zip_entry_too_large', message: `entry inflates to ${sizes.uncompressed} bytes, over the ${maxBytes}-byte limit` };
   return { kind: 'fit' };
 }
 

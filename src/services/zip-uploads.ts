@@ -26,7 +26,10 @@ export interface ZipUploadSummary {
  * entry at a time; GPX/TCX and other entries are reported as skipped, unsafe or oversize entries as
  * failed. The same file twice (inside one archive or across uploads) is one activity.
  */
-export async function acceptZipArchive(deps: { db: Db; enqueue: Enqueue; queues: Queues }, input: { runnerId: string; path: string }): Promise<ZipUploadSummary> {
+export async function acceptZipArchive(
+  deps: { db: Db; enqueue: Enqueue; queues: Queues },
+  input: { runnerId: string; path: string },
+): Promise<ZipUploadSummary> {
   const entries: ZipEntrySummary[] = [];
   const counts = { queued: 0, duplicate: 0, skipped: 0, failed: 0 };
   const add = (e: ZipEntrySummary) => {

@@ -23,7 +23,12 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** An HTTP server on a loopback port whose handler is set later (the app needs its own URL in PUBLIC_URL). */
-export async function loopbackServer(): Promise<{ server: Server; url: string; handle(app: Express | ((req: never, res: never) => void)): void; close(): Promise<void> }> {
+export async function loopbackServer(): Promise<{
+  server: Server;
+  url: string;
+  handle(app: Express | ((req: never, res: never) => void)): void;
+  close(): Promise<void>;
+}> {
   let handler: ((req: never, res: never) => void) | null = null;
   const server = createServer((req, res) => {
     if (!handler) {

@@ -42,7 +42,14 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
     }
     if (req.method === 'POST' && url.pathname === '/oauth/token') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ token_type: 'Bearer', expires_at: Math.floor(Date.now() / 1000) + 21600, expires_in: 21600, access_token: 'a'.repeat(40), refresh_token: 'r'.repeat(40), athlete: { id: 55_501, firstname: 'Ana' } }),
+        JSON.stringify({
+          token_type: 'Bearer',
+          expires_at: Math.floor(Date.now() / 1000) + 21600,
+          expires_in: 21600,
+          access_token: 'a'.repeat(40),
+          refresh_token: 'r'.repeat(40),
+          athlete: { id: 55_501, firstname: 'Ana' },
+        }),
       );
       return;
     }
@@ -66,7 +73,12 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
     runnerId = runner.id;
     today = localDateOf(new Date(), null, 'Europe/Oslo');
     // a run every other day for 6 weeks: baseline 160 spm, rising to 166 lately
-    const runs = Array.from({ length: 21 }, (_, i) => ({ localDate: addDays(today, -42 + 2 * i), spm: i < 12 ? 160 + (i % 3) - 1 : 163 + (i % 4), speedMps: 3 + (i % 3) * 0.1, elevationLossM: 15 + i }));
+    const runs = Array.from({ length: 21 }, (_, i) => ({
+      localDate: addDays(today, -42 + 2 * i),
+      spm: i < 12 ? 160 + (i % 3) - 1 : 163 + (i % 4),
+      speedMps: 3 + (i % 3) * 0.1,
+      elevationLossM: 15 + i,
+    }));
     const ids = await insertCadenceRuns(ctx.deps.db, runnerId, runs);
     // the last six runs answered: one amber, the rest green
     for (const [k, id] of ids.slice(-6).entries()) {
@@ -77,7 +89,15 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
     // an open after-run question for the latest run
     const [prompt] = await ctx.deps.db
       .insert(painPrompts)
-      .values({ runnerId, activityId: ids[ids.length - 1]!, kind: 'after_run', status: 'sent', localDate: runs[runs.length - 1]!.localDate, dueAt: new Date(Date.now() - 3600_000), expiresAt: new Date(Date.now() + 20 * 3600_000) })
+      .values({
+        runnerId,
+        activityId: ids[ids.length - 1]!,
+        kind: 'after_run',
+        status: 'sent',
+        localDate: runs[runs.length - 1]!.localDate,
+        dueAt: new Date(Date.now() - 3600_000),
+        expiresAt: new Date(Date.now() + 20 * 3600_000),
+      })
       .returning();
     promptId = prompt!.id;
     browser = await launchChromium();
@@ -117,7 +137,11 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
     expect(await page.locator('.runs li').count()).toBe(5);
     expect(await page.getByText('Green streak:').count()).toBe(1);
     // the stylesheet is same-origin and applied (no inline style needed under the CSP)
-    expect(await page.locator('header.site').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor)).toBe('rgb(29, 79, 145)');
+    expect(
+      await page
+        .locator('header.site')
+        .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor),
+    ).toBe('rgb(29, 79, 145)');
     await expectAccessible(page, 'home');
     await screenshot(page, 'home-phone');
     await page.context().close();
@@ -200,7 +224,11 @@ describe.skipIf(!HAS_CHROMIUM)('runner pages in a browser', () => {
     expect(rows).toBeLessThanOrEqual(6);
     expect(await page.getByRole('link', { name: /Download these runs as CSV/ }).getAttribute('href')).toContain(`from=${addDays(today, -10)}`);
     // change a run's pain answers from the diary
-    await page.locator('table tbody tr').last().getByRole('link', { name: /Edit pain answers/ }).click();
+    await page
+      .locator('table tbody tr')
+      .last()
+      .getByRole('link', { name: /Edit pain answers/ })
+      .click();
     await expect(page.locator('h1').textContent()).resolves.toBe('Change pain answers');
     await expectAccessible(page, 'diary-edit');
     await page.selectOption('#duringRun', '3');

@@ -65,7 +65,10 @@ export async function insertCadenceRuns(db: DbOrTx, runnerId: string, runs: read
           runCadenceSpm: r.spm,
           runningSampleTimeS: running,
           runSpeedMps: speed,
-          cadenceHistogram: buildCadenceHistogram(bins, bins.map(() => running / bins.length)),
+          cadenceHistogram: buildCadenceHistogram(
+            bins,
+            bins.map(() => running / bins.length),
+          ),
           walkShare: 0,
           steps: (r.spm * running) / 60,
           elevationGainM: r.elevationLossM ?? 20,

@@ -12,7 +12,10 @@ import { postTokenForm } from '../../src/lib/token-endpoint.js';
 export const FAKE_ORIGIN = 'https://fake-platform.test';
 
 export class FakeApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -23,16 +26,29 @@ export interface FakeApi {
 }
 
 const TokenAnswer = z.object({ access_token: z.string(), refresh_token: z.string(), expires_in: z.number(), user_id: z.string().optional() });
-const Notification = z.object({ events: z.array(z.union([z.object({ user: z.string(), activity: z.string() }), z.object({ user: z.string(), deauthorized: z.literal(true) })])) });
+const Notification = z.object({
+  events: z.array(z.union([z.object({ user: z.string(), activity: z.string() }), z.object({ user: z.string(), deauthorized: z.literal(true) })])),
+});
 
 export function createFakeProvider(o: { origin?: string; id?: string } = {}): Provider {
   const origin = o.origin ?? FAKE_ORIGIN;
   const token = (fetchFn: typeof fetch, now: Date, form: Record<string, string>) =>
     postTokenForm(
-      { url: `${origin}/oauth/token`, form: { client_id: 'fake-client', client_secret: 'fake-secret', ...form }, fetch: fetchFn, timeoutMs: 5_000, label: 'Fake' },
+      {
+        url: `${origin}/oauth/token`,
+        form: { client_id: 'fake-client', client_secret: 'fake-secret', ...form },
+        fetch: fetchFn,
+        timeoutMs: 5_000,
+        label: 'Fake',
+      },
       TokenAnswer,
       (status, message) => new FakeApiError(status, message),
-    ).then((t) => ({ accessToken: t.access_token, refreshToken: t.refresh_token, expiresAt: new Date(now.getTime() + t.expires_in * 1000), externalId: t.user_id }));
+    ).then((t) => ({
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token,
+      expiresAt: new Date(now.getTime() + t.expires_in * 1000),
+      externalId: t.user_id,
+    }));
   const api = (fetchFn: typeof fetch, accessToken: string): FakeApi => {
     const call = async (method: string, path: string) => {
       const res = await fetchFn(`${origin}${path}`, { method, headers: { Authorization: `Bearer ${accessToken}` } });
@@ -57,9 +73,11 @@ export function createFakeProvider(o: { origin?: string; id?: string } = {}): Pr
       missingScopeDescription: 'activities not granted',
     },
     configured: () => true,
-    authorizeUrl: (_env, redirectUri, state, verifier) => `${origin}/authorize?${new URLSearchParams({ redirect_uri: redirectUri, state, challenge: verifier ?? '' })}`,
+    authorizeUrl: (_env, redirectUri, state, verifier) =>
+      `${origin}/authorize?${new URLSearchParams({ redirect_uri: redirectUri, state, challenge: verifier ?? '' })}`,
     callbackScopes: (query) => (typeof query.scope === 'string' ? query.scope.split(',') : []),
-    exchangeCode: (ctx, input) => token(ctx.fetch, ctx.now(), { grant_type: 'authorization_code', code: input.code, code_verifier: input.verifier ?? '', redirect_uri: input.redirectUri }),
+    exchangeCode: (ctx, input) =>
+      token(ctx.fetch, ctx.now(), { grant_type: 'authorization_code', code: input.code, code_verifier: input.verifier ?? '', redirect_uri: input.redirectUri }),
     async identify(_ctx, grant, scopes) {
       if (!grant.externalId) throw new Error('no user id');
       return { externalId: grant.externalId, scopes: scopes ?? [] };
@@ -81,7 +99,9 @@ export function createFakeProvider(o: { origin?: string; id?: string } = {}): Pr
     interpret(payload): NotificationMeaning[] {
       const parsed = Notification.safeParse(payload);
       if (!parsed.success) return [{ kind: 'ignored', reason: 'invalid_payload' }];
-      return parsed.data.events.map((e) => ('activity' in e ? { kind: 'activity', externalUserId: e.user, activityId: e.activity } : { kind: 'deauthorized', externalUserId: e.user }));
+      return parsed.data.events.map((e) =>
+        'activity' in e ? { kind: 'activity', externalUserId: e.user, activityId: e.activity } : { kind: 'deauthorized', externalUserId: e.user },
+      );
     },
     fetchActivity: (a, id) => a.activityFile(id).then((bytes) => ({ kind: 'fit' as const, bytes })),
   };

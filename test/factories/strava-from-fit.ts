@@ -13,7 +13,10 @@ export function stravaFromFitRun(run: Run, o: { id?: number; totalElevationGainM
   const put = (key: string, data: unknown[] | undefined) => {
     if (data) raw[key] = { data };
   };
-  put('time', Array.from(s.timeS, (t) => t - s.timeS[0]!));
+  put(
+    'time',
+    Array.from(s.timeS, (t) => t - s.timeS[0]!),
+  );
   put('distance', list(s.distanceM));
   put('altitude', list(s.altitudeM));
   put('cadence', list(s.cadenceSpm, 0.5));

@@ -22,7 +22,14 @@ let athleteSeq = 134_800;
 export async function buildStravaConnection(
   db: Db,
   key: Buffer,
-  o: { runnerId?: string; athleteId?: string; accessToken?: string; refreshToken?: string; expiresAt?: Date; status?: 'active' | 'needs_reauth' | 'revoked' } = {},
+  o: {
+    runnerId?: string;
+    athleteId?: string;
+    accessToken?: string;
+    refreshToken?: string;
+    expiresAt?: Date;
+    status?: 'active' | 'needs_reauth' | 'revoked';
+  } = {},
 ) {
   const runnerId = o.runnerId ?? (await buildRunner(db)).id;
   athleteSeq += 1;
@@ -43,7 +50,15 @@ export async function buildStravaConnection(
 }
 
 /** A webhook event body as Strava sends it. */
-export function stravaEventBody(o: { objectId: number | string; ownerId: number | string; aspect?: 'create' | 'update' | 'delete'; objectType?: 'activity' | 'athlete'; eventTime?: number; updates?: Record<string, string>; subscriptionId?: number }) {
+export function stravaEventBody(o: {
+  objectId: number | string;
+  ownerId: number | string;
+  aspect?: 'create' | 'update' | 'delete';
+  objectType?: 'activity' | 'athlete';
+  eventTime?: number;
+  updates?: Record<string, string>;
+  subscriptionId?: number;
+}) {
   return {
     object_type: o.objectType ?? 'activity',
     object_id: Number(o.objectId),

@@ -33,7 +33,16 @@ describe.skipIf(!HAS_FIXTURES)('FIT fuzzing', () => {
 
   it(`${RUNS} mutated fixtures each end as a failure with a code or storable runs, within 2 s and bounded memory`, async () => {
     const seed = fuzzSeed();
-    const report = await runFitFuzz({ numRuns: RUNS, seed, wholeFiles: false, timeBoundMs: () => 2_000, hangMs: 10_000, rssCapMb: 512, poolEvery: 50, findingsDir: DEFAULT_FINDINGS_DIR });
+    const report = await runFitFuzz({
+      numRuns: RUNS,
+      seed,
+      wholeFiles: false,
+      timeBoundMs: () => 2_000,
+      hangMs: 10_000,
+      rssCapMb: 512,
+      poolEvery: 50,
+      findingsDir: DEFAULT_FINDINGS_DIR,
+    });
     console.log(
       `[fit fuzz] seed ${seed} (FUZZ_SEED=${seed} reproduces): ${report.cases} cases, ${report.casesPerS.toFixed(0)}/s, max ${report.maxMs.toFixed(0)} ms per file, ` +
         `RSS ${report.baselineRssMb.toFixed(0)} → peak ${report.peakRssMb.toFixed(0)} MB, outcomes ${JSON.stringify(report.outcomes)}`,

@@ -204,14 +204,26 @@ export async function runFitFuzz(opts: FuzzOptions): Promise<FuzzReport> {
             poolChecks++;
             const pooled = await Promise.race([pool.decode(keep), new Promise<null>((r) => setTimeout(() => r(null), opts.hangMs).unref())]);
             if (pooled === null) record({ index: i, kind: 'hang', detail: 'decoder pool gave no answer', case: what }, keep);
-            else if (!poolAgrees(pooled, res.outcome)) record({ index: i, kind: 'pool-mismatch', detail: `pool ${pooled.ok ? 'ok' : pooled.code} vs thread ${outcomeKey(res.outcome)}`, case: what }, keep);
+            else if (!poolAgrees(pooled, res.outcome))
+              record(
+                { index: i, kind: 'pool-mismatch', detail: `pool ${pooled.ok ? 'ok' : pooled.code} vs thread ${outcomeKey(res.outcome)}`, case: what },
+                keep,
+              );
           }
         }
         const rss = process.memoryUsage.rss();
         peakRss = Math.max(peakRss, rss);
         if (!memoryReported && rss - baselineRss > opts.rssCapMb * 1024 * 1024) {
           memoryReported = true;
-          record({ index: i, kind: 'memory', detail: `RSS ${(rss / 2 ** 20).toFixed(0)} MB, ${((rss - baselineRss) / 2 ** 20).toFixed(0)} MB above the baseline (cap ${opts.rssCapMb} MB)`, case: what }, keep);
+          record(
+            {
+              index: i,
+              kind: 'memory',
+              detail: `RSS ${(rss / 2 ** 20).toFixed(0)} MB, ${((rss - baselineRss) / 2 ** 20).toFixed(0)} MB above the baseline (cap ${opts.rssCapMb} MB)`,
+              case: what,
+            },
+            keep,
+          );
         }
         opts.onProgress?.(index);
         return true;

@@ -197,12 +197,18 @@ const opArb: fc.Arbitrary<FitOp> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('bogusDef' as const),
       where: pos,
-      header: fc.oneof(fc.nat({ max: 15 }).map((l) => 0x40 | l), fc.nat({ max: 15 }).map((l) => 0x60 | l)),
+      header: fc.oneof(
+        fc.nat({ max: 15 }).map((l) => 0x40 | l),
+        fc.nat({ max: 15 }).map((l) => 0x60 | l),
+      ),
       global: fc.oneof(fc.constantFrom(18, 19, 20, 34, 0, 0xffff, 0xff00), fc.nat({ max: 0xffff })),
       fields: fc.array(fc.tuple(fc.nat({ max: 255 }), fc.oneof(fc.constantFrom(0, 1, 255), fc.nat({ max: 255 })), fc.nat({ max: 255 })), { maxLength: 12 }),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('dupMessages' as const), from: pos, count: fc.integer({ min: 1, max: 50 }), times: fc.integer({ min: 1, max: 20 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('dupMessages' as const), from: pos, count: fc.integer({ min: 1, max: 50 }), times: fc.integer({ min: 1, max: 20 }) }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -248,7 +254,7 @@ export function applyOp(input: Uint8Array, op: FitOp): Uint8Array {
     case 'fieldValue': {
       const data = walkMessages(b).filter((m) => m.kind === 'data');
       if (data.length === 0) return b;
-      const k = op.fromEnd ? data.length - 1 - (at(op.which, Math.min(12, data.length))) : at(op.which, data.length);
+      const k = op.fromEnd ? data.length - 1 - at(op.which, Math.min(12, data.length)) : at(op.which, data.length);
       const m = data[k]!;
       const end = data[k + 1]?.offset ?? b.length - 2;
       const size = end - m.offset - 1;

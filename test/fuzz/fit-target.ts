@@ -31,8 +31,20 @@ export function unstorable(run: Run, m: RunMetrics, localDate: string): string |
   if (year < 1970 || year > 9999) return `startTime year ${year}`;
   if (run.utcOffsetS !== null && !Number.isInteger(run.utcOffsetS)) return `utcOffsetS ${run.utcOffsetS} is not an integer`;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(localDate)) return `localDate ${localDate}`;
-  for (const k of ['distanceM', 'elapsedTimeS', 'movingTimeS', 'cadenceFactor', 'runningSampleTimeS'] as const) if (badNumber(m[k], false)) return `${k} = ${m[k]}`;
-  for (const k of ['avgSpeedMps', 'avgPaceSPerKm', 'avgCadenceSpm', 'runCadenceSpm', 'walkShare', 'steps', 'stepsPerKm', 'elevationGainM', 'elevationLossM', 'descentPerKm'] as const) {
+  for (const k of ['distanceM', 'elapsedTimeS', 'movingTimeS', 'cadenceFactor', 'runningSampleTimeS'] as const)
+    if (badNumber(m[k], false)) return `${k} = ${m[k]}`;
+  for (const k of [
+    'avgSpeedMps',
+    'avgPaceSPerKm',
+    'avgCadenceSpm',
+    'runCadenceSpm',
+    'walkShare',
+    'steps',
+    'stepsPerKm',
+    'elevationGainM',
+    'elevationLossM',
+    'descentPerKm',
+  ] as const) {
     if (badNumber(m[k], true)) return `${k} = ${m[k]}`;
   }
   if (!Number.isInteger(m.pace.surges)) return `surges = ${m.pace.surges}`;
@@ -41,7 +53,8 @@ export function unstorable(run: Run, m: RunMetrics, localDate: string): string |
     for (const k of ['distanceM', 'timeS', 'paceSPerKm'] as const) if (badNumber(s[k], false)) return `split ${s.index} ${k} = ${s[k]}`;
     for (const k of ['avgCadenceSpm', 'elevationGainM', 'elevationLossM'] as const) if (badNumber(s[k], true)) return `split ${s.index} ${k} = ${s[k]}`;
   }
-  if (m.distanceM < 0 || m.elapsedTimeS < 0 || m.movingTimeS < 0) return `negative total (distance ${m.distanceM}, elapsed ${m.elapsedTimeS}, moving ${m.movingTimeS})`;
+  if (m.distanceM < 0 || m.elapsedTimeS < 0 || m.movingTimeS < 0)
+    return `negative total (distance ${m.distanceM}, elapsed ${m.elapsedTimeS}, moving ${m.movingTimeS})`;
   return null;
 }
 

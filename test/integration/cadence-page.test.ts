@@ -49,7 +49,7 @@ describe.skipIf(!HAS_CHROMIUM)('the cadence report page in a browser', () => {
     expect(await page.locator('svg.cadence-chart .dot').count()).toBe(7);
     expect(await page.locator('#baseline-line').getAttribute('data-spm')).toBe('160');
     expect(await page.locator('#target-line').getAttribute('data-spm')).toBe('168');
-    expect(await page.locator('#status-badge').getAttribute('data-status')).toBe('progressing') // last 3: 162, 166, 168 → 166;
+    expect(await page.locator('#status-badge').getAttribute('data-status')).toBe('progressing'); // last 3: 162, 166, 168 → 166;
     expect(await page.locator('table.cadence-table tbody tr').count()).toBe(8);
     // the stylesheet loads under the page's CSP and the chart scales to the phone's width
     const box = await page.locator('svg.cadence-chart').boundingBox();

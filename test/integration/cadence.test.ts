@@ -61,7 +61,9 @@ describe('cadence goal validation', () => {
   });
 
   it('404 for an unknown runner, 401 without a key, 404 before any goal', async () => {
-    expect((await request(ctx.app).put('/v1/runners/00000000-0000-4000-8000-000000000000/cadence-goal').set(ctx.auth).send({ startDate: START })).status).toBe(404);
+    expect((await request(ctx.app).put('/v1/runners/00000000-0000-4000-8000-000000000000/cadence-goal').set(ctx.auth).send({ startDate: START })).status).toBe(
+      404,
+    );
     expect((await request(ctx.app).get(goalUrl())).status).toBe(401);
     const none = await request(ctx.app).get(goalUrl()).set(ctx.auth);
     expect(none.status).toBe(404);
@@ -74,8 +76,27 @@ describe('a goal for a seeded runner', () => {
   it('PUT creates it with the baseline from the 21 days before the start, frozen', async () => {
     const res = await request(ctx.app).put(goalUrl()).set(ctx.auth).send({ startDate: START });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ baselineSpm: 160, targetSpm: 168, targetPct: 5, startDate: START, daysActive: 12, status: 'on_target', currentSpm: 168, progressPct: 100, runsOnTarget: 2, runsSinceStart: 5 });
-    expect(res.body.baseline).toMatchObject({ runs: 3, speedMps: 3, slopeSource: 'default', slopeSpmPerMps: 6, frozen: true, from: '2026-02-09', to: '2026-03-01' });
+    expect(res.body).toMatchObject({
+      baselineSpm: 160,
+      targetSpm: 168,
+      targetPct: 5,
+      startDate: START,
+      daysActive: 12,
+      status: 'on_target',
+      currentSpm: 168,
+      progressPct: 100,
+      runsOnTarget: 2,
+      runsSinceStart: 5,
+    });
+    expect(res.body.baseline).toMatchObject({
+      runs: 3,
+      speedMps: 3,
+      slopeSource: 'default',
+      slopeSpmPerMps: 6,
+      frozen: true,
+      from: '2026-02-09',
+      to: '2026-03-01',
+    });
     expect(res.body.nextStep.action).toBe('hold'); // no pain answers: never a step up on missing data
     expect(await isGaitGoalActive(ctx.deps, runnerId, '2026-03-14')).toBe(true);
     expect(await isGaitGoalActive(ctx.deps, runnerId, '2026-03-01')).toBe(false);
@@ -90,7 +111,14 @@ describe('a goal for a seeded runner', () => {
     expect(res.body.goal).toMatchObject({ baselineSpm: 160, targetSpm: 168, targetPct: 5, startDate: START, status: 'on_target', progressPct: 100 });
     expect(res.body.runs).toHaveLength(10);
     const byId = new Map<string, { timeInBandPct: number }>(res.body.runs.map((r: { activityId: string; timeInBandPct: number }) => [r.activityId, r]));
-    expect(byId.get(ids[5]!)).toMatchObject({ localDate: '2026-03-05', runCadenceSpm: 165, adjustedCadenceSpm: 162, speedMps: 3.5, timeInBandPct: 100, painLight: null });
+    expect(byId.get(ids[5]!)).toMatchObject({
+      localDate: '2026-03-05',
+      runCadenceSpm: 165,
+      adjustedCadenceSpm: 162,
+      speedMps: 3.5,
+      timeInBandPct: 100,
+      painLight: null,
+    });
     expect(byId.get(ids[2]!)).toMatchObject({ qualifies: false, excludedReason: 'race_or_workout', adjustedCadenceSpm: null });
     expect(byId.get(ids[9]!)).toMatchObject({ qualifies: false, excludedReason: 'too_short' });
     // 163 ± 4 spm, 1 spm bins with even time: the band starts at 168 × 0.98 = 164.64 → bins 165–167 and 36 % of bin 164, of 9 bins
@@ -108,7 +136,13 @@ describe('a goal for a seeded runner', () => {
     expect(lines).toHaveLength(11);
     const row = lines.find((l) => l.startsWith(ids[5]!))!.split(',');
     const col = (c: (typeof CADENCE_CSV_COLUMNS)[number]) => row[CADENCE_CSV_COLUMNS.indexOf(c)];
-    expect([col('localDate'), col('runCadenceSpm'), col('adjustedCadenceSpm'), col('speedMps'), col('qualifies')]).toEqual(['2026-03-05', '165', '162', '3.5', 'true']);
+    expect([col('localDate'), col('runCadenceSpm'), col('adjustedCadenceSpm'), col('speedMps'), col('qualifies')]).toEqual([
+      '2026-03-05',
+      '165',
+      '162',
+      '3.5',
+      'true',
+    ]);
     expect((await request(ctx.app).get(reportUrl()).set(ctx.auth).set('Accept', 'image/png')).status).toBe(406);
   });
 
@@ -138,7 +172,10 @@ describe('a goal for a seeded runner', () => {
   });
 
   it('the same start date changes the target and keeps the frozen baseline, even when older runs arrive later', async () => {
-    await insertCadenceRuns(ctx.deps.db, runnerId, [{ localDate: '2026-02-20', spm: 150 }, { localDate: '2026-02-21', spm: 150 }]);
+    await insertCadenceRuns(ctx.deps.db, runnerId, [
+      { localDate: '2026-02-20', spm: 150 },
+      { localDate: '2026-02-21', spm: 150 },
+    ]);
     const res = await request(ctx.app).put(goalUrl()).set(ctx.auth).send({ startDate: START, targetPct: 7.5 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ baselineSpm: 160, targetSpm: 172, targetPct: 7.5, status: 'progressing' });
@@ -146,11 +183,15 @@ describe('a goal for a seeded runner', () => {
   });
 
   it('calf pain of 3 or more after a run since the start pauses the goal, and the row records it', async () => {
-    await ctx.deps.db.execute(sql`insert into run_pain (activity_id, runner_id, local_date, during_run, calf_during, light) values (${ids[7]!}, ${runnerId}, '2026-03-10', 1, 4, 'green')`);
+    await ctx.deps.db.execute(
+      sql`insert into run_pain (activity_id, runner_id, local_date, during_run, calf_during, light) values (${ids[7]!}, ${runnerId}, '2026-03-10', 1, 4, 'green')`,
+    );
     const res = await request(ctx.app).get(goalUrl()).set(ctx.auth);
     expect(res.body).toMatchObject({ status: 'paused', paused: { activityId: ids[7], localDate: '2026-03-10', reason: 'calf' } });
     expect(res.body.nextStep.action).toBe('pause');
-    const row = await ctx.deps.db.execute<{ pause_reason: string; paused_at: Date | null }>(sql`select pause_reason, paused_at from cadence_goals where runner_id = ${runnerId} and active`);
+    const row = await ctx.deps.db.execute<{ pause_reason: string; paused_at: Date | null }>(
+      sql`select pause_reason, paused_at from cadence_goals where runner_id = ${runnerId} and active`,
+    );
     expect(row.rows[0]).toMatchObject({ pause_reason: 'calf' });
     expect(row.rows[0]!.paused_at).not.toBeNull();
     const report = await request(ctx.app).get(reportUrl()).set(ctx.auth);
@@ -181,7 +222,9 @@ describe('a goal for a seeded runner', () => {
     expect(res.body.baselineSpm).toBe(162);
     expect(res.body.baseline).toMatchObject({ runs: 7, from: '2026-02-16', to: '2026-03-08', frozen: true });
     expect(res.body).toMatchObject({ targetSpm: 175, startDate: '2026-03-09' });
-    const goals = await ctx.deps.db.execute<{ active: boolean; ended_at: Date | null }>(sql`select active, ended_at from cadence_goals where runner_id = ${runnerId} order by created_at`);
+    const goals = await ctx.deps.db.execute<{ active: boolean; ended_at: Date | null }>(
+      sql`select active, ended_at from cadence_goals where runner_id = ${runnerId} order by created_at`,
+    );
     expect(goals.rows.map((g) => g.active)).toEqual([false, true]);
     expect(goals.rows[0]!.ended_at).not.toBeNull();
     expect((await request(ctx.app).delete(goalUrl()).set(ctx.auth)).status).toBe(204);
@@ -195,10 +238,19 @@ describe('a goal for a seeded runner', () => {
 describe('collecting baseline and ownership', () => {
   it('a runner with two runs before the start sees "collecting baseline (2/3)" and none of the other runner\'s runs', async () => {
     const other = (await buildRunner(ctx.deps.db, { timezone: 'Europe/Oslo' })).id;
-    await insertCadenceRuns(ctx.deps.db, other, [{ localDate: '2026-03-05', spm: 170 }, { localDate: '2026-03-10', spm: 171 }]);
+    await insertCadenceRuns(ctx.deps.db, other, [
+      { localDate: '2026-03-05', spm: 170 },
+      { localDate: '2026-03-10', spm: 171 },
+    ]);
     const res = await request(ctx.app).put(`/v1/runners/${other}/cadence-goal`).set(ctx.auth).send({ startDate: '2026-03-20' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: 'collecting_baseline', statusLabel: 'collecting baseline (2/3)', baselineSpm: null, targetSpm: null, progressPct: null });
+    expect(res.body).toMatchObject({
+      status: 'collecting_baseline',
+      statusLabel: 'collecting baseline (2/3)',
+      baselineSpm: null,
+      targetSpm: null,
+      progressPct: null,
+    });
     expect(res.body.baseline.frozen).toBe(false);
     const report = await request(ctx.app).get(`/v1/runners/${other}/reports/cadence`).set(ctx.auth);
     expect(report.body.runs).toHaveLength(2);
@@ -207,7 +259,10 @@ describe('collecting baseline and ownership', () => {
 
   it('a clinician-set baseline is used and frozen at once', async () => {
     const other = (await buildRunner(ctx.deps.db, { timezone: 'Europe/Oslo' })).id;
-    const res = await request(ctx.app).put(`/v1/runners/${other}/cadence-goal`).set(ctx.auth).send({ startDate: '2026-03-10', baselineSpm: 164, targetPct: 10 });
+    const res = await request(ctx.app)
+      .put(`/v1/runners/${other}/cadence-goal`)
+      .set(ctx.auth)
+      .send({ startDate: '2026-03-10', baselineSpm: 164, targetPct: 10 });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ baselineSpm: 164, targetSpm: 180, targetPct: 10, status: 'not_started' });
     expect(res.body.baseline).toMatchObject({ source: 'given', frozen: true });
@@ -215,7 +270,7 @@ describe('collecting baseline and ownership', () => {
 });
 
 describe('R3: a new goal is the gait change of its first 2 weeks', () => {
-  it('PUT recomputes the goal\'s weeks; a week with more distance in them gets MULTI_CHANGE naming the goal', async () => {
+  it("PUT recomputes the goal's weeks; a week with more distance in them gets MULTI_CHANGE naming the goal", async () => {
     ctx.startWorkers();
     const runner = (await buildRunner(ctx.deps.db, { timezone: 'Europe/Oslo' })).id;
     const days = (dates: string[], spm = 165) => dates.map((localDate) => ({ localDate, spm, distanceM: 6000 }));
@@ -228,7 +283,11 @@ describe('R3: a new goal is the gait change of its first 2 weeks', () => {
     ]);
     expect((await request(ctx.app).put(`/v1/runners/${runner}/cadence-goal`).set(ctx.auth).send({ startDate: START })).status).toBe(201);
     await ctx.drain();
-    const weeks = (await request(ctx.app).get(`/v1/runners/${runner}/weeks`).set(ctx.auth)).body.weeks as Array<{ week: string; changed: string[]; warnings: Array<{ code: string; message: string }> }>;
+    const weeks = (await request(ctx.app).get(`/v1/runners/${runner}/weeks`).set(ctx.auth)).body.weeks as Array<{
+      week: string;
+      changed: string[];
+      warnings: Array<{ code: string; message: string }>;
+    }>;
     const w10 = weeks.find((w) => w.week === '2026-W10')!;
     const w11 = weeks.find((w) => w.week === '2026-W11')!;
     expect(w10.changed).toEqual(['avgCadenceSpm']);

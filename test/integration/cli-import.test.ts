@@ -112,10 +112,15 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
     expect(byEntry['activities/broken.fit']!).toMatchObject({ status: 'failed', error: { code: 'fit_not_fit' } });
     // the same archive again: the FIT entries (stored files) are duplicates
     const again = await importFiles(ctx.deps, runnerId, [zip], capture().io, { json: true });
-    expect(again.filter((l) => l.status === 'duplicate').map((l) => l.entry).sort()).toEqual(['DI_CONNECT/activities/fr965.fit', 'activities/1234.fit.gz', 'activities/broken.fit']);
+    expect(
+      again
+        .filter((l) => l.status === 'duplicate')
+        .map((l) => l.entry)
+        .sort(),
+    ).toEqual(['DI_CONNECT/activities/fr965.fit', 'activities/1234.fit.gz', 'activities/broken.fit']);
   });
 
-  it('waits only for its own jobs: the hourly week-close scheduler\'s delayed job does not hold it up', async () => {
+  it("waits only for its own jobs: the hourly week-close scheduler's delayed job does not hold it up", async () => {
     await registerSchedules(ctx.deps.queues, ctx.env);
     expect((await ctx.deps.queues.compute.getJobSchedulers()).map((j) => j.key)).toContain('week-close');
     const bytes = shiftFitFile(readFit('fr965-run-stamina.fit'), new Date('2026-04-06T06:00:00Z'));
@@ -128,7 +133,10 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
     // the old wait counted every delayed job and gave up only after 30 s
     expect(elapsed).toBeLessThan(15_000);
     // its own weekly recompute did finish: the run's week is stored
-    const stored = await ctx.deps.db.select().from(weeks).where(and(eq(weeks.runnerId, runnerId), eq(weeks.week, '2026-W15')));
+    const stored = await ctx.deps.db
+      .select()
+      .from(weeks)
+      .where(and(eq(weeks.runnerId, runnerId), eq(weeks.week, '2026-W15')));
     expect(stored).toHaveLength(1);
     // while the scheduler's next run is still waiting, delayed, in the same queue
     expect(await ctx.deps.queues.compute.getDelayedCount()).toBeGreaterThanOrEqual(1);
@@ -137,7 +145,19 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
   });
 
   it('labels both cadences in the summary table', () => {
-    const table = summaryTable([{ file: 'a.fit', entry: null, sessionIndex: 0, activityId: 'x', status: 'ready', countedInLoad: true, excludedReason: null, error: null, metrics: { distanceM: 5000, movingTimeS: 1800, avgCadenceSpm: 160.2, runCadenceSpm: 169.4, elevationLossM: 12 } }]);
+    const table = summaryTable([
+      {
+        file: 'a.fit',
+        entry: null,
+        sessionIndex: 0,
+        activityId: 'x',
+        status: 'ready',
+        countedInLoad: true,
+        excludedReason: null,
+        error: null,
+        metrics: { distanceM: 5000, movingTimeS: 1800, avgCadenceSpm: 160.2, runCadenceSpm: 169.4, elevationLossM: 12 },
+      },
+    ]);
     expect(table[0]).toMatch(/run spm\s+avg spm/);
     expect(table[1]).toMatch(/169\s+160/);
   });

@@ -36,7 +36,13 @@ describe.skipIf(!HAS_FIXTURES)('the same run from two sources', () => {
       ...fitRun,
       startTime: new Date(fitRun.startTime.getTime() + 40_000),
       samples: null,
-      summary: { ...fitRun.summary, distanceM: fitRun.summary.distanceM! * 0.985, avgCadenceSource: 'strava-summary' as const, elevationFromDevice: false, totalDescentM: null },
+      summary: {
+        ...fitRun.summary,
+        distanceM: fitRun.summary.distanceM! * 0.985,
+        avgCadenceSource: 'strava-summary' as const,
+        elevationFromDevice: false,
+        totalDescentM: null,
+      },
     };
 
     const strava = (await insertActivityOnce(ctx.deps.db, { runnerId: runner.id, source: 'strava', externalId: '1360128428', status: 'queued' })).row;

@@ -44,7 +44,7 @@ describe('warnings queries', () => {
   });
 });
 
-describe('the recovery sweep\'s activity look-ups and their indexes', () => {
+describe("the recovery sweep's activity look-ups and their indexes", () => {
   /**
    * The plan Postgres picks for the statement `fn` sends, as a cached (generic) plan would be made:
    * sequential scans off, so an index is taken whenever its predicate provably matches.
@@ -85,7 +85,14 @@ describe('the recovery sweep\'s activity look-ups and their indexes', () => {
   });
 
   it('finds counted runs changed after their week was computed through activities_counted_updated', async () => {
-    const { row } = await insertActivityOnce(t.db, { runnerId, source: 'upload', externalId: 'counted-1', status: 'ready', countedInLoad: true, localDate: '2026-11-18' });
+    const { row } = await insertActivityOnce(t.db, {
+      runnerId,
+      source: 'upload',
+      externalId: 'counted-1',
+      status: 'ready',
+      countedInLoad: true,
+      localDate: '2026-11-18',
+    });
     await t.db.execute(sql`update activities set updated_at = now() - interval '1 hour' where id = ${row.id}`);
     const since = new Date(Date.now() - 24 * 3600_000);
     const staleBefore = new Date(Date.now() - 60_000);

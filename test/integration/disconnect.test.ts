@@ -21,11 +21,16 @@ afterAll(async () => {
 const disconnect = (runnerId: string, provider: string) => request(ctx.app).delete(`/v1/runners/${runnerId}/connections/${provider}`).set(ctx.auth);
 
 describe('DELETE /v1/runners/:id/connections/:provider', () => {
-  it('revokes Strava upstream, deletes only Strava activities and keeps the runner\'s pain answers', async () => {
+  it("revokes Strava upstream, deletes only Strava activities and keeps the runner's pain answers", async () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { refreshToken: 'refresh-to-revoke' });
-    const strava = (await insertActivityOnce(ctx.deps.db, { runnerId: conn.runnerId, connectionId: conn.id, source: 'strava', externalId: '8000001', status: 'ready' })).row;
+    const strava = (
+      await insertActivityOnce(ctx.deps.db, { runnerId: conn.runnerId, connectionId: conn.id, source: 'strava', externalId: '8000001', status: 'ready' })
+    ).row;
     const upload = (await insertActivityOnce(ctx.deps.db, { runnerId: conn.runnerId, source: 'upload', externalId: 'sha-1', status: 'ready' })).row;
-    const [prompt] = await ctx.deps.db.insert(painPrompts).values({ runnerId: conn.runnerId, activityId: strava.id, kind: 'after_run', dueAt: new Date(), expiresAt: new Date() }).returning();
+    const [prompt] = await ctx.deps.db
+      .insert(painPrompts)
+      .values({ runnerId: conn.runnerId, activityId: strava.id, kind: 'after_run', dueAt: new Date(), expiresAt: new Date() })
+      .returning();
     await ctx.deps.db.insert(painAnswers).values({ promptId: prompt!.id, runnerId: conn.runnerId, activityId: strava.id, painDuring: 2, settledAfterMin: 30 });
 
     const sent: string[] = [];
@@ -44,7 +49,10 @@ describe('DELETE /v1/runners/:id/connections/:provider', () => {
     const [row] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
     expect(row).toMatchObject({ status: 'revoked', accessTokenEnc: null, refreshTokenEnc: null, statusReason: 'disconnected_by_runner' });
     // soft deleted: hidden at once, recoverable until the retention purge
-    const left = await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, conn.runnerId), isNull(activities.deletedAt)));
+    const left = await ctx.deps.db
+      .select()
+      .from(activities)
+      .where(and(eq(activities.runnerId, conn.runnerId), isNull(activities.deletedAt)));
     expect(left.map((a) => a.id)).toEqual([upload.id]);
     const [gone] = await ctx.deps.db.select().from(activities).where(eq(activities.id, strava.id));
     expect(gone!.deletedReason).toBe('disconnected_by_runner');
@@ -58,7 +66,9 @@ describe('DELETE /v1/runners/:id/connections/:provider', () => {
 
   it('deletes the Garmin registration upstream', async () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
-    const del = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-access-1' } }).delete('/wellness-api/rest/user/registration').reply(204);
+    const del = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-access-1' } })
+      .delete('/wellness-api/rest/user/registration')
+      .reply(204);
     const res = await disconnect(conn.runnerId, 'garmin');
     expect(res.body).toMatchObject({ provider: 'garmin', upstreamRevoked: true });
     expect(del.isDone()).toBe(true);
@@ -66,11 +76,15 @@ describe('DELETE /v1/runners/:id/connections/:provider', () => {
 
   it('a stale Garmin token is refreshed once and the deregistration retried (the session, like every platform call)', async () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'g-stale-d', refreshToken: 'g-refresh-d1' });
-    const stale = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-stale-d' } }).delete('/wellness-api/rest/user/registration').reply(401);
+    const stale = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-stale-d' } })
+      .delete('/wellness-api/rest/user/registration')
+      .reply(401);
     const refresh = nock(GARMIN_TOKEN_ORIGIN)
       .post(GARMIN_TOKEN_PATH, (b) => b.grant_type === 'refresh_token' && b.refresh_token === 'g-refresh-d1')
       .reply(200, { access_token: 'g-fresh-d', refresh_token: 'g-refresh-d2', expires_in: 86_400 });
-    const del = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-fresh-d' } }).delete('/wellness-api/rest/user/registration').reply(204);
+    const del = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-fresh-d' } })
+      .delete('/wellness-api/rest/user/registration')
+      .reply(204);
     const res = await disconnect(conn.runnerId, 'garmin');
     expect(res.body).toMatchObject({ provider: 'garmin', upstreamRevoked: true });
     expect(stale.isDone() && refresh.isDone() && del.isDone()).toBe(true);

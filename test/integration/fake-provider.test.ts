@@ -48,23 +48,38 @@ describe('a platform added with one adapter and one registry entry', () => {
     const location = new URL(start.headers.location!);
     expect(location.origin).toBe(FAKE_ORIGIN);
     expect(location.searchParams.get('redirect_uri')).toBe('https://app.example/connect/fake/callback');
-    const cookie = ([] as string[]).concat(start.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+    const cookie = ([] as string[])
+      .concat(start.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0])
+      .join('; ');
     expect(cookie).toMatch(/^stridesync_connect_fake=/);
 
     // the callback: code exchanged with the PKCE verifier kept server-side
     const tokenCall = nock(FAKE_ORIGIN)
-      .post('/oauth/token', (b) => b.grant_type === 'authorization_code' && b.code === 'the-code' && typeof b.code_verifier === 'string' && b.code_verifier.length >= 43)
+      .post(
+        '/oauth/token',
+        (b) => b.grant_type === 'authorization_code' && b.code === 'the-code' && typeof b.code_verifier === 'string' && b.code_verifier.length >= 43,
+      )
       .reply(200, { access_token: 'fake-access-1', refresh_token: 'fake-refresh-1', expires_in: 3600, user_id: 'fake-user-1' });
-    const cb = await request(app).get('/connect/fake/callback').set('Cookie', cookie).query({ state: location.searchParams.get('state'), code: 'the-code', scope: 'activities' });
+    const cb = await request(app)
+      .get('/connect/fake/callback')
+      .set('Cookie', cookie)
+      .query({ state: location.searchParams.get('state'), code: 'the-code', scope: 'activities' });
     expect(cb.status).toBe(200);
     expect(cb.text).toContain('Fake connected');
     expect(tokenCall.isDone()).toBe(true);
-    const [conn] = await ctx.deps.db.select().from(connections).where(and(eq(connections.runnerId, runner.id), eq(connections.provider, 'fake' as 'strava')));
+    const [conn] = await ctx.deps.db
+      .select()
+      .from(connections)
+      .where(and(eq(connections.runnerId, runner.id), eq(connections.provider, 'fake' as 'strava')));
     expect(conn).toMatchObject({ status: 'active', externalAthleteId: 'fake-user-1', scopes: ['activities'] });
     expect(decryptSecret(conn!.accessTokenEnc!, ctx.env.tokenEncryptionKey)).toBe('fake-access-1');
 
     // a replayed callback is refused (single-use state)
-    const replay = await request(app).get('/connect/fake/callback').set('Cookie', cookie).query({ state: location.searchParams.get('state'), code: 'the-code', scope: 'activities' });
+    const replay = await request(app)
+      .get('/connect/fake/callback')
+      .set('Cookie', cookie)
+      .query({ state: location.searchParams.get('state'), code: 'the-code', scope: 'activities' });
     expect(replay.status).toBe(400);
 
     // notification → fetch: the stored token is refused once, refreshed under the lock, retried
@@ -78,7 +93,12 @@ describe('a platform added with one adapter and one registry entry', () => {
       .get('/api/activities/act-1/file')
       .matchHeader('authorization', 'Bearer fake-access-2')
       .reply(200, fit);
-    const body = { events: [{ user: 'fake-user-1', activity: 'act-1' }, { user: 'someone-else', activity: 'act-9' }] };
+    const body = {
+      events: [
+        { user: 'fake-user-1', activity: 'act-1' },
+        { user: 'someone-else', activity: 'act-9' },
+      ],
+    };
     const { eventId, created } = await recordNotification(ctx.deps, fake, Buffer.from(JSON.stringify(body)), body);
     expect(created).toBe(true);
     expect(await handleNotification(ctx.deps, fake, eventId)).toEqual({ outcome: 'fetched,ignored_unknown_user' });
@@ -89,7 +109,10 @@ describe('a platform added with one adapter and one registry entry', () => {
     const workers = ctx.startWorkers();
     await ctx.drain();
     await workers.close();
-    const [run] = await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, runner.id), eq(activities.externalId, 'act-1')));
+    const [run] = await ctx.deps.db
+      .select()
+      .from(activities)
+      .where(and(eq(activities.runnerId, runner.id), eq(activities.externalId, 'act-1')));
     expect(run).toMatchObject({ status: 'ready', source: 'fake', connectionId: conn!.id, isRun: true });
 
     // disconnect: the platform is told through the session, the run goes

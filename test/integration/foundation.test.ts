@@ -23,7 +23,13 @@ describe('health', () => {
 
   it('answers 503 naming the part that is down (never where it is), and keeps serving', async () => {
     // Point at closed ports: nothing listens on 1 (Postgres) or 2 (Redis) on this machine.
-    const env = loadEnv({ NODE_ENV: 'test', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x', REDIS_URL: 'redis://127.0.0.1:2', API_KEYS: 'k', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') });
+    const env = loadEnv({
+      NODE_ENV: 'test',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x',
+      REDIS_URL: 'redis://127.0.0.1:2',
+      API_KEYS: 'k',
+      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+    });
     const deps = createDeps(env, silentLogger);
     try {
       const app = createApp(deps);

@@ -52,11 +52,18 @@ describe('Garmin backfill', () => {
 
   it('a 401 refreshes the token once and retries; a 401 with the fresh token marks the connection needs_reauth', async () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'g-stale', refreshToken: 'g-refresh-b1' });
-    nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-stale' } }).get('/wellness-api/rest/backfill/activities').query(true).reply(401);
+    nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-stale' } })
+      .get('/wellness-api/rest/backfill/activities')
+      .query(true)
+      .reply(401);
     const refresh = nock(GARMIN_TOKEN_ORIGIN)
       .post(GARMIN_TOKEN_PATH, (b) => b.grant_type === 'refresh_token' && b.refresh_token === 'g-refresh-b1')
       .reply(200, { access_token: 'g-fresh', refresh_token: 'g-refresh-b2', expires_in: 86_400 });
-    const retried = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-fresh' } }).get('/wellness-api/rest/backfill/activities').times(3).query(true).reply(202, '');
+    const retried = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: 'Bearer g-fresh' } })
+      .get('/wellness-api/rest/backfill/activities')
+      .times(3)
+      .query(true)
+      .reply(202, '');
     expect(await requestGarminBackfill(ctx.deps, conn.id, 84)).toEqual({ windows: 3, alreadyRequested: 0 });
     expect(refresh.isDone() && retried.isDone()).toBe(true);
 

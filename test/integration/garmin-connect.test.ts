@@ -30,7 +30,10 @@ async function startConnect(runnerId: string): Promise<{ location: URL; state: s
   const linkUrl = new URL(link.body.url);
   const res = await request(ctx.app).get(linkUrl.pathname + linkUrl.search);
   expect(res.status).toBe(302);
-  browserCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+  browserCookie = ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const location = new URL(res.headers.location!);
   return { location, state: location.searchParams.get('state')! };
 }
@@ -43,7 +46,14 @@ function garminAnswers(o: { userId: string; permissions?: string[]; challenge: s
       sent.push(body);
       return body.grant_type === 'authorization_code' && pkceChallenge(body.code_verifier ?? '') === o.challenge;
     })
-    .reply(200, { access_token: o.access ?? 'garmin-access-abc', token_type: 'bearer', expires_in: 86400, refresh_token: o.refresh ?? 'garmin-refresh-xyz', refresh_token_expires_in: 7775998, scope: 'x' });
+    .reply(200, {
+      access_token: o.access ?? 'garmin-access-abc',
+      token_type: 'bearer',
+      expires_in: 86400,
+      refresh_token: o.refresh ?? 'garmin-refresh-xyz',
+      refresh_token_expires_in: 7775998,
+      scope: 'x',
+    });
   const api = nock(GARMIN_API_ORIGIN, { reqheaders: { authorization: `Bearer ${o.access ?? 'garmin-access-abc'}` } })
     .get('/wellness-api/rest/user/id')
     .reply(200, { userId: o.userId })
@@ -89,7 +99,12 @@ describe('GET /connect/garmin/callback', () => {
     expect(res.text).toContain('last 12 weeks');
     expect(res.text).not.toContain('from now on');
     expect(g.token.isDone() && g.api.isDone()).toBe(true);
-    expect(g.sent[0]).toMatchObject({ code: 'auth-code-1', client_id: 'garmin-client', client_secret: 'garmin-client-secret', redirect_uri: 'https://app.example/connect/garmin/callback' });
+    expect(g.sent[0]).toMatchObject({
+      code: 'auth-code-1',
+      client_id: 'garmin-client',
+      client_secret: 'garmin-client-secret',
+      redirect_uri: 'https://app.example/connect/garmin/callback',
+    });
 
     const [conn] = await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, runner.id));
     expect(conn).toMatchObject({ provider: 'garmin', externalAthleteId: 'd3315b10-user-1', status: 'active', scopes: ['ACTIVITY_EXPORT', 'HEALTH_EXPORT'] });
@@ -145,7 +160,10 @@ describe('GET /connect/garmin/callback', () => {
   it('409 when the Garmin user is linked to another runner', async () => {
     const first = await buildRunner(ctx.deps.db);
     const second = await buildRunner(ctx.deps.db);
-    for (const [runner, status] of [[first, 200], [second, 409]] as const) {
+    for (const [runner, status] of [
+      [first, 200],
+      [second, 409],
+    ] as const) {
       const { location, state } = await startConnect(runner.id);
       garminAnswers({ userId: 'shared-garmin-user', challenge: location.searchParams.get('code_challenge')! });
       const res = await callback().query({ state, code: 'c' });

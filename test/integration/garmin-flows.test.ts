@@ -8,7 +8,15 @@ import { purgeDeletedActivities } from '../../src/services/retention.js';
 import { sweepInbox } from '../../src/services/inbox/sweep.js';
 import { acceptFitFile } from '../../src/services/uploads.js';
 import { buildSyntheticRunFit } from '../../src/fit/synthetic.js';
-import { activityFilePing, buildGarminConnection, GARMIN_HOOK_SECRET, GARMIN_TEST_ENV, GARMIN_TOKEN_ORIGIN, GARMIN_TOKEN_PATH, interceptDownload } from '../factories/garmin.js';
+import {
+  activityFilePing,
+  buildGarminConnection,
+  GARMIN_HOOK_SECRET,
+  GARMIN_TEST_ENV,
+  GARMIN_TOKEN_ORIGIN,
+  GARMIN_TOKEN_PATH,
+  interceptDownload,
+} from '../factories/garmin.js';
 import { waitFor } from '../factories/strava.js';
 import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, readFit } from '../fixtures.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
@@ -35,11 +43,17 @@ afterEach(() => {
 });
 
 function post(kind: 'activity-files' | 'deregistrations' | 'permissions', body: unknown, clientId = 'garmin-client') {
-  return request(ctx.app).post(`/webhooks/garmin/${GARMIN_HOOK_SECRET}/${kind}`).set('garmin-client-id', clientId).send(body as object);
+  return request(ctx.app)
+    .post(`/webhooks/garmin/${GARMIN_HOOK_SECRET}/${kind}`)
+    .set('garmin-client-id', clientId)
+    .send(body as object);
 }
 
 async function garminActivities(runnerId: string) {
-  return ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, runnerId), eq(activities.source, 'garmin')));
+  return ctx.deps.db
+    .select()
+    .from(activities)
+    .where(and(eq(activities.runnerId, runnerId), eq(activities.source, 'garmin')));
 }
 
 async function lastEvent() {
@@ -107,12 +121,20 @@ describe('Activity File failures', () => {
 
   it('a file already stored is not downloaded again (its URL would answer 410)', async () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
-    const { activityId } = await acceptFitFile(ctx.deps, { runnerId: conn.runnerId, bytes: syntheticFit(), source: 'garmin', externalId: '30000000002', connectionId: conn.id });
+    const { activityId } = await acceptFitFile(ctx.deps, {
+      runnerId: conn.runnerId,
+      bytes: syntheticFit(),
+      source: 'garmin',
+      externalId: '30000000002',
+      connectionId: conn.id,
+    });
     await ctx.drain();
     const { fetchGarminFit } = await import('../../src/services/garmin/fetch-activity.js');
     const ping = activityFilePing(conn.externalAthleteId, { activityId: 30000000002 }).activityFiles[0]!;
     // Already stored: not even downloaded again.
-    expect(await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: ping.summaryId, callbackURL: ping.callbackURL, activityId: '30000000002' })).toEqual({ status: 'already_downloaded', activityId });
+    expect(
+      await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: ping.summaryId, callbackURL: ping.callbackURL, activityId: '30000000002' }),
+    ).toEqual({ status: 'already_downloaded', activityId });
     expect(unmatched).toEqual([]);
   });
 
@@ -161,7 +183,10 @@ describe('Activity File failures', () => {
   });
 
   it('refreshes an expiring token under the lock (rotation stored encrypted) before downloading', async () => {
-    const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { expiresAt: new Date(Date.now() + 60_000), refreshToken: 'old-refresh' });
+    const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, {
+      expiresAt: new Date(Date.now() + 60_000),
+      refreshToken: 'old-refresh',
+    });
     const refresh = nock(GARMIN_TOKEN_ORIGIN)
       .post(GARMIN_TOKEN_PATH, (b: Record<string, string>) => b.grant_type === 'refresh_token' && b.refresh_token === 'old-refresh')
       .reply(200, { access_token: 'new-access', refresh_token: 'new-refresh', expires_in: 86400, token_type: 'bearer' });
@@ -187,9 +212,21 @@ describe('Activity File failures', () => {
 describe('after a deregistration and a reconnect, a re-sent activity comes back (like Strava)', () => {
   it('downloaded again, or — when its link answers 410 — restored from the file we still hold', async () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
-    const first = await acceptFitFile(ctx.deps, { runnerId: conn.runnerId, bytes: syntheticFit(), source: 'garmin', externalId: '45000000001', connectionId: conn.id });
+    const first = await acceptFitFile(ctx.deps, {
+      runnerId: conn.runnerId,
+      bytes: syntheticFit(),
+      source: 'garmin',
+      externalId: '45000000001',
+      connectionId: conn.id,
+    });
     const secondFit = Buffer.from(buildSyntheticRunFit({ seconds: 900, startTime: new Date('2026-05-04T06:00:00Z') }));
-    const second = await acceptFitFile(ctx.deps, { runnerId: conn.runnerId, bytes: secondFit, source: 'garmin', externalId: '45000000002', connectionId: conn.id });
+    const second = await acceptFitFile(ctx.deps, {
+      runnerId: conn.runnerId,
+      bytes: secondFit,
+      source: 'garmin',
+      externalId: '45000000002',
+      connectionId: conn.id,
+    });
     await ctx.drain();
     expect((await post('deregistrations', { deregistrations: [{ userId: conn.externalAthleteId }] })).status).toBe(200);
     await ctx.drain();
@@ -198,7 +235,13 @@ describe('after a deregistration and a reconnect, a re-sent activity comes back 
     const { encryptSecret } = await import('../../src/lib/crypto.js');
     await ctx.deps.db
       .update(connections)
-      .set({ status: 'active', statusReason: null, accessTokenEnc: encryptSecret('g-access-1', ctx.env.tokenEncryptionKey), refreshTokenEnc: encryptSecret('g-refresh-1', ctx.env.tokenEncryptionKey), tokenExpiresAt: new Date(Date.now() + 86_400_000) })
+      .set({
+        status: 'active',
+        statusReason: null,
+        accessTokenEnc: encryptSecret('g-access-1', ctx.env.tokenEncryptionKey),
+        refreshTokenEnc: encryptSecret('g-refresh-1', ctx.env.tokenEncryptionKey),
+        tokenExpiresAt: new Date(Date.now() + 86_400_000),
+      })
       .where(eq(connections.id, conn.id));
 
     const { fetchGarminFit } = await import('../../src/services/garmin/fetch-activity.js');
@@ -206,11 +249,16 @@ describe('after a deregistration and a reconnect, a re-sent activity comes back 
     // a new link: downloaded again, the same row comes back
     interceptDownload(45000000001).reply(200, syntheticFit());
     const p1 = pingOf(45000000001);
-    expect(await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: p1.summaryId, callbackURL: p1.callbackURL, activityId: '45000000001' })).toMatchObject({ status: 'accepted', activityId: first.activityId });
+    expect(
+      await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: p1.summaryId, callbackURL: p1.callbackURL, activityId: '45000000001' }),
+    ).toMatchObject({ status: 'accepted', activityId: first.activityId });
     // the link answers 410: restored from the stored file and imported again
     interceptDownload(45000000002).reply(410, { errorMessage: 'gone' });
     const p2 = pingOf(45000000002);
-    expect(await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: p2.summaryId, callbackURL: p2.callbackURL, activityId: '45000000002' })).toEqual({ status: 'restored', activityId: second.activityId });
+    expect(await fetchGarminFit(ctx.deps, { connectionId: conn.id, summaryId: p2.summaryId, callbackURL: p2.callbackURL, activityId: '45000000002' })).toEqual({
+      status: 'restored',
+      activityId: second.activityId,
+    });
     await ctx.drain();
     expect(unmatched).toEqual([]);
     const rows = await garminActivities(conn.runnerId);
@@ -223,13 +271,29 @@ describe('after a deregistration and a reconnect, a re-sent activity comes back 
 describe('lifecycle notifications', () => {
   it('deregistration: tokens wiped, Garmin activities deleted, uploads and pain answers kept; a repeat is harmless', async () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
-    const garminRun = await acceptFitFile(ctx.deps, { runnerId: conn.runnerId, bytes: syntheticFit(), source: 'garmin', externalId: '40000000001', connectionId: conn.id });
-    const upload = await acceptFitFile(ctx.deps, { runnerId: conn.runnerId, bytes: Buffer.from(buildSyntheticRunFit({ seconds: 700, startTime: new Date('2026-05-03T06:00:00Z') })) });
+    const garminRun = await acceptFitFile(ctx.deps, {
+      runnerId: conn.runnerId,
+      bytes: syntheticFit(),
+      source: 'garmin',
+      externalId: '40000000001',
+      connectionId: conn.id,
+    });
+    const upload = await acceptFitFile(ctx.deps, {
+      runnerId: conn.runnerId,
+      bytes: Buffer.from(buildSyntheticRunFit({ seconds: 700, startTime: new Date('2026-05-03T06:00:00Z') })),
+    });
     await ctx.drain();
     const now = new Date();
     const [prompt] = await ctx.deps.db
       .insert(painPrompts)
-      .values({ runnerId: conn.runnerId, activityId: garminRun.activityId, kind: 'after_run', status: 'answered', dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000) })
+      .values({
+        runnerId: conn.runnerId,
+        activityId: garminRun.activityId,
+        kind: 'after_run',
+        status: 'answered',
+        dueAt: now,
+        expiresAt: new Date(now.getTime() + 86_400_000),
+      })
       .returning();
     await ctx.deps.db.insert(painAnswers).values({ promptId: prompt!.id, runnerId: conn.runnerId, activityId: garminRun.activityId, painDuring: 3 });
 
@@ -262,7 +326,9 @@ describe('lifecycle notifications', () => {
 
   it('permissions without ACTIVITY_EXPORT → needs_reauth with a reason; granted again → active', async () => {
     const conn = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
-    const change = (permissions: string[], t: number) => ({ userPermissionsChange: [{ userId: conn.externalAthleteId, summaryId: `p-${t}`, permissions, changeTimeInSeconds: t }] });
+    const change = (permissions: string[], t: number) => ({
+      userPermissionsChange: [{ userId: conn.externalAthleteId, summaryId: `p-${t}`, permissions, changeTimeInSeconds: t }],
+    });
     await post('permissions', change(['HEALTH_EXPORT'], 1));
     await ctx.drain();
     let [row] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
@@ -291,7 +357,12 @@ describe('lifecycle notifications', () => {
   it('the inbox sweep re-queues a Garmin row whose job was lost', async () => {
     const [row] = await ctx.deps.db
       .insert(webhookEvents)
-      .values({ provider: 'garmin', dedupeKey: 'garmin:deregistrations:lost-1', payload: { kind: 'deregistrations', body: { deregistrations: [{ userId: 'ghost' }] } }, receivedAt: new Date(Date.now() - 10 * 60_000) })
+      .values({
+        provider: 'garmin',
+        dedupeKey: 'garmin:deregistrations:lost-1',
+        payload: { kind: 'deregistrations', body: { deregistrations: [{ userId: 'ghost' }] } },
+        receivedAt: new Date(Date.now() - 10 * 60_000),
+      })
       .returning();
     expect(await sweepInbox(ctx.deps)).toBeGreaterThanOrEqual(1);
     await ctx.drain();

@@ -8,7 +8,16 @@ const GARMIN_ENV = { GARMIN_CLIENT_ID: 'gc', GARMIN_CLIENT_SECRET: 'gs', GARMIN_
 // The ping shape of docs/platforms.md "Garmin notifications".
 const ping = {
   activityFiles: [
-    { userId: '4aacafe82427c251df9c9592d0c06768', summaryId: '10010727180-file', activityId: 10010727180, fileType: 'FIT', callbackURL: 'https://apis.garmin.com/wellness-api/rest/activityFile?id=1&token=t', activityType: 'RUNNING', startTimeInSeconds: 1777615181, manual: false },
+    {
+      userId: '4aacafe82427c251df9c9592d0c06768',
+      summaryId: '10010727180-file',
+      activityId: 10010727180,
+      fileType: 'FIT',
+      callbackURL: 'https://apis.garmin.com/wellness-api/rest/activityFile?id=1&token=t',
+      activityType: 'RUNNING',
+      startTimeInSeconds: 1777615181,
+      manual: false,
+    },
   ],
 };
 
@@ -45,7 +54,10 @@ describe('Garmin routes', () => {
   it('hides the endpoint behind the secret and rejects bodies that are not JSON objects', async () => {
     expect((await request(ctx.app).post('/webhooks/garmin/wrong/activity-files').send(ping)).status).toBe(404);
     expect((await request(ctx.app).post('/webhooks/garmin/path-secret-123/summaries').send(ping)).status).toBe(404);
-    const bad = await request(ctx.app).post('/webhooks/garmin/path-secret-123/deregistrations').set('Content-Type', 'application/json').send('{"deregistrations": [');
+    const bad = await request(ctx.app)
+      .post('/webhooks/garmin/path-secret-123/deregistrations')
+      .set('Content-Type', 'application/json')
+      .send('{"deregistrations": [');
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('invalid_json');
   });

@@ -16,7 +16,13 @@ afterAll(async () => {
 async function inboxRow(key: string, receivedMinutesAgo: number, attempts = 0) {
   const [row] = await ctx.deps.db
     .insert(webhookEvents)
-    .values({ provider: 'strava', dedupeKey: key, payload: stravaEventBody({ ownerId: 999_999, objectId: key.split(':')[3]! }), receivedAt: new Date(Date.now() - receivedMinutesAgo * 60_000), attempts })
+    .values({
+      provider: 'strava',
+      dedupeKey: key,
+      payload: stravaEventBody({ ownerId: 999_999, objectId: key.split(':')[3]! }),
+      receivedAt: new Date(Date.now() - receivedMinutesAgo * 60_000),
+      attempts,
+    })
     .returning();
   return row!;
 }

@@ -62,7 +62,16 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: ctx.env.DATABASE_URL, REDIS_URL: ctx.env.REDIS_URL, REDIS_PREFIX: ctx.prefix, API_KEYS: TEST_API_KEY, TOKEN_ENCRYPTION_KEY: ctx.env.tokenEncryptionKey.toString('base64') },
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: ctx.env.DATABASE_URL,
+        REDIS_URL: ctx.env.REDIS_URL,
+        REDIS_PREFIX: ctx.prefix,
+        API_KEYS: TEST_API_KEY,
+        TOKEN_ENCRYPTION_KEY: ctx.env.tokenEncryptionKey.toString('base64'),
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -111,9 +120,13 @@ describe('operator view: failed jobs, dashboard, retry, metrics', () => {
     expect(table.stdout).toContain('provider_payload_invalid');
 
     // bull-board's API lists it among the failed jobs of the compute queue
-    const board = await fetch(`${base}/admin/queues/api/queues?activeQueue=compute&status=failed&page=1`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+    const board = await fetch(`${base}/admin/queues/api/queues?activeQueue=compute&status=failed&page=1`, {
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
     expect(board.status).toBe(200);
-    const boardBody = (await board.json()) as { queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string; name: string; failedReason: string }> }> };
+    const boardBody = (await board.json()) as {
+      queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string; name: string; failedReason: string }> }>;
+    };
     expect(boardBody.queues.map((q) => q.name).sort()).toEqual(Object.keys(ctx.deps.queues).sort());
     const compute = boardBody.queues.find((q) => q.name === 'compute')!;
     expect(compute.counts.failed).toBe(1);
@@ -177,7 +190,11 @@ describe('operator view: failed jobs, dashboard, retry, metrics', () => {
   it('/metrics reports webhook ack latency, inbox backlog, stuck rows, the Strava budget and process figures', async () => {
     // two events for an athlete nobody connected: acknowledged and stored, nothing handles them here
     for (const objectId of [901, 902]) {
-      const res = await fetch(`${base}/webhooks/strava`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(stravaEventBody({ objectId, ownerId: 4242 })) });
+      const res = await fetch(`${base}/webhooks/strava`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(stravaEventBody({ objectId, ownerId: 4242 })),
+      });
       expect(res.status).toBe(200);
     }
     // one activity left in `processing` for 11 minutes, one fresh (not stuck)

@@ -48,7 +48,10 @@ describe('magic links and sessions', () => {
     expect(expiresIn).toBeLessThanOrEqual(15 * 60_000);
     const token = (link.body.url as string).split('/').pop()!;
     // only the hash is stored
-    const [row] = await ctx.deps.db.select().from(runnerLinks).where(eq(runnerLinks.tokenHash, hashToken(token)));
+    const [row] = await ctx.deps.db
+      .select()
+      .from(runnerLinks)
+      .where(eq(runnerLinks.tokenHash, hashToken(token)));
     expect(row?.runnerId).toBe(runner.id);
 
     // the GET only shows a Continue button (a mail scanner fetching the link does not use it up)
@@ -59,15 +62,23 @@ describe('magic links and sessions', () => {
     const loginSetCookie = (shown.headers['set-cookie'] as unknown as string[])[0]!;
     expect(loginSetCookie).toMatch(/^__Host-stridesync_login=[A-Za-z0-9_-]+; Path=\/; Expires=.*; HttpOnly; SameSite=Strict; Secure$/);
     expect((await request(ctx.app).get(`/login/${token}`)).status).toBe(200);
-    const [unused] = await ctx.deps.db.select().from(runnerLinks).where(eq(runnerLinks.tokenHash, hashToken(token)));
+    const [unused] = await ctx.deps.db
+      .select()
+      .from(runnerLinks)
+      .where(eq(runnerLinks.tokenHash, hashToken(token)));
     expect(unused?.usedAt).toBeNull();
     const loginCookie = loginSetCookie.split(';')[0]!;
     const nonce = /name="_csrf" value="([^"]+)"/.exec(shown.text)![1]!;
 
     // the POST needs the login cookie and the form's matching value, and no foreign Origin
     expect((await request(ctx.app).post(`/login/${token}`).type('form').send({ _csrf: nonce })).status).toBe(403);
-    expect((await request(ctx.app).post(`/login/${token}`).set('Cookie', loginCookie).type('form').send({ _csrf: 'forged-value-that-is-long-enough' })).status).toBe(403);
-    expect((await request(ctx.app).post(`/login/${token}`).set('Cookie', loginCookie).set('Origin', 'https://evil.example').type('form').send({ _csrf: nonce })).status).toBe(403);
+    expect(
+      (await request(ctx.app).post(`/login/${token}`).set('Cookie', loginCookie).type('form').send({ _csrf: 'forged-value-that-is-long-enough' })).status,
+    ).toBe(403);
+    expect(
+      (await request(ctx.app).post(`/login/${token}`).set('Cookie', loginCookie).set('Origin', 'https://evil.example').type('form').send({ _csrf: nonce }))
+        .status,
+    ).toBe(403);
 
     const opened = await request(ctx.app).post(`/login/${token}`).set('Cookie', loginCookie).type('form').send({ _csrf: nonce });
     expect(opened.status).toBe(303);
@@ -96,7 +107,10 @@ describe('magic links and sessions', () => {
   it('expired and revoked links do not sign in; pages without a session answer 401', async () => {
     const runner = await buildRunner(ctx.deps.db);
     const a = await request(ctx.app).post(`/v1/runners/${runner.id}/links`).set(ctx.auth);
-    await ctx.deps.db.update(runnerLinks).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(runnerLinks.runnerId, runner.id));
+    await ctx.deps.db
+      .update(runnerLinks)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(runnerLinks.runnerId, runner.id));
     expect((await request(ctx.app).get(new URL(a.body.url).pathname)).status).toBe(400);
     const b = await request(ctx.app).post(`/v1/runners/${runner.id}/links`).set(ctx.auth);
     expect((await request(ctx.app).delete(`/v1/runners/${runner.id}/links`).set(ctx.auth)).body).toEqual({ revoked: 1 });
@@ -159,7 +173,10 @@ describe('share links', () => {
     const runner = await buildRunner(ctx.deps.db, { name: 'Bea' });
     const noConsent = await request(ctx.app).post(`/v1/runners/${runner.id}/shares`).set(ctx.auth).send({ recipient: 'Kari, physio' });
     expect(noConsent.status).toBe(422);
-    const created = await request(ctx.app).post(`/v1/runners/${runner.id}/shares`).set(ctx.auth).send({ recipient: 'Kari, physio', consent: true, sections: ['weeks', 'diary'] });
+    const created = await request(ctx.app)
+      .post(`/v1/runners/${runner.id}/shares`)
+      .set(ctx.auth)
+      .send({ recipient: 'Kari, physio', consent: true, sections: ['weeks', 'diary'] });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ recipient: 'Kari, physio', sections: ['diary', 'weeks'], status: 'active' });
     const path = new URL(created.body.url).pathname;
@@ -191,9 +208,15 @@ describe('share links', () => {
 describe('dead share links', () => {
   it('an expired link answers 410 Gone with how to get a new one; an unknown token stays 404', async () => {
     const runner = await buildRunner(ctx.deps.db, { name: 'Cleo' });
-    const created = await request(ctx.app).post(`/v1/runners/${runner.id}/shares`).set(ctx.auth).send({ recipient: 'Per, physio', consent: true, sections: ['weeks'] });
+    const created = await request(ctx.app)
+      .post(`/v1/runners/${runner.id}/shares`)
+      .set(ctx.auth)
+      .send({ recipient: 'Per, physio', consent: true, sections: ['weeks'] });
     expect(created.status).toBe(201);
-    await ctx.deps.db.update(runnerShares).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(runnerShares.id, created.body.id));
+    await ctx.deps.db
+      .update(runnerShares)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(runnerShares.id, created.body.id));
     const expired = await request(ctx.app).get(new URL(created.body.url).pathname);
     expect(expired.status).toBe(410);
     expect(expired.text).toContain('This share link has expired');
@@ -213,6 +236,8 @@ describe('diary CSV', () => {
     const csv = await request(ctx.app).get('/diary.csv?from=2026-01-01&to=2026-02-01').set('Cookie', cookie);
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
-    expect(csv.text.split('\r\n')[0]).toBe('date,distance_km,moving_time_min,pace_min_per_km,descent_m,cadence_spm,pain_during_0_10,settled_after_min,next_morning_0_10,next_morning_vs_yesterday,calf_during_0_10,light,note');
+    expect(csv.text.split('\r\n')[0]).toBe(
+      'date,distance_km,moving_time_min,pace_min_per_km,descent_m,cadence_spm,pain_during_0_10,settled_after_min,next_morning_0_10,next_morning_vs_yesterday,calf_during_0_10,light,note',
+    );
   });
 });

@@ -117,13 +117,22 @@ describe('runner settings', () => {
     const badTime = await request(ctx.app).patch(`/v1/runners/${runnerId}`).set(ctx.auth).send({ morningPromptTime: '8am' });
     expect(badTime.status).toBe(422);
     expect(badTime.body.error.message).toMatch(/^body\.morningPromptTime/);
-    const badQuiet = await request(ctx.app).patch(`/v1/runners/${runnerId}`).set(ctx.auth).send({ quietHours: { start: '22:00', end: '25:00' } });
+    const badQuiet = await request(ctx.app)
+      .patch(`/v1/runners/${runnerId}`)
+      .set(ctx.auth)
+      .send({ quietHours: { start: '22:00', end: '25:00' } });
     expect(badQuiet.body.error.message).toMatch(/^body\.quietHours\.end/);
     expect((await request(ctx.app).patch(`/v1/runners/${runnerId}`).set(ctx.auth).send({})).status).toBe(422);
     // no quiet hours (start = end), so the test does not depend on the time of day
-    const ok = await request(ctx.app).patch(`/v1/runners/${runnerId}`).set(ctx.auth).send({ email: 'ana@example.test', quietHours: { start: '00:00', end: '00:00' }, morningPromptTime: '07:30' });
+    const ok = await request(ctx.app)
+      .patch(`/v1/runners/${runnerId}`)
+      .set(ctx.auth)
+      .send({ email: 'ana@example.test', quietHours: { start: '00:00', end: '00:00' }, morningPromptTime: '07:30' });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ email: 'ana@example.test', prompts: { morningPromptTime: '07:30', quietHours: { start: '00:00', end: '00:00' }, restDayCheck: false } });
+    expect(ok.body).toMatchObject({
+      email: 'ana@example.test',
+      prompts: { morningPromptTime: '07:30', quietHours: { start: '00:00', end: '00:00' }, restDayCheck: false },
+    });
     expect((await request(ctx.app).patch(`/v1/runners/00000000-0000-4000-8000-000000000000`).set(ctx.auth).send({ name: 'x' })).status).toBe(404);
   });
 
@@ -168,7 +177,10 @@ describe('prompts for a run that just ended', () => {
     const [p] = (await promptsOf(activityId)).filter((x) => x.kind === 'after_run');
     const hook = await waitFor('the prompt webhook', () => hooks.find((h) => JSON.parse(h.body).data?.promptId === p!.id));
     // verified the way a receiver does
-    const verified = new Webhook(SECRET).verify(hook.body, hook.headers) as { type: string; data: { answerUrl: string; kind: string; run: { distanceKm: number } } };
+    const verified = new Webhook(SECRET).verify(hook.body, hook.headers) as {
+      type: string;
+      data: { answerUrl: string; kind: string; run: { distanceKm: number } };
+    };
     expect(verified.type).toBe('pain_prompt.due');
     expect(verified.data.kind).toBe('after_run');
     expect(verified.data.run.distanceKm).toBeGreaterThan(3);
@@ -251,12 +263,17 @@ describe('prompts for a run that just ended', () => {
 
     const [a] = (await promptsOf(activityId)).filter((x) => x.kind === 'after_run');
     // past the edit window (closing time + 24 h)
-    await ctx.deps.db.update(painPrompts).set({ expiresAt: new Date(Date.now() - 25 * 3600_000) }).where(eq(painPrompts.id, a!.id));
+    await ctx.deps.db
+      .update(painPrompts)
+      .set({ expiresAt: new Date(Date.now() - 25 * 3600_000) })
+      .where(eq(painPrompts.id, a!.id));
     const gone = await request(ctx.app).get(`/p/${token}`);
     expect(gone.status).toBe(410);
     expect(gone.text).toContain('This question has closed');
     expect((await request(ctx.app).post(`/p/${token}`).type('form').send({ duringRun: '1', painNow: '0', stoppedForKnee: 'no' })).status).toBe(410);
-    expect((await request(ctx.app).post(`/v1/prompts/${a!.id}/answer`).set(ctx.auth).send({ duringRun: 1, painNow: 0, stoppedForKnee: false })).status).toBe(410);
+    expect((await request(ctx.app).post(`/v1/prompts/${a!.id}/answer`).set(ctx.auth).send({ duringRun: 1, painNow: 0, stoppedForKnee: false })).status).toBe(
+      410,
+    );
   });
 
   it('the next-morning answer (API) gives the run its light; the activity and the week carry it', async () => {
@@ -307,16 +324,23 @@ describe('diary', () => {
     for (const k of ['localDate', 'distanceM', 'movingTimeS', 'avgPaceSPerKm', 'elevationLossM', 'cadenceSpm', 'warnings']) expect(row).toHaveProperty(k);
     // the OpenAPI document names exactly the row's fields (in the CSV's column order, checked below)
     const doc = (await request(ctx.app).get('/openapi.json')).body;
-    const documented = Object.keys(doc.paths['/v1/runners/{runnerId}/diary'].get.responses['200'].content['application/json'].schema.properties.rows.items.properties);
+    const documented = Object.keys(
+      doc.paths['/v1/runners/{runnerId}/diary'].get.responses['200'].content['application/json'].schema.properties.rows.items.properties,
+    );
     expect([...documented].sort()).toEqual(Object.keys(row).sort());
 
     const csv = await request(ctx.app).get(`/v1/runners/${runnerId}/diary`).set(ctx.auth).set('Accept', 'text/csv');
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\r\n');
-    expect(lines[0]).toBe('localDate,startTime,name,distanceM,movingTimeS,avgPaceSPerKm,elevationLossM,cadenceSpm,painDuring,settleMinutes,nextMorning,nextMorningChange,nextMorningVsYesterday,light,warnings,note,late,activityId');
+    expect(lines[0]).toBe(
+      'localDate,startTime,name,distanceM,movingTimeS,avgPaceSPerKm,elevationLossM,cadenceSpm,painDuring,settleMinutes,nextMorning,nextMorningChange,nextMorningVsYesterday,light,warnings,note,late,activityId',
+    );
     expect(lines[0]).toBe(documented.join(','));
     expect(lines.find((l) => l.endsWith(old.activityId))).toContain('"hilly route, =SUM(A1)"');
-    const other = await request(ctx.app).put(`/v1/runners/${runnerId}/activities/00000000-0000-4000-8000-000000000000/pain`).set(ctx.auth).send({ duringRun: 1 });
+    const other = await request(ctx.app)
+      .put(`/v1/runners/${runnerId}/activities/00000000-0000-4000-8000-000000000000/pain`)
+      .set(ctx.auth)
+      .send({ duringRun: 1 });
     expect(other.status).toBe(404);
   });
 });
@@ -327,7 +351,10 @@ describe('settle check and reminders', () => {
     await settle();
     const [p1] = (await promptsOf(up.activityId)).filter((x) => x.kind === 'after_run');
     expect(p1!.dueAt.getTime() - p1!.runEndAt!.getTime()).toBe(15 * 60_000);
-    const a = await request(ctx.app).post(`/v1/prompts/${p1!.id}/answer`).set(ctx.auth).send({ duringRun: 2, painNow: 3, painBefore: 1, stoppedForKnee: false });
+    const a = await request(ctx.app)
+      .post(`/v1/prompts/${p1!.id}/answer`)
+      .set(ctx.auth)
+      .send({ duringRun: 2, painNow: 3, painBefore: 1, stoppedForKnee: false });
     expect(a.status).toBe(200);
     const check = (await promptsOf(up.activityId)).find((x) => x.kind === 'settle_check')!;
     expect(check.dueAt.getTime() - p1!.runEndAt!.getTime()).toBe(60 * 60_000);
@@ -350,13 +377,18 @@ describe('settle check and reminders', () => {
     const [p] = (await promptsOf(up.activityId)).filter((x) => x.kind === 'after_run');
     await waitFor('the prompt marked sent', async () => (await ctx.deps.db.select().from(painPrompts).where(eq(painPrompts.id, p!.id)))[0]!.status === 'sent');
     const remindAt = new Date(Date.now() + 3600_000);
-    await ctx.deps.db.update(painPrompts).set({ remindAt, expiresAt: new Date(Date.now() + 6 * 3600_000) }).where(eq(painPrompts.id, p!.id));
+    await ctx.deps.db
+      .update(painPrompts)
+      .set({ remindAt, expiresAt: new Date(Date.now() + 6 * 3600_000) })
+      .where(eq(painPrompts.id, p!.id));
     const early = await sendPrompt(ctx.deps, p!.id, 'reminder');
     expect(early).toBe('not_due');
     const later = { ...ctx.deps, now: () => new Date(remindAt.getTime() + 1000) };
     expect(await sendPrompt(later, p!.id, 'reminder')).toBe('sent');
     expect(await sendPrompt(later, p!.id, 'reminder')).toBe('already_sent');
-    const hook = await waitFor('the reminder webhook', () => hooks.find((h) => JSON.parse(h.body).type === 'pain_prompt.reminder' && JSON.parse(h.body).data.promptId === p!.id));
+    const hook = await waitFor('the reminder webhook', () =>
+      hooks.find((h) => JSON.parse(h.body).type === 'pain_prompt.reminder' && JSON.parse(h.body).data.promptId === p!.id),
+    );
     const verified = new Webhook(SECRET).verify(hook.body, hook.headers) as { data: { title: string } };
     expect(verified.data.title).toMatch(/^Reminder: /);
   });
@@ -391,7 +423,10 @@ describe('durability and cancellation', () => {
   it('two runs on one day share one next-morning prompt, attributed to the later run', async () => {
     const up = await uploadRun(1, 9); // ends after every other run of the day
     await settle();
-    const mornings = await ctx.deps.db.select().from(painPrompts).where(and(eq(painPrompts.runnerId, runnerId), eq(painPrompts.kind, 'next_morning')));
+    const mornings = await ctx.deps.db
+      .select()
+      .from(painPrompts)
+      .where(and(eq(painPrompts.runnerId, runnerId), eq(painPrompts.kind, 'next_morning')));
     const [p] = (await promptsOf(up.activityId)).filter((x) => x.kind === 'after_run');
     const sameDay = mornings.filter((m) => m.localDate === addDays(p!.localDate!, 1));
     expect(sameDay).toHaveLength(1);
@@ -438,7 +473,10 @@ describe('durability and cancellation', () => {
     expect(before.length).toBeGreaterThan(0);
     await deleteActivities(ctx.deps, runnerId, [up.activityId]);
     const ids = before.map((p) => p.id);
-    const rows = await ctx.deps.db.select().from(painPrompts).where(and(eq(painPrompts.runnerId, runnerId)));
+    const rows = await ctx.deps.db
+      .select()
+      .from(painPrompts)
+      .where(and(eq(painPrompts.runnerId, runnerId)));
     const mine = rows.filter((r) => ids.includes(r.id));
     expect(mine.every((r) => r.status === 'cancelled' || r.status === 'answered')).toBe(true);
     expect(mine.some((r) => r.cancelReason === 'deleted')).toBe(true);
@@ -459,7 +497,14 @@ describe('settings changes re-time open prompts', () => {
   it('a new zone, morning time and quiet hours move the planned prompts and their delayed jobs', async () => {
     const created = await request(ctx.app).post('/v1/runners').set(ctx.auth).send({ name: 'Bo', timezone: 'UTC' });
     const bo = created.body.id as string;
-    expect((await request(ctx.app).patch(`/v1/runners/${bo}`).set(ctx.auth).send({ quietHours: { start: '00:00', end: '00:00' } })).status).toBe(200);
+    expect(
+      (
+        await request(ctx.app)
+          .patch(`/v1/runners/${bo}`)
+          .set(ctx.auth)
+          .send({ quietHours: { start: '00:00', end: '00:00' } })
+      ).status,
+    ).toBe(200);
     // a run that ended 2 minutes ago: its post-run prompt is due in 13 minutes, the morning one tomorrow
     const end = new Date(Date.now() - 2 * 60_000);
     const start = new Date(end.getTime() - 1800_000);
@@ -509,9 +554,16 @@ describe('settings changes re-time open prompts', () => {
   it('the rest-day check: switched on, its mornings are planned at once; switched off, the unsent ones are withdrawn', async () => {
     const created = await request(ctx.app).post('/v1/runners').set(ctx.auth).send({ name: 'Cy', timezone: 'UTC' });
     const cy = created.body.id as string;
-    const on = await request(ctx.app).patch(`/v1/runners/${cy}`).set(ctx.auth).send({ restDayCheck: true, quietHours: { start: '00:00', end: '00:00' } });
+    const on = await request(ctx.app)
+      .patch(`/v1/runners/${cy}`)
+      .set(ctx.auth)
+      .send({ restDayCheck: true, quietHours: { start: '00:00', end: '00:00' } });
     expect(on.status).toBe(200);
-    const restOf = () => ctx.deps.db.select().from(painPrompts).where(and(eq(painPrompts.runnerId, cy), eq(painPrompts.kind, 'rest_morning')));
+    const restOf = () =>
+      ctx.deps.db
+        .select()
+        .from(painPrompts)
+        .where(and(eq(painPrompts.runnerId, cy), eq(painPrompts.kind, 'rest_morning')));
     // tomorrow's check is at least 8 hours away, so it is still waiting whatever the time of day
     const pending = (await restOf()).filter((p) => p.status === 'pending');
     expect(pending.length).toBeGreaterThan(0);

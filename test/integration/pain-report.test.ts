@@ -34,7 +34,18 @@ async function seedDiary(runner: string): Promise<{ flareDates: string[]; lastDa
     const perKm = hilly ? 18 + (i % 5) : 3 + (i % 3);
     const [a] = await db
       .insert(activities)
-      .values({ runnerId: runner, source: 'upload', externalId: `seed-${i}`, sport: 'running', isRun: true, startTime: new Date(`${date}T06:00:00Z`), localDate: date, utcOffsetS: 7200, status: 'ready', countedInLoad: true })
+      .values({
+        runnerId: runner,
+        source: 'upload',
+        externalId: `seed-${i}`,
+        sport: 'running',
+        isRun: true,
+        startTime: new Date(`${date}T06:00:00Z`),
+        localDate: date,
+        utcOffsetS: 7200,
+        status: 'ready',
+        countedInLoad: true,
+      })
       .returning({ id: activities.id });
     await db.insert(activityMetrics).values({
       activityId: a!.id,
@@ -54,13 +65,24 @@ async function seedDiary(runner: string): Promise<{ flareDates: string[]; lastDa
     });
     const light = hilly ? (i % 8 === 0 ? 'red' : 'amber') : i % 7 === 6 ? 'grey' : 'green';
     if (hilly) flareDates.push(date);
-    await db.execute(sql`insert into run_pain (activity_id, runner_id, local_date, during_run, light) values (${a!.id}, ${runner}, ${date}, ${hilly ? 5 : 1}, ${light})`);
+    await db.execute(
+      sql`insert into run_pain (activity_id, runner_id, local_date, during_run, light) values (${a!.id}, ${runner}, ${date}, ${hilly ? 5 : 1}, ${light})`,
+    );
     if (i < RUNS - 1) date = addDays(date, i % 2 ? 2 : 1);
   }
   // the week of the last flare-up had more descent than the week before
   const w = isoWeekOf(flareDates.at(-1)!);
   const noRuns = aggregateRuns([]);
-  await db.insert(weeks).values({ runnerId: runner, week: w.week, startDate: w.start, endDate: w.end, complete: true, variables: noRuns, changePct: { ...changePct(noRuns, noRuns), distanceM: 4, elevationLossM: 60 }, changed: ['elevationLossM'] });
+  await db.insert(weeks).values({
+    runnerId: runner,
+    week: w.week,
+    startDate: w.start,
+    endDate: w.end,
+    complete: true,
+    variables: noRuns,
+    changePct: { ...changePct(noRuns, noRuns), distanceM: 4, elevationLossM: 60 },
+    changed: ['elevationLossM'],
+  });
   return { flareDates, lastDate: date };
 }
 

@@ -23,12 +23,21 @@ const green: Answers = { duringRun: 1, painNow: 0, painBefore: 0, answeredAfterM
 
 /** Counted runs with metrics (descent per km given) and their pain answers, lights computed. */
 async function seed(runnerId: string, runs: Array<{ localDate: string; descentPerKm: number; pain?: Answers }>): Promise<string[]> {
-  const ids = await insertCadenceRuns(ctx.deps.db, runnerId, runs.map((r) => ({ localDate: r.localDate, spm: 165, distanceM: 5000 })));
+  const ids = await insertCadenceRuns(
+    ctx.deps.db,
+    runnerId,
+    runs.map((r) => ({ localDate: r.localDate, spm: 165, distanceM: 5000 })),
+  );
   for (const [i, r] of runs.entries()) {
     await ctx.deps.db.update(activityMetrics).set({ descentPerKm: r.descentPerKm, avgPaceSPerKm: 360 }).where(eq(activityMetrics.activityId, ids[i]!));
     if (r.pain) await ctx.deps.db.insert(runPain).values({ activityId: ids[i]!, runnerId, localDate: r.localDate, ...r.pain });
   }
-  await refreshRunLights(ctx.deps.db, runnerId, runs.map((r) => r.localDate), NOW);
+  await refreshRunLights(
+    ctx.deps.db,
+    runnerId,
+    runs.map((r) => r.localDate),
+    NOW,
+  );
   return ids;
 }
 
@@ -76,11 +85,17 @@ describe('pain warnings in the weekly recompute', () => {
     expect((week!.details as { light: string }).light).toBe('red');
 
     // the answers are corrected: the runs turn green, the warnings resolve
-    await ctx.deps.db.update(runPain).set({ duringRun: 1, stoppedForKnee: false }).where(inArray(runPain.activityId, [ids[3]!, ids[4]!]));
+    await ctx.deps.db
+      .update(runPain)
+      .set({ duringRun: 1, stoppedForKnee: false })
+      .where(inArray(runPain.activityId, [ids[3]!, ids[4]!]));
     await refreshRunLights(ctx.deps.db, runner.id, ['2026-11-21', '2026-11-24'], NOW);
     await recomputeWeek(deps(), runner.id, '2026-W48');
     const after = await ctx.deps.db.select().from(warnings).where(eq(warnings.runnerId, runner.id));
-    const open = after.filter((w) => w.status === 'open').map((w) => w.code).sort();
+    const open = after
+      .filter((w) => w.status === 'open')
+      .map((w) => w.code)
+      .sort();
     expect(open).toEqual(['LOAD_JUMP', 'READY_TO_PROGRESS']);
     expect(after.find((w) => w.code === 'PAIN_RED')!.status).toBe('resolved');
     expect(after.find((w) => w.code === 'LOAD_JUMP')!.message).not.toMatch(/not all green/);

@@ -102,7 +102,11 @@ async function subscribeThroughThePage(runnerId: string, endpoint: string, keys:
   expect((await request(ctx.app).post('/push/subscriptions').set('Cookie', cookie).send(sub)).status).toBe(403);
   const saved = await request(ctx.app).post('/push/subscriptions').set('Cookie', cookie).set('x-csrf-token', csrf).send(sub);
   expect(saved.status).toBe(201);
-  const bad = await request(ctx.app).post('/push/subscriptions').set('Cookie', cookie).set('x-csrf-token', csrf).send({ endpoint: 'http://10.0.0.1/push', keys: sub.keys });
+  const bad = await request(ctx.app)
+    .post('/push/subscriptions')
+    .set('Cookie', cookie)
+    .set('x-csrf-token', csrf)
+    .send({ endpoint: 'http://10.0.0.1/push', keys: sub.keys });
   expect(bad.status).toBe(422);
 }
 

@@ -53,7 +53,12 @@ describe('job catalog on a real BullMQ queue', () => {
   it('enqueueBulk validates every payload before adding any, and adds nothing for an empty list', async () => {
     const runner = await buildRunner(ctx.deps.db);
     const before = await ctx.deps.queues.compute.count();
-    await expect(ctx.deps.enqueueBulk('week.recompute', [{ runnerId: runner.id, week: '2026-W20' }, { runnerId: 'nope', week: '2026-W21' }])).rejects.toThrow();
+    await expect(
+      ctx.deps.enqueueBulk('week.recompute', [
+        { runnerId: runner.id, week: '2026-W20' },
+        { runnerId: 'nope', week: '2026-W21' },
+      ]),
+    ).rejects.toThrow();
     await ctx.deps.enqueueBulk('week.recompute', []);
     expect(await ctx.deps.queues.compute.count()).toBe(before);
   });

@@ -31,10 +31,15 @@ afterEach(() => {
 
 let eventTime = 1_777_700_000;
 async function deliver(body: ReturnType<typeof stravaEventBody>) {
-  const res = await request(ctx.app).post('/webhooks/strava').send({ ...body, event_time: ++eventTime });
+  const res = await request(ctx.app)
+    .post('/webhooks/strava')
+    .send({ ...body, event_time: ++eventTime });
   expect(res.status).toBe(200);
   await ctx.drain();
-  const [row] = await ctx.deps.db.select().from(webhookEvents).where(eq(webhookEvents.dedupeKey, `strava:${body.object_type}:${body.aspect_type}:${body.object_id}:${eventTime}`));
+  const [row] = await ctx.deps.db
+    .select()
+    .from(webhookEvents)
+    .where(eq(webhookEvents.dedupeKey, `strava:${body.object_type}:${body.aspect_type}:${body.object_id}:${eventTime}`));
   return row!;
 }
 
@@ -76,7 +81,9 @@ describe('Strava webhook flows, end to end (webhook → inbox → workers → ro
 
     const api = stravaApi({ token: 'tok-update' });
     api.get(`/api/v3/activities/${id}`).reply(200, stravaActivityJson(id, { name: 'Easy 5k', private: true }), RATE_HEADERS);
-    const renamed = await deliver(stravaEventBody({ objectId: id, ownerId: conn.externalAthleteId, aspect: 'update', updates: { title: 'Easy 5k', private: 'true' } }));
+    const renamed = await deliver(
+      stravaEventBody({ objectId: id, ownerId: conn.externalAthleteId, aspect: 'update', updates: { title: 'Easy 5k', private: 'true' } }),
+    );
     expect(renamed.outcome).toBe('fetch_queued');
     const afterRename = await activityRow(conn.runnerId, id);
     expect(afterRename).toMatchObject({ name: 'Easy 5k', status: 'ready', countedInLoad: true });
@@ -137,15 +144,35 @@ describe('Strava webhook flows, end to end (webhook → inbox → workers → ro
     await ctx.deps.db.insert(painAnswers).values({ promptId: prompt!.id, runnerId: conn.runnerId, activityId: run!.id, painDuring: 3, settledAfterMin: 30 });
 
     const athlete = stravaApi({ token: 'tok-deauth' }).get('/api/v3/athlete').reply(401, { message: 'Authorization Error', errors: [] }, RATE_HEADERS);
-    const refresh = nock(STRAVA_TEST_ORIGIN).post('/oauth/token').reply(400, { message: 'Bad Request', errors: [{ resource: 'RefreshToken', field: 'refresh_token', code: 'invalid' }] });
-    const event = await deliver(stravaEventBody({ objectType: 'athlete', objectId: conn.externalAthleteId, ownerId: conn.externalAthleteId, aspect: 'update', updates: { authorized: 'false' } }));
+    const refresh = nock(STRAVA_TEST_ORIGIN)
+      .post('/oauth/token')
+      .reply(400, { message: 'Bad Request', errors: [{ resource: 'RefreshToken', field: 'refresh_token', code: 'invalid' }] });
+    const event = await deliver(
+      stravaEventBody({
+        objectType: 'athlete',
+        objectId: conn.externalAthleteId,
+        ownerId: conn.externalAthleteId,
+        aspect: 'update',
+        updates: { authorized: 'false' },
+      }),
+    );
     expect(athlete.isDone() && refresh.isDone()).toBe(true);
     expect(event.outcome).toBe('revoked');
     const [after] = await ctx.deps.db.select().from(connections).where(eq(connections.id, conn.id));
     expect(after).toMatchObject({ status: 'revoked', accessTokenEnc: null, refreshTokenEnc: null, tokenExpiresAt: null });
-    expect(await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava'), isNull(activities.deletedAt)))).toHaveLength(0);
+    expect(
+      await ctx.deps.db
+        .select()
+        .from(activities)
+        .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava'), isNull(activities.deletedAt))),
+    ).toHaveLength(0);
     await purgeDeletedActivities({ db: ctx.deps.db, env: { DELETED_RETENTION_DAYS: 0, WEBHOOK_RETENTION_DAYS: 30 }, now: () => new Date() });
-    expect(await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava')))).toHaveLength(0);
+    expect(
+      await ctx.deps.db
+        .select()
+        .from(activities)
+        .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava'))),
+    ).toHaveLength(0);
     const answers = await ctx.deps.db.select().from(painAnswers).where(eq(painAnswers.runnerId, conn.runnerId));
     expect(answers).toHaveLength(1);
     expect(answers[0]).toMatchObject({ painDuring: 3, activityId: null });

@@ -5,7 +5,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { activities, connections } from '../../src/db/schema/index.js';
 import { decryptSecret } from '../../src/lib/crypto.js';
 import { buildRunner } from '../factories/runners.js';
-import { interceptStreams, RATE_HEADERS, stravaActivityJson, stravaApi, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN, stravaStreamsJson, waitFor } from '../factories/strava.js';
+import {
+  interceptStreams,
+  RATE_HEADERS,
+  stravaActivityJson,
+  stravaApi,
+  STRAVA_TEST_ENV,
+  STRAVA_TEST_ORIGIN,
+  stravaStreamsJson,
+  waitFor,
+} from '../factories/strava.js';
 import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, readStravaJson } from '../fixtures.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
@@ -33,7 +42,10 @@ async function startConnect(runnerId: string): Promise<{ location: URL; state: s
   const linkUrl = new URL(link.body.url);
   const res = await request(ctx.app).get(linkUrl.pathname + linkUrl.search);
   expect(res.status).toBe(302);
-  browserCookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+  browserCookie = ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const location = new URL(res.headers.location!);
   return { location, state: location.searchParams.get('state')! };
 }
@@ -42,9 +54,17 @@ async function startConnect(runnerId: string): Promise<{ location: URL; state: s
 function tokenAnswer(athleteId: number): { access_token: string; refresh_token: string; expires_at: number; athlete: { id: number } } {
   const base: Record<string, unknown> = HAS_FIXTURES
     ? readStravaJson<Record<string, unknown>>('oauth_token_authorization_code.json')
-    : { token_type: 'Bearer', expires_in: 21600, access_token: 'deadbeefd7ab44704fb2a146bd98c7a349a2b43d', refresh_token: 'deadbeef9d64b225d0c50db4854a8d6c8757702d', athlete: {} };
+    : {
+        token_type: 'Bearer',
+        expires_in: 21600,
+        access_token: 'deadbeefd7ab44704fb2a146bd98c7a349a2b43d',
+        refresh_token: 'deadbeef9d64b225d0c50db4854a8d6c8757702d',
+        athlete: {},
+      };
   if (!HAS_FIXTURES) console.warn(FIXTURES_MISSING_MESSAGE);
-  return { ...base, expires_at: Math.floor(Date.now() / 1000) + 21600, athlete: { ...(base.athlete as object), id: athleteId } } as ReturnType<typeof tokenAnswer>;
+  return { ...base, expires_at: Math.floor(Date.now() / 1000) + 21600, athlete: { ...(base.athlete as object), id: athleteId } } as ReturnType<
+    typeof tokenAnswer
+  >;
 }
 
 describe('GET /connect/strava', () => {
@@ -83,7 +103,15 @@ describe('GET /connect/strava/callback', () => {
     api
       .get('/api/v3/athlete/activities')
       .query((q) => q.page === '1' && q.per_page === '100' && Number(q.before) - Number(q.after) === 12 * 7 * 86_400)
-      .reply(200, [stravaActivityJson(7001, { start_date: '2026-04-01T05:00:00Z' }), stravaActivityJson(7002, { sport_type: 'Ride', type: 'Ride' }), stravaActivityJson(7003, { start_date: '2026-04-08T05:00:00Z' })], RATE_HEADERS);
+      .reply(
+        200,
+        [
+          stravaActivityJson(7001, { start_date: '2026-04-01T05:00:00Z' }),
+          stravaActivityJson(7002, { sport_type: 'Ride', type: 'Ride' }),
+          stravaActivityJson(7003, { start_date: '2026-04-08T05:00:00Z' }),
+        ],
+        RATE_HEADERS,
+      );
     interceptStreams(api, 7001).reply(200, stravaStreamsJson(), RATE_HEADERS);
     interceptStreams(api, 7003).reply(200, stravaStreamsJson(), RATE_HEADERS);
 
@@ -93,7 +121,13 @@ describe('GET /connect/strava/callback', () => {
     expect(oauth.isDone()).toBe(true);
 
     const [conn] = await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, runner.id));
-    expect(conn).toMatchObject({ provider: 'strava', externalAthleteId: '31000001', status: 'active', scopes: ['read', 'activity:read_all'], backfillStatus: 'queued' });
+    expect(conn).toMatchObject({
+      provider: 'strava',
+      externalAthleteId: '31000001',
+      status: 'active',
+      scopes: ['read', 'activity:read_all'],
+      backfillStatus: 'queued',
+    });
     // encrypted at rest: the plain tokens appear nowhere in the row
     const stored = JSON.stringify(conn);
     expect(stored).not.toContain(token);

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activities } from '../../src/db/schema/index.js';
 import { fetchStravaActivity } from '../../src/services/strava/fetch-activity.js';
 import { revokeConnection } from '../../src/services/connections/revoke.js';
-import { buildStravaConnection, interceptStreams, RATE_HEADERS, stravaActivityJson, stravaApi, STRAVA_TEST_ENV, stravaStreamsJson } from '../factories/strava.js';
+import {
+  buildStravaConnection,
+  interceptStreams,
+  RATE_HEADERS,
+  stravaActivityJson,
+  stravaApi,
+  STRAVA_TEST_ENV,
+  stravaStreamsJson,
+} from '../factories/strava.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 let ctx: TestContext;
@@ -41,7 +49,10 @@ describe('Strava fetch racing a revoke or a delete', () => {
     const [stored] = await ctx.deps.db.select().from(activities).where(eq(activities.runnerId, conn.runnerId));
     expect(stored).toBeTruthy();
 
-    api.get('/api/v3/activities/7000002').delay(400).reply(200, stravaActivityJson(7000002, { name: 'Renamed' }), RATE_HEADERS);
+    api
+      .get('/api/v3/activities/7000002')
+      .delay(400)
+      .reply(200, stravaActivityJson(7000002, { name: 'Renamed' }), RATE_HEADERS);
     const updating = fetchStravaActivity(ctx.deps, { connectionId: conn.id, stravaActivityId: '7000002', reason: 'update', streamAttempt: 0 });
     await new Promise((r) => setTimeout(r, 100));
     await ctx.deps.db.delete(activities).where(eq(activities.id, stored!.id));

@@ -42,11 +42,17 @@ afterEach(async () => {
 
 let eventTime = 1_777_800_000;
 function post(body: ReturnType<typeof stravaEventBody>) {
-  return request(ctx.app).post('/webhooks/strava').send({ ...body, event_time: ++eventTime }).expect(200);
+  return request(ctx.app)
+    .post('/webhooks/strava')
+    .send({ ...body, event_time: ++eventTime })
+    .expect(200);
 }
 
 async function activityOf(runnerId: string, id: number) {
-  const [row] = await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, runnerId), eq(activities.externalId, String(id))));
+  const [row] = await ctx.deps.db
+    .select()
+    .from(activities)
+    .where(and(eq(activities.runnerId, runnerId), eq(activities.externalId, String(id))));
   return row;
 }
 
@@ -58,7 +64,11 @@ function refreshAnswer(access: string, refresh: string) {
 
 describe('token refresh', () => {
   it('two concurrent jobs with an expired token make exactly one refresh call, and persist the rotated token', async () => {
-    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'old-access', refreshToken: 'old-refresh', expiresAt: new Date(Date.now() - 60_000) });
+    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, {
+      accessToken: 'old-access',
+      refreshToken: 'old-refresh',
+      expiresAt: new Date(Date.now() - 60_000),
+    });
     // Strava's behaviour: the first refresh rotates the token; the old refresh token is dead after.
     let refreshCalls = 0;
     let rotated = false;
@@ -80,7 +90,10 @@ describe('token refresh', () => {
       api.get(`/api/v3/activities/${id}`).reply(200, stravaActivityJson(id), RATE_HEADERS);
       interceptStreams(api, id).reply(200, stravaStreamsJson(), RATE_HEADERS);
     }
-    await Promise.all([post(stravaEventBody({ objectId: 9_300_000_001, ownerId: conn.externalAthleteId })), post(stravaEventBody({ objectId: 9_300_000_002, ownerId: conn.externalAthleteId }))]);
+    await Promise.all([
+      post(stravaEventBody({ objectId: 9_300_000_001, ownerId: conn.externalAthleteId })),
+      post(stravaEventBody({ objectId: 9_300_000_002, ownerId: conn.externalAthleteId })),
+    ]);
     await ctx.drain();
 
     expect(refreshCalls).toBe(1);
@@ -95,8 +108,13 @@ describe('token refresh', () => {
 
   it('a refused refresh marks the connection needs_reauth and keeps its data', async () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { expiresAt: new Date(Date.now() - 1000) });
-    const [kept] = await ctx.deps.db.insert(activities).values({ runnerId: conn.runnerId, connectionId: conn.id, source: 'strava', externalId: '1', status: 'ready' }).returning();
-    const oauth = nock(STRAVA_TEST_ORIGIN).post('/oauth/token').reply(400, { message: 'Bad Request', errors: [{ resource: 'RefreshToken', field: 'refresh_token', code: 'invalid' }] });
+    const [kept] = await ctx.deps.db
+      .insert(activities)
+      .values({ runnerId: conn.runnerId, connectionId: conn.id, source: 'strava', externalId: '1', status: 'ready' })
+      .returning();
+    const oauth = nock(STRAVA_TEST_ORIGIN)
+      .post('/oauth/token')
+      .reply(400, { message: 'Bad Request', errors: [{ resource: 'RefreshToken', field: 'refresh_token', code: 'invalid' }] });
     await post(stravaEventBody({ objectId: 9_300_000_003, ownerId: conn.externalAthleteId }));
     await ctx.drain();
     expect(oauth.isDone()).toBe(true);
@@ -111,9 +129,15 @@ describe('token refresh', () => {
     const id = 9_300_000_004;
     const unauthorized = HAS_FIXTURES ? readStravaJson('error_401_authorization.json') : { message: 'Authorization Error' };
     const api = stravaApi();
-    api.get(`/api/v3/activities/${id}`).matchHeader('authorization', 'Bearer stale').reply(401, unauthorized as object);
+    api
+      .get(`/api/v3/activities/${id}`)
+      .matchHeader('authorization', 'Bearer stale')
+      .reply(401, unauthorized as object);
     nock(STRAVA_TEST_ORIGIN).post('/oauth/token').reply(200, refreshAnswer('fresh', 'refresh-2'));
-    api.get(`/api/v3/activities/${id}`).matchHeader('authorization', 'Bearer fresh').reply(401, unauthorized as object);
+    api
+      .get(`/api/v3/activities/${id}`)
+      .matchHeader('authorization', 'Bearer fresh')
+      .reply(401, unauthorized as object);
     await post(stravaEventBody({ objectId: id, ownerId: conn.externalAthleteId }));
     await ctx.drain();
     expect(api.isDone()).toBe(true);
@@ -139,10 +163,18 @@ describe('rate limits', () => {
     await post(stravaEventBody({ objectId: id, ownerId: conn.externalAthleteId }));
     // The fetch first waits out its debounce window; run it now, with the injected clock put 1.5 s
     // before a quarter hour.
-    const debounced = await waitFor(async () => (await ctx.deps.queues['strava-api'].getDelayed()).find((j) => j.data.stravaActivityId === String(id)), 10_000, 'the debounced fetch');
+    const debounced = await waitFor(
+      async () => (await ctx.deps.queues['strava-api'].getDelayed()).find((j) => j.data.stravaActivityId === String(id)),
+      10_000,
+      'the debounced fetch',
+    );
     clockOffsetMs = boundary - 1500 - Date.now();
     await debounced.promote();
-    const delayed = await waitFor(async () => (await ctx.deps.queues['strava-api'].getDelayed()).find((j) => j.data.stravaActivityId === String(id) && j.processedOn), 10_000, 'the delayed job');
+    const delayed = await waitFor(
+      async () => (await ctx.deps.queues['strava-api'].getDelayed()).find((j) => j.data.stravaActivityId === String(id) && j.processedOn),
+      10_000,
+      'the delayed job',
+    );
     const wait = delayed.timestamp + delayed.delay - Date.now();
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThan(2_000);
@@ -181,7 +213,11 @@ describe('streams', () => {
     const queue = ctx.deps.queues['strava-api'];
     const seen: number[] = [];
     for (const expected of STREAM_RETRY_DELAYS_MS) {
-      const job = await waitFor(async () => (await queue.getDelayed()).find((j) => j.data.stravaActivityId === String(id) && j.data.streamAttempt === seen.length + 1), 10_000, `stream retry ${seen.length + 1}`);
+      const job = await waitFor(
+        async () => (await queue.getDelayed()).find((j) => j.data.stravaActivityId === String(id) && j.data.streamAttempt === seen.length + 1),
+        10_000,
+        `stream retry ${seen.length + 1}`,
+      );
       seen.push(job.delay);
       expect(job.delay).toBe(expected);
       expect((await activityOf(conn.runnerId, id))?.status).toBe('processing');

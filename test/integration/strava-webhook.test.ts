@@ -3,7 +3,18 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { activities, activityMetrics } from '../../src/db/schema/index.js';
-import { buildStravaConnection, inboxRows, interceptStreams, RATE_HEADERS, stravaActivityJson, stravaApi, stravaEventBody, STRAVA_TEST_ENV, stravaStreamsJson, waitFor } from '../factories/strava.js';
+import {
+  buildStravaConnection,
+  inboxRows,
+  interceptStreams,
+  RATE_HEADERS,
+  stravaActivityJson,
+  stravaApi,
+  stravaEventBody,
+  STRAVA_TEST_ENV,
+  stravaStreamsJson,
+  waitFor,
+} from '../factories/strava.js';
 import { StravaEvent } from '../../src/integrations/strava/webhook.js';
 import { StravaInbox } from '../../src/services/strava/receive.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
@@ -22,7 +33,9 @@ afterEach(() => {
 
 describe('GET /webhooks/strava (subscription handshake)', () => {
   it('echoes hub.challenge as JSON when the verify token matches', async () => {
-    const res = await request(ctx.app).get('/webhooks/strava').query({ 'hub.mode': 'subscribe', 'hub.challenge': '15f7d1a91c1f40f8', 'hub.verify_token': 'verify-me' });
+    const res = await request(ctx.app)
+      .get('/webhooks/strava')
+      .query({ 'hub.mode': 'subscribe', 'hub.challenge': '15f7d1a91c1f40f8', 'hub.verify_token': 'verify-me' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/application\/json/);
     expect(res.body).toEqual({ 'hub.challenge': '15f7d1a91c1f40f8' });
@@ -40,7 +53,9 @@ describe('Strava routes without Strava configured', () => {
   it('answer 503 not_configured', async () => {
     for (const r of [
       request(unconfigured.app).get('/webhooks/strava').query({ 'hub.challenge': 'x', 'hub.verify_token': 'y' }),
-      request(unconfigured.app).post('/webhooks/strava').send(stravaEventBody({ objectId: 1, ownerId: 2 })),
+      request(unconfigured.app)
+        .post('/webhooks/strava')
+        .send(stravaEventBody({ objectId: 1, ownerId: 2 })),
       request(unconfigured.app).get('/connect/strava').query({ runner: 'x' }),
       request(unconfigured.app).get('/connect/strava/callback').query({ state: 'x', code: 'y' }),
     ]) {
@@ -62,7 +77,9 @@ describe('POST /webhooks/strava (ingress)', () => {
   });
 
   it('records an event of another subscription but does not handle it', async () => {
-    const res = await request(ctx.app).post('/webhooks/strava').send(stravaEventBody({ objectId: 77, ownerId: 1, subscriptionId: 999 }));
+    const res = await request(ctx.app)
+      .post('/webhooks/strava')
+      .send(stravaEventBody({ objectId: 77, ownerId: 1, subscriptionId: 999 }));
     expect(res.status).toBe(200);
     // the same answer as for our own subscription's events: nothing to learn by probing
     expect(res.body).toEqual({ status: 'received' });
@@ -75,9 +92,13 @@ describe('POST /webhooks/strava (ingress)', () => {
   it('records and acknowledges an event for an unknown athlete, then marks it ignored', async () => {
     const workers = ctx.startWorkers({ queues: ['events'] });
     try {
-      const res = await request(ctx.app).post('/webhooks/strava').send(stravaEventBody({ objectId: 88, ownerId: 555_555 }));
+      const res = await request(ctx.app)
+        .post('/webhooks/strava')
+        .send(stravaEventBody({ objectId: 88, ownerId: 555_555 }));
       expect(res.status).toBe(200);
-      const row = await waitFor(async () => (await inboxRows(ctx.deps.db)).find((r) => r.dedupeKey === 'strava:activity:create:88:1777615181' && r.processedAt));
+      const row = await waitFor(async () =>
+        (await inboxRows(ctx.deps.db)).find((r) => r.dedupeKey === 'strava:activity:create:88:1777615181' && r.processedAt),
+      );
       expect(row.outcome).toBe('ignored_unknown_athlete');
     } finally {
       await workers.close();
@@ -97,7 +118,9 @@ describe('POST /webhooks/strava (ingress)', () => {
   });
 
   it('keeps the rest of a burst when one event of it is refused (a NUL character: 400 at the door, never a 500)', async () => {
-    const good = Array.from({ length: 10 }, (_, i) => stravaEventBody({ objectId: 6_000_000 + i, ownerId: 1, eventTime: 1_600_000_100, aspect: 'update', updates: { title: 'ok' } }));
+    const good = Array.from({ length: 10 }, (_, i) =>
+      stravaEventBody({ objectId: 6_000_000 + i, ownerId: 1, eventTime: 1_600_000_100, aspect: 'update', updates: { title: 'ok' } }),
+    );
     const poison = stravaEventBody({ objectId: 6_000_099, ownerId: 1, eventTime: 1_600_000_100, aspect: 'update', updates: { title: 'bad\u0000title' } });
     const answers = await Promise.all([...good.slice(0, 5), poison, ...good.slice(5)].map((b) => request(ctx.app).post('/webhooks/strava').send(b)));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 400, 200, 200, 200, 200, 200]);
@@ -109,10 +132,26 @@ describe('POST /webhooks/strava (ingress)', () => {
   it('keeps the rest of a batch when Postgres refuses one event of it', async () => {
     // Past the HTTP guard (which refuses NUL characters), jsonb refusing one row must not fail its batch.
     const inbox = new StravaInbox(ctx.deps);
-    const good = Array.from({ length: 10 }, (_, i) => StravaEvent.parse(stravaEventBody({ objectId: 6_100_000 + i, ownerId: 1, eventTime: 1_600_000_200, aspect: 'update', updates: { title: 'ok' } })));
-    const poison = StravaEvent.parse(stravaEventBody({ objectId: 6_100_099, ownerId: 1, eventTime: 1_600_000_200, aspect: 'update', updates: { title: 'bad\u0000title' } }));
+    const good = Array.from({ length: 10 }, (_, i) =>
+      StravaEvent.parse(stravaEventBody({ objectId: 6_100_000 + i, ownerId: 1, eventTime: 1_600_000_200, aspect: 'update', updates: { title: 'ok' } })),
+    );
+    const poison = StravaEvent.parse(
+      stravaEventBody({ objectId: 6_100_099, ownerId: 1, eventTime: 1_600_000_200, aspect: 'update', updates: { title: 'bad\u0000title' } }),
+    );
     const results = await Promise.allSettled([...good.slice(0, 5), poison, ...good.slice(5)].map((e) => inbox.receive(e)));
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
     const rows = (await inboxRows(ctx.deps.db)).filter((r) => r.dedupeKey.endsWith(':1600000200'));
     expect(rows).toHaveLength(10);
   });
@@ -143,9 +182,20 @@ describe('POST /webhooks/strava (ingress)', () => {
     } finally {
       await workers.close();
     }
-    const rows = await ctx.deps.db.select().from(activities).where(eq(activities.externalId, String(id)));
+    const rows = await ctx.deps.db
+      .select()
+      .from(activities)
+      .where(eq(activities.externalId, String(id)));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: 'ready', source: 'strava', runnerId: conn.runnerId, isRun: true, countedInLoad: true, utcOffsetS: 7200, localDate: '2026-05-01' });
+    expect(rows[0]).toMatchObject({
+      status: 'ready',
+      source: 'strava',
+      runnerId: conn.runnerId,
+      isRun: true,
+      countedInLoad: true,
+      utcOffsetS: 7200,
+      localDate: '2026-05-01',
+    });
     const [m] = await ctx.deps.db.select().from(activityMetrics).where(eq(activityMetrics.activityId, rows[0]!.id));
     // average_cadence 84 strides/min → 168 spm; stream 85 → running cadence 170
     expect(m!.avgCadenceSpm).toBeCloseTo(168, 6);

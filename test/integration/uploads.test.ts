@@ -111,7 +111,7 @@ describe.skipIf(!HAS_FIXTURES)('FIT uploads through the queue into Postgres', ()
     expect((await upload(readFit('fenix2-run.fit'), '6f1c1a4e-2b9f-4c1e-9d7a-000000000000')).status).toBe(404);
   });
 
-  it('hides another runner\'s activity (ownership is part of the lookup)', async () => {
+  it("hides another runner's activity (ownership is part of the lookup)", async () => {
     const other = await buildRunner(ctx.deps.db);
     const res = await upload(readFit('fenix5-run-short.fit'));
     await ctx.drain();

@@ -32,7 +32,11 @@ function fixtureRun(name: string): Run {
  */
 async function ingest(fixture: string, localDate: string): Promise<string> {
   const bytes = shiftFitFile(readFit(fixture), new Date(`${localDate}T06:00:00Z`));
-  const res = await request(ctx.app).post(`/v1/runners/${runnerId}/uploads`).set(ctx.auth).set('Content-Type', 'application/octet-stream').send(Buffer.from(bytes));
+  const res = await request(ctx.app)
+    .post(`/v1/runners/${runnerId}/uploads`)
+    .set(ctx.auth)
+    .set('Content-Type', 'application/octet-stream')
+    .send(Buffer.from(bytes));
   expect(res.status).toBe(202);
   return res.body.activityId as string;
 }
@@ -41,9 +45,10 @@ async function weeks() {
   await ctx.drain();
   const res = await request(ctx.app).get(`/v1/runners/${runnerId}/weeks`).set(ctx.auth);
   expect(res.status).toBe(200);
-  return new Map<string, { variables: { runs: number; distanceM: number }; changePct: { distanceM: number | null }; warnings: Array<{ code: string; message: string }> }>(
-    res.body.weeks.map((w: { week: string }) => [w.week, w]),
-  );
+  return new Map<
+    string,
+    { variables: { runs: number; distanceM: number }; changePct: { distanceM: number | null }; warnings: Array<{ code: string; message: string }> }
+  >(res.body.weeks.map((w: { week: string }) => [w.week, w]));
 }
 
 const codes = (w: { warnings: Array<{ code: string }> } | undefined) => (w?.warnings ?? []).map((x) => x.code).sort();
@@ -73,12 +78,21 @@ describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings an
     const easy = 'fenix2-run.fit'; // 9.0 km, 61 m descent, 162 spm
     const long = 'fr965-run-stamina.fit'; // 11.2 km
     const plan: Array<[string, string]> = [
-      ['2026-10-06', easy], ['2026-10-08', easy], // W41 18 km
-      ['2026-10-13', easy], ['2026-10-15', easy], // W42 18 km
-      ['2026-10-20', easy], ['2026-10-22', easy], // W43 18 km
-      ['2026-10-27', easy], ['2026-10-29', easy], ['2026-10-31', easy], // W44 27 km: +50 %
-      ['2026-11-03', easy], ['2026-11-05', easy], ['2026-11-07', easy], // W45 27 km
-      ['2026-11-10', easy], ['2026-11-12', easy], ['2026-11-14', long], // W46 29.2 km, longest 11.2 > 1.1 × 9.0
+      ['2026-10-06', easy],
+      ['2026-10-08', easy], // W41 18 km
+      ['2026-10-13', easy],
+      ['2026-10-15', easy], // W42 18 km
+      ['2026-10-20', easy],
+      ['2026-10-22', easy], // W43 18 km
+      ['2026-10-27', easy],
+      ['2026-10-29', easy],
+      ['2026-10-31', easy], // W44 27 km: +50 %
+      ['2026-11-03', easy],
+      ['2026-11-05', easy],
+      ['2026-11-07', easy], // W45 27 km
+      ['2026-11-10', easy],
+      ['2026-11-12', easy],
+      ['2026-11-14', long], // W46 29.2 km, longest 11.2 > 1.1 × 9.0
     ];
     for (const [date, fixture] of plan) ids[date] = await ingest(fixture, date);
 
@@ -123,7 +137,7 @@ describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings an
     expect(pushes).toHaveLength(open.body.warnings.length);
   });
 
-  it('resolves W44\'s LOAD_JUMP when a run is deleted, and moves the jump to W45', async () => {
+  it("resolves W44's LOAD_JUMP when a run is deleted, and moves the jump to W45", async () => {
     await deleteActivities(ctx.deps, runnerId, [ids['2026-10-31']!]);
     const w = await weeks();
     expect(w.get('2026-W44')!.variables.runs).toBe(2);
@@ -146,7 +160,7 @@ describe.skipIf(!HAS_FIXTURES)('six weeks of fixture runs → weeks, warnings an
 });
 
 describe.skipIf(!HAS_FIXTURES)('the binding check when a week closes', () => {
-  it('recomputes a week stored as incomplete once its Sunday has passed in the runner\'s zone', async () => {
+  it("recomputes a week stored as incomplete once its Sunday has passed in the runner's zone", async () => {
     const { closeEndedWeeks } = await import('../../src/services/close-weeks.js');
     const runner = await buildRunner(ctx.deps.db, { timezone: 'America/New_York' });
     const { row } = await insertActivityOnce(ctx.deps.db, { runnerId: runner.id, source: 'upload', externalId: 'open-week', status: 'queued' });
@@ -156,7 +170,8 @@ describe.skipIf(!HAS_FIXTURES)('the binding check when a week closes', () => {
     await saveDerivedRun(during, row.id, run);
     const { recomputeWeek } = await import('../../src/services/recompute-week.js');
     await recomputeWeek({ ...during, notifyConfigured: false }, runner.id, '2026-W47');
-    const stored = async () => (await request(ctx.app).get(`/v1/runners/${runner.id}/weeks`).set(ctx.auth)).body.weeks.find((w: { week: string }) => w.week === '2026-W47');
+    const stored = async () =>
+      (await request(ctx.app).get(`/v1/runners/${runner.id}/weeks`).set(ctx.auth)).body.weeks.find((w: { week: string }) => w.week === '2026-W47');
     expect((await stored()).complete).toBe(false);
 
     // 02:00 UTC Monday is still Sunday evening in New York: nothing to close yet.

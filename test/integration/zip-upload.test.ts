@@ -58,7 +58,9 @@ describe.skipIf(!HAS_FIXTURES)('POST /v1/runners/:id/uploads with a zip archive'
   });
 
   it('refuses an archive over UPLOAD_ZIP_LIMIT with 413, and an unreadable one with 400', async () => {
-    const big = await writeZip(join(dir, 'big.zip'), [{ name: 'a.fit', data: Buffer.from(Array.from({ length: 4 * 1024 * 1024 }, (_, i) => (i * 7919) % 251)), deflate: false }]);
+    const big = await writeZip(join(dir, 'big.zip'), [
+      { name: 'a.fit', data: Buffer.from(Array.from({ length: 4 * 1024 * 1024 }, (_, i) => (i * 7919) % 251)), deflate: false },
+    ]);
     const tooBig = await post(readFileSync(big)).catch((err: { response?: request.Response }) => err.response!);
     expect(tooBig.status).toBe(413);
     expect(tooBig.body.error.code).toBe('body_too_large');

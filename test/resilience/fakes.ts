@@ -43,7 +43,10 @@ export function fakeStrava(): StravaFake {
     const start = new Date(base + (Number(id) % 100_000) * 60 * 60_000);
     return [200, stravaActivityJson(id, { start_date: start.toISOString(), start_date_local: start.toISOString() }), RATE_HEADERS];
   });
-  scope.get(/\/api\/v3\/activities\/\d+\/streams/).query(true).reply(200, () => stravaStreamsJson(600), RATE_HEADERS);
+  scope
+    .get(/\/api\/v3\/activities\/\d+\/streams/)
+    .query(true)
+    .reply(200, () => stravaStreamsJson(600), RATE_HEADERS);
   return {
     detailCalls,
     failNext(id, status, times) {
@@ -66,7 +69,12 @@ export function syntheticFit(i: number): Buffer {
   return Buffer.from(buildSyntheticRunFit({ seconds: 600 + i, startTime: new Date(Date.parse('2026-02-02T06:00:00Z') + i * 86_400_000) }));
 }
 
-export async function upload(app: Express, auth: Record<string, string>, runnerId: string, bytes: Buffer): Promise<{ status: number; ms: number; body: { activityId?: string; error?: { code: string } } }> {
+export async function upload(
+  app: Express,
+  auth: Record<string, string>,
+  runnerId: string,
+  bytes: Buffer,
+): Promise<{ status: number; ms: number; body: { activityId?: string; error?: { code: string } } }> {
   const t0 = performance.now();
   const res = await request(app).post(`/v1/runners/${runnerId}/uploads`).set(auth).set('Content-Type', 'application/octet-stream').send(bytes);
   return { status: res.status, ms: performance.now() - t0, body: res.body };

@@ -52,7 +52,10 @@ afterAll(async () => {
 describe('a job that fails for good', () => {
   it('leaves its run failed with the reason after the last attempt, never processing', async () => {
     const runner = await buildRunner(ctx.deps.db);
-    const [row] = await ctx.deps.db.insert(activities).values({ runnerId: runner.id, source: 'strava', externalId: '424242', status: 'processing' }).returning();
+    const [row] = await ctx.deps.db
+      .insert(activities)
+      .values({ runnerId: runner.id, source: 'strava', externalId: '424242', status: 'processing' })
+      .returning();
     await ctx.deps.enqueue('run.derive', { activityId: row!.id });
     const ms = await waitUntil(async () => {
       const [r] = await ctx.deps.db.select().from(activities).where(eq(activities.id, row!.id));
@@ -87,6 +90,9 @@ describe('a job that fails for good', () => {
     expect(failureReason(new PermanentJobError('strava_not_found', 'gone'))).toEqual({ code: 'strava_not_found', message: 'gone' });
     expect(failureReason(new UnrecoverableError('fit_invalid_header: not a FIT file'))).toEqual({ code: 'fit_invalid_header', message: 'not a FIT file' });
     expect(failureReason(new Error('job stalled more than allowable limit')).code).toBe('job_stalled');
-    expect(failureReason(permanentFailure(new PermanentJobError('garmin_entry_missing', 'no file #3')))).toEqual({ code: 'garmin_entry_missing', message: 'no file #3' });
+    expect(failureReason(permanentFailure(new PermanentJobError('garmin_entry_missing', 'no file #3')))).toEqual({
+      code: 'garmin_entry_missing',
+      message: 'no file #3',
+    });
   });
 });

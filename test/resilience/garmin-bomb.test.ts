@@ -40,12 +40,21 @@ async function gzipBomb(mb: number): Promise<Buffer> {
 
 function post(path: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length), ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
     req.end(body);
   });
@@ -65,7 +74,9 @@ describe('Garmin webhook with a wrong secret and a compression bomb', () => {
     const rssMb = (after.rss - before.rss) / 2 ** 20;
     const heapMb = (after.heapUsed - before.heapUsed) / 2 ** 20;
     const externalMb = (after.external + after.arrayBuffers - before.external - before.arrayBuffers) / 2 ** 20;
-    console.log(`garmin wrong-secret bombs: 10 × ${(bomb.length / 1024).toFixed(0)} KiB gzip (128 MiB inflated) → RSS ${rssMb >= 0 ? '+' : ''}${rssMb.toFixed(1)} MiB, heap ${heapMb >= 0 ? '+' : ''}${heapMb.toFixed(1)} MiB, external ${externalMb.toFixed(1)} MiB`);
+    console.log(
+      `garmin wrong-secret bombs: 10 × ${(bomb.length / 1024).toFixed(0)} KiB gzip (128 MiB inflated) → RSS ${rssMb >= 0 ? '+' : ''}${rssMb.toFixed(1)} MiB, heap ${heapMb >= 0 ? '+' : ''}${heapMb.toFixed(1)} MiB, external ${externalMb.toFixed(1)} MiB`,
+    );
     for (const [i, a] of answers.entries()) {
       expect(a.status).toBe(404);
       expect(JSON.parse(a.text).error.code).toBe('route_not_found');
@@ -81,7 +92,13 @@ describe('Garmin webhook with a wrong secret and a compression bomb', () => {
     const res = await new Promise<{ status: number; sentBytes: number }>((resolve, reject) => {
       let sent = 0;
       const req = http.request(
-        { host: '127.0.0.1', port, path: '/webhooks/garmin/not-the-secret/activity-files', method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(declared) } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/webhooks/garmin/not-the-secret/activity-files',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(declared) },
+        },
         (r) => {
           r.resume();
           resolve({ status: r.statusCode ?? 0, sentBytes: sent });

@@ -87,7 +87,9 @@ describe.skipIf(Boolean(missing))('Postgres down during webhooks, uploads and jo
     const uploads = [];
     for (const f of lateFiles) uploads.push(await upload(app, auth, uploader.id, f));
     const runner = await request(app).get(`/v1/runners/${uploader.id}`).set(auth);
-    process.stdout.write(`[fault] postgres down: webhooks ${acks.map((a) => a.status).join(',')} (slowest ${Math.round(Math.max(...acks.map((a) => a.ms)))} ms), uploads ${uploads.map((u) => u.status).join(',')}, runner read ${runner.status}\n`);
+    process.stdout.write(
+      `[fault] postgres down: webhooks ${acks.map((a) => a.status).join(',')} (slowest ${Math.round(Math.max(...acks.map((a) => a.ms)))} ms), uploads ${uploads.map((u) => u.status).join(',')}, runner read ${runner.status}\n`,
+    );
     for (const a of acks) expect(a).toMatchObject({ status: 503, retryAfter: expect.any(String) });
     for (const u of uploads) expect(u.status).toBe(503);
     expect(runner.status).toBe(503);

@@ -56,7 +56,11 @@ describe('the same Strava webhook 5× concurrently, and five events for one run'
     await ctx.drain();
     const rows = (await ctx.deps.db.select().from(webhookEvents)).filter((e) => String((e.payload as { object_id?: number | string }).object_id) === '9001');
     const f = await strava1('9001', conn.runnerId);
-    report('same webhook 5× concurrently', { 'inbox rows': { sent: 5, processed: rows.length, lost: 1 - rows.length, duplicated: Math.max(0, rows.length - 1) }, 'strava fetches': { sent: 5, processed: strava.detailCalls.get('9001') ?? 0, lost: 0, duplicated: (strava.detailCalls.get('9001') ?? 0) - 1 }, activities: f });
+    report('same webhook 5× concurrently', {
+      'inbox rows': { sent: 5, processed: rows.length, lost: 1 - rows.length, duplicated: Math.max(0, rows.length - 1) },
+      'strava fetches': { sent: 5, processed: strava.detailCalls.get('9001') ?? 0, lost: 0, duplicated: (strava.detailCalls.get('9001') ?? 0) - 1 },
+      activities: f,
+    });
     expect(rows).toHaveLength(1);
     expect(strava.detailCalls.get('9001')).toBe(1);
     expect(f).toMatchObject({ processed: 1, lost: 0, duplicated: 0 });
@@ -67,7 +71,9 @@ describe('the same Strava webhook 5× concurrently, and five events for one run'
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
     const events = [
       stravaEventBody({ objectId: 9002, ownerId: conn.externalAthleteId, aspect: 'create', eventTime: 1_777_950_100 }),
-      ...[1, 2, 3, 4].map((i) => stravaEventBody({ objectId: 9002, ownerId: conn.externalAthleteId, aspect: 'update', updates: { title: `Run ${i}` }, eventTime: 1_777_950_100 + i })),
+      ...[1, 2, 3, 4].map((i) =>
+        stravaEventBody({ objectId: 9002, ownerId: conn.externalAthleteId, aspect: 'update', updates: { title: `Run ${i}` }, eventTime: 1_777_950_100 + i }),
+      ),
     ];
     const answers = await Promise.all(events.map(postStrava));
     expect(answers.every((a) => a.status === 200)).toBe(true);
@@ -80,7 +86,13 @@ describe('the same Strava webhook 5× concurrently, and five events for one run'
     expect(f).toMatchObject({ processed: 1, duplicated: 0 });
 
     // After that fetch finished, a new event still fetches again.
-    expect((await postStrava(stravaEventBody({ objectId: 9002, ownerId: conn.externalAthleteId, aspect: 'update', updates: { title: 'Later' }, eventTime: 1_777_950_200 }))).status).toBe(200);
+    expect(
+      (
+        await postStrava(
+          stravaEventBody({ objectId: 9002, ownerId: conn.externalAthleteId, aspect: 'update', updates: { title: 'Later' }, eventTime: 1_777_950_200 }),
+        )
+      ).status,
+    ).toBe(200);
     await waitUntil(async () => (strava.detailCalls.get('9002') ?? 0) === 2, 30_000);
     await ctx.drain();
     expect(strava.detailCalls.get('9002')).toBe(2);
@@ -102,13 +114,25 @@ describe('Strava 500, 429 and timeouts; Garmin 410 and timeouts', () => {
     timeoutOnce.set('activityFile?id=502', 1);
 
     for (const id of ['9101', '9102', '9103']) expect((await postStrava(stravaEventBody({ objectId: id, ownerId: conn.externalAthleteId }))).status).toBe(200);
-    for (const [activityId, fileId] of [[501, '501'], [502, '502']] as const) {
-      const res = await request(ctx.app).post(`/webhooks/garmin/${GARMIN_HOOK_SECRET}/activity-files`).set('garmin-client-id', 'garmin-client').send(activityFilePing(garmin.externalAthleteId, { activityId, fileId, startTimeInSeconds: 1_773_036_000 + activityId }));
+    for (const [activityId, fileId] of [
+      [501, '501'],
+      [502, '502'],
+    ] as const) {
+      const res = await request(ctx.app)
+        .post(`/webhooks/garmin/${GARMIN_HOOK_SECRET}/activity-files`)
+        .set('garmin-client-id', 'garmin-client')
+        .send(activityFilePing(garmin.externalAthleteId, { activityId, fileId, startTimeInSeconds: 1_773_036_000 + activityId }));
       expect(res.status).toBe(200);
     }
 
     // 429: the fetch waits for the next budget window (delayed, no attempt spent), not failed.
-    const delayed = await waitUntil(async () => (await ctx.deps.queues['strava-api'].getDelayed()).some((j) => j.data.stravaActivityId === '9103' && j.attemptsMade === 0 && (strava.detailCalls.get('9103') ?? 0) === 1), 30_000);
+    const delayed = await waitUntil(
+      async () =>
+        (await ctx.deps.queues['strava-api'].getDelayed()).some(
+          (j) => j.data.stravaActivityId === '9103' && j.attemptsMade === 0 && (strava.detailCalls.get('9103') ?? 0) === 1,
+        ),
+      30_000,
+    );
     expect(delayed).toBeGreaterThanOrEqual(0);
     // Fast-forward the window: clear the shared budget and run the delayed job now.
     const keys = await ctx.deps.redis.keys(`${ctx.prefix}:strava:rl:*`);
@@ -118,16 +142,35 @@ describe('Strava 500, 429 and timeouts; Garmin 410 and timeouts', () => {
     const stravaIds = ['9101', '9102', '9103'];
     const stravaDone = await waitUntil(async () => figures(stravaIds, await activityCensus(ctx.deps.db, conn.runnerId, 'strava')).lost === 0, 90_000);
     const garminDone = await waitUntil(async () => {
-      const rows = await ctx.deps.db.select({ status: activities.status, externalId: activities.externalId }).from(activities).where(and(eq(activities.runnerId, garmin.runnerId), eq(activities.source, 'garmin')));
+      const rows = await ctx.deps.db
+        .select({ status: activities.status, externalId: activities.externalId })
+        .from(activities)
+        .where(and(eq(activities.runnerId, garmin.runnerId), eq(activities.source, 'garmin')));
       return rows.length === 2 && rows.every((r) => r.status === 'ready' || r.status === 'failed');
     }, 90_000);
     const s = figures(stravaIds, await activityCensus(ctx.deps.db, conn.runnerId, 'strava'));
-    const g = await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, garmin.runnerId), eq(activities.source, 'garmin')));
+    const g = await ctx.deps.db
+      .select()
+      .from(activities)
+      .where(and(eq(activities.runnerId, garmin.runnerId), eq(activities.source, 'garmin')));
     const gone = g.find((r) => r.externalId === '501');
     const retried = g.find((r) => r.externalId === '502');
-    report('strava 500 / timeout / 429', { activities: s, 'strava fetch calls (500 and 429 answered once each, timeout once)': { sent: 3, processed: stravaIds.filter((i) => (strava.detailCalls.get(i) ?? 0) >= 1).length, lost: s.lost, duplicated: 0 } });
+    report('strava 500 / timeout / 429', {
+      activities: s,
+      'strava fetch calls (500 and 429 answered once each, timeout once)': {
+        sent: 3,
+        processed: stravaIds.filter((i) => (strava.detailCalls.get(i) ?? 0) >= 1).length,
+        lost: s.lost,
+        duplicated: 0,
+      },
+    });
     report('garmin 410 / timeout', {
-      'activity files': { sent: 2, processed: g.filter((r) => r.status === 'ready' || (r.status === 'failed' && r.error)).length, lost: 2 - g.length, duplicated: g.length > 2 ? g.length - 2 : 0 },
+      'activity files': {
+        sent: 2,
+        processed: g.filter((r) => r.status === 'ready' || (r.status === 'failed' && r.error)).length,
+        lost: 2 - g.length,
+        duplicated: g.length > 2 ? g.length - 2 : 0,
+      },
     });
     expect(stravaDone).toBeGreaterThanOrEqual(0);
     expect(garminDone).toBeGreaterThanOrEqual(0);

@@ -11,7 +11,12 @@ import { createTestContext, type TestContext } from '../setup/context.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ ...STRAVA_TEST_ENV, RATE_LIMIT_AUTH_FAILURES_PER_MIN: '3', RATE_LIMIT_CONNECT_PER_MIN: '3', RATE_LIMIT_WEBHOOKS_PER_MIN: '5' });
+  ctx = await createTestContext({
+    ...STRAVA_TEST_ENV,
+    RATE_LIMIT_AUTH_FAILURES_PER_MIN: '3',
+    RATE_LIMIT_CONNECT_PER_MIN: '3',
+    RATE_LIMIT_WEBHOOKS_PER_MIN: '5',
+  });
 });
 afterAll(async () => {
   await ctx?.close();
@@ -50,7 +55,12 @@ describe('rate limits (Redis store, per client IP)', () => {
 
   it('webhooks: 429 past the limit (600/min per IP by default)', async () => {
     const answers = [];
-    for (let i = 0; i < 6; i++) answers.push(await request(ctx.app).post('/webhooks/strava').send(stravaEventBody({ objectId: 70_000 + i, ownerId: 1 })));
+    for (let i = 0; i < 6; i++)
+      answers.push(
+        await request(ctx.app)
+          .post('/webhooks/strava')
+          .send(stravaEventBody({ objectId: 70_000 + i, ownerId: 1 })),
+      );
     expect(answers.slice(0, 5).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect429(answers[5]!);
   });
@@ -58,7 +68,13 @@ describe('rate limits (Redis store, per client IP)', () => {
 
 describe('when Redis is down', () => {
   it('the limiter fails open quickly: requests go through, never a 500', async () => {
-    const env = loadEnv({ NODE_ENV: 'test', API_KEYS: 'k', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'), RATE_LIMIT_WEBHOOKS_PER_MIN: '2', REDIS_URL: 'redis://127.0.0.1:2' });
+    const env = loadEnv({
+      NODE_ENV: 'test',
+      API_KEYS: 'k',
+      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+      RATE_LIMIT_WEBHOOKS_PER_MIN: '2',
+      REDIS_URL: 'redis://127.0.0.1:2',
+    });
     const redis = createRedis(env.REDIS_URL);
     try {
       const app = express();

@@ -30,17 +30,41 @@ describe('recovery sweep reclaimers', () => {
     // 1. A Strava run stuck in processing: payload stored, its run.derive lost (failed in an outage).
     const [stuck] = await ctx.deps.db
       .insert(activities)
-      .values({ runnerId: conn.runnerId, connectionId: conn.id, source: 'strava', externalId: '9301', status: 'processing', raw: { activity: stravaActivityJson(9301), streams: stravaStreamsJson(600), streamsStatus: 'ok' }, updatedAt: minutesAgo(5) })
+      .values({
+        runnerId: conn.runnerId,
+        connectionId: conn.id,
+        source: 'strava',
+        externalId: '9301',
+        status: 'processing',
+        raw: { activity: stravaActivityJson(9301), streams: stravaStreamsJson(600), streamsStatus: 'ok' },
+        updatedAt: minutesAgo(5),
+      })
       .returning();
     // 2. A routed Strava event whose fetch job was lost with Redis.
-    await ctx.deps.db.insert(webhookEvents).values({ provider: 'strava', dedupeKey: 'strava:lost-fetch:9302', payload: stravaEventBody({ objectId: 9302, ownerId: conn.externalAthleteId }), receivedAt: minutesAgo(6), processedAt: minutesAgo(5), outcome: 'fetch_queued' });
+    await ctx.deps.db.insert(webhookEvents).values({
+      provider: 'strava',
+      dedupeKey: 'strava:lost-fetch:9302',
+      payload: stravaEventBody({ objectId: 9302, ownerId: conn.externalAthleteId }),
+      receivedAt: minutesAgo(6),
+      processedAt: minutesAgo(5),
+      outcome: 'fetch_queued',
+    });
     // 3. A routed Garmin ping whose download job was lost.
     const garmin = await buildGarminConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
     const [ping] = await ctx.deps.db
       .insert(webhookEvents)
-      .values({ provider: 'garmin', dedupeKey: 'garmin:lost-fetch:601', payload: { kind: 'activity-files', body: activityFilePing(garmin.externalAthleteId, { activityId: 601, fileId: '601' }) }, receivedAt: minutesAgo(6), processedAt: minutesAgo(5), outcome: 'fetch_queued' })
+      .values({
+        provider: 'garmin',
+        dedupeKey: 'garmin:lost-fetch:601',
+        payload: { kind: 'activity-files', body: activityFilePing(garmin.externalAthleteId, { activityId: 601, fileId: '601' }) },
+        receivedAt: minutesAgo(6),
+        processedAt: minutesAgo(5),
+        outcome: 'fetch_queued',
+      })
       .returning();
-    interceptDownload(601).times(1).reply(200, Buffer.from(buildSyntheticRunFit({ seconds: 900, startTime: new Date('2026-03-16T06:00:00Z') })));
+    interceptDownload(601)
+      .times(1)
+      .reply(200, Buffer.from(buildSyntheticRunFit({ seconds: 900, startTime: new Date('2026-03-16T06:00:00Z') })));
 
     const first = await runRecoverySweep(sweep);
     expect(first).toMatchObject({ 'strava-activities': 1, 'strava-fetches': 1, 'garmin-fetches': 1 });
@@ -50,7 +74,10 @@ describe('recovery sweep reclaimers', () => {
 
     ctx.startWorkers();
     const done = await waitUntil(async () => {
-      const rows = await ctx.deps.db.select({ externalId: activities.externalId, status: activities.status }).from(activities).where(eq(activities.status, 'ready'));
+      const rows = await ctx.deps.db
+        .select({ externalId: activities.externalId, status: activities.status })
+        .from(activities)
+        .where(eq(activities.status, 'ready'));
       return ['9301', '9302', '601'].every((id) => rows.some((r) => r.externalId === id));
     }, 60_000);
     expect(done).toBeGreaterThanOrEqual(0);
@@ -61,22 +88,39 @@ describe('recovery sweep reclaimers', () => {
     await ctx.drain();
     // Finished work is never queued again.
     expect(await runRecoverySweep(sweep)).toMatchObject({ 'strava-activities': 0, 'strava-fetches': 0, 'garmin-fetches': 0 });
-    const garminRows = await ctx.deps.db.select().from(activities).where(and(eq(activities.runnerId, garmin.runnerId), eq(activities.source, 'garmin')));
+    const garminRows = await ctx.deps.db
+      .select()
+      .from(activities)
+      .where(and(eq(activities.runnerId, garmin.runnerId), eq(activities.source, 'garmin')));
     expect(garminRows).toHaveLength(1);
     expect(ping).toBeTruthy();
   }, 90_000);
 
   it('takes new steps from the registry and keeps going when one throws', async () => {
     let ran = 0;
-    registerReclaimer({ name: 'test-broken', reclaim: async () => { throw new Error('broken step'); } });
-    registerReclaimer({ name: 'test-counting', reclaim: async () => { ran += 1; return 2; } });
+    registerReclaimer({
+      name: 'test-broken',
+      reclaim: async () => {
+        throw new Error('broken step');
+      },
+    });
+    registerReclaimer({
+      name: 'test-counting',
+      reclaim: async () => {
+        ran += 1;
+        return 2;
+      },
+    });
     try {
       const result = await runRecoverySweep(sweep);
       expect(result['test-broken']).toBe(-1);
       expect(result['test-counting']).toBe(2);
       expect(ran).toBe(1);
     } finally {
-      RECLAIMERS.splice(RECLAIMERS.findIndex((r) => r.name === 'test-broken'), 2);
+      RECLAIMERS.splice(
+        RECLAIMERS.findIndex((r) => r.name === 'test-broken'),
+        2,
+      );
     }
   });
 });

@@ -49,7 +49,9 @@ describe.skipIf(Boolean(missing))('Redis restarted empty while webhooks and uplo
     const uploads = [];
     for (const f of files) uploads.push(await upload(ctx.app, ctx.auth, uploader.id, f));
     const slowest = Math.max(...acks.map((a) => a.ms));
-    process.stdout.write(`[fault] redis down: webhook acks ${acks.filter((a) => a.status === 200).length}/${acks.length} ok, slowest ${Math.round(slowest)} ms; uploads ${uploads.map((u) => u.status).join(',')} slowest ${Math.round(Math.max(...uploads.map((u) => u.ms)))} ms\n`);
+    process.stdout.write(
+      `[fault] redis down: webhook acks ${acks.filter((a) => a.status === 200).length}/${acks.length} ok, slowest ${Math.round(slowest)} ms; uploads ${uploads.map((u) => u.status).join(',')} slowest ${Math.round(Math.max(...uploads.map((u) => u.ms)))} ms\n`,
+    );
     expect(acks.every((a) => a.status === 200)).toBe(true);
     expect(slowest).toBeLessThan(2_000);
     expect(uploads.every((u) => u.status === 202)).toBe(true);

@@ -36,8 +36,14 @@ beforeAll(async () => {
   await ctx.deps.db.update(runners).set({ name: fixture.runnerBName }).where(eq(runners.id, b.runnerId));
   fixture.runnerA = a.runnerId;
   fixture.runnerB = b.runnerId;
-  const [actA] = await ctx.deps.db.insert(activities).values({ runnerId: a.runnerId, source: 'strava', externalId: '111', status: 'ready', name: 'A run' }).returning();
-  const [actB] = await ctx.deps.db.insert(activities).values({ runnerId: b.runnerId, source: 'garmin', externalId: '222', status: 'ready', name: 'B secret run' }).returning();
+  const [actA] = await ctx.deps.db
+    .insert(activities)
+    .values({ runnerId: a.runnerId, source: 'strava', externalId: '111', status: 'ready', name: 'A run' })
+    .returning();
+  const [actB] = await ctx.deps.db
+    .insert(activities)
+    .values({ runnerId: b.runnerId, source: 'garmin', externalId: '222', status: 'ready', name: 'B secret run' })
+    .returning();
   fixture.activityA = actA!.id;
   fixture.activityB = actB!.id;
 });
@@ -64,10 +70,10 @@ const API_PREFIXES = ['/v1/', '/webhooks/', '/health', '/metrics', '/openapi.jso
 const isPage = (r: RouteEntry) => r.path.endsWith('/callback') || r.path.endsWith('.html') || !API_PREFIXES.some((p) => r.path.startsWith(p));
 
 function expectErrorShape(r: RouteEntry, res: request.Response, what: string) {
-  expect(res.status, `${r.method} ${r.path} ${what}: ${res.status} ${(res.text ?? "").slice(0, 200)}`).toBeLessThan(500);
+  expect(res.status, `${r.method} ${r.path} ${what}: ${res.status} ${(res.text ?? '').slice(0, 200)}`).toBeLessThan(500);
   if (res.status >= 400 && !isPage(r)) {
     expect(res.headers['content-type'], `${r.method} ${r.path} ${what}`).toMatch(/application\/json/);
-    expect(typeof res.body?.error?.code, `${r.method} ${r.path} ${what}: ${(res.text ?? "").slice(0, 200)}`).toBe('string');
+    expect(typeof res.body?.error?.code, `${r.method} ${r.path} ${what}: ${(res.text ?? '').slice(0, 200)}`).toBe('string');
     expect(typeof res.body.error.message).toBe('string');
   }
 }
@@ -75,7 +81,13 @@ function expectErrorShape(r: RouteEntry, res: request.Response, what: string) {
 describe('the route table', () => {
   it('is read from the app and includes every /v1 route', () => {
     const keys = routes.map((r) => `${r.method} ${r.path}`);
-    for (const k of ['POST /v1/runners', 'GET /v1/runners/:runnerId', 'GET /v1/runners/:runnerId/activities/:activityId', 'POST /v1/runners/:runnerId/connect-links', 'POST /webhooks/garmin/:secret/:kind']) {
+    for (const k of [
+      'POST /v1/runners',
+      'GET /v1/runners/:runnerId',
+      'GET /v1/runners/:runnerId/activities/:activityId',
+      'POST /v1/runners/:runnerId/connect-links',
+      'POST /webhooks/garmin/:secret/:kind',
+    ]) {
       expect(keys).toContain(k);
     }
     expect(routes.filter(isV1).length).toBeGreaterThanOrEqual(9);
@@ -105,7 +117,7 @@ describe('authorization matrix (every /v1 route)', () => {
       ];
       for (const values of variants) {
         const res = await send(r, fill(r.path, values)).set(ctx.auth).send({ provider: 'strava' });
-        expect(res.status, `${r.method} ${fill(r.path, values)}: ${(res.text ?? "").slice(0, 200)}`).toBe(404);
+        expect(res.status, `${r.method} ${fill(r.path, values)}: ${(res.text ?? '').slice(0, 200)}`).toBe(404);
         expect(res.body.error.code).toMatch(/not_found/);
         expect(res.text).not.toContain(fixture.runnerBName);
         expect(res.text).not.toContain('B secret run');
@@ -117,14 +129,22 @@ describe('authorization matrix (every /v1 route)', () => {
 });
 
 describe('hostile input on every route → 4xx with the error shape, never 500', () => {
-  const badIds = ['------------------------------------', 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz', '6f1c1a4e-2b9f-4c1e-9d7a-00000000000\u0000', "1' or '1'='1", 'x'.repeat(3000)];
+  const badIds = [
+    '------------------------------------',
+    'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz',
+    '6f1c1a4e-2b9f-4c1e-9d7a-00000000000\u0000',
+    "1' or '1'='1",
+    'x'.repeat(3000),
+  ];
 
   it('non-UUID ids in every id of every path', async () => {
     for (const r of routes.filter((x) => /:(runnerId|activityId)/.test(x.path))) {
       for (const bad of badIds) {
         for (const name of ['runnerId', 'activityId']) {
           if (!r.path.includes(`:${name}`)) continue;
-          const res = await send(r, fill(r.path, { ...ownValues(), [name]: bad })).set(ctx.auth).send({ provider: 'strava' });
+          const res = await send(r, fill(r.path, { ...ownValues(), [name]: bad }))
+            .set(ctx.auth)
+            .send({ provider: 'strava' });
           expectErrorShape(r, res, `${name}=${JSON.stringify(bad.slice(0, 40))}`);
           // a page without a session is refused before any id is looked at
           if (!isPage(r)) expect(res.status).toBe(404);
@@ -134,9 +154,18 @@ describe('hostile input on every route → 4xx with the error shape, never 500',
   });
 
   it('NUL bytes in every string field and in the query string', async () => {
-    const nulBody = JSON.stringify({ name: 'Ana\u0000', timezone: 'Europe/Oslo\u0000', provider: 'strava\u0000', object_type: 'activity\u0000', title: 'x\u0000' });
+    const nulBody = JSON.stringify({
+      name: 'Ana\u0000',
+      timezone: 'Europe/Oslo\u0000',
+      provider: 'strava\u0000',
+      object_type: 'activity\u0000',
+      title: 'x\u0000',
+    });
     for (const r of routes) {
-      const res = await send(r, fill(r.path, ownValues()) + '?from=2026-01-01%00&link=%00&runner=%00&state=%00').set(ctx.auth).set('Content-Type', 'application/json').send(nulBody);
+      const res = await send(r, fill(r.path, ownValues()) + '?from=2026-01-01%00&link=%00&runner=%00&state=%00')
+        .set(ctx.auth)
+        .set('Content-Type', 'application/json')
+        .send(nulBody);
       expectErrorShape(r, res, 'NUL');
       if (r.method !== 'GET' && r.method !== 'DELETE') expect(res.status, `${r.method} ${r.path}`).toBeGreaterThanOrEqual(400);
     }
@@ -158,7 +187,11 @@ describe('hostile input on every route → 4xx with the error shape, never 500',
     const bomb = gzipSync(Buffer.alloc(110 * 2 ** 20));
     const bodies: Array<{ what: string; body: Buffer | string; headers: Record<string, string> }> = [
       { what: 'oversized', body: big, headers: { 'Content-Type': 'application/json' } },
-      { what: 'gzip JSON', body: gzipSync(Buffer.from('{"name":"Ana","timezone":"Nowhere/Atlantis","provider":"nope"}')), headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' } },
+      {
+        what: 'gzip JSON',
+        body: gzipSync(Buffer.from('{"name":"Ana","timezone":"Nowhere/Atlantis","provider":"nope"}')),
+        headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+      },
       { what: 'gzip bomb', body: bomb, headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' } },
       { what: 'broken gzip', body: Buffer.from('not gzip at all'), headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' } },
       { what: 'unknown encoding', body: Buffer.from('{}'), headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'compress' } },
@@ -170,7 +203,8 @@ describe('hostile input on every route → 4xx with the error shape, never 500',
         const res = await req.send(b.body);
         expectErrorShape(r, res, b.what);
         if (b.what === 'oversized' && r.method === 'POST' && isV1(r)) expect(res.status, `${r.path} oversized`).toBe(413);
-        if (b.what === 'gzip bomb' && r.method === 'POST' && !r.path.endsWith('/uploads') && !r.path.startsWith('/webhooks/garmin')) expect(res.status, `${r.path} bomb`).toBeGreaterThanOrEqual(400);
+        if (b.what === 'gzip bomb' && r.method === 'POST' && !r.path.endsWith('/uploads') && !r.path.startsWith('/webhooks/garmin'))
+          expect(res.status, `${r.path} bomb`).toBeGreaterThanOrEqual(400);
       }
     }
   }, 120_000);

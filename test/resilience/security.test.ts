@@ -3,7 +3,15 @@ import nock from 'nock';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { activities, connections, webhookEvents } from '../../src/db/schema/index.js';
-import { buildStravaConnection, RATE_HEADERS, stravaActivityJson, stravaApi, stravaEventBody, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
+import {
+  buildStravaConnection,
+  RATE_HEADERS,
+  stravaActivityJson,
+  stravaApi,
+  stravaEventBody,
+  STRAVA_TEST_ENV,
+  STRAVA_TEST_ORIGIN,
+} from '../factories/strava.js';
 import { purgeDeletedActivities, purgeOldWebhookEvents } from '../../src/services/retention.js';
 import { signConnectLink } from '../../src/services/connect-links.js';
 import { deleteActivities } from '../../src/services/activities.js';
@@ -33,10 +41,15 @@ let eventTime = 1_790_000_000;
 /** Post a Strava event, let the workers handle it, return its inbox row. */
 async function deliver(body: Record<string, unknown>) {
   const t = ++eventTime;
-  const res = await request(ctx.app).post('/webhooks/strava').send({ ...body, event_time: t });
+  const res = await request(ctx.app)
+    .post('/webhooks/strava')
+    .send({ ...body, event_time: t });
   expect(res.status).toBe(200);
   await ctx.drain();
-  const [row] = await ctx.deps.db.select().from(webhookEvents).where(eq(webhookEvents.dedupeKey, `strava:${body.object_type}:${body.aspect_type}:${body.object_id}:${t}`));
+  const [row] = await ctx.deps.db
+    .select()
+    .from(webhookEvents)
+    .where(eq(webhookEvents.dedupeKey, `strava:${body.object_type}:${body.aspect_type}:${body.object_id}:${t}`));
   return row!;
 }
 
@@ -97,7 +110,9 @@ describe('forged Strava delete events', () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-fd3' });
     await storedRun(conn, 9_400_000_003);
     const check = stravaApi({ token: 'tok-fd3' }).get('/api/v3/activities/9400000003').reply(401, unauthorized, RATE_HEADERS);
-    const refresh = nock(STRAVA_TEST_ORIGIN).post('/oauth/token').reply(400, { message: 'Bad Request', errors: [{ resource: 'RefreshToken', field: 'refresh_token', code: 'invalid' }] });
+    const refresh = nock(STRAVA_TEST_ORIGIN)
+      .post('/oauth/token')
+      .reply(400, { message: 'Bad Request', errors: [{ resource: 'RefreshToken', field: 'refresh_token', code: 'invalid' }] });
     const event = await deliver(stravaEventBody({ objectId: 9_400_000_003, ownerId: conn.externalAthleteId, aspect: 'delete' }));
     expect(check.isDone() && refresh.isDone()).toBe(true);
     expect(event.outcome).toBe('deleted');
@@ -106,12 +121,15 @@ describe('forged Strava delete events', () => {
 });
 
 describe('forged Strava deauthorization events', () => {
-  const deauth = (athleteId: string) => stravaEventBody({ objectType: 'athlete', objectId: athleteId, ownerId: athleteId, aspect: 'update', updates: { authorized: 'false' } });
+  const deauth = (athleteId: string) =>
+    stravaEventBody({ objectType: 'athlete', objectId: athleteId, ownerId: athleteId, aspect: 'update', updates: { authorized: 'false' } });
 
   it('change nothing while Strava still honours the athlete’s token', async () => {
     const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey, { accessToken: 'tok-da1' });
     const run = await storedRun(conn, 9_400_000_011);
-    const check = stravaApi({ token: 'tok-da1' }).get('/api/v3/athlete').reply(200, { id: Number(conn.externalAthleteId), resource_state: 2 }, RATE_HEADERS);
+    const check = stravaApi({ token: 'tok-da1' })
+      .get('/api/v3/athlete')
+      .reply(200, { id: Number(conn.externalAthleteId), resource_state: 2 }, RATE_HEADERS);
     const event = await deliver(deauth(conn.externalAthleteId));
     expect(check.isDone()).toBe(true);
     expect(event.outcome).toBe('deauthorization_not_confirmed');
@@ -184,7 +202,9 @@ describe('probing the Strava webhook', () => {
     const answers: string[] = [];
     for (const subscriptionId of [120475, 1, 999_999, 120476]) {
       for (let i = 0; i < 2; i++) {
-        const res = await request(ctx.app).post('/webhooks/strava').send(stravaEventBody({ objectId: 9_400_000_100 + subscriptionId, ownerId: 5, subscriptionId }));
+        const res = await request(ctx.app)
+          .post('/webhooks/strava')
+          .send(stravaEventBody({ objectId: 9_400_000_100 + subscriptionId, ownerId: 5, subscriptionId }));
         expect(res.status).toBe(200);
         answers.push(`${res.status} ${res.headers['content-type']} ${res.headers['content-length']} ${res.text}`);
       }
@@ -194,13 +214,16 @@ describe('probing the Strava webhook', () => {
     // the check against STRAVA_SUBSCRIPTION_ID still decides: the foreign ones were recorded as ignored
     const rows = await ctx.deps.db.select().from(webhookEvents);
     const probed = new Set([120475, 1, 999_999, 120476].map((sub) => String(9_400_000_100 + sub)));
-    const foreign = rows.filter((r) => probed.has((r.payload as { object_id: string }).object_id) && (r.payload as { subscription_id: string }).subscription_id !== '120475');
+    const foreign = rows.filter(
+      (r) => probed.has((r.payload as { object_id: string }).object_id) && (r.payload as { subscription_id: string }).subscription_id !== '120475',
+    );
     expect(foreign.length).toBe(3);
     expect(foreign.every((r) => r.outcome === 'ignored_subscription')).toBe(true);
   });
 
   it('accepts ids above 2^53 and numeric strings in every id field, keeping the ids exact', async () => {
-    const body = '{"object_type":"activity","object_id":18014398509481985,"aspect_type":"create","updates":{},"owner_id":"777","subscription_id":"120475","event_time":"1790100000"}';
+    const body =
+      '{"object_type":"activity","object_id":18014398509481985,"aspect_type":"create","updates":{},"owner_id":"777","subscription_id":"120475","event_time":"1790100000"}';
     const res = await request(ctx.app).post('/webhooks/strava').set('Content-Type', 'application/json').send(body);
     expect(res.status).toBe(200);
     const [row] = await ctx.deps.db.select().from(webhookEvents).where(eq(webhookEvents.dedupeKey, 'strava:activity:create:18014398509481985:1790100000'));
@@ -283,11 +306,21 @@ describe('connecting a platform needs a connect link, and the browser that start
       expect(res.text).toContain('another browser');
     }
     // the runner's own browser still completes it
-    nock(STRAVA_TEST_ORIGIN).post('/oauth/token').reply(200, { token_type: 'Bearer', access_token: 'a-1', refresh_token: 'r-1', expires_at: Math.floor(Date.now() / 1000) + 21600, athlete: { id: 47_000_001 } });
+    nock(STRAVA_TEST_ORIGIN)
+      .post('/oauth/token')
+      .reply(200, {
+        token_type: 'Bearer',
+        access_token: 'a-1',
+        refresh_token: 'r-1',
+        expires_at: Math.floor(Date.now() / 1000) + 21600,
+        athlete: { id: 47_000_001 },
+      });
     nock(STRAVA_TEST_ORIGIN).get('/api/v3/athlete/activities').query(true).optionally().reply(200, [], RATE_HEADERS);
     const ok = await request(ctx.app).get('/connect/strava/callback').set('Cookie', cookie).query({ state, code: 'c', scope: 'read,activity:read_all' });
     expect(ok.status).toBe(200);
-    expect(([] as string[]).concat(ok.headers['set-cookie'] ?? []).some((c) => c.startsWith('stridesync_connect_strava=;') && c.includes('Max-Age=0'))).toBe(true);
+    expect(([] as string[]).concat(ok.headers['set-cookie'] ?? []).some((c) => c.startsWith('stridesync_connect_strava=;') && c.includes('Max-Age=0'))).toBe(
+      true,
+    );
     const [conn] = await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, runner.id));
     expect(conn).toMatchObject({ externalAthleteId: '47000001', status: 'active' });
   });

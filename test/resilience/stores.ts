@@ -137,7 +137,18 @@ export async function privatePostgres(database = 'stridesync'): Promise<PrivateP
     url,
     port,
     async start() {
-      pgTool('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`, 'start']);
+      pgTool('pg_ctl', [
+        '-D',
+        data,
+        '-l',
+        join(dir, 'log'),
+        '-w',
+        '-t',
+        '30',
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`,
+        'start',
+      ]);
       await until(ready, 30_000, `postgres on ${port}`);
     },
     async stop() {

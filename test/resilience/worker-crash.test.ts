@@ -62,12 +62,19 @@ describe('a worker SIGKILLed mid-import, twice', () => {
   it('loses no run and duplicates none: the killed imports are taken over and finish ready', async () => {
     const runner = await buildRunner(ctx.deps.db);
     // Long runs (3 h at 1 Hz) so an import is in progress when the worker is killed.
-    const files = Array.from({ length: 6 }, (_, i) => Buffer.from(buildSyntheticRunFit({ seconds: 3 * 3600 + i, startTime: new Date(Date.parse('2026-01-05T06:00:00Z') + i * 86_400_000) })));
+    const files = Array.from({ length: 6 }, (_, i) =>
+      Buffer.from(buildSyntheticRunFit({ seconds: 3 * 3600 + i, startTime: new Date(Date.parse('2026-01-05T06:00:00Z') + i * 86_400_000) })),
+    );
     const ids: string[] = [];
     for (const f of files) ids.push((await acceptFitFile(ctx.deps, { runnerId: runner.id, bytes: f })).activityId);
 
     const processing = async () =>
-      (await ctx.deps.db.select({ id: activities.id }).from(activities).where(and(inArray(activities.id, ids), eq(activities.status, 'processing')))).map((r) => r.id);
+      (
+        await ctx.deps.db
+          .select({ id: activities.id })
+          .from(activities)
+          .where(and(inArray(activities.id, ids), eq(activities.status, 'processing')))
+      ).map((r) => r.id);
 
     // Kill 1: as soon as an import is running.
     const first = spawnWorker();
@@ -89,15 +96,31 @@ describe('a worker SIGKILLed mid-import, twice', () => {
 
     // A third worker finishes everything.
     spawnWorker();
-    const done = await waitUntil(async () => figures(files.map((f) => sha256Hex(f)), await activityCensus(ctx.deps.db, runner.id, 'upload')).lost === 0, 120_000);
-    const f = figures(files.map((x) => sha256Hex(x)), await activityCensus(ctx.deps.db, runner.id, 'upload'));
+    const done = await waitUntil(
+      async () =>
+        figures(
+          files.map((f) => sha256Hex(f)),
+          await activityCensus(ctx.deps.db, runner.id, 'upload'),
+        ).lost === 0,
+      120_000,
+    );
+    const f = figures(
+      files.map((x) => sha256Hex(x)),
+      await activityCensus(ctx.deps.db, runner.id, 'upload'),
+    );
     const metrics = await ctx.deps.db.select({ id: activityMetrics.activityId }).from(activityMetrics).where(inArray(activityMetrics.activityId, ids));
-    report(`worker SIGKILLed twice (killed mid-import: ${killedFirst.length} then ${killedSecond.length}, same job retaken: ${retaken >= 0}; finished ${done} ms after the third start)`, { 'uploaded files': f });
+    report(
+      `worker SIGKILLed twice (killed mid-import: ${killedFirst.length} then ${killedSecond.length}, same job retaken: ${retaken >= 0}; finished ${done} ms after the third start)`,
+      { 'uploaded files': f },
+    );
     expect(retaken).toBeGreaterThanOrEqual(0);
     expect(done).toBeGreaterThanOrEqual(0);
     expect(f).toMatchObject({ sent: 6, processed: 6, lost: 0, duplicated: 0 });
     expect(metrics).toHaveLength(6);
-    const failed = await ctx.deps.db.select({ id: activities.id }).from(activities).where(and(inArray(activities.id, ids), eq(activities.status, 'failed')));
+    const failed = await ctx.deps.db
+      .select({ id: activities.id })
+      .from(activities)
+      .where(and(inArray(activities.id, ids), eq(activities.status, 'failed')));
     expect(failed).toEqual([]);
   }, 180_000);
 });

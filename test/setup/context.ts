@@ -29,7 +29,10 @@ export interface TestContext {
  * Everything a test file needs against the real services: its own database (cloned from the
  * migrated template), its own Redis key prefix, the app, and workers on demand.
  */
-export async function createTestContext(envOverrides: Record<string, string> = {}, opts: { now?: () => Date; fetch?: typeof fetch } = {}): Promise<TestContext> {
+export async function createTestContext(
+  envOverrides: Record<string, string> = {},
+  opts: { now?: () => Date; fetch?: typeof fetch } = {},
+): Promise<TestContext> {
   const testDb = await createTestDatabase();
   const prefix = `t-${process.pid}-${randomBytes(4).toString('hex')}`;
   const env = loadEnv({
@@ -66,7 +69,8 @@ export async function createTestContext(envOverrides: Record<string, string> = {
         const plannedPrompts = (await queues.notify.getDelayed()).filter((j) => j.name === 'prompt.send').length;
         const pending = counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0) - plannedPrompts;
         if (pending === 0) return;
-        if (Date.now() > deadline) throw new Error(`queues not drained after ${timeoutMs} ms: ${JSON.stringify(counts)} (${plannedPrompts} planned prompt sends not counted)`);
+        if (Date.now() > deadline)
+          throw new Error(`queues not drained after ${timeoutMs} ms: ${JSON.stringify(counts)} (${plannedPrompts} planned prompt sends not counted)`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -27,10 +27,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     await admin.connect();
   } catch (err) {
-    throw new Error(`tests need PostgreSQL at ${ADMIN_URL} (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start): ${(err as Error).message}`);
+    throw new Error(
+      `tests need PostgreSQL at ${ADMIN_URL} (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start): ${(err as Error).message}`,
+    );
   }
   // Leftovers of runs that crashed (their pid is gone) are dropped so they do not pile up.
-  const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like $1 or datname like $2`, [`${TEST_DB_PREFIX}%`, `${TEMPLATE_PREFIX}%`]);
+  const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like $1 or datname like $2`, [
+    `${TEST_DB_PREFIX}%`,
+    `${TEMPLATE_PREFIX}%`,
+  ]);
   for (const { datname } of stale.rows) {
     const pid = Number(/_(\d+)(_|$)/.exec(datname)?.[1]);
     if (pid && !isAlive(pid)) {

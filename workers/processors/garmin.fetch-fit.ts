@@ -16,7 +16,11 @@ export const garminFetchFit: Processor<'garmin.fetch-fit'> = async (deps, { conn
     // The last retry of a download that kept failing (5xx, network): leave a visible trace.
     if (ctx.isFinalAttempt(err)) {
       const conn = await findConnection(deps.db, connectionId).catch(() => undefined);
-      if (conn) await recordFetchFailure(deps, conn, entry, { code: err instanceof PermanentJobError ? err.code : 'garmin_download_failed', message: (err as Error).message.slice(0, 500) }).catch(() => undefined);
+      if (conn)
+        await recordFetchFailure(deps, conn, entry, {
+          code: err instanceof PermanentJobError ? err.code : 'garmin_download_failed',
+          message: (err as Error).message.slice(0, 500),
+        }).catch(() => undefined);
     }
     throw err;
   }

@@ -32,10 +32,7 @@ export async function insertActivityOnce(db: DbOrTx, values: NewActivity): Promi
     .where(and(sameKey, sql`${activities.deletedAt} is not null`))
     .returning();
   if (revived) return { row: revived, created: true };
-  const [existing] = await db
-    .select()
-    .from(activities)
-    .where(sameKey);
+  const [existing] = await db.select().from(activities).where(sameKey);
   return { row: existing!, created: false };
 }
 
@@ -154,7 +151,10 @@ export async function activityStatuses(db: DbOrTx, ids: string[]) {
 }
 
 /** The facts of a derived run, set when an activity becomes ready. */
-export type DerivedFacts = Pick<NewActivity, 'sport' | 'subSport' | 'isRun' | 'isIndoor' | 'startTime' | 'localDate' | 'utcOffsetS' | 'countedInLoad' | 'excludedReason' | 'name'>;
+export type DerivedFacts = Pick<
+  NewActivity,
+  'sport' | 'subSport' | 'isRun' | 'isIndoor' | 'startTime' | 'localDate' | 'utcOffsetS' | 'countedInLoad' | 'excludedReason' | 'name'
+>;
 
 /**
  * Mark an activity ready with its derived facts (not yet a duplicate of anything: dedupe settles that
@@ -176,7 +176,10 @@ export async function setActivityCounting(
   c: Pick<ActivityRow, 'countedInLoad' | 'duplicateOf' | 'excludedReason'>,
   now: Date,
 ): Promise<void> {
-  await db.update(activities).set({ ...c, updatedAt: now }).where(eq(activities.id, id));
+  await db
+    .update(activities)
+    .set({ ...c, updatedAt: now })
+    .where(eq(activities.id, id));
 }
 
 export async function setActivityFailed(db: DbOrTx, id: string, error: { code: string; message: string }, now: Date): Promise<void> {
@@ -188,7 +191,13 @@ export async function setActivityProcessing(db: DbOrTx, id: string, now: Date): 
 }
 
 /** Soft-delete a runner's activities (those not deleted yet); returns the rows deleted by this call. */
-export async function softDeleteActivities(db: DbOrTx, runnerId: string, ids: string[], reason: string, now: Date): Promise<Array<{ id: string; localDate: string | null }>> {
+export async function softDeleteActivities(
+  db: DbOrTx,
+  runnerId: string,
+  ids: string[],
+  reason: string,
+  now: Date,
+): Promise<Array<{ id: string; localDate: string | null }>> {
   return db
     .update(activities)
     .set({ deletedAt: now, deletedReason: reason, countedInLoad: false, duplicateOf: null, updatedAt: now })
@@ -230,6 +239,8 @@ export async function isActivityStillPending(db: DbOrTx, id: string, staleBefore
 
 /** Remove up to `limit` activities soft-deleted at or before `cutoff` for good (metrics go with them); returns how many. */
 export async function purgeDeletedActivitiesBatch(db: DbOrTx, cutoff: Date, limit: number): Promise<number> {
-  const res = await db.execute(sql`delete from activities where id in (select id from activities where deleted_at is not null and deleted_at <= ${cutoff} limit ${limit})`);
+  const res = await db.execute(
+    sql`delete from activities where id in (select id from activities where deleted_at is not null and deleted_at <= ${cutoff} limit ${limit})`,
+  );
   return res.rowCount ?? 0;
 }

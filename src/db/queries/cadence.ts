@@ -80,7 +80,12 @@ export async function loadCadenceRuns(db: DbOrTx, runnerId: string, from: string
  * query: knee light (null when grey or unanswered), knee pain during, calf pain during and whether the
  * next morning was worse. The cadence report needs both, and reading the runs once keeps it fast.
  */
-export async function loadCadenceRunsWithPain(db: DbOrTx, runnerId: string, from: string, to: string): Promise<{ runs: CadenceReportRun[]; pain: Map<string, RunPain> }> {
+export async function loadCadenceRunsWithPain(
+  db: DbOrTx,
+  runnerId: string,
+  from: string,
+  to: string,
+): Promise<{ runs: CadenceReportRun[]; pain: Map<string, RunPain> }> {
   const { rows } = await db.execute<CadencePainRow>(sql`
     select ${RUN_COLUMNS},
            nullif(p.light, 'grey') as light, p.during_run, p.calf_during, (p.derived ->> 'morningWorse')::boolean as morning_worse
@@ -90,7 +95,8 @@ export async function loadCadenceRunsWithPain(db: DbOrTx, runnerId: string, from
     where ${runsWhere(runnerId, from, to)}
     order by a.local_date, a.start_time`);
   const pain = new Map<string, RunPain>();
-  for (const r of rows) pain.set(r.id, { light: r.light ?? null, painDuring: r.during_run ?? null, calfPain: r.calf_during ?? null, morningWorse: r.morning_worse ?? null });
+  for (const r of rows)
+    pain.set(r.id, { light: r.light ?? null, painDuring: r.during_run ?? null, calfPain: r.calf_during ?? null, morningWorse: r.morning_worse ?? null });
   return { runs: rows.map(toRun), pain };
 }
 

@@ -21,12 +21,18 @@ export async function findConnection(db: DbOrTx, id: string): Promise<Connection
 
 /** The connection a webhook names, by the platform's account id. */
 export async function findConnectionByAccount(db: DbOrTx, provider: string, externalAthleteId: string): Promise<ConnectionRow | undefined> {
-  const [row] = await db.select().from(connections).where(and(eq(connections.provider, asProvider(provider)), eq(connections.externalAthleteId, externalAthleteId)));
+  const [row] = await db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.provider, asProvider(provider)), eq(connections.externalAthleteId, externalAthleteId)));
   return row;
 }
 
 export async function findRunnerConnection(db: DbOrTx, runnerId: string, provider: string): Promise<ConnectionRow | undefined> {
-  const [row] = await db.select().from(connections).where(and(eq(connections.runnerId, runnerId), eq(connections.provider, asProvider(provider))));
+  const [row] = await db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.runnerId, runnerId), eq(connections.provider, asProvider(provider))));
   return row;
 }
 
@@ -42,18 +48,33 @@ export async function lockConnectionStatus(tx: DbOrTx, id: string): Promise<stri
  * account → `other_athlete_connected`; the same pair again → updated in place (a reconnect, e.g.
  * after a revocation).
  */
-export async function saveConnection(db: Db, provider: string, runnerId: string, externalAthleteId: string, values: ConnectionValues): Promise<SaveConnectionResult> {
+export async function saveConnection(
+  db: Db,
+  provider: string,
+  runnerId: string,
+  externalAthleteId: string,
+  values: ConnectionValues,
+): Promise<SaveConnectionResult> {
   const p = asProvider(provider);
   return db.transaction(async (tx) => {
-    const [byAthlete] = await tx.select().from(connections).where(and(eq(connections.provider, p), eq(connections.externalAthleteId, externalAthleteId)));
+    const [byAthlete] = await tx
+      .select()
+      .from(connections)
+      .where(and(eq(connections.provider, p), eq(connections.externalAthleteId, externalAthleteId)));
     if (byAthlete && byAthlete.runnerId !== runnerId) return { kind: 'athlete_taken' as const };
-    const [byRunner] = await tx.select().from(connections).where(and(eq(connections.provider, p), eq(connections.runnerId, runnerId)));
+    const [byRunner] = await tx
+      .select()
+      .from(connections)
+      .where(and(eq(connections.provider, p), eq(connections.runnerId, runnerId)));
     if (byRunner && byRunner.externalAthleteId !== externalAthleteId) return { kind: 'other_athlete_connected' as const };
     if (byRunner) {
       await tx.update(connections).set(values).where(eq(connections.id, byRunner.id));
       return { kind: 'saved' as const, id: byRunner.id, reconnected: true };
     }
-    const [row] = await tx.insert(connections).values({ runnerId, provider: p, externalAthleteId, ...values }).returning({ id: connections.id });
+    const [row] = await tx
+      .insert(connections)
+      .values({ runnerId, provider: p, externalAthleteId, ...values })
+      .returning({ id: connections.id });
     return { kind: 'saved' as const, id: row!.id, reconnected: false };
   });
 }
@@ -64,9 +85,17 @@ export async function updateConnection(db: DbOrTx, id: string, values: Partial<C
 }
 
 /** A refreshed token pair, in one transaction: the old refresh token may already be dead upstream. */
-export async function storeTokens(db: Db, id: string, enc: { accessTokenEnc: string; refreshTokenEnc: string; tokenExpiresAt: Date }, now: Date): Promise<void> {
+export async function storeTokens(
+  db: Db,
+  id: string,
+  enc: { accessTokenEnc: string; refreshTokenEnc: string; tokenExpiresAt: Date },
+  now: Date,
+): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.update(connections).set({ ...enc, updatedAt: now }).where(eq(connections.id, id));
+    await tx
+      .update(connections)
+      .set({ ...enc, updatedAt: now })
+      .where(eq(connections.id, id));
   });
 }
 
@@ -81,10 +110,21 @@ export async function markConnectionRevoked(db: DbOrTx, id: string, reason: stri
 }
 
 /** Strava backfill, page 1: the listing starts; progress restarts from zero. */
-export async function startBackfillListing(db: DbOrTx, conn: Pick<ConnectionRow, 'id' | 'meta'>, window: { after: number; before: number }, now: Date): Promise<void> {
+export async function startBackfillListing(
+  db: DbOrTx,
+  conn: Pick<ConnectionRow, 'id' | 'meta'>,
+  window: { after: number; before: number },
+  now: Date,
+): Promise<void> {
   await db
     .update(connections)
-    .set({ backfillStatus: 'running', backfillTotal: 0, backfillDone: 0, meta: { ...(conn.meta ?? {}), backfill: { ...window, listed: false } }, updatedAt: now })
+    .set({
+      backfillStatus: 'running',
+      backfillTotal: 0,
+      backfillDone: 0,
+      meta: { ...(conn.meta ?? {}), backfill: { ...window, listed: false } },
+      updatedAt: now,
+    })
     .where(eq(connections.id, conn.id));
 }
 

@@ -24,6 +24,8 @@ export async function countStuckRows(db: DbOrTx, minutes: number): Promise<Array
 
 /** Webhook inbox rows not yet processed, by provider (providers with none are absent). */
 export async function countInboxBacklog(db: DbOrTx): Promise<Array<{ provider: string; n: number }>> {
-  const { rows } = await db.execute<{ provider: string; n: number }>(sql`select provider, count(*)::int as n from webhook_events where processed_at is null group by provider`);
+  const { rows } = await db.execute<{ provider: string; n: number }>(
+    sql`select provider, count(*)::int as n from webhook_events where processed_at is null group by provider`,
+  );
   return rows;
 }

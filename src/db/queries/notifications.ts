@@ -5,7 +5,10 @@ import { notifications, type NotificationAttempt, type NotificationPayload } fro
 export type NotificationRow = typeof notifications.$inferSelect;
 
 /** Insert a push once per (kind, subject); null when that subject was already recorded. */
-export async function insertNotificationOnce(db: DbOrTx, values: { runnerId: string; kind: string; subjectId: string; payload: NotificationPayload }): Promise<string | null> {
+export async function insertNotificationOnce(
+  db: DbOrTx,
+  values: { runnerId: string; kind: string; subjectId: string; payload: NotificationPayload },
+): Promise<string | null> {
   const rows = await db
     .insert(notifications)
     .values(values)
@@ -42,6 +45,9 @@ export async function listStalePendingNotifications(db: DbOrTx, staleBefore: Dat
 }
 
 export async function isNotificationPending(db: DbOrTx, id: string): Promise<boolean> {
-  const rows = await db.select({ id: notifications.id }).from(notifications).where(and(eq(notifications.id, id), eq(notifications.status, 'pending')));
+  const rows = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(and(eq(notifications.id, id), eq(notifications.status, 'pending')));
   return rows.length > 0;
 }

@@ -95,7 +95,12 @@ export async function insertPrompt(db: DbOrTx, p: NewPrompt): Promise<PromptJobR
 }
 
 /** Change one prompt; with `attempt`, only while it is still at that attempt. Returns the changed row. */
-export async function updatePrompt(db: DbOrTx, id: string, set: PromptSet, only: { attempt?: number; statuses?: readonly PromptStatus[] } = {}): Promise<PromptRow | null> {
+export async function updatePrompt(
+  db: DbOrTx,
+  id: string,
+  set: PromptSet,
+  only: { attempt?: number; statuses?: readonly PromptStatus[] } = {},
+): Promise<PromptRow | null> {
   const [row] = await db
     .update(painPrompts)
     .set(set)
@@ -289,19 +294,35 @@ export async function findPlannedPrompts(db: DbOrTx, runnerId: string): Promise<
 }
 
 /** The delivery row of one prompt × channel × event × attempt, created if missing. */
-export async function ensureDelivery(db: DbOrTx, key: { promptId: string; channel: string; event: 'due' | 'reminder'; attempt: number }): Promise<DeliveryRow | null> {
+export async function ensureDelivery(
+  db: DbOrTx,
+  key: { promptId: string; channel: string; event: 'due' | 'reminder'; attempt: number },
+): Promise<DeliveryRow | null> {
   await db.insert(promptDeliveries).values(key).onConflictDoNothing();
   const [d] = await db
     .select()
     .from(promptDeliveries)
-    .where(and(eq(promptDeliveries.promptId, key.promptId), eq(promptDeliveries.channel, key.channel), eq(promptDeliveries.event, key.event), eq(promptDeliveries.attempt, key.attempt)));
+    .where(
+      and(
+        eq(promptDeliveries.promptId, key.promptId),
+        eq(promptDeliveries.channel, key.channel),
+        eq(promptDeliveries.event, key.event),
+        eq(promptDeliveries.attempt, key.attempt),
+      ),
+    );
   return d ?? null;
 }
 
 export async function markDelivered(db: DbOrTx, id: string, now: Date, notificationId?: string): Promise<void> {
   await db
     .update(promptDeliveries)
-    .set({ status: 'delivered', deliveredAt: now, updatedAt: now, ...(notificationId ? { notificationId } : {}), attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: now.toISOString() }])}::jsonb` })
+    .set({
+      status: 'delivered',
+      deliveredAt: now,
+      updatedAt: now,
+      ...(notificationId ? { notificationId } : {}),
+      attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: now.toISOString() }])}::jsonb`,
+    })
     .where(eq(promptDeliveries.id, id));
 }
 

@@ -8,6 +8,13 @@ export async function findActivityByExternalId(db: DbOrTx, runnerId: string, sou
   const [row] = await db
     .select()
     .from(activities)
-    .where(and(eq(activities.runnerId, runnerId), eq(activities.source, source as ActivityRow['source']), eq(activities.externalId, externalId), eq(activities.sessionIndex, 0)));
+    .where(
+      and(
+        eq(activities.runnerId, runnerId),
+        eq(activities.source, source as ActivityRow['source']),
+        eq(activities.externalId, externalId),
+        eq(activities.sessionIndex, 0),
+      ),
+    );
   return row;
 }

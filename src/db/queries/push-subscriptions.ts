@@ -32,7 +32,10 @@ export async function markPushSent(db: DbOrTx, id: string, now: Date): Promise<v
 }
 
 export async function countPushFailure(db: DbOrTx, id: string): Promise<void> {
-  await db.update(pushSubscriptions).set({ failures: sql`${pushSubscriptions.failures} + 1` }).where(eq(pushSubscriptions.id, id));
+  await db
+    .update(pushSubscriptions)
+    .set({ failures: sql`${pushSubscriptions.failures} + 1` })
+    .where(eq(pushSubscriptions.id, id));
 }
 
 export async function deletePushSubscriptionById(db: DbOrTx, id: string): Promise<void> {

@@ -54,7 +54,10 @@ export const lateOr = (late: boolean) => sql<boolean>`${runPain.late} or ${late}
 
 export async function findRunPainRows(db: DbOrTx, activityIds: readonly string[]): Promise<RunPainRow[]> {
   if (activityIds.length === 0) return [];
-  return db.select().from(runPain).where(inArray(runPain.activityId, [...activityIds]));
+  return db
+    .select()
+    .from(runPain)
+    .where(inArray(runPain.activityId, [...activityIds]));
 }
 
 export async function runPainOnDates(db: DbOrTx, runnerId: string, dates: readonly string[]): Promise<RunPainRow[]> {
@@ -70,7 +73,10 @@ export async function setRunLight(db: DbOrTx, activityId: string, light: RunPain
 
 /** Counted runs of a runner on one local date (a next-morning answer covers all of them). */
 export async function countedRunIdsOn(db: DbOrTx, runnerId: string, localDate: string): Promise<string[]> {
-  const rows = await db.select({ id: activities.id }).from(activities).where(countedRunsIn(runnerId, { from: localDate, to: localDate }));
+  const rows = await db
+    .select({ id: activities.id })
+    .from(activities)
+    .where(countedRunsIn(runnerId, { from: localDate, to: localDate }));
   return rows.map((r) => r.id);
 }
 
@@ -84,7 +90,14 @@ export async function moveRunPain(db: DbOrTx, fromId: string, toId: string, now:
 /** Counted runs with their stored light and pain, oldest first (no row: never answered). */
 export async function listCountedRunsWithPain(db: DbOrTx, runnerId: string, range: DateRange = {}) {
   return db
-    .select({ activityId: activities.id, localDate: activities.localDate, light: runPain.light, painDuring: runPain.duringRun, calfPain: runPain.calfDuring, derived: runPain.derived })
+    .select({
+      activityId: activities.id,
+      localDate: activities.localDate,
+      light: runPain.light,
+      painDuring: runPain.duringRun,
+      calfPain: runPain.calfDuring,
+      derived: runPain.derived,
+    })
     .from(activities)
     .leftJoin(runPain, eq(runPain.activityId, activities.id))
     .where(and(countedRunsIn(runnerId, range), sql`${activities.localDate} is not null`))
@@ -94,7 +107,14 @@ export async function listCountedRunsWithPain(db: DbOrTx, runnerId: string, rang
 /** Counted runs over [from, to] with light, reasons, descent per km and pace: what a pain week is judged on. */
 export async function loadPainWeekRuns(db: DbOrTx, runnerId: string, from: string, to: string) {
   return db
-    .select({ id: activities.id, localDate: activities.localDate, light: runPain.light, derived: runPain.derived, descentPerKm: activityMetrics.descentPerKm, paceSPerKm: activityMetrics.avgPaceSPerKm })
+    .select({
+      id: activities.id,
+      localDate: activities.localDate,
+      light: runPain.light,
+      derived: runPain.derived,
+      descentPerKm: activityMetrics.descentPerKm,
+      paceSPerKm: activityMetrics.avgPaceSPerKm,
+    })
     .from(activities)
     .leftJoin(runPain, eq(runPain.activityId, activities.id))
     .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
@@ -167,7 +187,13 @@ export async function findDiaryActivity(db: DbOrTx, runnerId: string, activityId
 /** The few numbers of a run a prompt's summary shows. */
 export async function findRunMetrics(db: DbOrTx, activityId: string) {
   const [m] = await db
-    .select({ distanceM: activityMetrics.distanceM, movingTimeS: activityMetrics.movingTimeS, elevationLossM: activityMetrics.elevationLossM, runCadenceSpm: activityMetrics.runCadenceSpm, avgCadenceSpm: activityMetrics.avgCadenceSpm })
+    .select({
+      distanceM: activityMetrics.distanceM,
+      movingTimeS: activityMetrics.movingTimeS,
+      elevationLossM: activityMetrics.elevationLossM,
+      runCadenceSpm: activityMetrics.runCadenceSpm,
+      avgCadenceSpm: activityMetrics.avgCadenceSpm,
+    })
     .from(activityMetrics)
     .where(eq(activityMetrics.activityId, activityId));
   return m ?? null;
@@ -178,8 +204,23 @@ export async function loadDiaryPageRuns(db: DbOrTx, runnerId: string, range: Dat
   return db
     .select({
       a: { id: activities.id, localDate: activities.localDate, source: activities.source, externalId: activities.externalId, name: activities.name },
-      m: { distanceM: activityMetrics.distanceM, movingTimeS: activityMetrics.movingTimeS, avgPaceSPerKm: activityMetrics.avgPaceSPerKm, elevationLossM: activityMetrics.elevationLossM, runCadenceSpm: activityMetrics.runCadenceSpm, avgCadenceSpm: activityMetrics.avgCadenceSpm },
-      p: { duringRun: runPain.duringRun, settledAfterMin: runPain.settledAfterMin, nextMorning: runPain.nextMorning, nextMorningVsYesterday: runPain.nextMorningVsYesterday, calfDuring: runPain.calfDuring, note: runPain.note, light: runPain.light },
+      m: {
+        distanceM: activityMetrics.distanceM,
+        movingTimeS: activityMetrics.movingTimeS,
+        avgPaceSPerKm: activityMetrics.avgPaceSPerKm,
+        elevationLossM: activityMetrics.elevationLossM,
+        runCadenceSpm: activityMetrics.runCadenceSpm,
+        avgCadenceSpm: activityMetrics.avgCadenceSpm,
+      },
+      p: {
+        duringRun: runPain.duringRun,
+        settledAfterMin: runPain.settledAfterMin,
+        nextMorning: runPain.nextMorning,
+        nextMorningVsYesterday: runPain.nextMorningVsYesterday,
+        calfDuring: runPain.calfDuring,
+        note: runPain.note,
+        light: runPain.light,
+      },
     })
     .from(activities)
     .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))

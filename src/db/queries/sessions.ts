@@ -60,7 +60,10 @@ export async function touchSession(db: DbOrTx, id: string, now: Date): Promise<v
 
 /** End one session (no-op when already ended). */
 export async function revokeSession(db: DbOrTx, id: string, now: Date): Promise<void> {
-  await db.update(runnerSessions).set({ revokedAt: now }).where(and(eq(runnerSessions.id, id), isNull(runnerSessions.revokedAt)));
+  await db
+    .update(runnerSessions)
+    .set({ revokedAt: now })
+    .where(and(eq(runnerSessions.id, id), isNull(runnerSessions.revokedAt)));
 }
 
 /** End every live session of a runner; returns how many. */

@@ -17,7 +17,10 @@ export async function listSharesOf(db: DbOrTx, runnerId: string): Promise<ShareR
 
 /** Ownership is part of the lookup: another runner's share is simply not found. */
 export async function findRunnerShare(db: DbOrTx, runnerId: string, id: string): Promise<ShareRow | undefined> {
-  const [row] = await db.select().from(runnerShares).where(and(eq(runnerShares.id, id), eq(runnerShares.runnerId, runnerId)));
+  const [row] = await db
+    .select()
+    .from(runnerShares)
+    .where(and(eq(runnerShares.id, id), eq(runnerShares.runnerId, runnerId)));
   return row;
 }
 

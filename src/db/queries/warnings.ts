@@ -9,7 +9,11 @@ export async function listWarnings(db: DbOrTx, runnerId: string, filter: { statu
   const conds = [eq(warnings.runnerId, runnerId)];
   if (filter.status) conds.push(eq(warnings.status, filter.status));
   if (filter.weeks) conds.push(inArray(warnings.week, filter.weeks));
-  return db.select().from(warnings).where(and(...conds)).orderBy(desc(warnings.week), asc(warnings.code));
+  return db
+    .select()
+    .from(warnings)
+    .where(and(...conds))
+    .orderBy(desc(warnings.week), asc(warnings.code));
 }
 
 /**

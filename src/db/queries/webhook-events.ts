@@ -12,12 +12,19 @@ const asRows = (rows: NewWebhookEvent[]) => rows.map((r) => ({ ...r, provider: r
 /** Insert rows unless their dedupe key exists; returns the ids of the rows this call inserted. */
 export async function insertEvents(db: DbOrTx, rows: NewWebhookEvent[]): Promise<Array<{ id: string; dedupeKey: string }>> {
   if (!rows.length) return [];
-  return db.insert(webhookEvents).values(asRows(rows)).onConflictDoNothing({ target: webhookEvents.dedupeKey }).returning({ id: webhookEvents.id, dedupeKey: webhookEvents.dedupeKey });
+  return db
+    .insert(webhookEvents)
+    .values(asRows(rows))
+    .onConflictDoNothing({ target: webhookEvents.dedupeKey })
+    .returning({ id: webhookEvents.id, dedupeKey: webhookEvents.dedupeKey });
 }
 
 export async function findEventsByKeys(db: DbOrTx, keys: string[]): Promise<Array<{ id: string; dedupeKey: string; processedAt: Date | null }>> {
   if (!keys.length) return [];
-  return db.select({ id: webhookEvents.id, dedupeKey: webhookEvents.dedupeKey, processedAt: webhookEvents.processedAt }).from(webhookEvents).where(inArray(webhookEvents.dedupeKey, keys));
+  return db
+    .select({ id: webhookEvents.id, dedupeKey: webhookEvents.dedupeKey, processedAt: webhookEvents.processedAt })
+    .from(webhookEvents)
+    .where(inArray(webhookEvents.dedupeKey, keys));
 }
 
 /** One more handling attempt of row `id` (of `provider`, when given); the row as it is now. */
@@ -31,7 +38,10 @@ export async function claimEvent(db: DbOrTx, id: string, provider?: string): Pro
 }
 
 export async function recordEventError(db: DbOrTx, id: string, message: string): Promise<void> {
-  await db.update(webhookEvents).set({ error: message.slice(0, 1000) }).where(eq(webhookEvents.id, id));
+  await db
+    .update(webhookEvents)
+    .set({ error: message.slice(0, 1000) })
+    .where(eq(webhookEvents.id, id));
 }
 
 export async function markEventProcessed(db: DbOrTx, id: string, outcome: string, now: Date): Promise<void> {
@@ -54,12 +64,18 @@ export async function listStaleUnprocessed(db: DbOrTx, before: Date, maxAttempts
 }
 
 export async function isUnprocessed(db: DbOrTx, id: string): Promise<boolean> {
-  const [row] = await db.select({ id: webhookEvents.id }).from(webhookEvents).where(and(eq(webhookEvents.id, id), isNull(webhookEvents.processedAt)));
+  const [row] = await db
+    .select({ id: webhookEvents.id })
+    .from(webhookEvents)
+    .where(and(eq(webhookEvents.id, id), isNull(webhookEvents.processedAt)));
   return Boolean(row);
 }
 
 export async function bumpEventAttempts(db: DbOrTx, id: string): Promise<void> {
-  await db.update(webhookEvents).set({ attempts: sql`${webhookEvents.attempts} + 1` }).where(eq(webhookEvents.id, id));
+  await db
+    .update(webhookEvents)
+    .set({ attempts: sql`${webhookEvents.attempts} + 1` })
+    .where(eq(webhookEvents.id, id));
 }
 
 export interface RoutedWindow {
@@ -90,7 +106,10 @@ export async function listRoutedEvents(db: DbOrTx, provider: string, w: RoutedWi
  * Routed Strava events of active connections whose fetch never stored anything: no activity row of
  * the event's object updated since the event was routed.
  */
-export async function listRoutedStravaEventsNotFetched(db: DbOrTx, w: RoutedWindow): Promise<Array<{ id: string; connectionId: string; objectId: string; aspect: string }>> {
+export async function listRoutedStravaEventsNotFetched(
+  db: DbOrTx,
+  w: RoutedWindow,
+): Promise<Array<{ id: string; connectionId: string; objectId: string; aspect: string }>> {
   const rows = await db.execute<{ id: string; connection_id: string; object_id: string; aspect: string }>(sql`
     select e.id, c.id as connection_id, e.payload->>'object_id' as object_id, e.payload->>'aspect_type' as aspect
     from webhook_events e

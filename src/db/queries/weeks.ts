@@ -38,9 +38,7 @@ export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, t
     })
     .from(activities)
     .innerJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
-    .where(
-      and(countedRunsOf(runnerId), gte(activities.localDate, from), lte(activities.localDate, to)),
-    )
+    .where(and(countedRunsOf(runnerId), gte(activities.localDate, from), lte(activities.localDate, to)))
     .orderBy(asc(activities.startTime));
   return rows.map((r) => ({
     id: r.id,
@@ -81,7 +79,12 @@ export async function listWeeks(db: DbOrTx, runnerId: string, range: { from?: st
   const conds = [eq(weeks.runnerId, runnerId)];
   if (range.from) conds.push(gte(weeks.endDate, range.from));
   if (range.to) conds.push(lte(weeks.startDate, range.to));
-  return db.select().from(weeks).where(and(...conds)).orderBy(desc(weeks.startDate)).limit(range.limit);
+  return db
+    .select()
+    .from(weeks)
+    .where(and(...conds))
+    .orderBy(desc(weeks.startDate))
+    .limit(range.limit);
 }
 
 /**
@@ -91,9 +94,15 @@ export async function listWeeks(db: DbOrTx, runnerId: string, range: { from?: st
  */
 export async function saveWeek(db: DbOrTx, values: NewWeek, opts: { create: boolean }): Promise<void> {
   if (opts.create) {
-    await db.insert(weeks).values(values).onConflictDoUpdate({ target: [weeks.runnerId, weeks.week], set: values });
+    await db
+      .insert(weeks)
+      .values(values)
+      .onConflictDoUpdate({ target: [weeks.runnerId, weeks.week], set: values });
   } else {
-    await db.update(weeks).set(values).where(and(eq(weeks.runnerId, values.runnerId), eq(weeks.week, values.week)));
+    await db
+      .update(weeks)
+      .set(values)
+      .where(and(eq(weeks.runnerId, values.runnerId), eq(weeks.week, values.week)));
   }
 }
 
@@ -115,7 +124,12 @@ export async function listEndedOpenWeeks(db: DbOrTx, now: Date, limit: number): 
  * Counted runs changed in (since, staleBefore) after their week was last computed (or whose week has no
  * row): each runner with the local dates of those runs, for the recovery sweep to recompute.
  */
-export async function listRunDatesNewerThanTheirWeek(db: DbOrTx, since: Date, staleBefore: Date, limit: number): Promise<Array<{ runnerId: string; localDate: string }>> {
+export async function listRunDatesNewerThanTheirWeek(
+  db: DbOrTx,
+  since: Date,
+  staleBefore: Date,
+  limit: number,
+): Promise<Array<{ runnerId: string; localDate: string }>> {
   const { rows } = await db.execute<{ runner_id: string; local_date: string }>(sql`
     select distinct a.runner_id, a.local_date::text as local_date
     from activities a

@@ -1,17 +1,4 @@
-import {
-  boolean,
-  customType,
-  date,
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, customType, date, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { EXCLUDED_REASONS } from '../../domain/counting.js';
 import type { CadenceHistogram } from '../../domain/cadence.js';
@@ -108,15 +95,23 @@ export const activities = pgTable(
   },
   (t) => [
     uniqueIndex('activities_runner_source_external').on(t.runnerId, t.source, t.externalId, t.sessionIndex),
-    index('activities_deleted_at').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
+    index('activities_deleted_at')
+      .on(t.deletedAt)
+      .where(sql`${t.deletedAt} is not null`),
     index('activities_runner_local_date').on(t.runnerId, t.localDate),
     index('activities_runner_start').on(t.runnerId, t.startTime),
     /** the recovery sweep's look-up of activities still queued or processing */
-    index('activities_pending').on(t.updatedAt).where(sql`${t.status} in ('queued', 'processing')`),
+    index('activities_pending')
+      .on(t.updatedAt)
+      .where(sql`${t.status} in ('queued', 'processing')`),
     /** the recovery sweep's look-up of counted runs changed since their week was computed (week-recomputes) */
-    index('activities_counted_updated').on(t.updatedAt).where(sql`${t.status} = 'ready' and ${t.countedInLoad}`),
+    index('activities_counted_updated')
+      .on(t.updatedAt)
+      .where(sql`${t.status} = 'ready' and ${t.countedInLoad}`),
     /** the copies pointing at a counted run (prompt scheduling hands their prompts over) */
-    index('activities_duplicate_of').on(t.duplicateOf).where(sql`${t.duplicateOf} is not null`),
+    index('activities_duplicate_of')
+      .on(t.duplicateOf)
+      .where(sql`${t.duplicateOf} is not null`),
   ],
 );
 

@@ -25,7 +25,10 @@ export const connections = pgTable(
     accessTokenEnc: text(),
     refreshTokenEnc: text(),
     tokenExpiresAt: timestamp({ withTimezone: true }),
-    scopes: text().array().notNull().default(sql`'{}'::text[]`),
+    scopes: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     status: text({ enum: CONNECTION_STATUSES }).notNull().default('active'),
     statusReason: text(),
     backfillStatus: text({ enum: BACKFILL_STATUSES }).notNull().default('none'),
@@ -65,9 +68,15 @@ export const webhookEvents = pgTable(
   },
   (t) => [
     uniqueIndex('webhook_events_dedupe').on(t.dedupeKey),
-    index('webhook_events_unprocessed').on(t.receivedAt).where(sql`${t.processedAt} is null`),
+    index('webhook_events_unprocessed')
+      .on(t.receivedAt)
+      .where(sql`${t.processedAt} is null`),
     /** the recovery sweep's look-up of routed Strava events whose fetch may have been lost */
-    index('webhook_events_fetch_queued').on(t.processedAt).where(sql`${t.outcome} = 'fetch_queued'`),
-    index('webhook_events_processed_at').on(t.processedAt).where(sql`${t.processedAt} is not null`),
+    index('webhook_events_fetch_queued')
+      .on(t.processedAt)
+      .where(sql`${t.outcome} = 'fetch_queued'`),
+    index('webhook_events_processed_at')
+      .on(t.processedAt)
+      .where(sql`${t.processedAt} is not null`),
   ],
 );

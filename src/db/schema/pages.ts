@@ -44,7 +44,10 @@ export const runnerShares = pgTable(
     tokenHash: text().notNull(),
     recipient: text().notNull(),
     /** what the recipient sees: diary, weeks, warnings, pain, cadence */
-    sections: text().array().notNull().default(sql`'{}'::text[]`),
+    sections: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     consentedAt: timestamp({ withTimezone: true }).notNull(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     revokedAt: timestamp({ withTimezone: true }),

@@ -50,7 +50,9 @@ export const painPrompts = pgTable(
     uniqueIndex('pain_prompts_activity_kind').on(t.activityId, t.kind),
     index('pain_prompts_runner_status').on(t.runnerId, t.status),
     uniqueIndex('pain_prompts_token').on(t.tokenHash),
-    uniqueIndex('pain_prompts_morning').on(t.runnerId, t.localDate).where(sql`${t.kind} in ('next_morning', 'rest_morning')`),
+    uniqueIndex('pain_prompts_morning')
+      .on(t.runnerId, t.localDate)
+      .where(sql`${t.kind} in ('next_morning', 'rest_morning')`),
     index('pain_prompts_status_due').on(t.status, t.dueAt),
   ],
 );
@@ -120,7 +122,9 @@ export const runPain = pgTable(
     note: text(),
     /** some answer was entered after its prompt window (diary) */
     late: boolean().notNull().default(false),
-    light: text({ enum: ['green', 'amber', 'red', 'grey'] }).notNull().default('grey'),
+    light: text({ enum: ['green', 'amber', 'red', 'grey'] })
+      .notNull()
+      .default('grey'),
     /** derived variables and reasons of the light (domain/pain/light.ts) */
     derived: jsonb().$type<RunPainDerived>(),
     createdAt: createdAt(),
@@ -155,10 +159,15 @@ export const promptDeliveries = pgTable(
     channel: text().notNull(),
     event: text({ enum: ['due', 'reminder'] }).notNull(),
     attempt: integer().notNull().default(1),
-    status: text({ enum: ['pending', 'delivered', 'failed'] }).notNull().default('pending'),
+    status: text({ enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
     /** the webhook channel's outbox row */
     notificationId: uuid(),
-    attempts: jsonb().$type<Array<{ at: string; error?: string }>>().notNull().default(sql`'[]'::jsonb`),
+    attempts: jsonb()
+      .$type<Array<{ at: string; error?: string }>>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     deliveredAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

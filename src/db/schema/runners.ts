@@ -65,5 +65,9 @@ export const cadenceGoals = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('cadence_goals_one_active').on(t.runnerId).where(sql`${t.active}`)],
+  (t) => [
+    uniqueIndex('cadence_goals_one_active')
+      .on(t.runnerId)
+      .where(sql`${t.active}`),
+  ],
 );

@@ -41,7 +41,10 @@ export const weeks = pgTable(
     status: text().notNull().default('ok'),
     variables: jsonb().$type<WeekVariables>().notNull(),
     changePct: jsonb().$type<WeekChangePct>().notNull(),
-    changed: text().array().notNull().default(sql`'{}'::text[]`),
+    changed: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     details: jsonb().$type<WeekDetails>(),
     computedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
@@ -87,7 +90,10 @@ export const notifications = pgTable(
     subjectId: text().notNull(),
     payload: jsonb().$type<NotificationPayload>().notNull(),
     status: text({ enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
-    attempts: jsonb().$type<NotificationAttempt[]>().notNull().default(sql`'[]'::jsonb`),
+    attempts: jsonb()
+      .$type<NotificationAttempt[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     deliveredAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -35,10 +35,36 @@ describe('progression gate', () => {
     expect(progressionGate([...runs, { localDate: day(18), light: 'amber' }], day(25)).allGreen).toBe(true);
   });
   it('a grey run blocks progression; two reds in 7 days suggest a clinician, one does not', () => {
-    expect(progressionGate([{ localDate: day(20), light: 'green' }, { localDate: day(21), light: 'green' }, { localDate: day(22), light: 'green' }, { localDate: day(23), light: 'grey' }], day(25)).readyToProgress).toBe(false);
+    expect(
+      progressionGate(
+        [
+          { localDate: day(20), light: 'green' },
+          { localDate: day(21), light: 'green' },
+          { localDate: day(22), light: 'green' },
+          { localDate: day(23), light: 'grey' },
+        ],
+        day(25),
+      ).readyToProgress,
+    ).toBe(false);
     expect(progressionGate([{ localDate: day(20), light: 'red' }], day(25)).seeClinician).toBe(false);
-    expect(progressionGate([{ localDate: day(20), light: 'red' }, { localDate: day(25), light: 'red' }], day(25)).seeClinician).toBe(true);
-    expect(progressionGate([{ localDate: day(18), light: 'red' }, { localDate: day(25), light: 'red' }], day(25)).seeClinician).toBe(false);
+    expect(
+      progressionGate(
+        [
+          { localDate: day(20), light: 'red' },
+          { localDate: day(25), light: 'red' },
+        ],
+        day(25),
+      ).seeClinician,
+    ).toBe(true);
+    expect(
+      progressionGate(
+        [
+          { localDate: day(18), light: 'red' },
+          { localDate: day(25), light: 'red' },
+        ],
+        day(25),
+      ).seeClinician,
+    ).toBe(false);
   });
   it('the ready note names one variable in the order distance, speed, hills', () => {
     const m = readyToProgressMessage(4);

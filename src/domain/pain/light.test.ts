@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { derivePain, needsSettleCheck, settleMinutes, type RunPainFacts } from './derived.js';
 import { dayLight, dayLights, explainRunLight, greenStreak, runLight, weekLight } from './light.js';
 
-const green: RunPainFacts = { duringRun: 1, painNow: 0, painBefore: 0, answeredAfterMin: 30, stoppedForKnee: false, nextMorning: 1, previousMorning: 1, nextMorningVsYesterday: 'same' };
+const green: RunPainFacts = {
+  duringRun: 1,
+  painNow: 0,
+  painBefore: 0,
+  answeredAfterMin: 30,
+  stoppedForKnee: false,
+  nextMorning: 1,
+  previousMorning: 1,
+  nextMorningVsYesterday: 'same',
+};
 
 describe('run light boundaries', () => {
   it('pain during 2 is green, 3 amber, 5 amber, 6 red', () => {
@@ -26,7 +35,11 @@ describe('run light boundaries', () => {
   it('without a previous morning value the better/same/worse answer decides (worse is amber, never red)', () => {
     expect(runLight({ ...green, previousMorning: null, nextMorningVsYesterday: 'same' })).toBe('green');
     expect(runLight({ ...green, previousMorning: null, nextMorningVsYesterday: 'worse' })).toBe('amber');
-    expect(derivePain({ ...green, previousMorning: null, nextMorningVsYesterday: 'worse' })).toMatchObject({ nextMorningChange: 1, morningWorse: true, morningClearlyWorse: false });
+    expect(derivePain({ ...green, previousMorning: null, nextMorningVsYesterday: 'worse' })).toMatchObject({
+      nextMorningChange: 1,
+      morningWorse: true,
+      morningClearlyWorse: false,
+    });
   });
   it('"worse" with equal numbers is still worse (amber)', () => {
     expect(runLight({ ...green, nextMorning: 1, previousMorning: 1, nextMorningVsYesterday: 'worse' })).toBe('amber');

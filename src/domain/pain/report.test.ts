@@ -101,7 +101,12 @@ describe('buildPainReport: flare-ups follow hilly runs only', () => {
   });
 
   it('sorts by strength: associated first, by p-value, not-enough-data last', () => {
-    expect(report.variables.map((v) => v.name).slice(0, 2).sort()).toEqual(['descentPerKm', 'elevationLoss']);
+    expect(
+      report.variables
+        .map((v) => v.name)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['descentPerKm', 'elevationLoss']);
     expect(report.variables).toHaveLength(PAIN_REPORT_VARIABLES.length);
     const ps = report.variables.filter((v) => v.verdict === 'no clear link').map((v) => v.pValue!);
     expect(ps).toEqual([...ps].sort((a, b) => a - b));

@@ -306,7 +306,13 @@ function standoutsOf(prepared: Prepared[], index: number): Standout[] {
     if (!hit) continue;
     const v = round(value, def.decimals);
     const usual = round(hit.usual, def.decimals);
-    out.push({ name: def.name, value: v, usual, unit: def.unit, text: `${def.label} ${formatValue(def, value)}, your usual is ${formatValue(def, hit.usual)}` });
+    out.push({
+      name: def.name,
+      value: v,
+      usual,
+      unit: def.unit,
+      text: `${def.label} ${formatValue(def, value)}, your usual is ${formatValue(def, hit.usual)}`,
+    });
   }
   return out;
 }
@@ -333,19 +339,20 @@ export function buildPainReport(runs: readonly PainReportRun[], options: PainRep
     }
     return compare(def, flare, green, options);
   })
-    .sort(
-      (a, b) =>
-        VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] ||
-        (a.pValue ?? 2) - (b.pValue ?? 2) ||
-        b.effect - a.effect,
-    )
+    .sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || (a.pValue ?? 2) - (b.pValue ?? 2) || b.effect - a.effect)
     .map(({ effect: _effect, ...v }) => v);
 
   const flareUps: FlareUp[] = [];
   for (const i of reported) {
     const { run } = prepared[i]!;
     if (run.light !== 'amber' && run.light !== 'red') continue;
-    flareUps.push({ activityId: run.activityId, localDate: run.localDate, light: run.light, standouts: standoutsOf(prepared, i), weekChanges: [...(run.week?.changed ?? [])] });
+    flareUps.push({
+      activityId: run.activityId,
+      localDate: run.localDate,
+      light: run.light,
+      standouts: standoutsOf(prepared, i),
+      weekChanges: [...(run.week?.changed ?? [])],
+    });
   }
 
   return { runs: reported.length, answered: reported.length - lights.grey, lights, variables, flareUps };
@@ -362,7 +369,16 @@ export function describeVariable(v: VariableComparison): string {
   }
   const medians = `median ${formatValue(def, v.flareUps.median!)} on flare-up runs vs ${formatValue(def, v.green.median!)} on green runs, p = ${v.pValue}`;
   if (v.verdict === 'associated') {
-    const more = (v.difference ?? 0) === 0 ? 'a different' : def.name === 'pace' ? ((v.difference ?? 0) < 0 ? 'a faster' : 'a slower') : (v.difference ?? 0) > 0 ? 'a higher' : 'a lower';
+    const more =
+      (v.difference ?? 0) === 0
+        ? 'a different'
+        : def.name === 'pace'
+          ? (v.difference ?? 0) < 0
+            ? 'a faster'
+            : 'a slower'
+          : (v.difference ?? 0) > 0
+            ? 'a higher'
+            : 'a lower';
     return `Flare-ups went together with ${more} ${def.label} (${medians}).`;
   }
   return `No clear link between ${def.label} and flare-ups (${medians}).`;

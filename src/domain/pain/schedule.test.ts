@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { atLocalTime, inQuietHours, isBackfill, localClock, outOfQuietHours, planMorning, planRunPrompts, planSettleCheck, replanPrompt, type PlannedPromptFacts, type PromptSettings } from './schedule.js';
+import {
+  atLocalTime,
+  inQuietHours,
+  isBackfill,
+  localClock,
+  outOfQuietHours,
+  planMorning,
+  planRunPrompts,
+  planSettleCheck,
+  replanPrompt,
+  type PlannedPromptFacts,
+  type PromptSettings,
+} from './schedule.js';
 
 const oslo: PromptSettings = { timezone: 'Europe/Oslo', morningPromptTime: '08:00', quietStart: '22:00', quietEnd: '07:00' };
 const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
@@ -80,7 +92,15 @@ describe('post-run and next-morning prompts', () => {
     const end = new Date('2026-11-20T10:00:00Z');
     expect(isBackfill(end, new Date('2026-11-20T22:00:00Z'))).toBe(false);
     expect(isBackfill(end, new Date('2026-11-20T22:00:01Z'))).toBe(true);
-    expect(planRunPrompts({ runEnd: end, runLocalDate: '2026-11-20', arrivedAt: new Date('2026-11-23T10:00:00Z'), now: new Date('2026-11-23T10:00:00Z'), settings: oslo })).toBeNull();
+    expect(
+      planRunPrompts({
+        runEnd: end,
+        runLocalDate: '2026-11-20',
+        arrivedAt: new Date('2026-11-23T10:00:00Z'),
+        now: new Date('2026-11-23T10:00:00Z'),
+        settings: oslo,
+      }),
+    ).toBeNull();
   });
   it('a run arriving after its post-run window closed keeps only the morning prompt', () => {
     const end = new Date('2026-11-23T20:00:00Z'); // 21:00
@@ -95,11 +115,15 @@ describe('settle check', () => {
   const end = new Date('2026-11-23T12:00:00Z');
   const closesAt = new Date('2026-11-24T07:00:00Z');
   it('at +60 when answered before then, not when answered after', () => {
-    expect(iso(planSettleCheck({ runEnd: end, answeredAt: new Date('2026-11-23T12:59:00Z'), attempt: 1, closesAt, settings: oslo })?.dueAt)).toBe('2026-11-23T13:00:00.000Z');
+    expect(iso(planSettleCheck({ runEnd: end, answeredAt: new Date('2026-11-23T12:59:00Z'), attempt: 1, closesAt, settings: oslo })?.dueAt)).toBe(
+      '2026-11-23T13:00:00.000Z',
+    );
     expect(planSettleCheck({ runEnd: end, answeredAt: new Date('2026-11-23T13:00:00Z'), attempt: 1, closesAt, settings: oslo })).toBeNull();
   });
   it('asks again at +120 and never in quiet hours', () => {
-    expect(iso(planSettleCheck({ runEnd: end, answeredAt: new Date('2026-11-23T13:05:00Z'), attempt: 2, closesAt, settings: oslo })?.dueAt)).toBe('2026-11-23T14:00:00.000Z');
+    expect(iso(planSettleCheck({ runEnd: end, answeredAt: new Date('2026-11-23T13:05:00Z'), attempt: 2, closesAt, settings: oslo })?.dueAt)).toBe(
+      '2026-11-23T14:00:00.000Z',
+    );
     const late = new Date('2026-11-23T20:30:00Z'); // 21:30 Oslo → +60 is 22:30, quiet
     expect(planSettleCheck({ runEnd: late, answeredAt: new Date('2026-11-23T20:50:00Z'), attempt: 1, closesAt, settings: oslo })).toBeNull();
   });
@@ -111,7 +135,13 @@ describe('re-timing planned prompts after a settings change', () => {
   const base = { attempt: 1, sent: false, runEndAt: end } as const;
 
   it('a next-morning prompt moves to the new morning time, in the new zone', () => {
-    const p: PlannedPromptFacts = { ...base, kind: 'next_morning', localDate: '2026-11-24', dueAt: new Date('2026-11-24T07:00:00Z'), expiresAt: new Date('2026-11-24T17:00:00Z') };
+    const p: PlannedPromptFacts = {
+      ...base,
+      kind: 'next_morning',
+      localDate: '2026-11-24',
+      dueAt: new Date('2026-11-24T07:00:00Z'),
+      expiresAt: new Date('2026-11-24T17:00:00Z'),
+    };
     const r = replanPrompt(p, now, { ...oslo, morningPromptTime: '06:30', quietEnd: '06:00' });
     expect(r && 'times' in r && iso(r.times.dueAt)).toBe('2026-11-24T05:30:00.000Z');
     const ny = replanPrompt(p, now, { ...oslo, timezone: 'America/New_York' });
@@ -120,7 +150,13 @@ describe('re-timing planned prompts after a settings change', () => {
   });
 
   it('a post-run prompt held by quiet hours follows their new end; without quiet hours it is due now', () => {
-    const p: PlannedPromptFacts = { ...base, kind: 'after_run', localDate: '2026-11-23', dueAt: new Date('2026-11-24T06:00:00Z'), expiresAt: new Date('2026-11-24T07:00:00Z') };
+    const p: PlannedPromptFacts = {
+      ...base,
+      kind: 'after_run',
+      localDate: '2026-11-23',
+      dueAt: new Date('2026-11-24T06:00:00Z'),
+      expiresAt: new Date('2026-11-24T07:00:00Z'),
+    };
     const later = replanPrompt(p, now, { ...oslo, quietStart: '21:00', quietEnd: '06:30' });
     expect(later && 'times' in later && iso(later.times.dueAt)).toBe('2026-11-24T05:30:00.000Z');
     const none = replanPrompt(p, now, { ...oslo, quietStart: '00:00', quietEnd: '00:00' });
@@ -128,13 +164,31 @@ describe('re-timing planned prompts after a settings change', () => {
   });
 
   it('a sent prompt keeps its due and closing times; only its reminder moves', () => {
-    const p: PlannedPromptFacts = { ...base, kind: 'after_run', localDate: '2026-11-23', sent: true, dueAt: new Date('2026-11-23T16:30:00Z'), expiresAt: new Date('2026-11-24T07:00:00Z') };
+    const p: PlannedPromptFacts = {
+      ...base,
+      kind: 'after_run',
+      localDate: '2026-11-23',
+      sent: true,
+      dueAt: new Date('2026-11-23T16:30:00Z'),
+      expiresAt: new Date('2026-11-24T07:00:00Z'),
+    };
     const r = replanPrompt(p, now, { ...oslo, quietStart: '19:00' });
-    expect(r && 'times' in r ? [iso(r.times.dueAt), iso(r.times.remindAt), iso(r.times.expiresAt)] : r).toEqual(['2026-11-23T16:30:00.000Z', '2026-11-24T06:00:00.000Z', '2026-11-24T07:00:00.000Z']);
+    expect(r && 'times' in r ? [iso(r.times.dueAt), iso(r.times.remindAt), iso(r.times.expiresAt)] : r).toEqual([
+      '2026-11-23T16:30:00.000Z',
+      '2026-11-24T06:00:00.000Z',
+      '2026-11-24T07:00:00.000Z',
+    ]);
   });
 
   it('a settle check that now falls in quiet hours is dropped; otherwise it closes at the new morning time', () => {
-    const p: PlannedPromptFacts = { ...base, kind: 'settle_check', localDate: '2026-11-23', runEndAt: new Date('2026-11-23T18:00:00Z'), dueAt: new Date('2026-11-23T19:00:00Z'), expiresAt: new Date('2026-11-24T07:00:00Z') };
+    const p: PlannedPromptFacts = {
+      ...base,
+      kind: 'settle_check',
+      localDate: '2026-11-23',
+      runEndAt: new Date('2026-11-23T18:00:00Z'),
+      dueAt: new Date('2026-11-23T19:00:00Z'),
+      expiresAt: new Date('2026-11-24T07:00:00Z'),
+    };
     expect(replanPrompt(p, now, { ...oslo, quietStart: '19:30' })).toEqual({ cancel: 'quiet_hours' });
     const r = replanPrompt(p, now, { ...oslo, morningPromptTime: '09:15' });
     expect(r && 'times' in r && iso(r.times.expiresAt)).toBe('2026-11-24T08:15:00.000Z');

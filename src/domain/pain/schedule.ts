@@ -197,5 +197,9 @@ export function replanPrompt(p: PlannedPromptFacts, now: Date, s: PromptSettings
 
 /** Whether two plans differ in any time. */
 export function samePlan(a: PlannedPrompt, b: { dueAt: Date; remindAt: Date | null; expiresAt: Date }): boolean {
-  return a.dueAt.getTime() === b.dueAt.getTime() && (a.remindAt?.getTime() ?? null) === (b.remindAt?.getTime() ?? null) && a.expiresAt.getTime() === b.expiresAt.getTime();
+  return (
+    a.dueAt.getTime() === b.dueAt.getTime() &&
+    (a.remindAt?.getTime() ?? null) === (b.remindAt?.getTime() ?? null) &&
+    a.expiresAt.getTime() === b.expiresAt.getTime()
+  );
 }

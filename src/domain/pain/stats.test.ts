@@ -99,22 +99,30 @@ describe('Mann–Whitney U, exact', () => {
 
   it('U counts the pairs where x is larger, ties as ½', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 8 }), (x, y) => {
-        let pairs = 0;
-        for (const a of x) for (const b of y) pairs += a > b ? 1 : a === b ? 0.5 : 0;
-        const r = mannWhitneyU(x, y);
-        expect(r.u1).toBeCloseTo(pairs, 9);
-        expect(r.u1 + r.u2).toBe(x.length * y.length);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 8 }),
+        (x, y) => {
+          let pairs = 0;
+          for (const a of x) for (const b of y) pairs += a > b ? 1 : a === b ? 0.5 : 0;
+          const r = mannWhitneyU(x, y);
+          expect(r.u1).toBeCloseTo(pairs, 9);
+          expect(r.u1 + r.u2).toBe(x.length * y.length);
+        },
+      ),
       { numRuns: 200, seed: 7 },
     );
   });
 
   it('matches brute-force enumeration, with and without ties', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 7 }), fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 7 }), (x, y) => {
-        expect(mannWhitneyU(x, y).pValue).toBeCloseTo(bruteForceTwoSided(x, y), 10);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 7 }),
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 7 }),
+        (x, y) => {
+          expect(mannWhitneyU(x, y).pValue).toBeCloseTo(bruteForceTwoSided(x, y), 10);
+        },
+      ),
       { numRuns: 300, seed: 11 },
     );
   });

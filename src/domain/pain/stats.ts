@@ -118,7 +118,7 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[], opts: M
   // Work with the smaller group: fewer items to choose, same two-sided test.
   const firstIsSmaller = n1 <= n2;
   const k = firstIsSmaller ? n1 : n2;
-  const observed = firstIsSmaller ? sum1 : (N * (N + 1)) - sum1; // doubled rank sum of the smaller group
+  const observed = firstIsSmaller ? sum1 : N * (N + 1) - sum1; // doubled rank sum of the smaller group
   const centre = k * (N + 1); // doubled mean of that rank sum
   const observedDev = Math.abs(observed - centre);
 
@@ -193,7 +193,14 @@ function exactTwoSided(doubled: Int32Array, k: number, maxSum: number, centre: n
  * extreme as the data, p = hits / relabellings so far (a clearly non-significant variable costs a few
  * hundred draws); otherwise p = (hits + 1) / (permutations + 1).
  */
-function monteCarloTwoSided(doubled: Int32Array, k: number, centre: number, observedDev: number, permutations: number, seed: number): { pValue: number; drawn: number } {
+function monteCarloTwoSided(
+  doubled: Int32Array,
+  k: number,
+  centre: number,
+  observedDev: number,
+  permutations: number,
+  seed: number,
+): { pValue: number; drawn: number } {
   const pool = Int32Array.from(doubled);
   const n = pool.length;
   let hits = 0;

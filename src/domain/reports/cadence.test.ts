@@ -27,7 +27,17 @@ describe('buildCadenceReport', () => {
   it('computes the baseline, target, current, progress and status from the runs', () => {
     const r = buildCadenceReport({ runnerId: 'x', asOf: '2026-03-14', range: { from: '2026-02-01', to: '2026-03-14' }, goal, runs: seeded() });
     const g = r.goal!;
-    expect(g).toMatchObject({ baselineSpm: 160, targetSpm: 168, targetPct: 5, runsSinceStart: 5, currentSpm: 168, onTarget: true, status: 'on_target', progressPct: 100, daysActive: 12 });
+    expect(g).toMatchObject({
+      baselineSpm: 160,
+      targetSpm: 168,
+      targetPct: 5,
+      runsSinceStart: 5,
+      currentSpm: 168,
+      onTarget: true,
+      status: 'on_target',
+      progressPct: 100,
+      daysActive: 12,
+    });
     expect(g.baseline).toMatchObject({ runs: 3, speedMps: 3, slopeSource: 'default', slopeSpmPerMps: 6, frozen: false, from: '2026-02-09', to: '2026-03-01' });
     expect(g.runsOnTarget).toBe(2); // 168 and 168; 166 is more than 1 spm short
     expect(g.timeInBandPct).toBe(100); // runs of the last 7 days all at 168 ≥ 164.6
@@ -45,13 +55,36 @@ describe('buildCadenceReport', () => {
 
   it('shows "collecting baseline (k/3)" and no progress with too few baseline runs', () => {
     const r = buildCadenceReport({ runnerId: 'x', asOf: '2026-03-14', range: { from: '2026-02-01', to: '2026-03-14' }, goal, runs: seeded().slice(2) });
-    expect(r.goal).toMatchObject({ status: 'collecting_baseline', statusLabel: 'collecting baseline (1/3)', baselineSpm: null, targetSpm: null, progressPct: null });
+    expect(r.goal).toMatchObject({
+      status: 'collecting_baseline',
+      statusLabel: 'collecting baseline (1/3)',
+      baselineSpm: null,
+      targetSpm: null,
+      progressPct: null,
+    });
     expect(r.goal!.nextStep.action).toBe('collect_baseline');
   });
 
   it('keeps a frozen baseline whatever the runs say, and honours an explicit target', () => {
-    const frozen = { spm: 150, speedMps: 3, slope: { spmPerMps: 6, source: 'default' as const, reason: null }, from: '2026-02-09', to: '2026-03-01', firstRunDate: null, lastRunDate: null, runs: 0, runIds: [], source: 'given' as const };
-    const r = buildCadenceReport({ runnerId: 'x', asOf: '2026-03-14', range: { from: '2026-02-01', to: '2026-03-14' }, goal: { ...goal, targetPct: null, targetSpm: 165, baseline: frozen }, runs: seeded() });
+    const frozen = {
+      spm: 150,
+      speedMps: 3,
+      slope: { spmPerMps: 6, source: 'default' as const, reason: null },
+      from: '2026-02-09',
+      to: '2026-03-01',
+      firstRunDate: null,
+      lastRunDate: null,
+      runs: 0,
+      runIds: [],
+      source: 'given' as const,
+    };
+    const r = buildCadenceReport({
+      runnerId: 'x',
+      asOf: '2026-03-14',
+      range: { from: '2026-02-01', to: '2026-03-14' },
+      goal: { ...goal, targetPct: null, targetSpm: 165, baseline: frozen },
+      runs: seeded(),
+    });
     expect(r.goal).toMatchObject({ baselineSpm: 150, targetSpm: 165, targetPct: 10, status: 'on_target' });
     expect(r.goal!.baseline.frozen).toBe(true);
   });

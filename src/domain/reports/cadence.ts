@@ -220,7 +220,8 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
       speedMps: r3(run.speedMps),
       paceSPerKm: pace(run.speedMps),
       runningTimeS: Math.round(run.runningTimeS),
-      timeInBandPct: targetSpm !== null && reason === null && run.histogram ? r1(100 * (histogramShareAtOrAbove(run.histogram, bandFloorSpm(targetSpm)) ?? 0)) : null,
+      timeInBandPct:
+        targetSpm !== null && reason === null && run.histogram ? r1(100 * (histogramShareAtOrAbove(run.histogram, bandFloorSpm(targetSpm)) ?? 0)) : null,
       onTarget: targetSpm !== null && adjusted !== null ? isOnTarget(adjusted, targetSpm) : null,
       sinceStart,
       cadenceSource: run.cadenceSource,
@@ -247,7 +248,12 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
       for (let n = 1; n < since.length && !wasOnTarget; n++) wasOnTarget = isOnTarget(currentAt(n), targetSpm);
     }
     const progress = baseline && targetSpm !== null ? progressPct(current, baseline.spm, targetSpm) : null;
-    const trend = baseline ? cadenceTrend(qualifying.map((q) => ({ localDate: q.run.localDate, adjustedSpm: q.adjusted })), asOf) : null;
+    const trend = baseline
+      ? cadenceTrend(
+          qualifying.map((q) => ({ localDate: q.run.localDate, adjustedSpm: q.adjusted })),
+          asOf,
+        )
+      : null;
     const flags: PainFlag[] = [...(input.flags ?? [])];
     if (goal.pausedFlag) flags.push(goal.pausedFlag);
     for (const run of runs) {
@@ -255,7 +261,14 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
       if (f) flags.push(f);
     }
     const pause = activePause(flags, goal.startDate, asOf);
-    const status = cadenceStatus({ baselineReady: baseline !== null, paused: pause !== null, progressPct: progress, onTarget, wasOnTarget, trendSpmPerWeek: trend });
+    const status = cadenceStatus({
+      baselineReady: baseline !== null,
+      paused: pause !== null,
+      progressPct: progress,
+      onTarget,
+      wasOnTarget,
+      trendSpmPerWeek: trend,
+    });
     const weekAgo = addDays(asOf, -6);
     const lastWeek = since.filter((q) => q.run.localDate >= weekAgo);
     const greenFrom = addDays(asOf, -(CADENCE_GOAL.stepUpGreenDays - 1));
@@ -274,7 +287,15 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
       currentSpm: r1(current),
       onTarget,
       trendSpmPerWeek: r1(trend),
-      timeInBandPct: targetSpm !== null ? r1(timeInBandPct(lastWeek.map((q) => q.run.histogram), targetSpm)) : null,
+      timeInBandPct:
+        targetSpm !== null
+          ? r1(
+              timeInBandPct(
+                lastWeek.map((q) => q.run.histogram),
+                targetSpm,
+              ),
+            )
+          : null,
       runsOnTarget: targetSpm !== null ? since.filter((q) => isOnTarget(q.adjusted, targetSpm)).length : 0,
       runsSinceStart: since.length,
       bandFloorSpm: targetSpm !== null ? r1(targetSpm * (1 - CADENCE_GOAL.bandBelowTarget)) : null,
@@ -295,12 +316,28 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
         collecting,
       },
       paused: pause,
-      nextStep: nextStep({ status, baselineSpm: baseline?.spm ?? null, targetPct: targetPct ?? CADENCE_GOAL.defaultTargetPct, pause, recentLights, daysActive }),
+      nextStep: nextStep({
+        status,
+        baselineSpm: baseline?.spm ?? null,
+        targetPct: targetPct ?? CADENCE_GOAL.defaultTargetPct,
+        pause,
+        recentLights,
+        daysActive,
+      }),
     };
   }
 
   const listed = rows.filter((r) => r.localDate >= range.from && r.localDate <= range.to);
-  return { runnerId: input.runnerId, asOf, from: range.from, to: range.to, goal: reportGoal, runs: listed, weeks: weeklyLoad(runs, range), dataQuality: dataQuality(listed) };
+  return {
+    runnerId: input.runnerId,
+    asOf,
+    from: range.from,
+    to: range.to,
+    goal: reportGoal,
+    runs: listed,
+    weeks: weeklyLoad(runs, range),
+    dataQuality: dataQuality(listed),
+  };
 }
 
 function weeklyLoad(runs: readonly CadenceReportRun[], range: { from: string; to: string }): CadenceReportWeek[] {
@@ -337,7 +374,10 @@ function dataQuality(rows: readonly CadenceReportRow[]): CadenceReport['dataQual
     if (r.excludedReason) excluded.set(r.excludedReason, (excluded.get(r.excludedReason) ?? 0) + 1);
   }
   const notes = [
-    ...[...sources.values()].map((s) => `${s.runs} run${s.runs === 1 ? '' : 's'}: ${SOURCE_WORDS[s.cadenceSource] ?? s.cadenceSource}${s.cadenceFactor === 2 ? ', normalised ×2 to steps/min' : s.cadenceSource === 'none' ? '' : ', no normalisation needed'}`),
+    ...[...sources.values()].map(
+      (s) =>
+        `${s.runs} run${s.runs === 1 ? '' : 's'}: ${SOURCE_WORDS[s.cadenceSource] ?? s.cadenceSource}${s.cadenceFactor === 2 ? ', normalised ×2 to steps/min' : s.cadenceSource === 'none' ? '' : ', no normalisation needed'}`,
+    ),
     ...[...excluded.entries()].map(([reason, n]) => `${n} run${n === 1 ? '' : 's'} left out: ${EXCLUSION_WORDS[reason]}`),
   ];
   return {
@@ -349,9 +389,26 @@ function dataQuality(rows: readonly CadenceReportRow[]): CadenceReport['dataQual
 
 /** Stable CSV columns, one row per run. */
 export const CADENCE_CSV_COLUMNS = [
-  'activityId', 'localDate', 'source', 'qualifies', 'excludedReason', 'runCadenceSpm', 'adjustedCadenceSpm', 'rollingMedianSpm',
-  'speedMps', 'paceSPerKm', 'runningTimeS', 'timeInBandPct', 'onTarget', 'cadenceSource', 'cadenceFactor', 'distanceM',
-  'elevationLossM', 'painLight', 'painDuring', 'calfPain',
+  'activityId',
+  'localDate',
+  'source',
+  'qualifies',
+  'excludedReason',
+  'runCadenceSpm',
+  'adjustedCadenceSpm',
+  'rollingMedianSpm',
+  'speedMps',
+  'paceSPerKm',
+  'runningTimeS',
+  'timeInBandPct',
+  'onTarget',
+  'cadenceSource',
+  'cadenceFactor',
+  'distanceM',
+  'elevationLossM',
+  'painLight',
+  'painDuring',
+  'calfPain',
 ] as const satisfies readonly (keyof CadenceReportRow)[];
 
 function csvCell(v: unknown): string {

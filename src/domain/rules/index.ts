@@ -151,12 +151,8 @@ export function evaluateWeek(input: EvaluateWeekInput): WeekEvaluation {
   const lookbackRuns = earlier.filter((r) => r.localDate >= lookbackFrom);
   const lookbackLongestRunM = lookbackRuns.length > 0 ? Math.max(...lookbackRuns.map((r) => r.distanceM)) : null;
   const goal = input.cadenceGoalStartDate ?? null;
-  const cadenceGoalActive =
-    goal !== null && goal <= week.end && addDays(goal, t.change.cadenceGoalDays - 1) >= week.start;
-  const changes = assessChanges(
-    { current: variables, reference, cadenceReferenceSpm, lookbackLongestRunM, cadenceGoalActive },
-    t,
-  );
+  const cadenceGoalActive = goal !== null && goal <= week.end && addDays(goal, t.change.cadenceGoalDays - 1) >= week.start;
+  const changes = assessChanges({ current: variables, reference, cadenceReferenceSpm, lookbackLongestRunM, cadenceGoalActive }, t);
   const spikes = findRunSpikes(weekRuns, earlier, t);
 
   const provisional = priorWeeksOfData < t.load.minPriorWeeks;

@@ -58,11 +58,7 @@ describe('LOAD_JUMP on a complete week vs the previous week (20.0 km)', () => {
 });
 
 describe('LOAD_JUMP during the week (week-to-date vs the full previous week)', () => {
-  const thisWeek = () => [
-    run('2026-11-16', 8, { id: 'mon' }),
-    run('2026-11-17', 8, { id: 'tue' }),
-    run('2026-11-19', 7, { id: 'thu' }),
-  ];
+  const thisWeek = () => [run('2026-11-16', 8, { id: 'mon' }), run('2026-11-17', 8, { id: 'tue' }), run('2026-11-19', 7, { id: 'thu' })];
 
   it("warns as soon as Thursday's run takes the week past +10 % and names that run", () => {
     const e = evaluate([...steadyHistory(), ...thisWeek()], { todayLocalDate: '2026-11-19' });

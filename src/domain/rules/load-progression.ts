@@ -31,14 +31,8 @@ export interface LoadReference {
  * the reference to have ≥ 2 runs and ≥ 5 km; otherwise the absolute cap applies.
  * `mean` must average only weeks of data (weeks on or after the start of the runner's history).
  */
-export function chooseLoadReference(
-  previous: WeekVariables,
-  mean: WeekVariables,
-  priorWeeksOfData: number,
-  t: RuleThresholds,
-): LoadReference {
-  const isBreak =
-    priorWeeksOfData >= 2 && mean.distanceM > 0 && previous.distanceM < t.load.breakShareOfMean * mean.distanceM;
+export function chooseLoadReference(previous: WeekVariables, mean: WeekVariables, priorWeeksOfData: number, t: RuleThresholds): LoadReference {
+  const isBreak = priorWeeksOfData >= 2 && mean.distanceM > 0 && previous.distanceM < t.load.breakShareOfMean * mean.distanceM;
   const variables = isBreak ? mean : previous;
   const sufficient = variables.runs >= t.load.minReferenceRuns && variables.distanceM >= t.load.minReferenceDistanceM;
   return {
@@ -111,17 +105,9 @@ function exceededMetrics(cur: Totals, ref: LoadReference, t: RuleThresholds): Lo
  * exceeds the reference by > 2 km or runs by > 1 [heuristic].
  * `weekRuns` are the week's counted runs (any order); they locate the run that tipped the week over.
  */
-export function assessLoadProgression(
-  weekRuns: readonly WeekRun[],
-  current: WeekVariables,
-  reference: LoadReference,
-  t: RuleThresholds,
-): LoadAssessment {
+export function assessLoadProgression(weekRuns: readonly WeekRun[], current: WeekVariables, reference: LoadReference, t: RuleThresholds): LoadAssessment {
   const ref = reference.variables;
-  const limitM =
-    reference.rule === 'percent'
-      ? ref.distanceM * (1 + reference.allowedIncrease)
-      : ref.distanceM + t.load.absoluteCapDistanceM;
+  const limitM = reference.rule === 'percent' ? ref.distanceM * (1 + reference.allowedIncrease) : ref.distanceM + t.load.absoluteCapDistanceM;
   const remainingDistanceM = Math.max(0, limitM - current.distanceM);
   const exceeded = exceededMetrics(current, reference, t);
   if (exceeded.length === 0) return { reference, remainingDistanceM, jump: null };

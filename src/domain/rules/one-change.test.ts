@@ -150,7 +150,7 @@ describe('assessChanges: intensity, hills, gait, terrain, long run', () => {
     expect(assess({}, { cadenceGoalActive: true }).changed).toEqual(['avgCadenceSpm']);
   });
 
-  it('R3: during a cadence goal\'s first weeks any other increase is a MULTI_CHANGE, the goal alone is not', () => {
+  it("R3: during a cadence goal's first weeks any other increase is a MULTI_CHANGE, the goal alone is not", () => {
     const goal = { cadenceGoalActive: true };
     expect(assess({}, goal)).toMatchObject({ isMultiChange: false, groups: ['gait'], gaitGoal: true });
     expect(assess({ avgCadenceSpm: 178 }, goal)).toMatchObject({ isMultiChange: false, groups: ['gait'] }); // the goal working: one change
@@ -204,8 +204,7 @@ describe('MULTI_CHANGE through evaluateWeek', () => {
     isTrail: false,
     ...o,
   });
-  const week = (w: string, kms: number[], o: Partial<WeekRun> = {}) =>
-    kms.map((km, i) => run(addDays(parseIsoWeek(w).start, 2 * i), km, o));
+  const week = (w: string, kms: number[], o: Partial<WeekRun> = {}) => kms.map((km, i) => run(addDays(parseIsoWeek(w).start, 2 * i), km, o));
   const history = ['2026-W44', '2026-W45', '2026-W46'].flatMap((w) => week(w, [10, 10]));
 
   it('warns when distance (via an extra run) and downhill both rise, counting 2 changes, not 3', () => {

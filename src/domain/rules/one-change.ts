@@ -9,16 +9,7 @@ import type { RuleThresholds } from './thresholds.js';
 
 /** docs/api.md "Week", changed names. */
 export type ChangedVariable =
-  | 'distanceM'
-  | 'movingTimeS'
-  | 'runs'
-  | 'longestRunM'
-  | 'avgPaceSPerKm'
-  | 'surges'
-  | 'elevationLossM'
-  | 'descentPerKmM'
-  | 'avgCadenceSpm'
-  | 'trailShare';
+  'distanceM' | 'movingTimeS' | 'runs' | 'longestRunM' | 'avgPaceSPerKm' | 'surges' | 'elevationLossM' | 'descentPerKmM' | 'avgCadenceSpm' | 'trailShare';
 
 /** R3's training components; `long_run` is listed but never counted (R4 reports it, docs/rules.md "MULTI_CHANGE — one change at a time (seed)"). */
 export type ChangeGroup = 'volume' | 'intensity_speed' | 'intensity_surges' | 'hills' | 'gait' | 'terrain' | 'long_run';
@@ -106,8 +97,7 @@ export function assessChanges(input: ChangeInput, t: RuleThresholds): ChangeAsse
     }
     if (runsUp && distanceUp) mark('runs', ref.runs, cur.runs);
   }
-  const frequencyRedistributed =
-    runsUp && !distanceUp && cur.meanRunM !== null && ref.meanRunM !== null && cur.meanRunM < ref.meanRunM;
+  const frequencyRedistributed = runsUp && !distanceUp && cur.meanRunM !== null && ref.meanRunM !== null && cur.meanRunM < ref.meanRunM;
 
   if (input.lookbackLongestRunM !== null && input.lookbackLongestRunM > 0) {
     if (exceedsRatio(cur.longestRunM, input.lookbackLongestRunM, c.longRunRatio)) {

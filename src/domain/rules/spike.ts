@@ -31,11 +31,7 @@ export interface SpikeFinding {
  * ratio > 1.10 → amber, band 10-30; > 1.30 → amber, band 30-100; > 2.00 → red, band 100+.
  * `earlierRuns` are counted runs before the week; they may include runs outside the window (ignored).
  */
-export function findRunSpikes(
-  weekRuns: readonly WeekRun[],
-  earlierRuns: readonly WeekRun[],
-  t: RuleThresholds,
-): SpikeFinding[] {
+export function findRunSpikes(weekRuns: readonly WeekRun[], earlierRuns: readonly WeekRun[], t: RuleThresholds): SpikeFinding[] {
   const s = t.spike;
   const all = [...earlierRuns, ...weekRuns].sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   const findings: SpikeFinding[] = [];
@@ -49,11 +45,7 @@ export function findRunSpikes(
       if (other.id !== run.id && other.localDate >= from) longest = Math.max(longest, other.distanceM);
     }
     if (longest <= 0 || !exceedsRatio(run.distanceM, longest, s.amberAbove)) continue;
-    const band: SpikeBand = exceedsRatio(run.distanceM, longest, s.redAbove)
-      ? '100+'
-      : exceedsRatio(run.distanceM, longest, s.band2Above)
-        ? '30-100'
-        : '10-30';
+    const band: SpikeBand = exceedsRatio(run.distanceM, longest, s.redAbove) ? '100+' : exceedsRatio(run.distanceM, longest, s.band2Above) ? '30-100' : '10-30';
     findings.push({
       runId: run.id,
       localDate: run.localDate,

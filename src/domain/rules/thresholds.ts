@@ -137,11 +137,6 @@ export function resolveThresholds(overrides: ThresholdOverrides = {}): RuleThres
  * [week.start − this, week.end] and nothing else.
  */
 export function historyDaysNeeded(t: RuleThresholds): number {
-  const days = Math.max(
-    t.spike.lookbackDays,
-    t.change.longRunLookbackDays,
-    7 * t.load.meanWeeks,
-    7 * t.change.cadenceReferenceWeeks,
-  );
+  const days = Math.max(t.spike.lookbackDays, t.change.longRunLookbackDays, 7 * t.load.meanWeeks, 7 * t.change.cadenceReferenceWeeks);
   return Math.ceil(days / 7) * 7;
 }

@@ -15,7 +15,13 @@ const spike = (runId: string, severity: 'amber' | 'red', pct: number): WeekWarni
   evidence: { runId, spikePct: pct },
 });
 
-const ctx = (over: Partial<MessageContext> = {}): MessageContext => ({ weekStart: '2026-11-16', weekToDate: false, provisional: false, priorWeeksOfData: 4, ...over });
+const ctx = (over: Partial<MessageContext> = {}): MessageContext => ({
+  weekStart: '2026-11-16',
+  weekToDate: false,
+  provisional: false,
+  priorWeeksOfData: 4,
+  ...over,
+});
 
 describe('loadJumpWarning', () => {
   const jump: LoadJumpFinding = {
@@ -36,10 +42,16 @@ describe('loadJumpWarning', () => {
     triggeredOnDate: '2026-11-20',
   };
 
-  it('carries the jump\'s severity and triggering run, with percents rounded to 0.1', () => {
+  it("carries the jump's severity and triggering run, with percents rounded to 0.1", () => {
     const w = loadJumpWarning(jump, ctx({ weekToDate: true, provisional: true }));
     expect(w).toMatchObject({ code: 'LOAD_JUMP', severity: 'red', runId: 'r3', weekToDate: true, provisional: true });
-    expect(w.evidence).toMatchObject({ distanceChangePct: 35, movingTimeChangePct: 25, allowedIncreasePct: 10, triggeredOnDate: '2026-11-20', basis: 'previous_week' });
+    expect(w.evidence).toMatchObject({
+      distanceChangePct: 35,
+      movingTimeChangePct: 25,
+      allowedIncreasePct: 10,
+      triggeredOnDate: '2026-11-20',
+      basis: 'previous_week',
+    });
     expect(w.message.length).toBeGreaterThan(0);
   });
 
@@ -103,7 +115,7 @@ describe('oneWarningPerCode', () => {
 });
 
 describe('storedEvidence', () => {
-  it('adds week-to-date, the run and the changed variables to the finding\'s evidence', () => {
+  it("adds week-to-date, the run and the changed variables to the finding's evidence", () => {
     const w = { ...spike('a', 'amber', 15), code: 'MULTI_CHANGE' as const, runId: null, changed: ['distanceM' as const, 'surges' as const] };
     expect(storedEvidence(w)).toEqual({ runId: null, spikePct: 15, weekToDate: false, changed: 'distanceM,surges' });
   });

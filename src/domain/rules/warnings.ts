@@ -91,7 +91,13 @@ export function multiChangeWarning(changes: ChangeAssessment, ctx: MessageContex
 
 /** R4: one run far longer than the longest of the previous 30 days (docs/rules.md, RUN_SPIKE). */
 export function runSpikeWarning(spike: SpikeFinding, ctx: MessageContext): WeekWarning {
-  const evidence = { distanceM: spike.distanceM, lookbackLongestRunM: spike.lookbackLongestRunM, spikePct: round1(spike.ratio - 1), band: spike.band, localDate: spike.localDate };
+  const evidence = {
+    distanceM: spike.distanceM,
+    lookbackLongestRunM: spike.lookbackLongestRunM,
+    spikePct: round1(spike.ratio - 1),
+    band: spike.band,
+    localDate: spike.localDate,
+  };
   return raised(ctx, { code: 'RUN_SPIKE', severity: spike.severity, runId: spike.runId, message: runSpikeMessage(spike, ctx), evidence });
 }
 

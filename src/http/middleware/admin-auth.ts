@@ -24,6 +24,10 @@ export function requireOperator(secrets: readonly string[], realm = 'stridesync 
     const presented = presentedSecret(req.headers.authorization);
     if (presented !== null && secrets.some((k) => safeEqual(k, presented))) return next();
     res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
-    next(new UnauthorizedError(presented === null ? 'missing credentials (Authorization: Bearer <key>, or Basic with the key as password)' : 'invalid credentials'));
+    next(
+      new UnauthorizedError(
+        presented === null ? 'missing credentials (Authorization: Bearer <key>, or Basic with the key as password)' : 'invalid credentials',
+      ),
+    );
   };
 }

@@ -12,7 +12,8 @@ export function requireApiKey(keys: readonly string[], failureLimiter?: RequestH
     const refuse = (err: UnauthorizedError) => (failureLimiter ? failureLimiter(req, res, (limitErr?: unknown) => next(limitErr ?? err)) : next(err));
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) return refuse(new UnauthorizedError(header ? 'Authorization header must be "Bearer <API key>"' : 'missing API key (Authorization: Bearer <key>)'));
+    if (!match)
+      return refuse(new UnauthorizedError(header ? 'Authorization header must be "Bearer <API key>"' : 'missing API key (Authorization: Bearer <key>)'));
     const presented = match[1]!;
     if (!keys.some((k) => safeEqual(k, presented))) return refuse(new UnauthorizedError('invalid API key'));
     next();

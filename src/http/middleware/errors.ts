@@ -38,7 +38,9 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
       res.status(400).json({ error: { code: 'invalid_json', message: `request body is not valid JSON: ${e.message}` } });
       return;
     case 'entity.too.large':
-      res.status(413).json({ error: { code: 'body_too_large', message: `request body of ${e.length ?? '?'} bytes exceeds the limit of ${e.limit ?? '?'} bytes` } });
+      res
+        .status(413)
+        .json({ error: { code: 'body_too_large', message: `request body of ${e.length ?? '?'} bytes exceeds the limit of ${e.limit ?? '?'} bytes` } });
       return;
     case 'encoding.unsupported':
     case 'charset.unsupported':
@@ -53,5 +55,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
     return;
   }
   req.log?.error({ err }, 'unhandled error');
-  res.status(500).json({ error: { code: 'internal_error', message: 'internal error; see the server log with this request id', details: { requestId: req.id } } });
+  res
+    .status(500)
+    .json({ error: { code: 'internal_error', message: 'internal error; see the server log with this request id', details: { requestId: req.id } } });
 };

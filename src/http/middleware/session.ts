@@ -16,7 +16,10 @@ export function parseCookies(header: string): Record<string, string> {
     if (i < 0) continue;
     const k = part.slice(0, i).trim();
     if (!k || k in out) continue;
-    const v = part.slice(i + 1).trim().replace(/^"(.*)"$/, '$1');
+    const v = part
+      .slice(i + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     try {
       out[k] = decodeURIComponent(v);
     } catch {
@@ -35,10 +38,7 @@ export function cookieName(publicUrl: string): string {
 }
 
 export function setSessionCookie(res: Response, publicUrl: string, token: string, expiresAt: Date): void {
-  res.append(
-    'Set-Cookie',
-    serialize(cookieName(publicUrl), token, { secure: publicUrl.startsWith('https:'), expires: expiresAt }),
-  );
+  res.append('Set-Cookie', serialize(cookieName(publicUrl), token, { secure: publicUrl.startsWith('https:'), expires: expiresAt }));
 }
 
 export function clearSessionCookie(res: Response, publicUrl: string): void {
@@ -64,14 +64,19 @@ export function loadSession(deps: { db: Db; now: () => Date; env: { PUBLIC_URL: 
  * answer (401). POSTs must also carry the session's CSRF token and, when the browser sends one,
  * an Origin of this service.
  */
-export function requireSession(opts: { publicUrl: string; onMissing: (req: Request, res: Response) => void; onBadCsrf: (req: Request, res: Response) => void }): RequestHandler {
+export function requireSession(opts: {
+  publicUrl: string;
+  onMissing: (req: Request, res: Response) => void;
+  onBadCsrf: (req: Request, res: Response) => void;
+}): RequestHandler {
   const ownOrigin = new URL(opts.publicUrl).origin;
   return (req: Request, res: Response, next: NextFunction) => {
     const session = sessionOf(res);
     if (!session) return opts.onMissing(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const origin = req.headers.origin;
-      const sent = typeof req.body?._csrf === 'string' ? (req.body._csrf as string) : typeof req.headers['x-csrf-token'] === 'string' ? req.headers['x-csrf-token'] : '';
+      const sent =
+        typeof req.body?._csrf === 'string' ? (req.body._csrf as string) : typeof req.headers['x-csrf-token'] === 'string' ? req.headers['x-csrf-token'] : '';
       const originOk = !origin || origin === ownOrigin || origin === `${req.protocol}://${req.get('host')}`;
       if (!originOk || !sent || !sameToken(sent, session.csrfToken)) return opts.onBadCsrf(req, res);
     }

@@ -21,8 +21,17 @@ export function answerRoutes(deps: AppDeps, page: RequestHandler[]): Router {
       await recordAnswer(deps, prompt.id, input, { via: 'page' });
     } catch (err) {
       if (err instanceof AppError && err.status === 422) {
-        const issues = ((err.details as { issues?: { path: string; message: string }[] } | undefined)?.issues ?? []).map((i) => [i.path.split('.').pop()!, i.message] as const);
-        return renderHome(deps, res, session, undefined, { promptId: prompt.id, values: input, errors: Object.fromEntries(issues.length ? issues : [['note', err.message]]) }, 422);
+        const issues = ((err.details as { issues?: { path: string; message: string }[] } | undefined)?.issues ?? []).map(
+          (i) => [i.path.split('.').pop()!, i.message] as const,
+        );
+        return renderHome(
+          deps,
+          res,
+          session,
+          undefined,
+          { promptId: prompt.id, values: input, errors: Object.fromEntries(issues.length ? issues : [['note', err.message]]) },
+          422,
+        );
       }
       throw err;
     }

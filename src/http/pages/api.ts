@@ -12,7 +12,10 @@ import { parseInput } from '../validate.js';
 
 export const CreateShareBody = z.object({
   recipient: z.string().trim().min(1, 'required').max(200).describe('who receives the link, e.g. "Kari Nordmann, physiotherapist"'),
-  sections: z.array(z.enum(SHARE_SECTIONS)).min(1).default([...SHARE_SECTIONS]),
+  sections: z
+    .array(z.enum(SHARE_SECTIONS))
+    .min(1)
+    .default([...SHARE_SECTIONS]),
   expiresInDays: z.number().int().min(1).max(SHARE_MAX_DAYS).default(30),
   consent: z.literal(true, { error: 'must be true: the runner explicitly agreed to show these sections to this recipient' }),
 });
@@ -54,10 +57,28 @@ export function pageApiRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['pages'],
     auth: true,
     body: CreateShareBody,
-    responses: { 201: { description: 'the share with its url', schema: ShareView.extend({ url: z.string() }) }, 404: { description: 'unknown runner', schema: ErrorBody }, 422: { description: 'no consent or bad field', schema: ErrorBody } },
+    responses: {
+      201: { description: 'the share with its url', schema: ShareView.extend({ url: z.string() }) },
+      404: { description: 'unknown runner', schema: ErrorBody },
+      422: { description: 'no consent or bad field', schema: ErrorBody },
+    },
   });
-  docs.add({ method: 'get', path: '/v1/runners/:runnerId/shares', summary: 'Share links of the runner (active, expired, revoked)', tags: ['pages'], auth: true, responses: { 200: { description: 'shares', schema: z.object({ shares: z.array(ShareView) }) } } });
-  docs.add({ method: 'delete', path: '/v1/runners/:runnerId/shares/:shareId', summary: 'Revoke a share link', tags: ['pages'], auth: true, responses: { 200: { description: 'revoked', schema: ShareView }, 404: { description: 'unknown runner or share', schema: ErrorBody } } });
+  docs.add({
+    method: 'get',
+    path: '/v1/runners/:runnerId/shares',
+    summary: 'Share links of the runner (active, expired, revoked)',
+    tags: ['pages'],
+    auth: true,
+    responses: { 200: { description: 'shares', schema: z.object({ shares: z.array(ShareView) }) } },
+  });
+  docs.add({
+    method: 'delete',
+    path: '/v1/runners/:runnerId/shares/:shareId',
+    summary: 'Revoke a share link',
+    tags: ['pages'],
+    auth: true,
+    responses: { 200: { description: 'revoked', schema: ShareView }, 404: { description: 'unknown runner or share', schema: ErrorBody } },
+  });
 
   const r = Router();
   r.post('/v1/runners/:runnerId/links', async (req, res) => {

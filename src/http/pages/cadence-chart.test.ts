@@ -5,15 +5,33 @@ import { CHART, renderCadenceChart, renderCadenceTable, xOf, yOf, yRange } from 
 let seq = 0;
 function run(localDate: string, spm: number, over: Partial<CadenceReportRun> = {}): CadenceReportRun {
   return {
-    activityId: `r${++seq}`, localDate, startTime: new Date(`${localDate}T07:00:00Z`), runCadenceSpm: spm, speedMps: 3, runningTimeS: 1800,
-    cadenceQuality: 'ok', cadenceSource: 'fit-record', workoutType: null, isIndoor: false, histogram: { min: spm, counts: [1800] },
-    source: 'upload', cadenceFactor: 2, distanceM: 6000, elevationLossM: 40, ...over,
+    activityId: `r${++seq}`,
+    localDate,
+    startTime: new Date(`${localDate}T07:00:00Z`),
+    runCadenceSpm: spm,
+    speedMps: 3,
+    runningTimeS: 1800,
+    cadenceQuality: 'ok',
+    cadenceSource: 'fit-record',
+    workoutType: null,
+    isIndoor: false,
+    histogram: { min: spm, counts: [1800] },
+    source: 'upload',
+    cadenceFactor: 2,
+    distanceM: 6000,
+    elevationLossM: 40,
+    ...over,
   };
 }
 
 const runs = [
-  run('2026-02-12', 158), run('2026-02-19', 160), run('2026-02-26', 162),
-  run('2026-03-03', 163), run('2026-03-05', 165), run('2026-03-08', 166), run('2026-03-10', 168),
+  run('2026-02-12', 158),
+  run('2026-02-19', 160),
+  run('2026-02-26', 162),
+  run('2026-03-03', 163),
+  run('2026-03-05', 165),
+  run('2026-03-08', 166),
+  run('2026-03-10', 168),
   run('2026-03-11', 170, { runningTimeS: 300 }), // too short: no dot
 ];
 const pain = new Map([
@@ -22,8 +40,12 @@ const pain = new Map([
   [runs[5]!.activityId, { light: 'red' as const, painDuring: 6, calfPain: 2, morningWorse: false }],
 ]);
 const report = buildCadenceReport({
-  runnerId: 'x', asOf: '2026-03-12', range: { from: '2026-02-09', to: '2026-03-12' },
-  goal: { id: 'g', startDate: '2026-03-02', targetPct: 5, targetSpm: null, baseline: null }, runs, pain,
+  runnerId: 'x',
+  asOf: '2026-03-12',
+  range: { from: '2026-02-09', to: '2026-03-12' },
+  goal: { id: 'g', startDate: '2026-03-02', targetPct: 5, targetSpm: null, baseline: null },
+  runs,
+  pain,
 });
 const svg = renderCadenceChart(report);
 const count = (re: RegExp) => (svg.match(re) ?? []).length;

@@ -97,7 +97,9 @@ export function renderCadenceChart(report: CadenceReport): string {
   const x = xScale(report);
   const dots = report.runs.filter((r) => r.adjustedCadenceSpm !== null);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="cadence-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="cadence-chart-title cadence-chart-desc">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="cadence-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="cadence-chart-title cadence-chart-desc">`,
+  );
   out.push(`<title id="cadence-chart-title">Step rate per run, speed-matched</title>`);
   out.push(`<desc id="cadence-chart-desc">${escapeHtml(describe(report, dots.length))}</desc>`);
   out.push(`<rect x="${left}" y="${top}" width="${width - left - right}" height="${plotBottom - top}" fill="#f7f9fb" stroke="#d5dbe1"/>`);
@@ -113,15 +115,20 @@ export function renderCadenceChart(report: CadenceReport): string {
 
   const g = report.goal;
   if (g && g.targetSpm !== null) {
-    const yHi = yOf(range, g.targetSpm + 1), yLo = yOf(range, g.targetSpm - 1);
-    out.push(`<rect id="target-band" x="${left}" y="${f1(yHi)}" width="${width - left - right}" height="${f1(yLo - yHi)}" fill="#1e7a34" fill-opacity="0.12"><title>target ${g.targetSpm} ± 1 spm</title></rect>`);
+    const yHi = yOf(range, g.targetSpm + 1),
+      yLo = yOf(range, g.targetSpm - 1);
+    out.push(
+      `<rect id="target-band" x="${left}" y="${f1(yHi)}" width="${width - left - right}" height="${f1(yLo - yHi)}" fill="#1e7a34" fill-opacity="0.12"><title>target ${g.targetSpm} ± 1 spm</title></rect>`,
+    );
     const y = f1(yOf(range, g.targetSpm));
     out.push(`<line id="target-line" data-spm="${g.targetSpm}" x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#1e7a34" stroke-width="2"/>`);
     out.push(`<text x="${width - right - 4}" y="${y}" dy="-5" text-anchor="end" font-size="14" fill="#1e7a34">target ${g.targetSpm}</text>`);
   }
   if (g && g.baselineSpm !== null) {
     const y = f1(yOf(range, g.baselineSpm));
-    out.push(`<line id="baseline-line" data-spm="${g.baselineSpm}" x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#4a5560" stroke-width="2" stroke-dasharray="6 4"/>`);
+    out.push(
+      `<line id="baseline-line" data-spm="${g.baselineSpm}" x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#4a5560" stroke-width="2" stroke-dasharray="6 4"/>`,
+    );
     out.push(`<text x="${width - right - 4}" y="${y}" dy="13" text-anchor="end" font-size="14" fill="#4a5560">baseline ${f1(g.baselineSpm)}</text>`);
   }
   if (g && g.startDate >= report.from && g.startDate <= report.to) {
@@ -148,14 +155,20 @@ export function renderCadenceChart(report: CadenceReport): string {
   const slot = Math.max(2, ((width - left - right) * 7) / Math.max(7, dayNumber(report.to) - dayNumber(report.from) + 1));
   const barW = Math.max(1, slot / 2 - 1);
   const barH = barsBottom - barsTop;
-  out.push(`<text x="${left}" y="${barsTop - 8}" font-size="14" fill="#4a5560">weekly distance (km, max ${f1(maxKm)}) and descent (m, max ${Math.round(maxLoss)})</text>`);
+  out.push(
+    `<text x="${left}" y="${barsTop - 8}" font-size="14" fill="#4a5560">weekly distance (km, max ${f1(maxKm)}) and descent (m, max ${Math.round(maxLoss)})</text>`,
+  );
   out.push(`<line x1="${left}" x2="${width - right}" y1="${barsBottom}" y2="${barsBottom}" stroke="#d5dbe1"/>`);
   for (const w of report.weeks) {
     const x0 = Math.min(width - right - 2 * barW - 1, Math.max(left, x(w.start)));
     const hd = (barH * w.distanceM) / 1000 / maxKm;
     const hl = (barH * w.elevationLossM) / maxLoss;
-    out.push(`<rect class="bar-distance" data-week="${w.week}" data-distance-m="${w.distanceM}" x="${f1(x0)}" y="${f1(barsBottom - hd)}" width="${f1(barW)}" height="${f1(hd)}" fill="#1d4f91"><title>${w.week}: ${f1(w.distanceM / 1000)} km</title></rect>`);
-    out.push(`<rect class="bar-descent" data-week="${w.week}" data-loss-m="${w.elevationLossM}" x="${f1(x0 + barW + 1)}" y="${f1(barsBottom - hl)}" width="${f1(barW)}" height="${f1(hl)}" fill="#8a5a00"><title>${w.week}: ${w.elevationLossM} m descent</title></rect>`);
+    out.push(
+      `<rect class="bar-distance" data-week="${w.week}" data-distance-m="${w.distanceM}" x="${f1(x0)}" y="${f1(barsBottom - hd)}" width="${f1(barW)}" height="${f1(hd)}" fill="#1d4f91"><title>${w.week}: ${f1(w.distanceM / 1000)} km</title></rect>`,
+    );
+    out.push(
+      `<rect class="bar-descent" data-week="${w.week}" data-loss-m="${w.elevationLossM}" x="${f1(x0 + barW + 1)}" y="${f1(barsBottom - hl)}" width="${f1(barW)}" height="${f1(hl)}" fill="#8a5a00"><title>${w.week}: ${w.elevationLossM} m descent</title></rect>`,
+    );
   }
   out.push(`<text x="${left}" y="${height - 8}" font-size="14" fill="#4a5560">${report.from}</text>`);
   out.push(`<text x="${width - right}" y="${height - 8}" text-anchor="end" font-size="14" fill="#4a5560">${report.to}</text>`);
@@ -170,7 +183,8 @@ export function renderCadenceTable(report: CadenceReport): SafeHtml {
 <caption>Runs from ${report.from} to ${report.to}</caption>
 <thead><tr><th scope="col">Date</th><th scope="col" class="num">Speed-matched spm</th><th scope="col" class="num">Measured spm</th><th scope="col" class="num">Pace /km</th><th scope="col" class="num">Time in band</th><th scope="col">Knee light</th><th scope="col" class="num">Calf pain</th></tr></thead>
 <tbody>${rows.map(
-    (r) => html`<tr data-activity-id="${r.activityId}"><th scope="row">${r.localDate}</th><td class="num">${r.adjustedCadenceSpm ?? (r.excludedReason ? `– (${r.excludedReason.replace(/_/g, ' ')})` : '–')}</td><td class="num">${r.runCadenceSpm ?? '–'}</td><td class="num">${r.paceSPerKm === null ? '–' : paceText(r.paceSPerKm)}</td><td class="num">${r.timeInBandPct === null ? '–' : `${Math.round(r.timeInBandPct)} %`}</td><td><span class="light light-${lightOf(r)}">${LIGHT_WORDS[lightOf(r)]}</span></td><td class="num">${r.calfPain ?? '–'}</td></tr>`,
+    (r) =>
+      html`<tr data-activity-id="${r.activityId}"><th scope="row">${r.localDate}</th><td class="num">${r.adjustedCadenceSpm ?? (r.excludedReason ? `– (${r.excludedReason.replace(/_/g, ' ')})` : '–')}</td><td class="num">${r.runCadenceSpm ?? '–'}</td><td class="num">${r.paceSPerKm === null ? '–' : paceText(r.paceSPerKm)}</td><td class="num">${r.timeInBandPct === null ? '–' : `${Math.round(r.timeInBandPct)} %`}</td><td><span class="light light-${lightOf(r)}">${LIGHT_WORDS[lightOf(r)]}</span></td><td class="num">${r.calfPain ?? '–'}</td></tr>`,
   )}</tbody>
 </table></div>`;
 }

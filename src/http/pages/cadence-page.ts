@@ -49,7 +49,8 @@ ${poweredByStrava(report.runs.some((x) => x.source === 'strava'))}`;
     try {
       await putCadenceGoal(deps, sessionOf(res)!.runnerId, input);
     } catch (err) {
-      if (err instanceof AppError && err.status === 422) return show(res, { status: 422, error: `The goal was not saved: ${err.message.replace(/^body\.\w+: /, '')}`, values });
+      if (err instanceof AppError && err.status === 422)
+        return show(res, { status: 422, error: `The goal was not saved: ${err.message.replace(/^body\.\w+: /, '')}`, values });
       throw err;
     }
     res.redirect(303, '/cadence?saved=1');

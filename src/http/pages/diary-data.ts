@@ -23,7 +23,12 @@ export interface DiaryRow {
   light: Light;
 }
 
-export async function loadDiaryRows(deps: Pick<AppDeps, 'db'>, runnerId: string, range: { from?: string; to?: string; activityId?: string }, limit = 500): Promise<DiaryRow[]> {
+export async function loadDiaryRows(
+  deps: Pick<AppDeps, 'db'>,
+  runnerId: string,
+  range: { from?: string; to?: string; activityId?: string },
+  limit = 500,
+): Promise<DiaryRow[]> {
   const rows = await loadDiaryPageRuns(deps.db, runnerId, range, limit);
   return rows.map(({ a, m, p }) => ({
     activityId: a.id,
@@ -47,7 +52,19 @@ export async function loadDiaryRows(deps: Pick<AppDeps, 'db'>, runnerId: string,
 }
 
 export const DIARY_CSV_COLUMNS = [
-  'date', 'distance_km', 'moving_time_min', 'pace_min_per_km', 'descent_m', 'cadence_spm', 'pain_during_0_10', 'settled_after_min', 'next_morning_0_10', 'next_morning_vs_yesterday', 'calf_during_0_10', 'light', 'note',
+  'date',
+  'distance_km',
+  'moving_time_min',
+  'pace_min_per_km',
+  'descent_m',
+  'cadence_spm',
+  'pain_during_0_10',
+  'settled_after_min',
+  'next_morning_0_10',
+  'next_morning_vs_yesterday',
+  'calf_during_0_10',
+  'light',
+  'note',
 ] as const;
 
 function csvCell(v: string | number | null): string {

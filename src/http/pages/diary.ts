@@ -41,9 +41,5 @@ export async function renderDiaryCsv(deps: AppDeps, req: Request, res: Response,
   const today = localDateOf(deps.now(), null, session.runner.timezone);
   const range = diaryRange(req.query, today);
   const rows = await loadDiaryRows(deps, session.runnerId, range, 10_000);
-  res
-    .status(200)
-    .type('text/csv; charset=utf-8')
-    .attachment(`stridesync-diary-${range.from}-to-${range.to}.csv`)
-    .send(diaryCsv(rows));
+  res.status(200).type('text/csv; charset=utf-8').attachment(`stridesync-diary-${range.from}-to-${range.to}.csv`).send(diaryCsv(rows));
 }

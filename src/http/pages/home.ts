@@ -17,7 +17,14 @@ function weekRow(label: string, f: (w: WeekTotals) => HtmlValue, a: WeekTotals, 
   return html`<tr><th scope="row">${label}</th><td class="${cls}">${f(a)}</td><td class="${cls}">${f(b)}</td></tr>`;
 }
 
-export async function renderHome(deps: AppDeps, res: Response, session: PageSession, notice?: string, answerState?: AnswerFormState, status = 200): Promise<void> {
+export async function renderHome(
+  deps: AppDeps,
+  res: Response,
+  session: PageSession,
+  notice?: string,
+  answerState?: AnswerFormState,
+  status = 200,
+): Promise<void> {
   const runnerId = session.runnerId;
   const today = localDateOf(deps.now(), null, session.runner.timezone);
   const [weekRuns, latest, openWarnings] = await Promise.all([
@@ -26,7 +33,10 @@ export async function renderHome(deps: AppDeps, res: Response, session: PageSess
     listWarnings(deps.db, runnerId, { status: 'open' }),
   ]);
   const latestRuns = latest.filter((r) => r.activity.isRun && r.activity.status === 'ready').slice(0, 5);
-  const oldest = latestRuns.map((r) => r.activity.localDate).filter((d): d is string => d !== null).sort()[0];
+  const oldest = latestRuns
+    .map((r) => r.activity.localDate)
+    .filter((d): d is string => d !== null)
+    .sort()[0];
   const { lights, streak } = await pageLights(deps, runnerId, today, oldest);
   const { thisWeek, lastWeek } = thisWeekVsLast(
     weekRuns.map((r) => ({ ...r, light: lights.get(r.id) ?? null })),
@@ -69,13 +79,23 @@ ${lightBadge((lights.get(r.activity.id) ?? null) as Light | null)} ${viewOnStrav
     : html`<p>No runs yet. <a href="/connect">Connect Strava or Garmin</a> and your runs will appear here.</p>`
 }
 </section>
-${deps.env.vapid ? html`<section aria-labelledby="push-h" id="push" hidden data-vapid-key="${deps.env.vapid.publicKey}" data-csrf="${session.csrfToken}">
+${
+  deps.env.vapid
+    ? html`<section aria-labelledby="push-h" id="push" hidden data-vapid-key="${deps.env.vapid.publicKey}" data-csrf="${session.csrfToken}">
 <h2 id="push-h">Notifications on this phone</h2>
 <p>Get the pain questions as notifications instead of checking this page.</p>
 <button type="button" id="push-enable" class="secondary">Turn on notifications</button>
 <p id="push-status" class="small muted" role="status"></p>
-</section>` : ''}
+</section>`
+    : ''
+}
 ${poweredByStrava(sources.has('strava'))}${garminAttribution(sources.has('garmin'))}
 `;
-  sendPage(res, status, { title: 'Your running', body, current: '/', head: raw('<link rel="stylesheet" href="/assets/answer.css">'), scripts: deps.env.vapid ? ['/assets/push.js'] : [] });
+  sendPage(res, status, {
+    title: 'Your running',
+    body,
+    current: '/',
+    head: raw('<link rel="stylesheet" href="/assets/answer.css">'),
+    scripts: deps.env.vapid ? ['/assets/push.js'] : [],
+  });
 }

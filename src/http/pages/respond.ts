@@ -25,7 +25,9 @@ export function signedOutPage(_req: Request, res: Response): void {
 }
 
 export function badCsrfPage(_req: Request, res: Response): void {
-  sendMessage(res, 403, 'Please try again', ['This form was out of date or did not come from your own page, so nothing was changed. Go back, reload the page and send it again.']);
+  sendMessage(res, 403, 'Please try again', [
+    'This form was out of date or did not come from your own page, so nothing was changed. Go back, reload the page and send it again.',
+  ]);
 }
 
 /** The hidden CSRF field every form of a signed-in page carries. */

@@ -95,7 +95,9 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   r.post('/share', ...page, async (req, res) => {
     const s = sessionOf(res)!;
     const body = req.body as Record<string, unknown>;
-    const sections = ([] as unknown[]).concat(body.sections ?? []).filter((x): x is (typeof SHARE_SECTIONS)[number] => (SHARE_SECTIONS as readonly unknown[]).includes(x));
+    const sections = ([] as unknown[])
+      .concat(body.sections ?? [])
+      .filter((x): x is (typeof SHARE_SECTIONS)[number] => (SHARE_SECTIONS as readonly unknown[]).includes(x));
     const recipient = typeof body.recipient === 'string' ? body.recipient.trim().slice(0, 200) : '';
     const days = [7, 30, 90].includes(Number(body.expiresInDays)) ? Number(body.expiresInDays) : 30;
     const values = { recipient, sections };
@@ -132,7 +134,8 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
     if (err instanceof AppError && err.status < 500) return sendMessage(res, err.status, err.status === 404 ? 'Not found' : 'That did not work', [err.message]);
     // body-parser refusals (too large, not JSON, too deep) are the client's, not ours
     const status = (err as { status?: unknown })?.status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return sendMessage(res, status, 'That did not work', ['The request could not be read. Please go back and try again.']);
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return sendMessage(res, status, 'That did not work', ['The request could not be read. Please go back and try again.']);
     if (outageError(err)) {
       res.setHeader('Retry-After', String(RETRY_AFTER_S));
       return sendMessage(res, 503, 'Back in a moment', ['The service is briefly unavailable. Please try again in a minute.']);

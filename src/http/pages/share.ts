@@ -25,7 +25,13 @@ function when(iso: string, tz: string): string {
   return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: tz }).format(new Date(iso));
 }
 
-export async function renderShareHome(deps: AppDeps, res: Response, session: PageSession, shares: ShareView[], opts: { status?: number; notice?: string; newUrl?: string; error?: string; values?: { recipient?: string; sections?: string[] } } = {}): Promise<void> {
+export async function renderShareHome(
+  deps: AppDeps,
+  res: Response,
+  session: PageSession,
+  shares: ShareView[],
+  opts: { status?: number; notice?: string; newUrl?: string; error?: string; values?: { recipient?: string; sections?: string[] } } = {},
+): Promise<void> {
   void deps;
   const tz = session.runner.timezone;
   const checked = new Set(opts.values?.sections ?? SHARE_SECTIONS);
@@ -57,7 +63,9 @@ ${SHARE_SECTIONS.map((s) => html`<div><input type="checkbox" id="sec-${s}" name=
 ${
   shares.length
     ? html`<ul class="runs">${shares.map(
-        (s) => html`<li class="card"><strong>${s.recipient}</strong> — ${s.status === 'active' ? html`active until ${when(s.expiresAt, tz)}` : s.status === 'revoked' ? html`revoked ${when(s.revokedAt!, tz)}` : html`expired ${when(s.expiresAt, tz)}`}<br>
+        (
+          s,
+        ) => html`<li class="card"><strong>${s.recipient}</strong> — ${s.status === 'active' ? html`active until ${when(s.expiresAt, tz)}` : s.status === 'revoked' ? html`revoked ${when(s.revokedAt!, tz)}` : html`expired ${when(s.expiresAt, tz)}`}<br>
 <span class="small">Sees: ${s.sections.join(', ')}. ${s.lastOpenedAt ? `Last opened ${when(s.lastOpenedAt, tz)}.` : 'Not opened yet.'}</span>
 ${s.status === 'active' ? html`<form method="post" action="/share/${s.id}/revoke">${csrfField(res)}<button type="submit" class="secondary">Revoke access for ${s.recipient}</button></form>` : ''}</li>`,
       )}</ul>`
@@ -84,21 +92,31 @@ export async function renderSharedPage(deps: AppDeps, res: Response, runnerId: s
   ]);
   const body = html`
 <p class="notice">Shared by ${runner.name} with <strong>${share.recipient}</strong>, read only, until ${when(share.expiresAt, tz)}. The last 12 weeks are shown.</p>
-${has('weeks') ? html`<section aria-labelledby="weeks-h"><h2 id="weeks-h">Weeks</h2>${
-    weeks.length
-      ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Weekly totals"><table><caption class="visually-hidden">Weekly totals</caption><thead><tr><th scope="col">Week</th><th scope="col" class="num">Distance (km)</th><th scope="col" class="num">Time</th><th scope="col" class="num">Descent (m)</th><th scope="col" class="num">Runs</th><th scope="col">Changed</th></tr></thead><tbody>${weeks.map((w) => {
-          const v = w.variables;
-          return html`<tr><th scope="row">${day(w.startDate)}</th><td class="num">${km(v.distanceM)}</td><td class="num">${duration(v.movingTimeS)}</td><td class="num">${metres(v.elevationLossM)}</td><td class="num">${v.runs ?? 0}</td><td>${(w.changed ?? []).join(', ') || '—'}</td></tr>`;
-        })}</tbody></table></div>`
-      : html`<p>No weeks yet.</p>`
-  }</section>` : ''}
+${
+  has('weeks')
+    ? html`<section aria-labelledby="weeks-h"><h2 id="weeks-h">Weeks</h2>${
+        weeks.length
+          ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Weekly totals"><table><caption class="visually-hidden">Weekly totals</caption><thead><tr><th scope="col">Week</th><th scope="col" class="num">Distance (km)</th><th scope="col" class="num">Time</th><th scope="col" class="num">Descent (m)</th><th scope="col" class="num">Runs</th><th scope="col">Changed</th></tr></thead><tbody>${weeks.map(
+              (w) => {
+                const v = w.variables;
+                return html`<tr><th scope="row">${day(w.startDate)}</th><td class="num">${km(v.distanceM)}</td><td class="num">${duration(v.movingTimeS)}</td><td class="num">${metres(v.elevationLossM)}</td><td class="num">${v.runs ?? 0}</td><td>${(w.changed ?? []).join(', ') || '—'}</td></tr>`;
+              },
+            )}</tbody></table></div>`
+          : html`<p>No weeks yet.</p>`
+      }</section>`
+    : ''
+}
 ${has('warnings') ? html`<section aria-labelledby="warn-h"><h2 id="warn-h">Warnings</h2>${warnings.length ? warnings.slice(0, 20).map((w) => html`<div class="warning"><p><strong>${w.week}</strong> (${w.status}): ${w.message}</p></div>`) : html`<p>No warnings.</p>`}</section>` : ''}
 ${has('diary') ? html`<section aria-labelledby="diary-h"><h2 id="diary-h">Diary</h2>${diaryTable(diary, { editable: false, caption: 'Runs of the last 12 weeks, newest first' })}</section>` : ''}
-${has('pain') && pain ? html`<section aria-labelledby="pain-h"><h2 id="pain-h">Pain report</h2>
+${
+  has('pain') && pain
+    ? html`<section aria-labelledby="pain-h"><h2 id="pain-h">Pain report</h2>
 <p>${pain.runs} runs, ${pain.answered} with pain answers: ${pain.lights.green} green, ${pain.lights.amber} amber, ${pain.lights.red} red.</p>
 ${pain.variables.length ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Pain report by run variable"><table><caption class="visually-hidden">Run variables on flare-up runs against green runs</caption><thead><tr><th scope="col">Variable</th><th scope="col" class="num">Flare-up runs (median)</th><th scope="col" class="num">Green runs (median)</th><th scope="col">Verdict</th></tr></thead><tbody>${pain.variables.map((v) => html`<tr><th scope="row">${words(v.name)}</th><td class="num">${v.flareUps.median == null ? '—' : Number(v.flareUps.median.toFixed(2))} (n=${v.flareUps.n})</td><td class="num">${v.green.median == null ? '—' : Number(v.green.median.toFixed(2))} (n=${v.green.n})</td><td>${v.verdict}</td></tr>`)}</tbody></table></div>` : ''}
 ${pain.flareUps.length ? html`<ul>${pain.flareUps.map((f) => html`<li>${day(f.localDate)} (${f.light}): ${f.standouts.map((s) => s.text).join('; ') || 'nothing stood out'}</li>`)}</ul>` : ''}
-</section>` : ''}
+</section>`
+    : ''
+}
 ${has('cadence') ? html`<section aria-labelledby="cad-h"><h2 id="cad-h">Cadence</h2>${cadence}</section>` : ''}
 ${poweredByStrava(diary.some((r) => r.source === 'strava'))}`;
   sendPage(res, 200, { title: `${runner.name}’s running diary`, body, nav: [], head: html`<meta name="robots" content="noindex, nofollow">` });

@@ -50,8 +50,23 @@ export function activityRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
       413: { description: 'file too large', schema: ErrorBody },
     },
   });
-  docs.add({ method: 'get', path: '/v1/runners/:runnerId/activities', summary: 'Activities, newest first', tags: ['activities'], auth: true, query: ActivityListQuery, responses: { 200: { description: 'list' } } });
-  docs.add({ method: 'get', path: '/v1/runners/:runnerId/activities/:activityId', summary: 'One activity with metrics', tags: ['activities'], auth: true, responses: { 200: { description: 'the activity' }, 404: { description: 'not found', schema: ErrorBody } } });
+  docs.add({
+    method: 'get',
+    path: '/v1/runners/:runnerId/activities',
+    summary: 'Activities, newest first',
+    tags: ['activities'],
+    auth: true,
+    query: ActivityListQuery,
+    responses: { 200: { description: 'list' } },
+  });
+  docs.add({
+    method: 'get',
+    path: '/v1/runners/:runnerId/activities/:activityId',
+    summary: 'One activity with metrics',
+    tags: ['activities'],
+    auth: true,
+    responses: { 200: { description: 'the activity' }, 404: { description: 'not found', schema: ErrorBody } },
+  });
 
   const router = Router();
   const limits = { maxBytes: parseByteSize(deps.env.UPLOAD_BODY_LIMIT), maxZipBytes: parseByteSize(deps.env.UPLOAD_ZIP_LIMIT) };
@@ -75,7 +90,10 @@ export function activityRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     const runner = await requireRunner(deps, req.params.runnerId);
     const q = parseInput(ActivityListQuery, req.query, 'query');
     const rows = await listRunnerActivities(deps.db, runner.id, q);
-    const pain = await painRowsFor(deps.db, rows.map((r) => r.activity.id));
+    const pain = await painRowsFor(
+      deps.db,
+      rows.map((r) => r.activity.id),
+    );
     res.json({ activities: rows.map((r) => toActivityView(r.activity, r.metrics, painView(pain.get(r.activity.id)))) });
   });
   router.get('/v1/runners/:runnerId/activities/:activityId', async (req, res) => {

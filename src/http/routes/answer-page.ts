@@ -51,7 +51,13 @@ function questionField(q: Question, values: Record<string, unknown>, error: stri
 <div class="scale-options" role="presentation">${Array.from({ length: 11 }, (_, i) => html`<label class="scale-opt"><input type="radio" name="${q.name}" value="${i}" aria-describedby="${anchorsId}"${current === String(i) ? raw(' checked') : ''}${req}><span>${i}</span></label>`)}</div>
 <p class="scale-anchors" id="${anchorsId}"><span>0 no pain</span><span>10 worst imaginable</span></p></fieldset>`;
   }
-  const options = q.type === 'yesno' ? [{ value: 'yes', label: 'Yes' }, { value: 'no', label: 'No' }] : (q.options ?? []);
+  const options =
+    q.type === 'yesno'
+      ? [
+          { value: 'yes', label: 'Yes' },
+          { value: 'no', label: 'No' },
+        ]
+      : (q.options ?? []);
   return html`<fieldset${describedBy}><legend>${q.text}</legend>${err}
 ${options.map((o) => html`<label class="choice-opt"><input type="radio" name="${q.name}" value="${o.value}"${current === o.value ? raw(' checked') : ''}${req}> ${o.label}</label>`)}</fieldset>`;
 }
@@ -113,11 +119,19 @@ function until(d: Date, timeZone: string): string {
 }
 
 function sendPage(res: Response, status: number, title: string, body: SafeHtml | string): void {
-  res.status(status).type('html').send(renderPage({ title, body, head: raw('<link rel="stylesheet" href="/assets/answer.css"><meta name="robots" content="noindex">') }));
+  res
+    .status(status)
+    .type('html')
+    .send(renderPage({ title, body, head: raw('<link rel="stylesheet" href="/assets/answer.css"><meta name="robots" content="noindex">') }));
 }
 
 function notFoundPage(res: Response): void {
-  sendPage(res, 404, 'Link not found', html`<p>This answer link is not valid. It may have been mistyped or shortened by your mail app.</p><p>Open the link from the latest message again, or record your knee in the diary.</p>`);
+  sendPage(
+    res,
+    404,
+    'Link not found',
+    html`<p>This answer link is not valid. It may have been mistyped or shortened by your mail app.</p><p>Open the link from the latest message again, or record your knee in the diary.</p>`,
+  );
 }
 
 function closedPage(res: Response, reason: 'cancelled' | 'closed' | undefined): void {
@@ -164,14 +178,34 @@ export function answerPageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router 
     const saved = req.query.saved === '1' && answer;
     const parts: Array<SafeHtml | string> = [];
     if (runner) parts.push(html`<p>Hi ${runner.name}.</p>`);
-    if (prompt.kind === 'next_morning' && prompt.localDate) parts.push(html`<p class="muted">About your run on ${formatDay(addDays(prompt.localDate, -1))}.</p>`);
+    if (prompt.kind === 'next_morning' && prompt.localDate)
+      parts.push(html`<p class="muted">About your run on ${formatDay(addDays(prompt.localDate, -1))}.</p>`);
     if (extra.errors) parts.push(html`<div class="error" role="alert"><p>Please check the answers marked below.</p></div>`);
     if (answer && !extra.errors) {
-      parts.push(html`<div class="notice" role="status"><p>${saved ? 'Thank you, your answers are saved.' : 'Your answers are recorded.'}</p>${recordedList(prompt, stored, askCalf)}<p class="small">You can change them until ${until(editUntil, tz)}.</p></div><h2>Change your answers</h2>`);
+      parts.push(
+        html`<div class="notice" role="status"><p>${saved ? 'Thank you, your answers are saved.' : 'Your answers are recorded.'}</p>${recordedList(prompt, stored, askCalf)}<p class="small">You can change them until ${until(editUntil, tz)}.</p></div><h2>Change your answers</h2>`,
+      );
     }
-    parts.push(renderAnswerForm(prompt, { action: `/p/${token}`, values: extra.values ?? stored, errors: extra.errors, askCalf, submitLabel: answer ? 'Save changes' : 'Save my answers' }));
+    parts.push(
+      renderAnswerForm(prompt, {
+        action: `/p/${token}`,
+        values: extra.values ?? stored,
+        errors: extra.errors,
+        askCalf,
+        submitLabel: answer ? 'Save changes' : 'Save my answers',
+      }),
+    );
     if (!answer) parts.push(html`<p class="small muted">Open until ${until(prompt.expiresAt, tz)}. 0 means no pain, 10 the worst imaginable.</p>`);
-    res.status(extra.status ?? 200).type('html').send(renderPage({ title: titleOf(prompt), body: parts, head: raw('<link rel="stylesheet" href="/assets/answer.css"><meta name="robots" content="noindex">') }));
+    res
+      .status(extra.status ?? 200)
+      .type('html')
+      .send(
+        renderPage({
+          title: titleOf(prompt),
+          body: parts,
+          head: raw('<link rel="stylesheet" href="/assets/answer.css"><meta name="robots" content="noindex">'),
+        }),
+      );
   }
 
   router.get('/p/:token', headers, noReferrer, async (req, res) => {
@@ -186,7 +220,9 @@ export function answerPageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router 
       await recordAnswer(deps, found.prompt.id, input, { via: 'page' });
     } catch (err) {
       if (err instanceof ValidationError) {
-        const issues = ((err.details as { issues?: Array<{ path: string; message: string }> } | undefined)?.issues ?? []).map((i) => [i.path.split('.')[1] ?? 'form', i.message] as const);
+        const issues = ((err.details as { issues?: Array<{ path: string; message: string }> } | undefined)?.issues ?? []).map(
+          (i) => [i.path.split('.')[1] ?? 'form', i.message] as const,
+        );
         return show(req, res, { values: input, errors: Object.fromEntries(issues), status: 422 });
       }
       if (err instanceof AppError && err.status === 410) return closedPage(res, 'closed');

@@ -17,7 +17,12 @@ export const CadenceGoalBody = z
     targetPct: z.number().min(5, 'at least 5').max(10, 'at most 10').optional().describe('percent over the baseline, 5–10 (default 5)'),
     targetSpm: z.number().min(130, 'at least 130').max(230, 'at most 230').optional().describe('an explicit target, steps per minute (instead of targetPct)'),
     startDate: LocalDate.describe('first day of the goal; the baseline comes from the 21 days before it'),
-    baselineSpm: z.number().min(130, 'at least 130').max(230, 'at most 230').optional().describe('a baseline set by a clinician instead of the one computed from runs'),
+    baselineSpm: z
+      .number()
+      .min(130, 'at least 130')
+      .max(230, 'at most 230')
+      .optional()
+      .describe('a baseline set by a clinician instead of the one computed from runs'),
   })
   .strict();
 
@@ -41,7 +46,12 @@ const GoalView = z.object({
   runsSinceStart: z.number(),
   baseline: z.record(z.string(), z.unknown()),
   paused: z.object({ activityId: z.string().nullable(), localDate: z.string(), reason: z.enum(['calf', 'morning_worse', 'knee_red']) }).nullable(),
-  nextStep: z.object({ action: z.enum(['collect_baseline', 'hold', 'step_up', 'pause']), nextTargetPct: z.number().nullable(), nextTargetSpm: z.number().nullable(), message: z.string() }),
+  nextStep: z.object({
+    action: z.enum(['collect_baseline', 'hold', 'step_up', 'pause']),
+    nextTargetPct: z.number().nullable(),
+    nextTargetSpm: z.number().nullable(),
+    message: z.string(),
+  }),
 });
 
 const ReportRun = z.object({
@@ -64,10 +74,29 @@ export function cadenceRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['cadence'],
     auth: true,
     body: CadenceGoalBody,
-    responses: { 200: { description: 'goal updated', schema: GoalView }, 201: { description: 'goal created', schema: GoalView }, 404: { description: 'unknown runner', schema: ErrorBody }, 422: { description: 'invalid body (names the field)', schema: ErrorBody } },
+    responses: {
+      200: { description: 'goal updated', schema: GoalView },
+      201: { description: 'goal created', schema: GoalView },
+      404: { description: 'unknown runner', schema: ErrorBody },
+      422: { description: 'invalid body (names the field)', schema: ErrorBody },
+    },
   });
-  docs.add({ method: 'get', path: goalPath, summary: 'The active cadence goal with its status and next step', tags: ['cadence'], auth: true, responses: { 200: { description: 'the goal', schema: GoalView }, 404: { description: 'no runner or no goal', schema: ErrorBody } } });
-  docs.add({ method: 'delete', path: goalPath, summary: 'End the active cadence goal', tags: ['cadence'], auth: true, responses: { 204: { description: 'ended' }, 404: { description: 'no runner or no goal', schema: ErrorBody } } });
+  docs.add({
+    method: 'get',
+    path: goalPath,
+    summary: 'The active cadence goal with its status and next step',
+    tags: ['cadence'],
+    auth: true,
+    responses: { 200: { description: 'the goal', schema: GoalView }, 404: { description: 'no runner or no goal', schema: ErrorBody } },
+  });
+  docs.add({
+    method: 'delete',
+    path: goalPath,
+    summary: 'End the active cadence goal',
+    tags: ['cadence'],
+    auth: true,
+    responses: { 204: { description: 'ended' }, 404: { description: 'no runner or no goal', schema: ErrorBody } },
+  });
   docs.add({
     method: 'get',
     path: reportPath,
@@ -81,7 +110,15 @@ export function cadenceRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
       422: { description: 'bad from/to', schema: ErrorBody },
     },
   });
-  docs.add({ method: 'get', path: `${reportPath}.html`, summary: 'Cadence report page with the chart', tags: ['cadence'], auth: true, query: CadenceReportQuery, responses: { 200: { description: 'HTML page', contentType: 'text/html' } } });
+  docs.add({
+    method: 'get',
+    path: `${reportPath}.html`,
+    summary: 'Cadence report page with the chart',
+    tags: ['cadence'],
+    auth: true,
+    query: CadenceReportQuery,
+    responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
+  });
 
   const router = Router();
   router.put(goalPath, async (req, res) => {

@@ -29,7 +29,10 @@ export function connectLinkRoutes(deps: AppDeps, docs: OpenApiRegistry): Router 
   const router = Router();
   router.post('/v1/runners/:runnerId/connect-links', rateLimit(deps, 'link'), async (req, res) => {
     const { provider } = parseInput(ConnectLinkBody, req.body);
-    res.status(201).set('Cache-Control', 'no-store').json(await createConnectLink(deps, String(req.params.runnerId), provider));
+    res
+      .status(201)
+      .set('Cache-Control', 'no-store')
+      .json(await createConnectLink(deps, String(req.params.runnerId), provider));
   });
   return router;
 }

@@ -51,7 +51,10 @@ export function connectRoutes(deps: AppDeps, docs: OpenApiRegistry, provider: Pr
     tags: [id],
     responses: {
       200: { description: 'connected (HTML page)', contentType: 'text/html' },
-      400: { description: `invalid, expired or replayed state; access denied; ${provider.pages.missingScopeDescription} (HTML page)`, contentType: 'text/html' },
+      400: {
+        description: `invalid, expired or replayed state; access denied; ${provider.pages.missingScopeDescription} (HTML page)`,
+        contentType: 'text/html',
+      },
       409: { description: `the ${provider.label} account belongs to another runner (HTML page)`, contentType: 'text/html' },
     },
   });
@@ -61,7 +64,8 @@ export function connectRoutes(deps: AppDeps, docs: OpenApiRegistry, provider: Pr
 
   router.get(`/connect/${id}`, requireConfigured, rateLimit(deps, 'connect'), async (req, res) => {
     const { link } = parseInput(ConnectQuery, req.query, 'query');
-    if (!link) throw new BadRequestError('a connect link is required: ask the app for one (POST /v1/runners/{runnerId}/connect-links)', 'connect_link_required');
+    if (!link)
+      throw new BadRequestError('a connect link is required: ask the app for one (POST /v1/runners/{runnerId}/connect-links)', 'connect_link_required');
     await startFromConnectLink(deps, req, res, provider);
   });
 

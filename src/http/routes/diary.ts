@@ -41,7 +41,11 @@ export function diaryRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['pain'],
     auth: true,
     body: DiaryBody,
-    responses: { 200: { description: 'the run pain and light' }, 404: { description: 'unknown runner or activity', schema: ErrorBody }, 422: { description: 'invalid field', schema: ErrorBody } },
+    responses: {
+      200: { description: 'the run pain and light' },
+      404: { description: 'unknown runner or activity', schema: ErrorBody },
+      422: { description: 'invalid field', schema: ErrorBody },
+    },
   });
   docs.add({
     method: 'get',

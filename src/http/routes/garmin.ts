@@ -13,7 +13,6 @@ const GARMIN_BODY_LIMIT = '100mb';
 /** Garmin's notifications are an object of arrays of flat objects; a little slack. */
 const GARMIN_MAX_DEPTH = 16;
 
-
 /**
  * Garmin's notification webhooks (the connect routes are the generic ones: routes/connect.ts).
  * Without GARMIN_CLIENT_ID / _SECRET / _WEBHOOK_SECRET they answer 503 `not_configured`. Notifications are
@@ -48,18 +47,27 @@ export function garminRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     next(new NotFoundError('no route for POST /webhooks/garmin/…', 'route_not_found'));
   };
 
-  router.post('/webhooks/garmin/:secret/:kind', requireGarmin, rateLimit(deps, 'webhook'), checkSecret, express.raw({ type: () => true, limit: GARMIN_BODY_LIMIT }), async (req, res) => {
-    const kind = String(req.params.kind);
-    if (!(GARMIN_NOTIFICATION_KINDS as readonly string[]).includes(kind)) throw new NotFoundError(`unknown Garmin notification type ${kind}`, 'route_not_found');
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    // Deep nesting and NUL characters are refused with 400 before anything recursive or Postgres sees them.
-    const payload = parseJsonGuarded(raw.toString('utf8'), { maxDepth: GARMIN_MAX_DEPTH });
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new BadRequestError('expected a JSON object', 'invalid_notification');
-    const outcome = await recordGarminNotification(deps, kind as GarminNotificationKind, raw, payload, {
-      clientIdHeader: req.get('garmin-client-id'),
-      expectedClientId: deps.env.garmin!.clientId,
-    });
-    res.status(200).json({ status: outcome });
-  });
+  router.post(
+    '/webhooks/garmin/:secret/:kind',
+    requireGarmin,
+    rateLimit(deps, 'webhook'),
+    checkSecret,
+    express.raw({ type: () => true, limit: GARMIN_BODY_LIMIT }),
+    async (req, res) => {
+      const kind = String(req.params.kind);
+      if (!(GARMIN_NOTIFICATION_KINDS as readonly string[]).includes(kind))
+        throw new NotFoundError(`unknown Garmin notification type ${kind}`, 'route_not_found');
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      // Deep nesting and NUL characters are refused with 400 before anything recursive or Postgres sees them.
+      const payload = parseJsonGuarded(raw.toString('utf8'), { maxDepth: GARMIN_MAX_DEPTH });
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+        throw new BadRequestError('expected a JSON object', 'invalid_notification');
+      const outcome = await recordGarminNotification(deps, kind as GarminNotificationKind, raw, payload, {
+        clientIdHeader: req.get('garmin-client-id'),
+        expectedClientId: deps.env.garmin!.clientId,
+      });
+      res.status(200).json({ status: outcome });
+    },
+  );
   return router;
 }

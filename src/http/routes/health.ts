@@ -37,7 +37,10 @@ export function healthRoutes(deps: Pick<AppDeps, 'database' | 'redis' | 'log'>, 
   });
   const router = Router();
   router.get('/health', async (_req, res) => {
-    const [db, redis] = await Promise.all([check('db', () => deps.database.pool.query('select 1'), deps.log), check('redis', () => deps.redis.ping(), deps.log)]);
+    const [db, redis] = await Promise.all([
+      check('db', () => deps.database.pool.query('select 1'), deps.log),
+      check('redis', () => deps.redis.ping(), deps.log),
+    ]);
     const ok = db === 'ok' && redis === 'ok';
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', db, redis });
   });

@@ -8,7 +8,12 @@ import { requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { parseInput } from '../validate.js';
 
-const PromptsQuery = z.object({ status: z.enum([...PROMPT_STATUSES, 'open']).optional().describe('pending (= open: not yet answered and not closed), sent, answered, expired, cancelled') });
+const PromptsQuery = z.object({
+  status: z
+    .enum([...PROMPT_STATUSES, 'open'])
+    .optional()
+    .describe('pending (= open: not yet answered and not closed), sent, answered, expired, cancelled'),
+});
 const AnswerBody = z
   .object({
     duringRun: z.number().int().min(0).max(10).optional(),
@@ -22,10 +27,20 @@ const AnswerBody = z
     stairsOrSittingWorse: z.boolean().optional(),
     note: z.string().max(2000).optional(),
   })
-  .describe('the fields of the prompt kind: after_run {duringRun, painNow, painBefore?, stoppedForKnee, calfDuring?}; settle_check {settled}; next_morning {nextMorning, nextMorningVsYesterday, stairsOrSittingWorse?}; rest_morning {nextMorning}');
+  .describe(
+    'the fields of the prompt kind: after_run {duringRun, painNow, painBefore?, stoppedForKnee, calfDuring?}; settle_check {settled}; next_morning {nextMorning, nextMorningVsYesterday, stairsOrSittingWorse?}; rest_morning {nextMorning}',
+  );
 
 export function promptRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
-  docs.add({ method: 'get', path: '/v1/runners/:runnerId/prompts', summary: "A runner's pain prompts", tags: ['pain'], auth: true, query: PromptsQuery, responses: { 200: { description: 'prompts' }, 404: { description: 'unknown runner', schema: ErrorBody } } });
+  docs.add({
+    method: 'get',
+    path: '/v1/runners/:runnerId/prompts',
+    summary: "A runner's pain prompts",
+    tags: ['pain'],
+    auth: true,
+    query: PromptsQuery,
+    responses: { 200: { description: 'prompts' }, 404: { description: 'unknown runner', schema: ErrorBody } },
+  });
   docs.add({
     method: 'post',
     path: '/v1/prompts/:promptId/answer',
@@ -33,7 +48,12 @@ export function promptRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['pain'],
     auth: true,
     body: AnswerBody,
-    responses: { 200: { description: 'recorded' }, 404: { description: 'unknown prompt', schema: ErrorBody }, 410: { description: 'closed or withdrawn', schema: ErrorBody }, 422: { description: 'invalid answer', schema: ErrorBody } },
+    responses: {
+      200: { description: 'recorded' },
+      404: { description: 'unknown prompt', schema: ErrorBody },
+      410: { description: 'closed or withdrawn', schema: ErrorBody },
+      422: { description: 'invalid answer', schema: ErrorBody },
+    },
   });
   const router = Router();
   router.get('/v1/runners/:runnerId/prompts', async (req, res) => {

@@ -15,7 +15,11 @@ export function runnerSettingsRoutes(deps: AppDeps, docs: OpenApiRegistry): Rout
     tags: ['runners'],
     auth: true,
     body: RunnerPatchBody,
-    responses: { 200: { description: 'the runner', schema: RunnerView }, 404: { description: 'unknown runner', schema: ErrorBody }, 422: { description: 'invalid field', schema: ErrorBody } },
+    responses: {
+      200: { description: 'the runner', schema: RunnerView },
+      404: { description: 'unknown runner', schema: ErrorBody },
+      422: { description: 'invalid field', schema: ErrorBody },
+    },
   });
   const router = Router();
   router.patch('/v1/runners/:runnerId', async (req, res) => {

@@ -29,7 +29,9 @@ export const RunnerView = z.object({
       connectedAt: z.string(),
     }),
   ),
-  cadenceGoal: z.object({ baselineSpm: z.number().nullable(), targetSpm: z.number().nullable(), targetPct: z.number().nullable(), startDate: z.string() }).nullable(),
+  cadenceGoal: z
+    .object({ baselineSpm: z.number().nullable(), targetSpm: z.number().nullable(), targetPct: z.number().nullable(), startDate: z.string() })
+    .nullable(),
 });
 
 const ProviderParam = z.enum(['strava', 'garmin']);
@@ -60,7 +62,10 @@ export function runnerRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     tags: ['runners'],
     auth: true,
     responses: {
-      200: { description: 'disconnected', schema: z.object({ provider: ProviderParam, status: z.literal('disconnected'), upstreamRevoked: z.boolean(), deletedActivities: z.number() }) },
+      200: {
+        description: 'disconnected',
+        schema: z.object({ provider: ProviderParam, status: z.literal('disconnected'), upstreamRevoked: z.boolean(), deletedActivities: z.number() }),
+      },
       404: { description: 'no such runner or connection', schema: ErrorBody },
     },
   });

@@ -22,7 +22,6 @@ const WEBHOOK_MAX_DEPTH = 8;
 /** The one answer to every accepted event. */
 export const WEBHOOK_ACK = { status: 'received' } as const;
 
-
 export function stravaRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   docs.add({
     method: 'get',

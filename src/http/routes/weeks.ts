@@ -13,8 +13,24 @@ export const WeekListQuery = z.object({ from: LocalDate.optional(), to: LocalDat
 export const WarningListQuery = z.object({ status: z.enum(['open', 'resolved']).optional() });
 
 export function weekRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
-  docs.add({ method: 'get', path: '/v1/runners/:runnerId/weeks', summary: 'Weekly load with changes and warnings, newest first', tags: ['load'], auth: true, query: WeekListQuery, responses: { 200: { description: 'weeks' } } });
-  docs.add({ method: 'get', path: '/v1/runners/:runnerId/warnings', summary: 'Open and past warnings', tags: ['load'], auth: true, query: WarningListQuery, responses: { 200: { description: 'warnings' } } });
+  docs.add({
+    method: 'get',
+    path: '/v1/runners/:runnerId/weeks',
+    summary: 'Weekly load with changes and warnings, newest first',
+    tags: ['load'],
+    auth: true,
+    query: WeekListQuery,
+    responses: { 200: { description: 'weeks' } },
+  });
+  docs.add({
+    method: 'get',
+    path: '/v1/runners/:runnerId/warnings',
+    summary: 'Open and past warnings',
+    tags: ['load'],
+    auth: true,
+    query: WarningListQuery,
+    responses: { 200: { description: 'warnings' } },
+  });
   const router = Router();
   router.get('/v1/runners/:runnerId/weeks', async (req, res) => {
     const runner = await requireRunner(deps, req.params.runnerId);

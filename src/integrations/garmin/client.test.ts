@@ -26,10 +26,14 @@ describe('callbackURL guard', () => {
 
   it('refuses a foreign host before making any request', async () => {
     let calls = 0;
-    const client = new GarminClient({ apiUrl: 'https://apis.garmin.com', callbackHosts: hosts }, (async () => {
-      calls += 1;
-      return new Response('x');
-    }) as unknown as typeof fetch, 'tok');
+    const client = new GarminClient(
+      { apiUrl: 'https://apis.garmin.com', callbackHosts: hosts },
+      (async () => {
+        calls += 1;
+        return new Response('x');
+      }) as unknown as typeof fetch,
+      'tok',
+    );
     await expect(client.downloadFile('https://evil.example/f', 1000)).rejects.toThrow(CallbackHostRefusedError);
     expect(calls).toBe(0);
   });
@@ -37,13 +41,19 @@ describe('callbackURL guard', () => {
   it('sends the bearer token and reports statuses', async () => {
     const seen: Array<Record<string, string>> = [];
     const mk = (status: number) =>
-      new GarminClient({ apiUrl: 'https://apis.garmin.com/', callbackHosts: hosts }, (async (_u: string, init: RequestInit) => {
-        seen.push(init.headers as Record<string, string>);
-        return new Response(status === 200 ? JSON.stringify({ userId: 'u1' }) : '{"errorMessage":"gone"}', { status });
-      }) as unknown as typeof fetch, 'tok');
+      new GarminClient(
+        { apiUrl: 'https://apis.garmin.com/', callbackHosts: hosts },
+        (async (_u: string, init: RequestInit) => {
+          seen.push(init.headers as Record<string, string>);
+          return new Response(status === 200 ? JSON.stringify({ userId: 'u1' }) : '{"errorMessage":"gone"}', { status });
+        }) as unknown as typeof fetch,
+        'tok',
+      );
     expect(await mk(200).getUserId()).toBe('u1');
     expect(seen[0]!.Authorization).toBe('Bearer tok');
-    const err = await mk(410).downloadFile('https://apis.garmin.com/f', 1000).catch((e: unknown) => e);
+    const err = await mk(410)
+      .downloadFile('https://apis.garmin.com/f', 1000)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GarminApiError);
     expect((err as GarminApiError).status).toBe(410);
   });

@@ -114,7 +114,12 @@ export class GarminClient {
     const url = `${this.cfg.apiUrl.replace(/\/+$/, '')}/wellness-api/rest/user/registration`;
     let res: Response;
     try {
-      res = await this.fetchFn(url, { method: 'DELETE', headers: { Authorization: `Bearer ${this.accessToken}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), redirect: 'manual' });
+      res = await this.fetchFn(url, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${this.accessToken}` },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        redirect: 'manual',
+      });
     } catch (err) {
       throw new GarminApiError(0, `Garmin unreachable: ${(err as Error).message}`);
     }

@@ -54,14 +54,24 @@ export type GarminTokenResponse = z.infer<typeof GarminTokenResponse>;
 
 function postToken(cfg: GarminOAuthConfig, fetchFn: typeof fetch, form: Record<string, string>): Promise<GarminTokenResponse> {
   return postTokenForm(
-    { url: cfg.tokenUrl, form: { client_id: cfg.clientId, client_secret: cfg.clientSecret, ...form }, fetch: fetchFn, timeoutMs: REQUEST_TIMEOUT_MS, label: 'Garmin' },
+    {
+      url: cfg.tokenUrl,
+      form: { client_id: cfg.clientId, client_secret: cfg.clientSecret, ...form },
+      fetch: fetchFn,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      label: 'Garmin',
+    },
     GarminTokenResponse,
     (status, message, res) => new GarminApiError(status, message, res?.body),
   );
 }
 
 /** authorization_code grant, proving possession of the PKCE verifier. */
-export function exchangeCode(cfg: GarminOAuthConfig, fetchFn: typeof fetch, input: { code: string; verifier: string; redirectUri: string }): Promise<GarminTokenResponse> {
+export function exchangeCode(
+  cfg: GarminOAuthConfig,
+  fetchFn: typeof fetch,
+  input: { code: string; verifier: string; redirectUri: string },
+): Promise<GarminTokenResponse> {
   return postToken(cfg, fetchFn, { grant_type: 'authorization_code', code: input.code, code_verifier: input.verifier, redirect_uri: input.redirectUri });
 }
 

@@ -53,7 +53,10 @@ export const garminProvider: Provider<GarminClient> = {
   configured: (env) => Boolean(env.garmin),
   authorizeUrl: (env, redirectUri, state, verifier) => authorizeUrl(garminOAuthConfig(env), redirectUri, state, verifier ?? ''),
   async exchangeCode(ctx, input) {
-    return grantOf(await exchangeCode(garminOAuthConfig(ctx.env), ctx.fetch, { code: input.code, verifier: input.verifier ?? '', redirectUri: input.redirectUri }), ctx.now());
+    return grantOf(
+      await exchangeCode(garminOAuthConfig(ctx.env), ctx.fetch, { code: input.code, verifier: input.verifier ?? '', redirectUri: input.redirectUri }),
+      ctx.now(),
+    );
   },
   async identify(ctx, grant) {
     const client = garminClient(ctx, grant.accessToken);

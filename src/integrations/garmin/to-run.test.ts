@@ -37,7 +37,12 @@ describe('garminSummaryToRun', () => {
     expect(run).toMatchObject({ isRun: true, isIndoor: false, sport: 'running', utcOffsetS: 3600 });
     expect(run.summary.avgCadenceSpm).toBe(169);
     expect(garminSummaryToRun({ ...summary, averageRunCadenceInStepsPerMinute: 84 }).summary.avgCadenceSpm).toBe(168);
-    expect(garminSummaryToRun({ ...summary, activityType: 'TREADMILL_RUNNING' })).toMatchObject({ isRun: true, isIndoor: true, sport: 'running', subSport: 'treadmill' });
+    expect(garminSummaryToRun({ ...summary, activityType: 'TREADMILL_RUNNING' })).toMatchObject({
+      isRun: true,
+      isIndoor: true,
+      sport: 'running',
+      subSport: 'treadmill',
+    });
     expect(garminSummaryToRun({ ...summary, activityType: 'WALKING' })).toMatchObject({ isRun: false, sport: 'walking' });
   });
 });

@@ -25,7 +25,17 @@ export const GarminActivitySummary = z.object({
 });
 export type GarminActivitySummary = z.infer<typeof GarminActivitySummary>;
 
-const RUN_TYPES = new Set(['RUNNING', 'INDOOR_RUNNING', 'TREADMILL_RUNNING', 'TRAIL_RUNNING', 'TRACK_RUNNING', 'STREET_RUNNING', 'VIRTUAL_RUN', 'ULTRA_RUN', 'OBSTACLE_RUN']);
+const RUN_TYPES = new Set([
+  'RUNNING',
+  'INDOOR_RUNNING',
+  'TREADMILL_RUNNING',
+  'TRAIL_RUNNING',
+  'TRACK_RUNNING',
+  'STREET_RUNNING',
+  'VIRTUAL_RUN',
+  'ULTRA_RUN',
+  'OBSTACLE_RUN',
+]);
 const INDOOR_TYPES = new Set(['INDOOR_RUNNING', 'TREADMILL_RUNNING', 'VIRTUAL_RUN']);
 /** A "steps per minute" value below this for a run is really per leg (Garmin's own example shows 84). */
 const PER_LEG_BELOW = 115;

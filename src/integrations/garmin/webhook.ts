@@ -40,7 +40,10 @@ export const NOTIFICATION_FIELDS = {
 export type NotificationKind = keyof typeof NOTIFICATION_FIELDS;
 
 /** The valid entries of a body and how many were dropped as malformed. */
-export function parseEntries<K extends NotificationKind>(kind: K, body: unknown): { entries: Array<z.infer<(typeof NOTIFICATION_FIELDS)[K]['entry']>>; invalid: number } {
+export function parseEntries<K extends NotificationKind>(
+  kind: K,
+  body: unknown,
+): { entries: Array<z.infer<(typeof NOTIFICATION_FIELDS)[K]['entry']>>; invalid: number } {
   const { field, entry } = NOTIFICATION_FIELDS[kind];
   const list = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)[field] : undefined;
   if (!Array.isArray(list)) return { entries: [], invalid: 0 };

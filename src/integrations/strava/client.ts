@@ -107,7 +107,11 @@ export interface StravaApi {
   getAthlete(): Promise<{ id: string }>;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, value: unknown, what: string): T {
+function parse<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } },
+  value: unknown,
+  what: string,
+): T {
   const r = schema.safeParse(value);
   if (!r.success) throw new StravaShapeError(`unexpected ${what} from Strava: ${r.error.message.slice(0, 300)}`);
   return r.data;

@@ -23,7 +23,14 @@ describe.skipIf(!HAS_FIXTURES)('Strava elevation loss against device totals (sha
       const sessions = f.sessions.filter((s) => s.sport === 'running');
       return decoded.runs
         .map((run, i) => ({ file: f.file, run, session: sessions[i] }))
-        .filter((c) => c.run.isRun && c.run.samples?.altitudeM && c.session?.total_ascent_m != null && c.session.total_descent_m != null && c.run.summary.distanceM! >= 1000);
+        .filter(
+          (c) =>
+            c.run.isRun &&
+            c.run.samples?.altitudeM &&
+            c.session?.total_ascent_m != null &&
+            c.session.total_descent_m != null &&
+            c.run.summary.distanceM! >= 1000,
+        );
     });
 
   it('finds the paired runs (fenix 2, FR965, the FR255 triathlon run leg)', () => {

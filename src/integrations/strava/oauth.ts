@@ -41,7 +41,13 @@ export function authorizeUrl(cfg: Pick<OAuthConfig, 'oauthUrl' | 'clientId'>, re
 
 function postToken(cfg: OAuthConfig, fetchFn: typeof fetch, form: Record<string, string>): Promise<StravaTokenResponse> {
   return postTokenForm(
-    { url: `${cfg.oauthUrl.replace(/\/+$/, '')}/token`, form: { client_id: cfg.clientId, client_secret: cfg.clientSecret, ...form }, fetch: fetchFn, timeoutMs: REQUEST_TIMEOUT_MS, label: 'Strava' },
+    {
+      url: `${cfg.oauthUrl.replace(/\/+$/, '')}/token`,
+      form: { client_id: cfg.clientId, client_secret: cfg.clientSecret, ...form },
+      fetch: fetchFn,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      label: 'Strava',
+    },
     StravaTokenResponse,
     (status, message, res) => new StravaApiError(status, message, res?.headers ?? {}, res?.body),
   );

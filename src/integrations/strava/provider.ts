@@ -2,7 +2,17 @@ import type { Env } from '../../config/env.js';
 import { AppError, NotConfiguredError } from '../../lib/errors.js';
 import type { Provider } from '../provider.js';
 import { createStravaApi, StravaApiError, type StravaApi } from './client.js';
-import { authorizeUrl, exchangeCode, isRefusedGrant, parseScopes, refreshAccessToken, REQUIRED_SCOPE, revokeGrant, STRAVA_SCOPES, type OAuthConfig } from './oauth.js';
+import {
+  authorizeUrl,
+  exchangeCode,
+  isRefusedGrant,
+  parseScopes,
+  refreshAccessToken,
+  REQUIRED_SCOPE,
+  revokeGrant,
+  STRAVA_SCOPES,
+  type OAuthConfig,
+} from './oauth.js';
 import { parseRateLimitHeaders, RateLimitedError, rateLimitsFor, retryAfter429 } from './rate-limit.js';
 
 /** 12 weeks of history so the week-on-week rules have a baseline from the first day (docs/rules.md). */

@@ -161,7 +161,11 @@ export class StravaRateLimits {
   async snapshot(): Promise<RateLimitSnapshot & { blockedUntil: Date | null }> {
     const now = this.now();
     const res = await this.redis.pipeline().get(this.keyBlocked).hgetall(this.key15(now)).hgetall(this.keyDay(now)).exec();
-    const [blockedRaw, h15, hDay] = (res ?? []).map(([err, v]) => (err ? null : v)) as [string | null, Record<string, string> | null, Record<string, string> | null];
+    const [blockedRaw, h15, hDay] = (res ?? []).map(([err, v]) => (err ? null : v)) as [
+      string | null,
+      Record<string, string> | null,
+      Record<string, string> | null,
+    ];
     const [overall15m, read15m] = budgetsOf(h15 ?? {});
     const [overallDay, readDay] = budgetsOf(hDay ?? {});
     const blocked = Number(blockedRaw);
@@ -172,7 +176,11 @@ export class StravaRateLimits {
   async check(cls: BudgetClass): Promise<BudgetDecision> {
     const now = this.now();
     const res = await this.redis.pipeline().get(this.keyBlocked).hgetall(this.key15(now)).hgetall(this.keyDay(now)).exec();
-    const [blockedRaw, h15, hDay] = (res ?? []).map(([err, v]) => (err ? null : v)) as [string | null, Record<string, string> | null, Record<string, string> | null];
+    const [blockedRaw, h15, hDay] = (res ?? []).map(([err, v]) => (err ? null : v)) as [
+      string | null,
+      Record<string, string> | null,
+      Record<string, string> | null,
+    ];
     const blocked = Number(blockedRaw);
     if (blocked > now.getTime()) return { ok: false, until: new Date(blocked), window: '15m', usedShare: 1 };
     const [overall15m, read15m] = budgetsOf(h15 ?? {});

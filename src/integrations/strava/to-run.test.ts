@@ -34,7 +34,16 @@ describe('utcOffsetOf', () => {
 });
 
 describe('toRun (synthetic)', () => {
-  const base = StravaActivity.parse({ id: 1, start_date: '2026-05-01T05:59:41Z', start_date_local: '2026-05-01T07:59:41Z', sport_type: 'Run', distance: 8012.4, moving_time: 2710, elapsed_time: 2802, average_cadence: 84.6 });
+  const base = StravaActivity.parse({
+    id: 1,
+    start_date: '2026-05-01T05:59:41Z',
+    start_date_local: '2026-05-01T07:59:41Z',
+    sport_type: 'Run',
+    distance: 8012.4,
+    moving_time: 2710,
+    elapsed_time: 2802,
+    average_cadence: 84.6,
+  });
 
   it('doubles the per-leg summary cadence of a run and marks it strava-summary', () => {
     const run = toRun(base, null);
@@ -77,7 +86,14 @@ describe.skipIf(!HAS_FIXTURES)('toRun (shared Strava fixtures)', () => {
     expect(run.startTime.toISOString()).toBe('2018-11-04T14:53:46.000Z');
     expect(run.utcOffsetS).toBe(-5 * 3600);
     expect(run).toMatchObject({ sport: 'running', isRun: true, isIndoor: false });
-    expect(run.summary).toMatchObject({ distanceM: 42268.1, movingTimeS: 13085, elapsedTimeS: 13333, totalAscentM: 270.9, avgCadenceSpm: null, avgCadenceSource: 'none' });
+    expect(run.summary).toMatchObject({
+      distanceM: 42268.1,
+      movingTimeS: 13085,
+      elapsedTimeS: 13333,
+      totalAscentM: 270.9,
+      avgCadenceSpm: null,
+      avgCadenceSource: 'none',
+    });
     // Without a time stream there is no time axis to hang samples on.
     expect(run.samples).toBeNull();
     const m = deriveRunMetrics(run);
@@ -92,7 +108,13 @@ describe.skipIf(!HAS_FIXTURES)('toRun (shared Strava fixtures)', () => {
     const stream = (t: string) => raw.find((s) => s.type === t)!.data;
     const distance = stream('distance') as number[];
     // total_elevation_gain left out: without Strava's gain the loss comes from the stream alone
-    const activity = StravaActivity.parse({ ...readStravaJson<object>(MARATHON), distance: distance[distance.length - 1], moving_time: 3935, elapsed_time: 3935, total_elevation_gain: null });
+    const activity = StravaActivity.parse({
+      ...readStravaJson<object>(MARATHON),
+      distance: distance[distance.length - 1],
+      moving_time: 3935,
+      elapsed_time: 3935,
+      total_elevation_gain: null,
+    });
     const run = toRun(activity, StravaStreams.parse(raw));
 
     it('doubles every cadence sample (strides → steps per minute)', () => {

@@ -107,7 +107,8 @@ export function toRun(activity: StravaActivity, streams: StravaStreams | null): 
   const samples = samplesOf(streams, isRun);
   const notes: string[] = [];
 
-  const summaryCadence = isRun && typeof activity.average_cadence === 'number' && activity.average_cadence > 0 ? activity.average_cadence * cadenceFactor(true) : null;
+  const summaryCadence =
+    isRun && typeof activity.average_cadence === 'number' && activity.average_cadence > 0 ? activity.average_cadence * cadenceFactor(true) : null;
   // The source of summary.avgCadenceSpm itself; the stream's channel is samples.cadenceSource.
   let avgCadenceSource: CadenceSource = 'none';
   if (summaryCadence !== null) avgCadenceSource = 'strava-summary';
@@ -132,7 +133,8 @@ export function toRun(activity: StravaActivity, streams: StravaStreams | null): 
       totalAscentM: activity.total_elevation_gain ?? null,
       totalDescentM: null,
       elevationFromDevice: false,
-      elevationGainFromSummary: typeof activity.total_elevation_gain === 'number' && Number.isFinite(activity.total_elevation_gain) && activity.total_elevation_gain >= 0,
+      elevationGainFromSummary:
+        typeof activity.total_elevation_gain === 'number' && Number.isFinite(activity.total_elevation_gain) && activity.total_elevation_gain >= 0,
       avgSpeedMps: activity.average_speed ?? null,
     },
     samples,

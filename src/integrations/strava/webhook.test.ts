@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { checkHandshake, isDeauthorization, StravaEvent, stravaEventDedupeKey } from './webhook.js';
 
-const create = { object_type: 'activity', object_id: 1360128428, aspect_type: 'create', updates: {}, owner_id: 134815, subscription_id: 120475, event_time: 1516126040 };
+const create = {
+  object_type: 'activity',
+  object_id: 1360128428,
+  aspect_type: 'create',
+  updates: {},
+  owner_id: 134815,
+  subscription_id: 120475,
+  event_time: 1516126040,
+};
 
 describe('StravaEvent', () => {
   it('accepts the documented bodies, with updates as strings', () => {

@@ -13,12 +13,24 @@ import { safeEqual } from '../../lib/crypto.js';
  * decimal strings.
  */
 const StravaIdField = z
-  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().trim().regex(/^[1-9]\d{0,19}$/, 'a positive integer')])
+  .union([
+    z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    z
+      .string()
+      .trim()
+      .regex(/^[1-9]\d{0,19}$/, 'a positive integer'),
+  ])
   .transform((v) => String(v));
 
 /** Epoch seconds, as a number or a numeric string. */
 const EpochSeconds = z
-  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().trim().regex(/^[1-9]\d{0,15}$/, 'a positive integer')])
+  .union([
+    z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    z
+      .string()
+      .trim()
+      .regex(/^[1-9]\d{0,15}$/, 'a positive integer'),
+  ])
   .transform((v) => Number(v));
 
 /**

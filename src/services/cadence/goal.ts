@@ -42,7 +42,11 @@ export function goalState(row: CadenceGoalRow): CadenceGoalState {
       ? {
           spm: Number(row.baselineSpm),
           speedMps: row.baselineSpeedMps,
-          slope: { spmPerMps: row.slopeSpmPerMps ?? CADENCE_GOAL.defaultSlopeSpmPerMps, source: row.slopeSource === 'own' ? 'own' : 'default', reason: (d.slopeReason as string | null) ?? null },
+          slope: {
+            spmPerMps: row.slopeSpmPerMps ?? CADENCE_GOAL.defaultSlopeSpmPerMps,
+            source: row.slopeSource === 'own' ? 'own' : 'default',
+            reason: (d.slopeReason as string | null) ?? null,
+          },
           from: (d.from as string) ?? baselineWindow(row.startDate).from,
           to: (d.to as string) ?? baselineWindow(row.startDate).to,
           firstRunDate: (d.firstRunDate as string | null) ?? null,
@@ -69,7 +73,15 @@ function baselineColumns(b: Baseline, targetSpm: number | null, now: Date) {
     slopeSource: b.slope.source,
     baselineSource: b.source,
     baselineFrozenAt: now,
-    baselineDetails: { from: b.from, to: b.to, firstRunDate: b.firstRunDate, lastRunDate: b.lastRunDate, runs: b.runs, runIds: b.runIds, slopeReason: b.slope.reason },
+    baselineDetails: {
+      from: b.from,
+      to: b.to,
+      firstRunDate: b.firstRunDate,
+      lastRunDate: b.lastRunDate,
+      runs: b.runs,
+      runIds: b.runIds,
+      slopeReason: b.slope.reason,
+    },
     ...(targetSpm !== null ? { targetSpm } : {}),
     updatedAt: now,
   };
@@ -124,7 +136,8 @@ export async function putCadenceGoal(deps: GoalDeps, runnerId: string, input: Ca
   const today = localDateOf(now, null, runner.timezone);
   if (input.targetPct !== undefined && input.targetSpm !== undefined) throw invalid('targetSpm', 'give targetPct or targetSpm, not both');
   if (input.startDate > addDays(today, MAX_START_AHEAD_DAYS)) throw invalid('startDate', `must be within ${MAX_START_AHEAD_DAYS} days from today (${today})`);
-  if (input.targetSpm !== undefined && input.baselineSpm !== undefined && input.targetSpm <= input.baselineSpm) throw invalid('targetSpm', 'must be above baselineSpm');
+  if (input.targetSpm !== undefined && input.baselineSpm !== undefined && input.targetSpm <= input.baselineSpm)
+    throw invalid('targetSpm', 'must be above baselineSpm');
 
   const outcome = await deps.db.transaction(async (tx) => {
     // one writer per runner at a time: the one-active-goal rule holds under concurrent PUTs
@@ -132,10 +145,12 @@ export async function putCadenceGoal(deps: GoalDeps, runnerId: string, input: Ca
     const current = await findActiveGoal(tx, runner.id);
     const details = { targetGiven: input.targetSpm !== undefined ? 'spm' : 'pct' };
     const targetPct = input.targetSpm !== undefined ? null : (input.targetPct ?? CADENCE_GOAL.defaultTargetPct);
-    const sameGoal = current !== undefined && current.startDate === input.startDate && (input.baselineSpm === undefined || Number(current.baselineSpm) === input.baselineSpm);
+    const sameGoal =
+      current !== undefined && current.startDate === input.startDate && (input.baselineSpm === undefined || Number(current.baselineSpm) === input.baselineSpm);
     if (sameGoal) {
       const baseline = current.baselineFrozenAt && current.baselineSpm !== null ? Number(current.baselineSpm) : null;
-      if (input.targetSpm !== undefined && baseline !== null && input.targetSpm <= baseline) throw invalid('targetSpm', `must be above the baseline (${baseline} spm)`);
+      if (input.targetSpm !== undefined && baseline !== null && input.targetSpm <= baseline)
+        throw invalid('targetSpm', `must be above the baseline (${baseline} spm)`);
       const targetSpm = input.targetSpm ?? (baseline !== null ? Math.round(baseline * (1 + targetPct! / 100)) : null);
       const [row] = await tx.update(cadenceGoals).set({ targetPct, targetSpm, details, updatedAt: now }).where(eq(cadenceGoals.id, current.id)).returning();
       return { row: row!, created: false, ended: null as CadenceGoalRow | null };
@@ -152,7 +167,11 @@ export async function putCadenceGoal(deps: GoalDeps, runnerId: string, input: Ca
   if (outcome.created && input.baselineSpm !== undefined) {
     const b = await givenBaseline(deps.db, runner.id, input.startDate, input.baselineSpm);
     const target = input.targetSpm ?? Math.round(b.spm * (1 + (row.targetPct ?? CADENCE_GOAL.defaultTargetPct) / 100));
-    const [updated] = await deps.db.update(cadenceGoals).set(baselineColumns(b, target, now)).where(eq(cadenceGoals.id, row.id)).returning();
+    const [updated] = await deps.db
+      .update(cadenceGoals)
+      .set(baselineColumns(b, target, now))
+      .where(eq(cadenceGoals.id, row.id))
+      .returning();
     row = updated!;
   } else {
     row = await freezeBaselineIfDue(deps, row, today);

@@ -21,11 +21,7 @@ const DEFAULT_DAYS_WITHOUT_GOAL = 90;
  * them to the pure `buildCadenceReport`. Default range: from the baseline window's start (or 90 days
  * back without a goal) to today.
  */
-export async function getCadenceReport(
-  deps: { db: Db; now: () => Date },
-  runnerId: string,
-  range: CadenceReportRange = {},
-): Promise<CadenceReport> {
+export async function getCadenceReport(deps: { db: Db; now: () => Date }, runnerId: string, range: CadenceReportRange = {}): Promise<CadenceReport> {
   const runner = await requireRunner(deps, runnerId);
   const asOf = localDateOf(deps.now(), null, runner.timezone);
   let row = await findActiveGoal(deps.db, runner.id);

@@ -48,7 +48,12 @@ function requireConfigured(deps: { env: Env }, provider: Provider): void {
  * The platform's authorize URL for a runner, with a fresh single-use state bound to the browser
  * (`browserNonce` is the value of the HttpOnly cookie the connect start sets; see http/connect-flow.ts).
  */
-export async function startConnect(deps: Pick<ConnectDeps, 'db' | 'redis' | 'env' | 'now'>, provider: Provider, runnerId: string, browserNonce: string): Promise<string> {
+export async function startConnect(
+  deps: Pick<ConnectDeps, 'db' | 'redis' | 'env' | 'now'>,
+  provider: Provider,
+  runnerId: string,
+  browserNonce: string,
+): Promise<string> {
   requireConfigured(deps, provider);
   const runner = await requireRunner(deps, runnerId);
   // RFC 7636: 32 random bytes → 43 base64url characters
@@ -58,7 +63,12 @@ export async function startConnect(deps: Pick<ConnectDeps, 'db' | 'redis' | 'env
 }
 
 /** GET /connect/<platform>/callback: check the state, the grant and the scopes, store the tokens, queue the backfill. */
-export async function completeConnect(deps: ConnectDeps, provider: Provider, query: Record<string, unknown>, browserNonce: string | undefined): Promise<ConnectResult> {
+export async function completeConnect(
+  deps: ConnectDeps,
+  provider: Provider,
+  query: Record<string, unknown>,
+  browserNonce: string | undefined,
+): Promise<ConnectResult> {
   requireConfigured(deps, provider);
   const { runnerId, verifier } = await consumeState(deps, provider.id, query.state, browserNonce, provider.pkce);
 
@@ -71,7 +81,8 @@ export async function completeConnect(deps: ConnectDeps, provider: Provider, que
   try {
     grant = await provider.exchangeCode(deps, { code: query.code, redirectUri: callbackUrl(deps.env, provider), verifier });
   } catch (err) {
-    if (provider.isClientError(err)) throw new BadRequestError(`${provider.label} refused the authorisation code (expired or already used); start again`, 'invalid_code');
+    if (provider.isClientError(err))
+      throw new BadRequestError(`${provider.label} refused the authorisation code (expired or already used); start again`, 'invalid_code');
     throw new AppError(502, `${provider.id}_unavailable`, `could not reach ${provider.label} to finish connecting: ${(err as Error).message}`);
   }
   let identity;
@@ -99,6 +110,9 @@ export async function completeConnect(deps: ConnectDeps, provider: Provider, que
   if (saved.kind !== 'saved') return { kind: saved.kind, runnerId };
 
   await provider.startBackfill(deps, saved.id);
-  deps.log.info({ runnerId, connectionId: saved.id, account: identity.externalId, reconnected: saved.reconnected }, `${provider.id} connected; backfill queued`);
+  deps.log.info(
+    { runnerId, connectionId: saved.id, account: identity.externalId, reconnected: saved.reconnected },
+    `${provider.id} connected; backfill queued`,
+  );
   return { kind: 'connected', runnerId, connectionId: saved.id, externalId: identity.externalId, reconnected: saved.reconnected };
 }

@@ -34,6 +34,10 @@ export async function disconnectConnection(deps: AppDeps & { providers?: Provide
   } catch (err) {
     deps.log.warn({ runnerId, provider: providerId, err }, 'platform did not confirm the disconnect; revoking locally');
   }
-  const { deletedActivities } = await revokeConnection(deps, conn.id, upstreamRevoked ? 'disconnected_by_runner' : 'disconnected_by_runner_upstream_unconfirmed');
+  const { deletedActivities } = await revokeConnection(
+    deps,
+    conn.id,
+    upstreamRevoked ? 'disconnected_by_runner' : 'disconnected_by_runner_upstream_unconfirmed',
+  );
   return { provider: providerId, status: 'disconnected', upstreamRevoked, deletedActivities };
 }

@@ -53,7 +53,12 @@ export function verifyState(state: string, key: Buffer, now: Date, purpose = 'st
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (typeof payload.r !== 'string' || typeof payload.n !== 'string' || typeof payload.e !== 'number' || (payload.b !== undefined && typeof payload.b !== 'string')) {
+  if (
+    typeof payload.r !== 'string' ||
+    typeof payload.n !== 'string' ||
+    typeof payload.e !== 'number' ||
+    (payload.b !== undefined && typeof payload.b !== 'string')
+  ) {
     return { ok: false, reason: 'malformed' };
   }
   if (payload.e * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };

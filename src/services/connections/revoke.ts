@@ -25,7 +25,12 @@ export async function revokeConnection(
     .select({ id: activities.id })
     .from(activities)
     .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, conn.provider as 'strava'), isNull(activities.deletedAt)));
-  const deleted = await deleteActivities(deps, conn.runnerId, rows.map((r) => r.id), reason);
+  const deleted = await deleteActivities(
+    deps,
+    conn.runnerId,
+    rows.map((r) => r.id),
+    reason,
+  );
   deps.log.info({ connectionId, runnerId: conn.runnerId, deletedActivities: deleted, reason }, `${conn.provider} connection revoked`);
   return { deletedActivities: deleted };
 }

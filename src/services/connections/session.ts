@@ -46,7 +46,10 @@ export class ProviderSession<Api> {
         if (this.provider.isUnauthorized(err)) {
           if (this.fresh || attempt > 0) {
             await markNeedsReauth(this.deps, this.connectionId, 'unauthorized_after_refresh');
-            throw new PermanentJobError(`${this.provider.id}_unauthorized`, `${this.provider.label} answered 401 to a freshly refreshed token: access was revoked`);
+            throw new PermanentJobError(
+              `${this.provider.id}_unauthorized`,
+              `${this.provider.label} answered 401 to a freshly refreshed token: access was revoked`,
+            );
           }
           await this.open(this.token ?? undefined);
           continue;

@@ -91,7 +91,12 @@ export async function getAccessToken(deps: TokenDeps, provider: Provider, connec
       }
       throw err;
     }
-    await storeTokens(deps.db, connectionId, { accessTokenEnc: encryptSecret(grant.accessToken, key), refreshTokenEnc: encryptSecret(grant.refreshToken, key), tokenExpiresAt: grant.expiresAt }, deps.now());
+    await storeTokens(
+      deps.db,
+      connectionId,
+      { accessTokenEnc: encryptSecret(grant.accessToken, key), refreshTokenEnc: encryptSecret(grant.refreshToken, key), tokenExpiresAt: grant.expiresAt },
+      deps.now(),
+    );
     deps.log.info({ connectionId, account: row.externalAthleteId, rotated: grant.refreshToken !== old }, `${provider.id} token refreshed`);
     return { token: grant.accessToken, refreshed: true };
   } finally {

@@ -151,13 +151,16 @@ export async function fetchGarminFit(deps: FetchFitDeps, payload: FetchFitPayloa
 
   // A placeholder left by an earlier failure makes way for the real row.
   if (existing && !existing.fileId) await deps.db.delete(activities).where(and(eq(activities.id, existing.id), isNull(activities.fileId)));
-  const accepted = await acceptFitFile({ db: deps.db, enqueue: deps.enqueue, queues: deps.queues }, {
-    runnerId: conn.runnerId,
-    bytes: fit,
-    origin: `garmin:${payload.summaryId}`,
-    source: 'garmin',
-    externalId,
-    connectionId: conn.id,
-  });
+  const accepted = await acceptFitFile(
+    { db: deps.db, enqueue: deps.enqueue, queues: deps.queues },
+    {
+      runnerId: conn.runnerId,
+      bytes: fit,
+      origin: `garmin:${payload.summaryId}`,
+      source: 'garmin',
+      externalId,
+      connectionId: conn.id,
+    },
+  );
   return { status: 'accepted', activityId: accepted.activityId, duplicate: accepted.status === 'duplicate' };
 }

@@ -11,7 +11,8 @@ import type { FetchFitPayload } from './fetch-activity.js';
 import { GARMIN_NOTIFICATION_KINDS, type GarminNotificationKind } from './receive.js';
 
 /** Per-entry decisions; a row's outcome lists the distinct ones, sorted, comma-separated. */
-export type EntryOutcome = 'fetch_queued' | 'revoked' | 'needs_reauth' | 'reactivated' | 'permissions_ok' | 'ignored_unknown_user' | 'ignored_inactive_connection';
+export type EntryOutcome =
+  'fetch_queued' | 'revoked' | 'needs_reauth' | 'reactivated' | 'permissions_ok' | 'ignored_unknown_user' | 'ignored_inactive_connection';
 
 /** Reason stored on a connection whose user withdrew ACTIVITY_EXPORT. */
 export const PERMISSION_WITHDRAWN = 'activity_export_withdrawn';
@@ -98,7 +99,12 @@ async function route(deps: GarminHandleDeps, eventId: string, payload: unknown):
  * The Activity File entry a `garmin.fetch-fit` job names: entry `entryIndex` of the (validated)
  * activity-files list of inbox row `eventId`, or null when the row or entry is gone.
  */
-export async function activityFileEntry(db: GarminHandleDeps['db'], connectionId: string, eventId: string, entryIndex: number): Promise<FetchFitPayload | null> {
+export async function activityFileEntry(
+  db: GarminHandleDeps['db'],
+  connectionId: string,
+  eventId: string,
+  entryIndex: number,
+): Promise<FetchFitPayload | null> {
   const stored = (await findEventPayload(db, eventId)) as { kind?: unknown; body?: unknown } | undefined;
   if (stored?.kind !== 'activity-files') return null;
   const e = parseEntries('activity-files', stored.body).entries[entryIndex];

@@ -29,7 +29,13 @@ export async function recordGarminNotification(
   const hash = sha256Hex(rawBody);
   if (opts.clientIdHeader !== undefined && !safeEqual(opts.clientIdHeader, opts.expectedClientId)) {
     await insertEvents(deps.db, [
-      { provider: 'garmin', dedupeKey: `garmin:ignored-client:${kind}:${hash}`, payload: { kind, body: payload, clientId: opts.clientIdHeader.slice(0, 200) }, processedAt: deps.now(), outcome: 'ignored_client_id' },
+      {
+        provider: 'garmin',
+        dedupeKey: `garmin:ignored-client:${kind}:${hash}`,
+        payload: { kind, body: payload, clientId: opts.clientIdHeader.slice(0, 200) },
+        processedAt: deps.now(),
+        outcome: 'ignored_client_id',
+      },
     ]);
     return 'ignored_client_id';
   }

@@ -21,7 +21,12 @@ import { processInboxRow } from './process-row.js';
 export type GenericDeps = Pick<AppDeps, 'db' | 'redis' | 'env' | 'fetch' | 'now' | 'log' | 'enqueue' | 'queues'>;
 
 /** Write a notification to the inbox; returns its row id and whether it was new. */
-export async function recordNotification(deps: Pick<AppDeps, 'db'>, provider: Provider, body: Buffer, payload: unknown): Promise<{ eventId: string; created: boolean }> {
+export async function recordNotification(
+  deps: Pick<AppDeps, 'db'>,
+  provider: Provider,
+  body: Buffer,
+  payload: unknown,
+): Promise<{ eventId: string; created: boolean }> {
   const dedupeKey = `${provider.id}:${sha256Hex(body)}`;
   const [inserted] = await insertEvents(deps.db, [{ provider: provider.id, dedupeKey, payload }]);
   if (inserted) return { eventId: inserted.id, created: true };

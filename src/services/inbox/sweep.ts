@@ -52,12 +52,23 @@ export async function sweepStuckImports(deps: SweepDeps, limit = 500): Promise<n
   const rows = await deps.db
     .select({ id: activities.id })
     .from(activities)
-    .where(and(inArray(activities.status, ['queued', 'processing']), isNotNull(activities.fileId), isNull(activities.deletedAt), eq(activities.sessionIndex, 0), lt(activities.updatedAt, before)))
+    .where(
+      and(
+        inArray(activities.status, ['queued', 'processing']),
+        isNotNull(activities.fileId),
+        isNull(activities.deletedAt),
+        eq(activities.sessionIndex, 0),
+        lt(activities.updatedAt, before),
+      ),
+    )
     .limit(limit);
   let requeued = 0;
   for (const row of rows) {
     if (await isJobAlive(deps.queues, 'run.import-fit', { activityId: row.id })) continue;
-    const [still] = await deps.db.select({ id: activities.id }).from(activities).where(and(eq(activities.id, row.id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, before)));
+    const [still] = await deps.db
+      .select({ id: activities.id })
+      .from(activities)
+      .where(and(eq(activities.id, row.id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, before)));
     if (!still) continue;
     if ((await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id })) === 'enqueued') requeued += 1;
   }

@@ -48,12 +48,22 @@ export async function parseAnswer(deps: { db: Db }, p: PromptRow, input: unknown
  * lights of the touched days recomputed, and the weeks' pain warnings re-evaluated. A post-run answer
  * with "now" above "before" plans the settle check; a "not yet" at the first check asks again later.
  */
-export async function recordAnswer(deps: AnswerDeps, promptId: string, input: unknown, opts: { via: 'page' | 'api' }): Promise<{ prompt: PromptRow; answer: PromptAnswer; late: boolean }> {
+export async function recordAnswer(
+  deps: AnswerDeps,
+  promptId: string,
+  input: unknown,
+  opts: { via: 'page' | 'api' },
+): Promise<{ prompt: PromptRow; answer: PromptAnswer; late: boolean }> {
   const p = await findPrompt(deps.db, promptId);
   if (!p) throw new NotFoundError(`prompt ${promptId} not found`, 'prompt_not_found');
   const now = deps.now();
   const window = promptWindow(p, now);
-  if (!window.open) throw new PromptClosedError(window.reason === 'cancelled' ? 'this prompt was withdrawn (its run was deleted or is not counted)' : 'this prompt has closed; use the diary to record pain for the run');
+  if (!window.open)
+    throw new PromptClosedError(
+      window.reason === 'cancelled'
+        ? 'this prompt was withdrawn (its run was deleted or is not counted)'
+        : 'this prompt has closed; use the diary to record pain for the run',
+    );
   const answer = await parseAnswer(deps, p, input);
   const late = window.late;
   const dates = new Set<string>();
@@ -137,18 +147,32 @@ async function planFollowUp(deps: AnswerDeps, p: PromptRow, answer: PromptAnswer
   if (p.kind === 'after_run') {
     const existing = await findRunPrompt(deps.db, p.activityId, 'settle_check');
     if (!needsSettleCheck(answer)) {
-      if (existing && existing.status === 'pending') await updatePrompt(deps.db, existing.id, { status: 'cancelled', cancelReason: 'not_needed', updatedAt: now });
+      if (existing && existing.status === 'pending')
+        await updatePrompt(deps.db, existing.id, { status: 'cancelled', cancelReason: 'not_needed', updatedAt: now });
       return;
     }
     if (existing) return;
     const plan = planSettleCheck({ runEnd: p.runEndAt, answeredAt: now, attempt: 1, closesAt, settings: settingsOf(runner) });
     if (!plan) return;
-    const row = await insertPrompt(deps.db, { runnerId: p.runnerId, activityId: p.activityId, kind: 'settle_check', localDate: p.localDate, runEndAt: p.runEndAt, times: plan, token: newPromptToken(deps.env.tokenEncryptionKey) });
+    const row = await insertPrompt(deps.db, {
+      runnerId: p.runnerId,
+      activityId: p.activityId,
+      kind: 'settle_check',
+      localDate: p.localDate,
+      runEndAt: p.runEndAt,
+      times: plan,
+      token: newPromptToken(deps.env.tokenEncryptionKey),
+    });
     if (row) await enqueuePromptSend(deps, row, 'due', row.dueAt);
   } else if (p.kind === 'settle_check' && p.attempt === 1 && answer.settled === 'not_yet') {
     const plan = planSettleCheck({ runEnd: p.runEndAt, answeredAt: now, attempt: 2, closesAt, settings: settingsOf(runner) });
     if (!plan) return;
-    const row = await updatePrompt(deps.db, p.id, { attempt: 2, status: 'pending', dueAt: plan.dueAt, expiresAt: plan.expiresAt, sentAt: null, answeredAt: null, updatedAt: now }, { attempt: 1 });
+    const row = await updatePrompt(
+      deps.db,
+      p.id,
+      { attempt: 2, status: 'pending', dueAt: plan.dueAt, expiresAt: plan.expiresAt, sentAt: null, answeredAt: null, updatedAt: now },
+      { attempt: 1 },
+    );
     if (row) await enqueuePromptSend(deps, row, 'due', row.dueAt);
   }
 }
@@ -157,7 +181,11 @@ async function planFollowUp(deps: AnswerDeps, p: PromptRow, answer: PromptAnswer
  * For the cadence goal: the worst calf/Achilles pain and whether any next morning was worse, over
  * the counted runs since a local date.
  */
-export async function calfOrMorningFlag(deps: { db: Db }, runnerId: string, sinceLocalDate: string): Promise<{ calfPainMax: number | null; morningWorse: boolean }> {
+export async function calfOrMorningFlag(
+  deps: { db: Db },
+  runnerId: string,
+  sinceLocalDate: string,
+): Promise<{ calfPainMax: number | null; morningWorse: boolean }> {
   const rows = await calfAndDerivedSince(deps.db, runnerId, sinceLocalDate);
   const calf = rows.map((r) => r.calf).filter((v): v is number => v !== null);
   return { calfPainMax: calf.length ? Math.max(...calf) : null, morningWorse: rows.some((r) => r.derived?.morningWorse === true) };

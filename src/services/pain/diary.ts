@@ -3,7 +3,17 @@ import type { AppDeps } from '../../deps.js';
 import type { Db } from '../../db/client.js';
 import { findRunPrompt } from '../../db/queries/pain-prompts.js';
 import { upsertMorning } from '../../db/queries/pain-mornings.js';
-import { findDiaryActivity, findRunPainRows, insertRunPain, lateOr, loadDiaryRuns, runWarningCodes, updateRunPain, type RunPainRow, type RunPainSet } from '../../db/queries/run-pain.js';
+import {
+  findDiaryActivity,
+  findRunPainRows,
+  insertRunPain,
+  lateOr,
+  loadDiaryRuns,
+  runWarningCodes,
+  updateRunPain,
+  type RunPainRow,
+  type RunPainSet,
+} from '../../db/queries/run-pain.js';
 import { addDays } from '../../domain/iso-week.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { Note, Scale, VsYesterdayAnswer } from '../prompts/questions.js';
@@ -13,7 +23,13 @@ import { isUuid } from '../../lib/ids.js';
 export const DiaryBody = z
   .object({
     duringRun: Scale.nullable().optional(),
-    settledAfterMin: z.number().int('whole minutes').min(0).max(7 * 24 * 60).nullable().optional(),
+    settledAfterMin: z
+      .number()
+      .int('whole minutes')
+      .min(0)
+      .max(7 * 24 * 60)
+      .nullable()
+      .optional(),
     nextMorning: Scale.nullable().optional(),
     nextMorningVsYesterday: VsYesterdayAnswer.nullable().optional(),
     stoppedForKnee: z.boolean().nullable().optional(),
@@ -22,14 +38,18 @@ export const DiaryBody = z
     note: Note.nullable().optional(),
   })
   .strict()
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'give at least one of duringRun, settledAfterMin, nextMorning, nextMorningVsYesterday, stoppedForKnee, painBefore, calfDuring, note' });
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    message: 'give at least one of duringRun, settledAfterMin, nextMorning, nextMorningVsYesterday, stoppedForKnee, painBefore, calfDuring, note',
+  });
 export type DiaryBody = z.infer<typeof DiaryBody>;
 
 /** The Activity `pain` of docs/api.md (null when nothing was recorded) and `painLight` (null while grey). */
 export function painView(row: RunPainRow | null | undefined) {
   if (!row) return { pain: null, painLight: null };
   const d = row.derived ?? {};
-  const any = [row.duringRun, row.nextMorning, row.nextMorningVsYesterday, row.settledAfterMin, row.note, row.stoppedForKnee, row.settledAt60].some((v) => v !== null);
+  const any = [row.duringRun, row.nextMorning, row.nextMorningVsYesterday, row.settledAfterMin, row.note, row.stoppedForKnee, row.settledAt60].some(
+    (v) => v !== null,
+  );
   return {
     pain: any
       ? {
@@ -149,7 +169,26 @@ export async function getDiary(deps: { db: Db }, runnerId: string, range: { from
   });
 }
 
-export const DIARY_COLUMNS = ['localDate', 'startTime', 'name', 'distanceM', 'movingTimeS', 'avgPaceSPerKm', 'elevationLossM', 'cadenceSpm', 'painDuring', 'settleMinutes', 'nextMorning', 'nextMorningChange', 'nextMorningVsYesterday', 'light', 'warnings', 'note', 'late', 'activityId'] as const;
+export const DIARY_COLUMNS = [
+  'localDate',
+  'startTime',
+  'name',
+  'distanceM',
+  'movingTimeS',
+  'avgPaceSPerKm',
+  'elevationLossM',
+  'cadenceSpm',
+  'painDuring',
+  'settleMinutes',
+  'nextMorning',
+  'nextMorningChange',
+  'nextMorningVsYesterday',
+  'light',
+  'warnings',
+  'note',
+  'late',
+  'activityId',
+] as const;
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';

@@ -1,7 +1,15 @@
 import type { DbOrTx } from '../../db/client.js';
 import { loadPainWeekRuns } from '../../db/queries/run-pain.js';
 import { addDays, type IsoWeek } from '../../domain/iso-week.js';
-import { NOT_ALL_GREEN_NOTE, painAmberMessage, painRedMessage, progressionGate, readyToProgressMessage, seeClinicianMessage, type RunnerContext } from '../../domain/pain/advice.js';
+import {
+  NOT_ALL_GREEN_NOTE,
+  painAmberMessage,
+  painRedMessage,
+  progressionGate,
+  readyToProgressMessage,
+  seeClinicianMessage,
+  type RunnerContext,
+} from '../../domain/pain/advice.js';
 import { dayLights, greenStreak, weekLight, type Light } from '../../domain/pain/light.js';
 import { median } from '../../domain/week.js';
 
@@ -58,7 +66,13 @@ export async function assessPainWeek(db: DbOrTx, runnerId: string, week: IsoWeek
       weekToDate,
       runId: r.id,
       message: r.light === 'red' ? painRedMessage(ctx, reasons) : painAmberMessage(ctx, reasons),
-      evidence: { localDate: r.localDate, light: r.light, reasons: reasons.join(','), medianDescentPerKm: base.medianDescentPerKm ?? null, runDescentPerKm: r.descentPerKm },
+      evidence: {
+        localDate: r.localDate,
+        light: r.light,
+        reasons: reasons.join(','),
+        medianDescentPerKm: base.medianDescentPerKm ?? null,
+        runDescentPerKm: r.descentPerKm,
+      },
     });
   }
   const gateRuns = runs.map((r) => ({ localDate: r.localDate, light: r.light }));
@@ -66,14 +80,30 @@ export async function assessPainWeek(db: DbOrTx, runnerId: string, week: IsoWeek
   for (let d = week.start; d <= lastDay; d = addDays(d, 1)) {
     const gate = progressionGate(gateRuns, d);
     if (gate.seeClinician && inWeek.some((r) => r.localDate === d && r.light === 'red')) {
-      warnings.push({ code: 'SEE_CLINICIAN', severity: 'red', provisional: false, weekToDate, runId: inWeek.find((r) => r.localDate === d && r.light === 'red')!.id, message: seeClinicianMessage(gate.reds), evidence: { redRuns: gate.reds, windowEnd: d } });
+      warnings.push({
+        code: 'SEE_CLINICIAN',
+        severity: 'red',
+        provisional: false,
+        weekToDate,
+        runId: inWeek.find((r) => r.localDate === d && r.light === 'red')!.id,
+        message: seeClinicianMessage(gate.reds),
+        evidence: { redRuns: gate.reds, windowEnd: d },
+      });
       break;
     }
   }
   if (lastDay >= week.start) {
     const gate = progressionGate(gateRuns, lastDay);
     if (gate.readyToProgress) {
-      warnings.push({ code: 'READY_TO_PROGRESS', severity: 'info', provisional: false, weekToDate, runId: null, message: readyToProgressMessage(gate.answered), evidence: { answeredRuns: gate.answered, windowEnd: lastDay } });
+      warnings.push({
+        code: 'READY_TO_PROGRESS',
+        severity: 'info',
+        provisional: false,
+        weekToDate,
+        runId: null,
+        message: readyToProgressMessage(gate.answered),
+        evidence: { answeredRuns: gate.answered, windowEnd: lastDay },
+      });
     }
   }
   const days = dayLights(inWeek);

@@ -63,9 +63,11 @@ export async function storedAnswer(deps: { db: Db }, promptId: string): Promise<
 export function answerValues(p: Pick<PromptRow, 'kind'>, a: AnswerRow | null): Record<string, string | number | boolean> {
   if (!a) return {};
   const out: Record<string, string | number | boolean | null> = {};
-  if (p.kind === 'after_run') Object.assign(out, { duringRun: a.painDuring, painNow: a.painNow, painBefore: a.painBefore, stoppedForKnee: a.stoppedForKnee, calfDuring: a.calfDuring });
+  if (p.kind === 'after_run')
+    Object.assign(out, { duringRun: a.painDuring, painNow: a.painNow, painBefore: a.painBefore, stoppedForKnee: a.stoppedForKnee, calfDuring: a.calfDuring });
   if (p.kind === 'settle_check') out.settled = a.settled === null ? null : a.settled ? 'yes' : 'not_yet';
-  if (p.kind === 'next_morning') Object.assign(out, { nextMorning: a.painNow, nextMorningVsYesterday: a.vsYesterday, stairsOrSittingWorse: a.stairsOrSittingWorse });
+  if (p.kind === 'next_morning')
+    Object.assign(out, { nextMorning: a.painNow, nextMorningVsYesterday: a.vsYesterday, stairsOrSittingWorse: a.stairsOrSittingWorse });
   if (p.kind === 'rest_morning') out.nextMorning = a.painNow;
   if (a.note) out.note = a.note;
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== null && v !== undefined)) as Record<string, string | number | boolean>;

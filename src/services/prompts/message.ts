@@ -57,6 +57,13 @@ export function promptTitle(kind: PromptKind, run: RunSummary | null, reminder: 
 export function promptText(title: string, run: RunSummary | null, questions: Question[], answerUrl: string): string {
   const lines = [title, ''];
   if (run) lines.push(`Your run: ${runSummaryLine(run)}`, '');
-  lines.push('We ask:', ...questions.map((q) => `- ${q.text}`), '', `Answer here (takes under a minute): ${answerUrl}`, '', '0 means no pain, 10 the worst imaginable.');
+  lines.push(
+    'We ask:',
+    ...questions.map((q) => `- ${q.text}`),
+    '',
+    `Answer here (takes under a minute): ${answerUrl}`,
+    '',
+    '0 means no pain, 10 the worst imaginable.',
+  );
   return lines.join('\n');
 }

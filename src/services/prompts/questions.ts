@@ -29,7 +29,9 @@ export function questionsFor(kind: PromptKind, opts: QuestionOptions): Question[
         { name: 'painNow', text: 'How much does your knee hurt right now?', type: 'scale', required: true },
         { name: 'painBefore', text: 'How much did your knee hurt before you started? (optional)', type: 'scale', required: false },
         { name: 'stoppedForKnee', text: 'Did you stop or walk because of your knee?', type: 'yesno', required: true },
-        ...(opts.askCalf ? [{ name: 'calfDuring', text: 'What was the worst calf or Achilles pain during the run?', type: 'scale' as const, required: false }] : []),
+        ...(opts.askCalf
+          ? [{ name: 'calfDuring', text: 'What was the worst calf or Achilles pain during the run?', type: 'scale' as const, required: false }]
+          : []),
       ];
     case 'settle_check':
       return [
@@ -61,10 +63,13 @@ export const Scale = z.preprocess(
   },
   z.number({ error: 'choose a number from 0 to 10' }).int('a whole number from 0 to 10').min(0, 'from 0 to 10').max(10, 'from 0 to 10'),
 );
-export const YesNo = z.preprocess((v) => {
-  const b = blank(v);
-  return b === 'yes' ? true : b === 'no' ? false : b;
-}, z.boolean({ error: 'answer yes or no' }));
+export const YesNo = z.preprocess(
+  (v) => {
+    const b = blank(v);
+    return b === 'yes' ? true : b === 'no' ? false : b;
+  },
+  z.boolean({ error: 'answer yes or no' }),
+);
 export const VsYesterdayAnswer = z.enum(['better', 'same', 'worse'], { error: 'choose better, the same or worse' });
 export const Note = z.preprocess(blank, z.string().trim().max(2000, 'at most 2000 characters').optional());
 
@@ -83,7 +88,12 @@ export function answerSchema(kind: PromptKind, opts: QuestionOptions) {
     case 'settle_check':
       return z.object({ settled: z.preprocess(blank, z.enum(['yes', 'not_yet'], { error: 'choose yes or not yet' })), note: Note.optional() });
     case 'next_morning':
-      return z.object({ nextMorning: Scale, nextMorningVsYesterday: z.preprocess(blank, VsYesterdayAnswer), stairsOrSittingWorse: YesNo.optional(), note: Note.optional() });
+      return z.object({
+        nextMorning: Scale,
+        nextMorningVsYesterday: z.preprocess(blank, VsYesterdayAnswer),
+        stairsOrSittingWorse: YesNo.optional(),
+        note: Note.optional(),
+      });
     case 'rest_morning':
       return z.object({ nextMorning: Scale, note: Note.optional() });
   }

@@ -28,7 +28,12 @@ export function settingsOf(runner: Pick<RunnerRow, 'timezone' | 'morningPromptTi
 }
 
 /** Queue the delayed job that sends a prompt event at its time (the sweep recovers it if lost). */
-export async function enqueuePromptSend(deps: Pick<AppDeps, 'enqueue' | 'now'>, p: { id: string; attempt: number }, event: 'due' | 'reminder', at: Date): Promise<void> {
+export async function enqueuePromptSend(
+  deps: Pick<AppDeps, 'enqueue' | 'now'>,
+  p: { id: string; attempt: number },
+  event: 'due' | 'reminder',
+  at: Date,
+): Promise<void> {
   await deps.enqueue('prompt.send', { promptId: p.id, event, attempt: p.attempt }, { delayMs: Math.max(0, at.getTime() - deps.now().getTime()) });
 }
 
@@ -77,7 +82,8 @@ export async function schedulePromptsForRun(deps: ScheduleDeps, activityId: stri
 
   const afterRun = plan.afterRun && !a.hasAfterRun ? plan.afterRun : null;
   // The morning prompt is this run's already, or a later run of the day has it: nothing would change.
-  const morningSettled = a.morningKind === 'next_morning' && a.morningActivityId !== null && a.morningRunEndAt !== null && a.morningRunEndAt.getTime() >= runEnd.getTime();
+  const morningSettled =
+    a.morningKind === 'next_morning' && a.morningActivityId !== null && a.morningRunEndAt !== null && a.morningRunEndAt.getTime() >= runEnd.getTime();
   const nextMorning = plan.nextMorning && !morningSettled ? plan.nextMorning : null;
   if (!afterRun && !nextMorning && a.hasRunPain) return 'exists';
 
@@ -107,7 +113,15 @@ export async function planRestMornings(deps: ScheduleDeps, runnerId?: string): P
     for (const date of [today, addDays(today, 1)]) {
       const plan = planMorning(date, settings);
       if (plan.expiresAt.getTime() <= now.getTime()) continue;
-      const p = await insertPrompt(deps.db, { runnerId: r.id, activityId: null, kind: 'rest_morning', localDate: date, runEndAt: null, times: plan, token: newPromptToken(deps.env.tokenEncryptionKey) });
+      const p = await insertPrompt(deps.db, {
+        runnerId: r.id,
+        activityId: null,
+        kind: 'rest_morning',
+        localDate: date,
+        runEndAt: null,
+        times: plan,
+        token: newPromptToken(deps.env.tokenEncryptionKey),
+      });
       if (p) {
         created++;
         await enqueuePromptSend(deps, p, 'due', p.dueAt);
@@ -153,14 +167,23 @@ export async function retimePlannedPrompts(db: DbOrTx, runner: RunnerRow, now: D
       continue;
     }
     if (sent && (p.remindedAt || !p.remindAt)) continue;
-    const r = replanPrompt({ kind: p.kind, localDate: p.localDate, runEndAt: p.runEndAt, attempt: p.attempt, sent, dueAt: p.dueAt, expiresAt: p.expiresAt }, now, settings);
+    const r = replanPrompt(
+      { kind: p.kind, localDate: p.localDate, runEndAt: p.runEndAt, attempt: p.attempt, sent, dueAt: p.dueAt, expiresAt: p.expiresAt },
+      now,
+      settings,
+    );
     if (!r) continue;
     if ('cancel' in r) {
       await cancel(p, r.cancel);
       continue;
     }
     if (samePlan(r.times, p)) continue;
-    const row = await updatePrompt(db, p.id, { dueAt: r.times.dueAt, remindAt: r.times.remindAt, expiresAt: r.times.expiresAt, updatedAt: now }, { attempt: p.attempt, statuses: [p.status] });
+    const row = await updatePrompt(
+      db,
+      p.id,
+      { dueAt: r.times.dueAt, remindAt: r.times.remindAt, expiresAt: r.times.expiresAt, updatedAt: now },
+      { attempt: p.attempt, statuses: [p.status] },
+    );
     if (!row) continue;
     retimed++;
     if (sent) jobs.push({ prompt: row, event: 'reminder', at: row.remindAt });

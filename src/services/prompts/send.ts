@@ -1,6 +1,14 @@
 import type { AppDeps } from '../../deps.js';
 import { findRunMetrics } from '../../db/queries/run-pain.js';
-import { ensureDelivery, expireOpenPrompts, findPrompt, markDelivered, markDeliveryFailed, updatePrompt, type PromptRow } from '../../db/queries/pain-prompts.js';
+import {
+  ensureDelivery,
+  expireOpenPrompts,
+  findPrompt,
+  markDelivered,
+  markDeliveryFailed,
+  updatePrompt,
+  type PromptRow,
+} from '../../db/queries/pain-prompts.js';
 import { findRunner } from '../../db/queries/runners.js';
 import { addDays } from '../../domain/iso-week.js';
 import { ensureJob } from '../../jobs/queues.js';
@@ -63,7 +71,13 @@ export type SendOutcome = 'sent' | 'missing' | 'closed' | 'expired' | 'not_due' 
  * delivery row: a channel already delivered is skipped, so a retried or duplicated job never sends
  * twice; a failing channel makes the job throw and retry (only that channel).
  */
-export async function sendPrompt(deps: SendDeps, promptId: string, event: 'due' | 'reminder', attempt = 1, channels: readonly PromptChannel[] = PROMPT_CHANNELS): Promise<SendOutcome> {
+export async function sendPrompt(
+  deps: SendDeps,
+  promptId: string,
+  event: 'due' | 'reminder',
+  attempt = 1,
+  channels: readonly PromptChannel[] = PROMPT_CHANNELS,
+): Promise<SendOutcome> {
   const p = await findPrompt(deps.db, promptId);
   if (!p) return 'missing';
   const now = deps.now();
@@ -111,13 +125,17 @@ export async function sendPrompt(deps: SendDeps, promptId: string, event: 'due' 
  * The safety net: due prompts whose send job was lost (Redis flushed, worker killed) are queued
  * again, prompts past their window are closed, and rest-day morning checks are planned.
  */
-export async function sweepPrompts(deps: Pick<AppDeps, 'db' | 'enqueue' | 'now' | 'env' | 'queues'>): Promise<{ requeued: number; expired: number; restMornings: number }> {
+export async function sweepPrompts(
+  deps: Pick<AppDeps, 'db' | 'enqueue' | 'now' | 'env' | 'queues'>,
+): Promise<{ requeued: number; expired: number; restMornings: number }> {
   const now = deps.now();
   const expired = await expireOpenPrompts(deps.db, now);
   const { due, reminders } = await duePrompts(deps.db, now);
   let requeued = 0;
-  for (const p of due) if ((await ensureJob(deps.queues, deps.enqueue, 'prompt.send', { promptId: p.id, event: 'due', attempt: p.attempt })) === 'enqueued') requeued++;
-  for (const p of reminders) if ((await ensureJob(deps.queues, deps.enqueue, 'prompt.send', { promptId: p.id, event: 'reminder', attempt: p.attempt })) === 'enqueued') requeued++;
+  for (const p of due)
+    if ((await ensureJob(deps.queues, deps.enqueue, 'prompt.send', { promptId: p.id, event: 'due', attempt: p.attempt })) === 'enqueued') requeued++;
+  for (const p of reminders)
+    if ((await ensureJob(deps.queues, deps.enqueue, 'prompt.send', { promptId: p.id, event: 'reminder', attempt: p.attempt })) === 'enqueued') requeued++;
   const restMornings = await planRestMornings(deps);
   return { requeued, expired: expired.length, restMornings };
 }

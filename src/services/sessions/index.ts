@@ -1,6 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { findLiveSession, insertMagicLink, isLinkUsable, insertSession, revokeOpenLinks, revokeRunnerSessions, revokeSession, touchSession, useLink } from '../../db/queries/sessions.js';
+import {
+  findLiveSession,
+  insertMagicLink,
+  isLinkUsable,
+  insertSession,
+  revokeOpenLinks,
+  revokeRunnerSessions,
+  revokeSession,
+  touchSession,
+  useLink,
+} from '../../db/queries/sessions.js';
 import { requireRunner } from '../runners.js';
 
 /**
@@ -110,7 +120,13 @@ export async function findSession(deps: Deps, sessionToken: string): Promise<Pag
   if (now.getTime() - row.lastSeenAt.getTime() > 10 * 60_000) {
     await touchSession(deps.db, row.id, now);
   }
-  return { id: row.id, runnerId: row.runnerId, csrfToken: row.csrfToken, expiresAt: row.expiresAt, runner: { id: row.runnerId, name: row.name, timezone: row.timezone } };
+  return {
+    id: row.id,
+    runnerId: row.runnerId,
+    csrfToken: row.csrfToken,
+    expiresAt: row.expiresAt,
+    runner: { id: row.runnerId, name: row.name, timezone: row.timezone },
+  };
 }
 
 export async function endSession(deps: Deps, sessionId: string): Promise<void> {
@@ -121,4 +137,3 @@ export async function endSession(deps: Deps, sessionId: string): Promise<void> {
 export async function endAllSessions(deps: Deps, runnerId: string): Promise<number> {
   return revokeRunnerSessions(deps.db, runnerId, deps.now());
 }
-

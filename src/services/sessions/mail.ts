@@ -7,7 +7,11 @@ import { escapeHtml } from '../../http/pages/html.js';
  * Email the magic link when the runner has an address and mail is configured. Returns whether it
  * was sent; a mail failure is logged (without the link) and does not fail the request.
  */
-export async function sendMagicLinkMail(deps: Pick<AppDeps, 'env' | 'log'>, runner: { id: string; name: string; email?: string | null }, link: MagicLink): Promise<boolean> {
+export async function sendMagicLinkMail(
+  deps: Pick<AppDeps, 'env' | 'log'>,
+  runner: { id: string; name: string; email?: string | null },
+  link: MagicLink,
+): Promise<boolean> {
   if (!runner.email || !mailConfigured(deps.env)) return false;
   const text = `Hello ${runner.name},\n\nOpen your stridesync pages with this link (it works once, within 15 minutes):\n${link.url}\n\nIf you did not ask for it, ignore this message.\n`;
   const html = `<p>Hello ${escapeHtml(runner.name)},</p><p><a href="${escapeHtml(link.url)}">Open your stridesync pages</a> (the link works once, within 15 minutes).</p><p>If you did not ask for it, ignore this message.</p>`;

@@ -26,8 +26,7 @@ export type BackfillDeps = SessionDeps & { db: Db; enqueue: Enqueue; enqueueBulk
 export type BackfillPayload = JobPayload<'strava.backfill'>;
 
 export type BackfillOutcome =
-  | { status: 'page'; page: number; listed: number; queued: number; total: number; more: boolean }
-  | { status: 'skipped'; reason: string };
+  { status: 'page'; page: number; listed: number; queued: number; total: number; more: boolean } | { status: 'skipped'; reason: string };
 
 export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPayload): Promise<BackfillOutcome> {
   const conn = await findConnection(deps.db, payload.connectionId);
@@ -83,7 +82,10 @@ export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPa
   if (todo.length) await enqueueBackfillFetches(deps, conn.id, todo);
 
   if (more) await deps.enqueue('strava.backfill', { ...payload, page: payload.page + 1, after, before });
-  deps.log.info({ connectionId: conn.id, page: payload.page, listed: list.length, queued: todo.length, total: progress?.total, done: progress?.done, more }, 'strava backfill page');
+  deps.log.info(
+    { connectionId: conn.id, page: payload.page, listed: list.length, queued: todo.length, total: progress?.total, done: progress?.done, more },
+    'strava backfill page',
+  );
   return { status: 'page', page: payload.page, listed: list.length, queued: todo.length, total: progress?.total ?? 0, more };
 }
 
@@ -92,7 +94,11 @@ export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPa
  * job catalog, at the backfill priority; the catalog's backfill job id means a re-listed page never
  * queues a run twice.
  */
-export async function enqueueBackfillFetches(deps: Pick<BackfillDeps, 'enqueueBulk'>, connectionId: string, todo: ReadonlyArray<Pick<StravaActivity, 'id'>>): Promise<void> {
+export async function enqueueBackfillFetches(
+  deps: Pick<BackfillDeps, 'enqueueBulk'>,
+  connectionId: string,
+  todo: ReadonlyArray<Pick<StravaActivity, 'id'>>,
+): Promise<void> {
   await deps.enqueueBulk(
     'strava.fetch-activity',
     todo.map((a) => ({ connectionId, stravaActivityId: a.id, reason: 'backfill' as const, streamAttempt: 0 })),

@@ -92,7 +92,11 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
   }
   if (!activity) throw new PermanentJobError('strava_no_activity', `no activity data for ${id}`);
 
-  const plan = planAfterDetail({ reason: payload.reason, stored: state, fetched: { sportType: sportTypeOf(activity), isRun: isRunSportType(sportTypeOf(activity)), manual: Boolean(activity.manual) } });
+  const plan = planAfterDetail({
+    reason: payload.reason,
+    stored: state,
+    fetched: { sportType: sportTypeOf(activity), isRun: isRunSportType(sportTypeOf(activity)), manual: Boolean(activity.manual) },
+  });
   let streams = plan.reuseStreams ? stored!.streams : null;
   let streamsStatus = plan.streamsStatus;
 
@@ -108,9 +112,18 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
       // Streams answer 404 while Strava is still processing a fresh upload: same as empty.
       if (!notFound(err)) throw err;
     }
-    const next = planStreamOutcome({ reason: payload.reason, streamAttempt: payload.streamAttempt, hasData: hasStreamData(fetched), retryDelaysMs: STREAM_RETRY_DELAYS_MS });
+    const next = planStreamOutcome({
+      reason: payload.reason,
+      streamAttempt: payload.streamAttempt,
+      hasData: hasStreamData(fetched),
+      retryDelaysMs: STREAM_RETRY_DELAYS_MS,
+    });
     if (next.kind === 'retry') {
-      await deps.enqueue('strava.fetch-activity', { connectionId: conn.id, stravaActivityId: id, reason: 'webhook', streamAttempt: payload.streamAttempt + 1 }, { delayMs: next.delayMs });
+      await deps.enqueue(
+        'strava.fetch-activity',
+        { connectionId: conn.id, stravaActivityId: id, reason: 'webhook', streamAttempt: payload.streamAttempt + 1 },
+        { delayMs: next.delayMs },
+      );
       return { status: 'streams_pending', activityId: row.id, retryInMs: next.delayMs, streamAttempt: payload.streamAttempt + 1 };
     }
     if (next.kind === 'ok') {
@@ -119,7 +132,10 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
     } else {
       streamsStatus = 'empty';
     }
-    await deps.db.update(activities).set({ raw: { activity, streams, streamsStatus } satisfies StravaRawPayload, updatedAt: deps.now() }).where(eq(activities.id, row.id));
+    await deps.db
+      .update(activities)
+      .set({ raw: { activity, streams, streamsStatus } satisfies StravaRawPayload, updatedAt: deps.now() })
+      .where(eq(activities.id, row.id));
   }
 
   await deps.enqueue('run.derive', { activityId: row.id });

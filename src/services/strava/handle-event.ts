@@ -50,7 +50,8 @@ async function route(deps: HandleEventDeps, payload: unknown): Promise<EventOutc
   if (!conn) return 'ignored_unknown_athlete';
 
   const stravaActivityId = String(event.object_id);
-  const activity = event.object_type === 'activity' && event.aspect_type === 'delete' ? await findStravaActivity(deps.db, conn.runnerId, stravaActivityId) : undefined;
+  const activity =
+    event.object_type === 'activity' && event.aspect_type === 'delete' ? await findStravaActivity(deps.db, conn.runnerId, stravaActivityId) : undefined;
   const plan = planStravaEvent(
     { objectType: event.object_type, aspect: event.aspect_type, updates: event.updates },
     { connectionStatus: conn.status, activity: activity ? { deleted: Boolean(activity.deletedAt) } : null },
@@ -58,7 +59,10 @@ async function route(deps: HandleEventDeps, payload: unknown): Promise<EventOutc
   switch (plan.action) {
     case 'ignore':
       if (plan.outcome === 'delete_not_confirmed') {
-        deps.log.warn({ runnerId: conn.runnerId, stravaActivityId, status: conn.status }, 'strava delete event for an inactive connection cannot be confirmed; nothing deleted');
+        deps.log.warn(
+          { runnerId: conn.runnerId, stravaActivityId, status: conn.status },
+          'strava delete event for an inactive connection cannot be confirmed; nothing deleted',
+        );
       }
       return plan.outcome;
     case 'confirm_deauthorization': {

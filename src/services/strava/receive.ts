@@ -76,7 +76,10 @@ export class StravaInbox {
 
   private async flush(batch: StravaInbox['pending']): Promise<void> {
     try {
-      const results = await writeEvents(this.deps, batch.map((b) => b.event));
+      const results = await writeEvents(
+        this.deps,
+        batch.map((b) => b.event),
+      );
       batch.forEach((b, i) => b.resolve(results[i]!));
     } catch (err) {
       if (batch.length === 1) {
@@ -141,7 +144,10 @@ export async function writeEvents(deps: InboxDeps, events: StravaEvent[]): Promi
  */
 export async function enqueueHandleEvents(deps: Pick<InboxDeps, 'enqueueBulk' | 'log'>, eventIds: string[]): Promise<void> {
   try {
-    await deps.enqueueBulk('strava.handle-event', eventIds.map((eventId) => ({ eventId })));
+    await deps.enqueueBulk(
+      'strava.handle-event',
+      eventIds.map((eventId) => ({ eventId })),
+    );
   } catch (err) {
     if (!(err instanceof QueueUnavailableError)) throw err;
     deps.log?.warn({ events: eventIds.length, err }, 'webhook events recorded; enqueue deferred to the sweep');
