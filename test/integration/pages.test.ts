@@ -6,6 +6,7 @@ import { runnerLinks, runnerSessions, runnerShares } from '../../src/db/schema/i
 import { hashToken } from '../../src/services/sessions/index.js';
 import { buildRunner } from '../factories/runners.js';
 import { buildStravaConnection, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
+import { openMagicLink, sessionCookieOf } from '../setup/sign-in.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 let ctx: TestContext;
@@ -22,8 +23,7 @@ afterAll(async () => {
  * request per sign-in keeps this file under the per-IP limit on opening links.
  */
 function openLink(path: string): Promise<request.Response> {
-  const nonce = 'test-login-nonce-0123456789abcdef';
-  return request(ctx.app).post(path).set('Cookie', `__Host-stridesync_login=${nonce}`).type('form').send({ _csrf: nonce });
+  return openMagicLink(ctx.app, ctx.env.PUBLIC_URL, path);
 }
 
 async function signIn(runnerId: string): Promise<{ cookie: string; csrf: string }> {
@@ -31,7 +31,7 @@ async function signIn(runnerId: string): Promise<{ cookie: string; csrf: string 
   expect(link.status).toBe(201);
   const opened = await openLink(new URL(link.body.url as string).pathname);
   expect(opened.status).toBe(303);
-  const cookie = (opened.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('__Host-stridesync_session='))!.split(';')[0]!;
+  const cookie = sessionCookieOf(opened, ctx.env.PUBLIC_URL);
   const home = await request(ctx.app).get('/').set('Cookie', cookie);
   const csrf = /name="_csrf" value="([^"]+)"/.exec(home.text)![1]!;
   return { cookie, csrf };

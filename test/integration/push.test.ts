@@ -10,6 +10,7 @@ import { createMagicLink } from '../../src/services/sessions/index.js';
 import { promptTopic, pushChannel, sendPromptPush } from '../../src/services/push.js';
 import type { PromptMessage } from '../../src/services/prompts/message.js';
 import { buildRunner } from '../factories/runners.js';
+import { openMagicLink, sessionCookieOf } from '../setup/sign-in.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 /** A browser's side of a push subscription: its P-256 key pair and auth secret. */
@@ -93,8 +94,8 @@ function promptMessage(runner: { id: string; name: string; timezone: string }, o
 
 async function subscribeThroughThePage(runnerId: string, endpoint: string, keys: ReturnType<typeof browserKeys>) {
   const link = await createMagicLink(ctx.deps, runnerId);
-  const opened = await request(ctx.app).get(new URL(link.url).pathname);
-  const cookie = (opened.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+  const opened = await openMagicLink(ctx.app, ctx.env.PUBLIC_URL, new URL(link.url).pathname);
+  const cookie = sessionCookieOf(opened, ctx.env.PUBLIC_URL);
   const home = await request(ctx.app).get('/').set('Cookie', cookie);
   expect(home.text).toContain(`data-vapid-key="${vapid.publicKey}"`);
   const csrf = /data-csrf="([^"]+)"/.exec(home.text)![1]!;

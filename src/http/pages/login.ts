@@ -15,7 +15,7 @@ import { badCsrfPage, sendMessage, sendPage } from './respond.js';
 
 const LOGIN_COOKIE = 'stridesync_login';
 
-function loginCookieName(publicUrl: string): string {
+export function loginCookieName(publicUrl: string): string {
   return publicUrl.startsWith('https:') ? `__Host-${LOGIN_COOKIE}` : LOGIN_COOKIE;
 }
 
