@@ -46,6 +46,10 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'extended');
+  // Every answer that carries a runner's data is `Cache-Control: no-store` (the pages, and /v1 below), so
+  // no cache ever revalidates it: hashing each body for an ETag (an 800 kB cadence report) is pure cost.
+  // Static assets are versioned in their URL and cached as immutable.
+  app.set('etag', false);
   const docs = new OpenApiRegistry();
 
   app.use(
@@ -81,6 +85,11 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   const v1 = express.Router();
   v1.use(
     '/v1',
+    (_req, res, next) => {
+      // a runner's health data: never kept by a browser or a proxy
+      res.setHeader('Cache-Control', 'no-store');
+      next();
+    },
     requireApiKey(deps.env.apiKeys, rateLimit(deps, 'auth-failure')),
     // deep nesting and NUL characters are refused with 400 before parsing
     express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: jsonVerify() }),

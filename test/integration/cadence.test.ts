@@ -107,6 +107,9 @@ describe('a goal for a seeded runner', () => {
   it('GET report (JSON) gives the goal and one row per run with speed-matched cadence and time in band', async () => {
     const res = await request(ctx.app).get(reportUrl()).set(ctx.auth).set('Accept', 'application/json');
     expect(res.status).toBe(200);
+    // a runner's data is never cached, so no ETag is computed for it
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers.etag).toBeUndefined();
     expect(res.body).toMatchObject({ from: '2026-02-09', to: '2026-03-14', asOf: '2026-03-14' });
     expect(res.body.goal).toMatchObject({ baselineSpm: 160, targetSpm: 168, targetPct: 5, startDate: START, status: 'on_target', progressPct: 100 });
     expect(res.body.runs).toHaveLength(10);
