@@ -1,8 +1,9 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { and, eq, inArray } from 'drizzle-orm';
 import type { AppDeps } from '../src/deps.js';
+import { failPendingActivity } from '../src/db/queries/activities.js';
 import { findConnection } from '../src/db/queries/connections.js';
-import { activities, notifications } from '../src/db/schema/index.js';
+import { failPendingNotification } from '../src/db/queries/notifications.js';
+import { listActivityIdsByExternalId } from '../src/db/queries/provider-activities.js';
 import { isJobName, JOBS, type JobName, type JobPayload } from '../src/jobs/catalog.js';
 import { isStalledFailure } from '../src/jobs/attempts.js';
 import { PermanentJobError } from '../src/lib/errors.js';
@@ -32,13 +33,8 @@ export function failureReason(err: Error): FailureReason {
 
 type FinalHandler<N extends JobName> = (deps: AppDeps, payload: JobPayload<N>, reason: FailureReason) => Promise<void>;
 
-const PENDING = ['queued', 'processing'] as const;
-
 async function failActivity(deps: Pick<AppDeps, 'db' | 'now'>, activityId: string, reason: FailureReason): Promise<void> {
-  await deps.db
-    .update(activities)
-    .set({ status: 'failed', error: reason, countedInLoad: false, updatedAt: deps.now() })
-    .where(and(eq(activities.id, activityId), inArray(activities.status, [...PENDING])));
+  await failPendingActivity(deps.db, activityId, reason, deps.now());
 }
 
 /** Job name → what its final failure records. Jobs not listed own no visible state. */
@@ -48,10 +44,7 @@ export const FINAL_FAILURE_HANDLERS: { [N in JobName]?: FinalHandler<N> } = {
   'strava.fetch-activity': async (deps, p, reason) => {
     const conn = await findConnection(deps.db, p.connectionId);
     if (!conn) return;
-    const rows = await deps.db
-      .select({ id: activities.id })
-      .from(activities)
-      .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava'), eq(activities.externalId, p.stravaActivityId)));
+    const rows = await listActivityIdsByExternalId(deps.db, conn.runnerId, 'strava', p.stravaActivityId);
     for (const r of rows) await failActivity(deps, r.id, reason);
   },
   'garmin.fetch-fit': async (deps, p, reason) => {
@@ -63,10 +56,7 @@ export const FINAL_FAILURE_HANDLERS: { [N in JobName]?: FinalHandler<N> } = {
     await recordFetchFailure(deps, conn, entry, reason);
   },
   'notify.deliver': async (deps, p) => {
-    await deps.db
-      .update(notifications)
-      .set({ status: 'failed', updatedAt: deps.now() })
-      .where(and(eq(notifications.id, p.notificationId), eq(notifications.status, 'pending')));
+    await failPendingNotification(deps.db, p.notificationId, deps.now());
   },
 };
 

@@ -1,7 +1,7 @@
-import { sql } from 'drizzle-orm';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { purgeDeletedActivitiesBatch } from '../db/queries/activities.js';
+import { purgeProcessedEventsBatch } from '../db/queries/webhook-events.js';
 
 /**
  * Retention (docs/security.md): deleted activities stay recoverable for DELETED_RETENTION_DAYS and
@@ -39,13 +39,7 @@ export async function purgeDeletedActivities(deps: RetentionDeps): Promise<numbe
 
 export async function purgeOldWebhookEvents(deps: RetentionDeps): Promise<number> {
   const cutoff = daysBefore(deps.now(), deps.env.WEBHOOK_RETENTION_DAYS);
-  // webhook_events queries belong with the inbox's own query module; this one stays here until it has one
-  return deleteInBatches(async (limit) => {
-    const res = await deps.db.execute(
-      sql`delete from webhook_events where id in (select id from webhook_events where processed_at is not null and processed_at <= ${cutoff} limit ${limit})`,
-    );
-    return res.rowCount ?? 0;
-  });
+  return deleteInBatches((limit) => purgeProcessedEventsBatch(deps.db, cutoff, limit));
 }
 
 export async function purgeExpired(deps: RetentionDeps): Promise<{ activities: number; webhookEvents: number }> {

@@ -1,4 +1,4 @@
-import { and, between, desc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, between, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, max, ne, or, sql } from 'drizzle-orm';
 import type { RunMetrics } from '../../domain/run.js';
 import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics } from '../schema/index.js';
@@ -243,4 +243,49 @@ export async function purgeDeletedActivitiesBatch(db: DbOrTx, cutoff: Date, limi
     sql`delete from activities where id in (select id from activities where deleted_at is not null and deleted_at <= ${cutoff} limit ${limit})`,
   );
   return res.rowCount ?? 0;
+}
+
+const PENDING_STATUSES = ['queued', 'processing'] as const;
+
+/** Fails an activity still queued or processing (its job failed for good): status `failed` with the reason, no longer counted. */
+export async function failPendingActivity(db: DbOrTx, id: string, error: { code: string; message: string }, now: Date): Promise<void> {
+  await db
+    .update(activities)
+    .set({ status: 'failed', error, countedInLoad: false, updatedAt: now })
+    .where(and(eq(activities.id, id), inArray(activities.status, [...PENDING_STATUSES])));
+}
+
+/** File imports (first session, not deleted) still queued or processing and untouched since `before`: the import sweep's candidates. */
+export async function listStuckFileImports(db: DbOrTx, before: Date, limit: number): Promise<Array<{ id: string }>> {
+  return db
+    .select({ id: activities.id })
+    .from(activities)
+    .where(
+      and(
+        inArray(activities.status, ['queued', 'processing']),
+        isNotNull(activities.fileId),
+        isNull(activities.deletedAt),
+        eq(activities.sessionIndex, 0),
+        lt(activities.updatedAt, before),
+      ),
+    )
+    .limit(limit);
+}
+
+/** The file import is still queued or processing and untouched since `before` (checked again just before re-queueing). */
+export async function isFileImportStillStuck(db: DbOrTx, id: string, before: Date): Promise<boolean> {
+  const [row] = await db
+    .select({ id: activities.id })
+    .from(activities)
+    .where(and(eq(activities.id, id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, before)));
+  return Boolean(row);
+}
+
+/** When the runner's latest activity from `source` was received (its row created), deleted or not; null when none. */
+export async function lastActivityReceivedAt(db: DbOrTx, runnerId: string, source: ActivityRow['source']): Promise<Date | null> {
+  const [row] = await db
+    .select({ last: max(activities.createdAt) })
+    .from(activities)
+    .where(and(eq(activities.runnerId, runnerId), eq(activities.source, source)));
+  return row?.last ?? null;
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { CadenceHistogram } from '../../domain/cadence.js';
 import type { RunPain } from '../../domain/cadence-goal.js';
 import type { CadenceReportRun } from '../../domain/reports/cadence.js';
@@ -106,4 +106,63 @@ export async function findActiveGoal(db: DbOrTx, runnerId: string): Promise<Cade
     .from(cadenceGoals)
     .where(and(eq(cadenceGoals.runnerId, runnerId), eq(cadenceGoals.active, true)));
   return row;
+}
+
+/** Inserts a new active goal. */
+export async function insertActiveGoal(db: DbOrTx, values: typeof cadenceGoals.$inferInsert): Promise<CadenceGoalRow> {
+  const [row] = await db.insert(cadenceGoals).values(values).returning();
+  return row!;
+}
+
+/** Updates a goal's columns by id; the updated row, or undefined when it is gone. */
+export async function updateGoal(db: DbOrTx, id: string, fields: Partial<typeof cadenceGoals.$inferInsert>): Promise<CadenceGoalRow | undefined> {
+  const [row] = await db.update(cadenceGoals).set(fields).where(eq(cadenceGoals.id, id)).returning();
+  return row;
+}
+
+/** Freezes a goal's baseline columns, only while no baseline is frozen yet; undefined when another call froze it first. */
+export async function freezeGoalBaseline(db: DbOrTx, id: string, fields: Partial<typeof cadenceGoals.$inferInsert>): Promise<CadenceGoalRow | undefined> {
+  const [row] = await db
+    .update(cadenceGoals)
+    .set(fields)
+    .where(and(eq(cadenceGoals.id, id), isNull(cadenceGoals.baselineFrozenAt)))
+    .returning();
+  return row;
+}
+
+/** Ends a goal by id (kept for history, no longer active). */
+export async function endGoal(db: DbOrTx, id: string, now: Date): Promise<void> {
+  await db.update(cadenceGoals).set({ active: false, endedAt: now, updatedAt: now }).where(eq(cadenceGoals.id, id));
+}
+
+/** Ends the runner's active goal; the ended row, or undefined when there was none. */
+export async function endActiveGoal(db: DbOrTx, runnerId: string, now: Date): Promise<CadenceGoalRow | undefined> {
+  const [row] = await db
+    .update(cadenceGoals)
+    .set({ active: false, endedAt: now, updatedAt: now })
+    .where(and(eq(cadenceGoals.runnerId, runnerId), eq(cadenceGoals.active, true)))
+    .returning();
+  return row;
+}
+
+/** Makes an ended goal active again (undoes `endGoal`). */
+export async function reactivateGoal(db: DbOrTx, id: string): Promise<void> {
+  await db.update(cadenceGoals).set({ active: true, endedAt: null }).where(eq(cadenceGoals.id, id));
+}
+
+/** Stores a goal's pause (reason and the run that caused it), or clears it when `pause` is null. */
+export async function setGoalPause(db: DbOrTx, id: string, pause: { reason: string; activityId: string | null } | null, now: Date): Promise<void> {
+  await db
+    .update(cadenceGoals)
+    .set(
+      pause
+        ? { pausedAt: now, pauseReason: pause.reason, pauseActivityId: pause.activityId, updatedAt: now }
+        : { pausedAt: null, pauseReason: null, pauseActivityId: null, updatedAt: now },
+    )
+    .where(eq(cadenceGoals.id, id));
+}
+
+/** Deletes a goal by id. */
+export async function deleteGoal(db: DbOrTx, id: string): Promise<void> {
+  await db.delete(cadenceGoals).where(eq(cadenceGoals.id, id));
 }

@@ -51,3 +51,11 @@ export async function isNotificationPending(db: DbOrTx, id: string): Promise<boo
     .where(and(eq(notifications.id, id), eq(notifications.status, 'pending')));
   return rows.length > 0;
 }
+
+/** Fails a push still pending (its delivery job failed for good). */
+export async function failPendingNotification(db: DbOrTx, id: string, now: Date): Promise<void> {
+  await db
+    .update(notifications)
+    .set({ status: 'failed', updatedAt: now })
+    .where(and(eq(notifications.id, id), eq(notifications.status, 'pending')));
+}

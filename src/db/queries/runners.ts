@@ -9,6 +9,11 @@ export async function insertRunner(db: DbOrTx, input: { name: string; timezone: 
   return row!;
 }
 
+/** Locks the runner's row until the transaction ends (SELECT … FOR UPDATE): one writer per runner at a time. */
+export async function lockRunner(tx: DbOrTx, runnerId: string): Promise<void> {
+  await tx.select({ id: runners.id }).from(runners).where(eq(runners.id, runnerId)).for('update');
+}
+
 export async function findRunner(db: DbOrTx, id: string): Promise<RunnerRow | undefined> {
   const [row] = await db.select().from(runners).where(eq(runners.id, id));
   return row;

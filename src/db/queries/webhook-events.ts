@@ -136,3 +136,11 @@ export async function stravaEventFetched(db: DbOrTx, eventId: string, connection
     where e.id = ${eventId}`);
   return fresh.rows.length > 0;
 }
+
+/** Remove up to `limit` inbox rows processed (or ignored) at or before `cutoff` for good; unprocessed rows are never removed. Returns how many. */
+export async function purgeProcessedEventsBatch(db: DbOrTx, cutoff: Date, limit: number): Promise<number> {
+  const res = await db.execute(
+    sql`delete from webhook_events where id in (select id from webhook_events where processed_at is not null and processed_at <= ${cutoff} limit ${limit})`,
+  );
+  return res.rowCount ?? 0;
+}

@@ -1,8 +1,8 @@
-import { and, eq, max } from 'drizzle-orm';
 import type { Response } from 'express';
 import type { AppDeps } from '../../deps.js';
+import { lastActivityReceivedAt } from '../../db/queries/activities.js';
 import { listConnectionsOf } from '../../db/queries/runners.js';
-import { activities, type Provider } from '../../db/schema/index.js';
+import type { Provider } from '../../db/schema/index.js';
 import type { PageSession } from '../../services/sessions/index.js';
 import { html } from './html.js';
 import { poweredByStrava } from './fragments.js';
@@ -30,14 +30,6 @@ export function disconnectConsequences(provider: Provider): string[] {
   ];
 }
 
-async function lastRunReceived(deps: Pick<AppDeps, 'db'>, runnerId: string, provider: Provider): Promise<Date | null> {
-  const [row] = await deps.db
-    .select({ last: max(activities.createdAt) })
-    .from(activities)
-    .where(and(eq(activities.runnerId, runnerId), eq(activities.source, provider)));
-  return row?.last ?? null;
-}
-
 function when(d: Date | null, tz: string): string {
   if (!d) return 'no runs received yet';
   return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(d);
@@ -60,7 +52,7 @@ export async function renderConnect(deps: AppDeps, res: Response, session: PageS
 ${configured[provider] ? html`<p>${button}</p>` : html`<p class="muted">Connecting ${name} is not available on this server yet.</p>`}
 </section>`;
       }
-      const last = await lastRunReceived(deps, session.runnerId, provider);
+      const last = await lastActivityReceivedAt(deps.db, session.runnerId, provider);
       const backfill =
         c.backfillStatus === 'none'
           ? ''

@@ -1,7 +1,18 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { findActiveGoal, loadCadenceRuns, type CadenceGoalRow } from '../../db/queries/cadence.js';
-import { cadenceGoals, runners } from '../../db/schema/index.js';
+import {
+  deleteGoal,
+  endActiveGoal,
+  endGoal,
+  findActiveGoal,
+  freezeGoalBaseline,
+  insertActiveGoal,
+  loadCadenceRuns,
+  reactivateGoal,
+  setGoalPause,
+  updateGoal,
+  type CadenceGoalRow,
+} from '../../db/queries/cadence.js';
+import { lockRunner } from '../../db/queries/runners.js';
 import { baselineWindow, CADENCE_GOAL, cadenceSpeedSlope, computeBaseline, qualifies, type Baseline, type PainFlag } from '../../domain/cadence-goal.js';
 import { addDays, localDateOf } from '../../domain/iso-week.js';
 import type { CadenceGoalState } from '../../domain/reports/cadence.js';
@@ -117,11 +128,7 @@ export async function freezeBaselineIfDue(deps: { db: Db; now: () => Date }, row
   if (!result.ok) return row;
   const targetGiven = (row.details as { targetGiven?: string } | null)?.targetGiven;
   const target = targetGiven === 'spm' ? null : Math.round(result.baseline.spm * (1 + (row.targetPct ?? CADENCE_GOAL.defaultTargetPct) / 100));
-  const [updated] = await deps.db
-    .update(cadenceGoals)
-    .set(baselineColumns(result.baseline, target, deps.now()))
-    .where(and(eq(cadenceGoals.id, row.id), isNull(cadenceGoals.baselineFrozenAt)))
-    .returning();
+  const updated = await freezeGoalBaseline(deps.db, row.id, baselineColumns(result.baseline, target, deps.now()));
   return updated ?? (await findActiveGoal(deps.db, row.runnerId)) ?? row;
 }
 
@@ -141,7 +148,7 @@ export async function putCadenceGoal(deps: GoalDeps, runnerId: string, input: Ca
 
   const outcome = await deps.db.transaction(async (tx) => {
     // one writer per runner at a time: the one-active-goal rule holds under concurrent PUTs
-    await tx.select({ id: runners.id }).from(runners).where(eq(runners.id, runner.id)).for('update');
+    await lockRunner(tx, runner.id);
     const current = await findActiveGoal(tx, runner.id);
     const details = { targetGiven: input.targetSpm !== undefined ? 'spm' : 'pct' };
     const targetPct = input.targetSpm !== undefined ? null : (input.targetPct ?? CADENCE_GOAL.defaultTargetPct);
@@ -152,34 +159,33 @@ export async function putCadenceGoal(deps: GoalDeps, runnerId: string, input: Ca
       if (input.targetSpm !== undefined && baseline !== null && input.targetSpm <= baseline)
         throw invalid('targetSpm', `must be above the baseline (${baseline} spm)`);
       const targetSpm = input.targetSpm ?? (baseline !== null ? Math.round(baseline * (1 + targetPct! / 100)) : null);
-      const [row] = await tx.update(cadenceGoals).set({ targetPct, targetSpm, details, updatedAt: now }).where(eq(cadenceGoals.id, current.id)).returning();
+      const row = await updateGoal(tx, current.id, { targetPct, targetSpm, details, updatedAt: now });
       return { row: row!, created: false, ended: null as CadenceGoalRow | null };
     }
-    if (current) await tx.update(cadenceGoals).set({ active: false, endedAt: now, updatedAt: now }).where(eq(cadenceGoals.id, current.id));
-    const [row] = await tx
-      .insert(cadenceGoals)
-      .values({ runnerId: runner.id, startDate: input.startDate, targetPct, targetSpm: input.targetSpm ?? null, details, active: true })
-      .returning();
-    return { row: row!, created: true, ended: current ?? null };
+    if (current) await endGoal(tx, current.id, now);
+    const row = await insertActiveGoal(tx, {
+      runnerId: runner.id,
+      startDate: input.startDate,
+      targetPct,
+      targetSpm: input.targetSpm ?? null,
+      details,
+      active: true,
+    });
+    return { row, created: true, ended: current ?? null };
   });
 
   let row = outcome.row;
   if (outcome.created && input.baselineSpm !== undefined) {
     const b = await givenBaseline(deps.db, runner.id, input.startDate, input.baselineSpm);
     const target = input.targetSpm ?? Math.round(b.spm * (1 + (row.targetPct ?? CADENCE_GOAL.defaultTargetPct) / 100));
-    const [updated] = await deps.db
-      .update(cadenceGoals)
-      .set(baselineColumns(b, target, now))
-      .where(eq(cadenceGoals.id, row.id))
-      .returning();
-    row = updated!;
+    row = (await updateGoal(deps.db, row.id, baselineColumns(b, target, now)))!;
   } else {
     row = await freezeBaselineIfDue(deps, row, today);
   }
   if (input.targetSpm !== undefined && row.baselineSpm !== null && input.targetSpm <= Number(row.baselineSpm)) {
     // the frozen baseline turned out above the asked target: undo this goal rather than keep a nonsense target
-    await deps.db.delete(cadenceGoals).where(eq(cadenceGoals.id, row.id));
-    if (outcome.ended) await deps.db.update(cadenceGoals).set({ active: true, endedAt: null }).where(eq(cadenceGoals.id, outcome.ended.id));
+    await deleteGoal(deps.db, row.id);
+    if (outcome.ended) await reactivateGoal(deps.db, outcome.ended.id);
     throw invalid('targetSpm', `must be above the baseline (${Number(row.baselineSpm)} spm)`);
   }
   if (outcome.created) {
@@ -197,11 +203,7 @@ const CADENCE_GOAL_GAIT_DAYS = 14;
 export async function deleteCadenceGoal(deps: GoalDeps, runnerId: string): Promise<void> {
   const runner = await requireRunner(deps, runnerId);
   const now = deps.now();
-  const [ended] = await deps.db
-    .update(cadenceGoals)
-    .set({ active: false, endedAt: now, updatedAt: now })
-    .where(and(eq(cadenceGoals.runnerId, runner.id), eq(cadenceGoals.active, true)))
-    .returning();
+  const ended = await endActiveGoal(deps.db, runner.id, now);
   if (!ended) throw new NotFoundError(`runner ${runner.id} has no cadence goal`, 'cadence_goal_not_found');
   await enqueueWeekRecomputes(deps, runner.id, [ended.startDate, addDays(ended.startDate, CADENCE_GOAL_GAIT_DAYS - 1)]);
 }
@@ -214,13 +216,5 @@ export async function deleteCadenceGoal(deps: GoalDeps, runnerId: string): Promi
 export async function recordPause(deps: { db: Db; now: () => Date }, row: CadenceGoalRow, pause: PainFlag | null): Promise<void> {
   const same = pause === null ? row.pausedAt === null : row.pauseReason === pause.reason && row.pauseActivityId === pause.activityId;
   if (same) return;
-  const now = deps.now();
-  await deps.db
-    .update(cadenceGoals)
-    .set(
-      pause
-        ? { pausedAt: now, pauseReason: pause.reason, pauseActivityId: pause.activityId, updatedAt: now }
-        : { pausedAt: null, pauseReason: null, pauseActivityId: null, updatedAt: now },
-    )
-    .where(eq(cadenceGoals.id, row.id));
+  await setGoalPause(deps.db, row.id, pause, deps.now());
 }

@@ -1,7 +1,6 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { markConnectionRevoked } from '../../db/queries/connections.js';
-import { activities } from '../../db/schema/index.js';
+import { listLiveActivityIdsOfSource } from '../../db/queries/provider-activities.js';
 import type { Enqueue } from '../../jobs/queues.js';
 import type { Logger } from '../../lib/logger.js';
 import { deleteActivities } from '../activities.js';
@@ -21,10 +20,7 @@ export async function revokeConnection(
 ): Promise<{ deletedActivities: number }> {
   const conn = await markConnectionRevoked(deps.db, connectionId, reason, deps.now());
   if (!conn) return { deletedActivities: 0 };
-  const rows = await deps.db
-    .select({ id: activities.id })
-    .from(activities)
-    .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, conn.provider as 'strava'), isNull(activities.deletedAt)));
+  const rows = await listLiveActivityIdsOfSource(deps.db, conn.runnerId, conn.provider);
   const deleted = await deleteActivities(
     deps,
     conn.runnerId,

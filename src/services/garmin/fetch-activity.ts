@@ -1,9 +1,12 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { insertActivityOnce, type ActivityRow } from '../../db/queries/activities.js';
 import { findConnection } from '../../db/queries/connections.js';
-import { findActivityByExternalId } from '../../db/queries/provider-activities.js';
-import { activities } from '../../db/schema/index.js';
+import {
+  deletePlaceholderActivity,
+  findActivityByExternalId,
+  restoreActivityFromStoredFile,
+  setPlaceholderFailed,
+} from '../../db/queries/provider-activities.js';
 import { CallbackHostRefusedError, checkCallbackUrl, GarminApiError, looksLikeFit, parseCallbackHosts } from '../../integrations/garmin/client.js';
 import { garminProvider } from '../../integrations/garmin/provider.js';
 import { ensureJob, type Enqueue, type Queues } from '../../jobs/queues.js';
@@ -64,11 +67,7 @@ export function findGarminActivity(db: Db, runnerId: string, externalId: string)
  * re-download would (and as Strava does for an activity it serves again), and import it again.
  */
 async function restoreFromStoredFile(deps: FetchFitDeps, row: ActivityRow): Promise<FetchFitOutcome> {
-  const [restored] = await deps.db
-    .update(activities)
-    .set({ deletedAt: null, deletedReason: null, duplicateOf: null, countedInLoad: false, status: 'queued', error: null, updatedAt: deps.now() })
-    .where(and(eq(activities.id, row.id), eq(activities.sessionIndex, 0)))
-    .returning({ id: activities.id });
+  const restored = await restoreActivityFromStoredFile(deps.db, row.id, deps.now());
   if (!restored) return { status: 'skipped', reason: 'activity_missing' };
   await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: restored.id });
   return { status: 'restored', activityId: restored.id };
@@ -94,7 +93,7 @@ export async function recordFetchFailure(
     startTime,
   });
   if (!created && !row.fileId) {
-    await deps.db.update(activities).set({ status: 'failed', error, updatedAt: deps.now() }).where(eq(activities.id, row.id));
+    await setPlaceholderFailed(deps.db, row.id, error, deps.now());
   }
   return row.id;
 }
@@ -150,7 +149,7 @@ export async function fetchGarminFit(deps: FetchFitDeps, payload: FetchFitPayloa
   if (!looksLikeFit(fit)) return fail('garmin_not_fit', `the downloaded file is not a FIT file (${fit.length} bytes, no ".FIT" at byte 8)`);
 
   // A placeholder left by an earlier failure makes way for the real row.
-  if (existing && !existing.fileId) await deps.db.delete(activities).where(and(eq(activities.id, existing.id), isNull(activities.fileId)));
+  if (existing && !existing.fileId) await deletePlaceholderActivity(deps.db, existing.id);
   const accepted = await acceptFitFile(
     { db: deps.db, enqueue: deps.enqueue, queues: deps.queues },
     {

@@ -1,8 +1,7 @@
-import { and, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Env } from '../../config/env.js';
 import type { Db } from '../../db/client.js';
+import { isFileImportStillStuck, listStuckFileImports } from '../../db/queries/activities.js';
 import { isUnprocessed, listStaleUnprocessed } from '../../db/queries/webhook-events.js';
-import { activities } from '../../db/schema/index.js';
 import { providersOf, type ProviderRegistry } from '../../integrations/registry.js';
 import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../../jobs/queues.js';
 
@@ -49,27 +48,11 @@ export const STUCK_IMPORT_AFTER_MS = 10 * 60_000;
 /** Re-queue FIT imports whose job vanished or finally failed while the row still says pending. */
 export async function sweepStuckImports(deps: SweepDeps, limit = 500): Promise<number> {
   const before = new Date(deps.now().getTime() - (deps.env?.STALE_AFTER_MS ?? STUCK_IMPORT_AFTER_MS));
-  const rows = await deps.db
-    .select({ id: activities.id })
-    .from(activities)
-    .where(
-      and(
-        inArray(activities.status, ['queued', 'processing']),
-        isNotNull(activities.fileId),
-        isNull(activities.deletedAt),
-        eq(activities.sessionIndex, 0),
-        lt(activities.updatedAt, before),
-      ),
-    )
-    .limit(limit);
+  const rows = await listStuckFileImports(deps.db, before, limit);
   let requeued = 0;
   for (const row of rows) {
     if (await isJobAlive(deps.queues, 'run.import-fit', { activityId: row.id })) continue;
-    const [still] = await deps.db
-      .select({ id: activities.id })
-      .from(activities)
-      .where(and(eq(activities.id, row.id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, before)));
-    if (!still) continue;
+    if (!(await isFileImportStillStuck(deps.db, row.id, before))) continue;
     if ((await ensureJob(deps.queues, deps.enqueue, 'run.import-fit', { activityId: row.id })) === 'enqueued') requeued += 1;
   }
   return requeued;

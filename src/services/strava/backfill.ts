@@ -1,7 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { addBackfillDone, addBackfillPage, findConnection, startBackfillListing, updateConnection } from '../../db/queries/connections.js';
-import { activities } from '../../db/schema/index.js';
+import { insertActivitiesIfAbsent, listKnownStravaActivities } from '../../db/queries/provider-activities.js';
 import { stravaProvider } from '../../integrations/strava/provider.js';
 import { isRunSportType, sportTypeOf, type StravaActivity, type StravaRawPayload } from '../../integrations/strava/types.js';
 import type { JobPayload } from '../../jobs/catalog.js';
@@ -47,35 +46,28 @@ export async function backfillStravaPage(deps: BackfillDeps, payload: BackfillPa
 
   // Rows first (with the list summary as raw), then the fan-out: a fetch always finds its row.
   const ids = runs.map((a) => a.id);
-  const known = ids.length
-    ? await deps.db
-        .select({ externalId: activities.externalId, status: activities.status, deletedAt: activities.deletedAt })
-        .from(activities)
-        .where(and(eq(activities.runnerId, conn.runnerId), eq(activities.source, 'strava'), inArray(activities.externalId, ids)))
-    : [];
+  const known = ids.length ? await listKnownStravaActivities(deps.db, conn.runnerId, ids) : [];
   // a deleted row (e.g. from before a disconnect) is fetched again and brought back
   const done = new Set(known.filter((k) => k.status === 'ready' && !k.deletedAt).map((k) => k.externalId));
   const present = new Set(known.map((k) => k.externalId));
   const todo = runs.filter((a) => !done.has(a.id));
   const fresh = todo.filter((a) => !present.has(a.id));
   if (fresh.length) {
-    await deps.db
-      .insert(activities)
-      .values(
-        fresh.map((a) => ({
-          runnerId: conn.runnerId,
-          connectionId: conn.id,
-          source: 'strava' as const,
-          externalId: a.id,
-          sessionIndex: 0,
-          status: 'queued' as const,
-          name: a.name ?? null,
-          workoutType: a.workout_type ?? null,
-          gearId: a.gear_id ?? null,
-          raw: { activity: a, streams: null, streamsStatus: a.manual ? 'skipped' : 'pending' } satisfies StravaRawPayload,
-        })),
-      )
-      .onConflictDoNothing();
+    await insertActivitiesIfAbsent(
+      deps.db,
+      fresh.map((a) => ({
+        runnerId: conn.runnerId,
+        connectionId: conn.id,
+        source: 'strava' as const,
+        externalId: a.id,
+        sessionIndex: 0,
+        status: 'queued' as const,
+        name: a.name ?? null,
+        workoutType: a.workout_type ?? null,
+        gearId: a.gear_id ?? null,
+        raw: { activity: a, streams: null, streamsStatus: a.manual ? 'skipped' : 'pending' } satisfies StravaRawPayload,
+      })),
+    );
   }
   // Count before fanning out, so a fast fetch never reports against a smaller total.
   const progress = await addBackfillPage(deps.db, conn.id, todo.length, more, deps.now());

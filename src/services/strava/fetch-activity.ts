@@ -1,9 +1,13 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { insertActivityOnce, type ActivityRow } from '../../db/queries/activities.js';
 import { findConnection, lockConnectionStatus } from '../../db/queries/connections.js';
-import { findActivityByExternalId } from '../../db/queries/provider-activities.js';
-import { activities } from '../../db/schema/index.js';
+import {
+  findActivityByExternalId,
+  reviveFetchedActivity,
+  storeActivityRaw,
+  updateFetchedActivity,
+  updateLiveFetchedActivity,
+} from '../../db/queries/provider-activities.js';
 import { planAfterDetail, planDetail, planStreamOutcome, type StoredState } from '../../domain/strava-fetch-plan.js';
 import { StravaApiError } from '../../integrations/strava/client.js';
 import { stravaProvider } from '../../integrations/strava/provider.js';
@@ -132,10 +136,7 @@ export async function fetchStravaActivity(deps: FetchDeps, payload: FetchPayload
     } else {
       streamsStatus = 'empty';
     }
-    await deps.db
-      .update(activities)
-      .set({ raw: { activity, streams, streamsStatus } satisfies StravaRawPayload, updatedAt: deps.now() })
-      .where(eq(activities.id, row.id));
+    await storeActivityRaw(deps.db, row.id, { activity, streams, streamsStatus } satisfies StravaRawPayload, deps.now());
   }
 
   await deps.enqueue('run.derive', { activityId: row.id });
@@ -177,21 +178,11 @@ async function writeRaw(
   };
   if (existing?.deletedAt) {
     // Strava just served it: the activity exists again, bring the row back.
-    const [row] = await db
-      .update(activities)
-      .set({ ...fields, deletedAt: null, deletedReason: null, status: 'processing', countedInLoad: false, duplicateOf: null })
-      .where(eq(activities.id, existing.id))
-      .returning();
-    return row ?? null;
+    return (await reviveFetchedActivity(db, existing.id, fields)) ?? null;
   }
   if (existing) {
     // Deleted meanwhile (an upstream delete event): do not bring it back.
-    const [row] = await db
-      .update(activities)
-      .set(fields)
-      .where(and(eq(activities.id, existing.id), isNull(activities.deletedAt)))
-      .returning();
-    return row ?? null;
+    return (await updateLiveFetchedActivity(db, existing.id, fields)) ?? null;
   }
   const { row, created } = await insertActivityOnce(db, {
     runnerId: conn.runnerId,
@@ -204,6 +195,5 @@ async function writeRaw(
   });
   if (created) return row;
   // A concurrent job inserted it first (redelivery racing a backfill): store our copy over it.
-  const [updated] = await db.update(activities).set(fields).where(eq(activities.id, row.id)).returning();
-  return updated!;
+  return (await updateFetchedActivity(db, row.id, fields))!;
 }
