@@ -262,7 +262,7 @@ export async function listStuckFileImports(db: DbOrTx, before: Date, limit: numb
     .from(activities)
     .where(
       and(
-        inArray(activities.status, ['queued', 'processing']),
+        isPending,
         isNotNull(activities.fileId),
         isNull(activities.deletedAt),
         eq(activities.sessionIndex, 0),
@@ -277,7 +277,7 @@ export async function isFileImportStillStuck(db: DbOrTx, id: string, before: Dat
   const [row] = await db
     .select({ id: activities.id })
     .from(activities)
-    .where(and(eq(activities.id, id), inArray(activities.status, ['queued', 'processing']), lt(activities.updatedAt, before)));
+    .where(and(eq(activities.id, id), isPending, lt(activities.updatedAt, before)));
   return Boolean(row);
 }
 
