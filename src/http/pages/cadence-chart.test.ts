@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildCadenceReport, type CadenceReportRun } from '../../domain/reports/cadence.js';
+import { buildCadenceReportRun } from '../../../test/factories/cadence-run.js';
 import { CHART, renderCadenceChart, renderCadenceTable, xOf, yOf, yRange } from './cadence-chart.js';
 
-let seq = 0;
+/** A report run as the chart sees it: 6 km with 40 m of descent (the shared factory's run otherwise). */
 function run(localDate: string, spm: number, over: Partial<CadenceReportRun> = {}): CadenceReportRun {
-  return {
-    activityId: `r${++seq}`,
-    localDate,
-    startTime: new Date(`${localDate}T07:00:00Z`),
-    runCadenceSpm: spm,
-    speedMps: 3,
-    runningTimeS: 1800,
-    cadenceQuality: 'ok',
-    cadenceSource: 'fit-record',
-    workoutType: null,
-    isIndoor: false,
-    histogram: { min: spm, counts: [1800] },
-    source: 'upload',
-    cadenceFactor: 2,
-    distanceM: 6000,
-    elevationLossM: 40,
-    ...over,
-  };
+  return buildCadenceReportRun(localDate, spm, { histogram: { min: spm, counts: [1800] }, distanceM: 6000, elevationLossM: 40, ...over });
 }
 
 const runs = [
