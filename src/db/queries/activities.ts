@@ -260,15 +260,7 @@ export async function listStuckFileImports(db: DbOrTx, before: Date, limit: numb
   return db
     .select({ id: activities.id })
     .from(activities)
-    .where(
-      and(
-        isPending,
-        isNotNull(activities.fileId),
-        isNull(activities.deletedAt),
-        eq(activities.sessionIndex, 0),
-        lt(activities.updatedAt, before),
-      ),
-    )
+    .where(and(isPending, isNotNull(activities.fileId), isNull(activities.deletedAt), eq(activities.sessionIndex, 0), lt(activities.updatedAt, before)))
     .limit(limit);
 }
 
