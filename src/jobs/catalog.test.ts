@@ -22,6 +22,7 @@ const SAMPLES: { [N in JobName]: JobPayload<N>[] } = {
     { connectionId: A, weeks: 104, page: 7, after: 1_700_000_000, before: 1_800_000_000 },
   ],
   'garmin.handle-notification': [{ eventId: B }],
+  'inbox.handle-notification': [{ provider: 'coros', eventId: B }],
   'garmin.backfill': [{ connectionId: A, days: 84 }],
   'garmin.fetch-fit': [
     { connectionId: A, eventId: B, entryIndex: 0 },

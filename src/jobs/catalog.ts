@@ -110,6 +110,17 @@ const DEFINITIONS = {
     backoffMs: 2_000,
     jobId: (p) => `garmin.handle-notification-${p.eventId}`,
   }),
+  /**
+   * route one stored notification of a platform that has no use case of its own (the generic path,
+   * services/inbox/handle-generic.ts): fetch what it names into the FIT pipeline, or revoke
+   */
+  'inbox.handle-notification': define({
+    queue: 'events',
+    payload: z.object({ provider: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/), eventId: uuid }),
+    attempts: 5,
+    backoffMs: 2_000,
+    jobId: (p) => `inbox.handle-notification-${p.eventId}`,
+  }),
   /** ask Garmin to re-send the last weeks of activities (30-day windows); files then arrive as pings */
   'garmin.backfill': define({
     queue: 'garmin-api',

@@ -2,14 +2,16 @@ import { and, eq } from 'drizzle-orm';
 import nock from 'nock';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activities, connections } from '../../src/db/schema/index.js';
+import { activities, connections, webhookEvents } from '../../src/db/schema/index.js';
 import { buildSyntheticRunFit } from '../../src/fit/synthetic.js';
 import { createApp } from '../../src/http/app.js';
 import { createRegistry } from '../../src/integrations/registry.js';
 import { decryptSecret } from '../../src/lib/crypto.js';
 import { issueConnectLink } from '../../src/services/connect-links.js';
 import { disconnectConnection } from '../../src/services/connections/disconnect.js';
-import { handleNotification, recordNotification } from '../../src/services/inbox/handle-generic.js';
+import { handleNotification, receiveNotification, recordNotification } from '../../src/services/inbox/handle-generic.js';
+import { sweepInbox } from '../../src/services/inbox/sweep.js';
+import { jobIdOf } from '../../src/jobs/queues.js';
 import { createFakeProvider, FAKE_ORIGIN } from '../factories/fake-provider.js';
 import { buildRunner } from '../factories/runners.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
@@ -99,16 +101,22 @@ describe('a platform added with one adapter and one registry entry', () => {
         { user: 'someone-else', activity: 'act-9' },
       ],
     };
-    const { eventId, created } = await recordNotification(ctx.deps, fake, Buffer.from(JSON.stringify(body)), body);
-    expect(created).toBe(true);
-    expect(await handleNotification(ctx.deps, fake, eventId)).toEqual({ outcome: 'fetched,ignored_unknown_user' });
-    expect(await handleNotification(ctx.deps, fake, eventId)).toEqual({ outcome: 'already_processed' });
-    expect(api.isDone()).toBe(true);
-
-    // the FIT pipeline makes it a ready run
+    // the platform's webhook route records it and queues the generic job; the worker handles it,
+    // and the FIT pipeline makes it a ready run
     const workers = ctx.startWorkers();
+    const { eventId, created } = await receiveNotification(ctx.deps, fake, Buffer.from(JSON.stringify(body)), body);
+    expect(created).toBe(true);
+    await ctx.drain();
+    expect(api.isDone()).toBe(true);
+    const [inbox] = await ctx.deps.db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId));
+    expect(inbox).toMatchObject({ provider: 'fake', outcome: 'fetched,ignored_unknown_user' });
+    expect(inbox!.processedAt).not.toBeNull();
+    // a redelivery records nothing new and handles nothing twice
+    const again = await receiveNotification(ctx.deps, fake, Buffer.from(JSON.stringify(body)), body);
+    expect(again).toEqual({ eventId, created: false });
     await ctx.drain();
     await workers.close();
+    expect(await handleNotification(ctx.deps, fake, eventId)).toEqual({ outcome: 'already_processed' });
     const [run] = await ctx.deps.db
       .select()
       .from(activities)
@@ -120,6 +128,21 @@ describe('a platform added with one adapter and one registry entry', () => {
     const result = await disconnectConnection(ctx.deps, runner.id, 'fake');
     expect(result).toMatchObject({ provider: 'fake', upstreamRevoked: true, deletedActivities: 1 });
     expect(revoke.isDone()).toBe(true);
+  });
+
+  it('a notification whose job was lost is queued again by the inbox sweep, as the generic job', async () => {
+    const body = { events: [{ user: 'nobody', activity: 'act-77' }] };
+    const { eventId } = await recordNotification(ctx.deps, fake, Buffer.from(JSON.stringify(body)), body);
+    const later = { ...ctx.deps, now: () => new Date(Date.now() + 60 * 60_000) };
+    expect(await sweepInbox(later)).toBe(1);
+    const job = await ctx.deps.queues.events.getJob(jobIdOf('inbox.handle-notification', { provider: 'fake', eventId })!);
+    expect(job?.data).toEqual({ provider: 'fake', eventId });
+    expect(await sweepInbox(later)).toBe(0);
+    const workers = ctx.startWorkers();
+    await ctx.drain();
+    await workers.close();
+    const [inbox] = await ctx.deps.db.select().from(webhookEvents).where(eq(webhookEvents.id, eventId));
+    expect(inbox).toMatchObject({ outcome: 'ignored_unknown_user' });
   });
 
   it('is unknown to the built-in registry: its connect route does not exist there', async () => {

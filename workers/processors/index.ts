@@ -2,6 +2,7 @@ import type { ProcessorMap } from '../types.js';
 import { garminBackfill } from './garmin.backfill.js';
 import { garminFetchFit } from './garmin.fetch-fit.js';
 import { garminHandleNotification } from './garmin.handle-notification.js';
+import { inboxHandleNotification } from './inbox.handle-notification.js';
 import { inboxSweep } from './inbox.sweep.js';
 import { notifyDeliver } from './notify.deliver.js';
 import { retentionPurge } from './retention.purge.js';
@@ -27,6 +28,7 @@ export const processors: ProcessorMap = {
   'run.derive': runDerive,
   'week.recompute': weekRecompute,
   'week.close': weekClose,
+  'inbox.handle-notification': inboxHandleNotification,
   'inbox.sweep': inboxSweep,
   'notify.deliver': notifyDeliver,
   'retention.purge': retentionPurge,

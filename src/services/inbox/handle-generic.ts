@@ -2,6 +2,7 @@ import { findConnectionByAccount, type ConnectionRow } from '../../db/queries/co
 import { insertEvents, findEventsByKeys } from '../../db/queries/webhook-events.js';
 import type { AppDeps } from '../../deps.js';
 import type { Provider } from '../../integrations/provider.js';
+import { QueueUnavailableError } from '../../jobs/queues.js';
 import { sha256Hex } from '../../lib/crypto.js';
 import { revokeConnection } from '../connections/revoke.js';
 import { openSession } from '../connections/session.js';
@@ -32,6 +33,28 @@ export async function recordNotification(
   if (inserted) return { eventId: inserted.id, created: true };
   const [existing] = await findEventsByKeys(deps.db, [dedupeKey]);
   return { eventId: existing!.id, created: false };
+}
+
+/**
+ * What a generic platform's webhook route calls after authenticating the request: record the
+ * notification, then queue `inbox.handle-notification` for it (a redelivery of a row not yet handled
+ * queues it again; the job id keeps it one job). If Redis does not take the job the row is committed
+ * anyway and the inbox sweep queues it later, so the route can acknowledge either way.
+ */
+export async function receiveNotification(
+  deps: Pick<AppDeps, 'db' | 'enqueue' | 'log'>,
+  provider: Provider,
+  body: Buffer,
+  payload: unknown,
+): Promise<{ eventId: string; created: boolean }> {
+  const recorded = await recordNotification(deps, provider, body, payload);
+  try {
+    await deps.enqueue('inbox.handle-notification', { provider: provider.id, eventId: recorded.eventId });
+  } catch (err) {
+    if (!(err instanceof QueueUnavailableError)) throw err;
+    deps.log.warn({ provider: provider.id, eventId: recorded.eventId, err }, 'notification recorded; enqueue deferred to the sweep');
+  }
+  return recorded;
 }
 
 async function fetchInto(deps: GenericDeps, provider: Provider, conn: ConnectionRow, activityId: string): Promise<string> {

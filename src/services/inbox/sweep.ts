@@ -24,7 +24,8 @@ export const SWEEP_MAX_ATTEMPTS = 20;
  * as every unprocessed row eventually gets a job. This re-queues rows older than SWEEP_AFTER_MS
  * whose job is gone from Redis or finally failed; a job still alive is left alone. Each row goes to
  * its platform's inbox job (`inboxJob` in the registry: `strava.handle-event`,
- * `garmin.handle-notification`); rows of a platform without one are left to its own handling.
+ * `garmin.handle-notification`), or to the generic `inbox.handle-notification` for a platform
+ * without one.
  */
 export async function sweepInbox(deps: SweepDeps, limit = 500): Promise<number> {
   const before = new Date(deps.now().getTime() - (deps.env?.STALE_AFTER_MS ?? SWEEP_AFTER_MS));
@@ -32,12 +33,20 @@ export async function sweepInbox(deps: SweepDeps, limit = 500): Promise<number> 
   const providers = providersOf(deps);
   let requeued = 0;
   for (const row of rows) {
-    const name = providers.find(row.provider)?.inboxJob;
-    if (!name) continue;
-    if (await isJobAlive(deps.queues, name, { eventId: row.id })) continue;
-    // Handled while the sweep worked through its batch: nothing to do.
-    if (!(await isUnprocessed(deps.db, row.id))) continue;
-    if ((await ensureJob(deps.queues, deps.enqueue, name, { eventId: row.id })) === 'enqueued') requeued += 1;
+    const provider = providers.find(row.provider);
+    if (!provider) continue;
+    const name = provider.inboxJob;
+    if (name) {
+      if (await isJobAlive(deps.queues, name, { eventId: row.id })) continue;
+      // Handled while the sweep worked through its batch: nothing to do.
+      if (!(await isUnprocessed(deps.db, row.id))) continue;
+      if ((await ensureJob(deps.queues, deps.enqueue, name, { eventId: row.id })) === 'enqueued') requeued += 1;
+    } else {
+      const payload = { provider: provider.id, eventId: row.id };
+      if (await isJobAlive(deps.queues, 'inbox.handle-notification', payload)) continue;
+      if (!(await isUnprocessed(deps.db, row.id))) continue;
+      if ((await ensureJob(deps.queues, deps.enqueue, 'inbox.handle-notification', payload)) === 'enqueued') requeued += 1;
+    }
   }
   return requeued;
 }
