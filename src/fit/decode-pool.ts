@@ -24,9 +24,9 @@ interface Slot {
  * Each decoder thread's V8 heap. A small young generation (default: 16–64 MB of semi-spaces per
  * thread) keeps a bulk import's resident memory down for a few per cent of decode speed: the SDK's
  * garbage is short-lived, one file's messages at a time (`npm run bench -- import` prints the peak).
- * The old-generation cap turns a pathological file into one failed decode (the thread dies with
- * ERR_WORKER_OUT_OF_MEMORY, is replaced, and that file fails with `fit_decode_error`) instead of
- * taking the whole process down.
+ * The old-generation cap bounds what one pathological file may take: past 1 GB the thread dies with
+ * ERR_WORKER_OUT_OF_MEMORY, is replaced, and that file fails with `fit_decode_error`, instead of the
+ * thread growing towards the process's own heap limit beside the API and the other jobs.
  */
 export const DECODER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 1024 } as const;
 
