@@ -157,9 +157,8 @@ export class StravaRateLimits {
     if (ms > 0) await this.redis.set(this.keyBlocked, String(until.getTime()), 'PX', ms);
   }
 
-  /** The recorded budgets of the current windows and the 429 block, if any (for metrics). */
-  async snapshot(): Promise<RateLimitSnapshot & { blockedUntil: Date | null }> {
-    const now = this.now();
+  /** One round trip: the 429 block (ms since epoch, 0 when none) and the budgets of both current windows. */
+  private async read(now: Date): Promise<{ blocked: number; budgets: RateLimitSnapshot }> {
     const res = await this.redis.pipeline().get(this.keyBlocked).hgetall(this.key15(now)).hgetall(this.keyDay(now)).exec();
     const [blockedRaw, h15, hDay] = (res ?? []).map(([err, v]) => (err ? null : v)) as [
       string | null,
@@ -168,24 +167,22 @@ export class StravaRateLimits {
     ];
     const [overall15m, read15m] = budgetsOf(h15 ?? {});
     const [overallDay, readDay] = budgetsOf(hDay ?? {});
-    const blocked = Number(blockedRaw);
-    return { overall15m, read15m, overallDay, readDay, blockedUntil: blocked > now.getTime() ? new Date(blocked) : null };
+    return { blocked: Number(blockedRaw), budgets: { overall15m, read15m, overallDay, readDay } };
+  }
+
+  /** The recorded budgets of the current windows and the 429 block, if any (for metrics). */
+  async snapshot(): Promise<RateLimitSnapshot & { blockedUntil: Date | null }> {
+    const now = this.now();
+    const { blocked, budgets } = await this.read(now);
+    return { ...budgets, blockedUntil: blocked > now.getTime() ? new Date(blocked) : null };
   }
 
   /** May a call of this class go out now? One round trip: the block flag and both windows. */
   async check(cls: BudgetClass): Promise<BudgetDecision> {
     const now = this.now();
-    const res = await this.redis.pipeline().get(this.keyBlocked).hgetall(this.key15(now)).hgetall(this.keyDay(now)).exec();
-    const [blockedRaw, h15, hDay] = (res ?? []).map(([err, v]) => (err ? null : v)) as [
-      string | null,
-      Record<string, string> | null,
-      Record<string, string> | null,
-    ];
-    const blocked = Number(blockedRaw);
+    const { blocked, budgets } = await this.read(now);
     if (blocked > now.getTime()) return { ok: false, until: new Date(blocked), window: '15m', usedShare: 1 };
-    const [overall15m, read15m] = budgetsOf(h15 ?? {});
-    const [overallDay, readDay] = budgetsOf(hDay ?? {});
-    return decideBudget({ overall15m, read15m, overallDay, readDay }, now, BUDGET_THRESHOLD[cls]);
+    return decideBudget(budgets, now, BUDGET_THRESHOLD[cls]);
   }
 }
 
