@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import { isFileImportStillStuck, listStuckFileImports } from '../../db/queries/activities.js';
 import { isUnprocessed, listStaleUnprocessed } from '../../db/queries/webhook-events.js';
 import { providersOf, type ProviderRegistry } from '../../integrations/registry.js';
+import type { JobName, JobPayload } from '../../jobs/catalog.js';
 import { ensureJob, isJobAlive, type Enqueue, type Queues } from '../../jobs/queues.js';
 
 /** An inbox row still unprocessed this long after arrival has lost its job (STALE_AFTER_MS overrides). */
@@ -32,21 +33,17 @@ export async function sweepInbox(deps: SweepDeps, limit = 500): Promise<number> 
   const rows = await listStaleUnprocessed(deps.db, before, SWEEP_MAX_ATTEMPTS, limit);
   const providers = providersOf(deps);
   let requeued = 0;
+  const requeue = async <N extends JobName>(eventId: string, name: N, payload: JobPayload<N>): Promise<void> => {
+    if (await isJobAlive(deps.queues, name, payload)) return;
+    // Handled while the sweep worked through its batch: nothing to do.
+    if (!(await isUnprocessed(deps.db, eventId))) return;
+    if ((await ensureJob(deps.queues, deps.enqueue, name, payload)) === 'enqueued') requeued += 1;
+  };
   for (const row of rows) {
     const provider = providers.find(row.provider);
     if (!provider) continue;
-    const name = provider.inboxJob;
-    if (name) {
-      if (await isJobAlive(deps.queues, name, { eventId: row.id })) continue;
-      // Handled while the sweep worked through its batch: nothing to do.
-      if (!(await isUnprocessed(deps.db, row.id))) continue;
-      if ((await ensureJob(deps.queues, deps.enqueue, name, { eventId: row.id })) === 'enqueued') requeued += 1;
-    } else {
-      const payload = { provider: provider.id, eventId: row.id };
-      if (await isJobAlive(deps.queues, 'inbox.handle-notification', payload)) continue;
-      if (!(await isUnprocessed(deps.db, row.id))) continue;
-      if ((await ensureJob(deps.queues, deps.enqueue, 'inbox.handle-notification', payload)) === 'enqueued') requeued += 1;
-    }
+    if (provider.inboxJob) await requeue(row.id, provider.inboxJob, { eventId: row.id });
+    else await requeue(row.id, 'inbox.handle-notification', { provider: provider.id, eventId: row.id });
   }
   return requeued;
 }
