@@ -1,19 +1,15 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadEnv } from '../src/config/env.js';
 import { decodeFit } from '../src/fit/decode.js';
 import { timeshiftFit } from './fit-timeshift.js';
-import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
-import { silentLogger } from '../src/lib/logger.js';
 import { createRunner } from '../src/services/runners.js';
 import { FIT_DIR } from '../test/fixtures.js';
 import { ZipWriter } from '../test/factories/zip-writer.js';
 import { benchPipeline } from './pipeline.js';
-import { createScratchDatabase, fmt } from './scratch.js';
+import { BENCH_SECRETS, fmt, startBenchService } from './scratch.js';
 
 /**
  * `npm run bench -- import`: the bulk-history import as a runner would run it. 2,000 FIT files (real
@@ -87,16 +83,8 @@ async function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<CliRun> {
 
 export async function benchImport(count = 2000): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'stridesync-bench-import-'));
-  const scratch = await createScratchDatabase('import');
-  const prefix = `bench-${randomBytes(3).toString('hex')}`;
-  const env = loadEnv({
-    NODE_ENV: 'test',
-    DATABASE_URL: scratch.url,
-    REDIS_PREFIX: prefix,
-    API_KEYS: 'bench',
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-  });
-  const deps = createDeps(env, silentLogger, { database: scratch });
+  const svc = await startBenchService('import');
+  const { scratch, deps } = svc;
   try {
     const tBuild = performance.now();
     const copiers = FIXTURES.map(copier);
@@ -117,13 +105,13 @@ export async function benchImport(count = 2000): Promise<Record<string, unknown>
     console.log(`import: CLI = node ${CLI.join(' ')}${existsSync(BUILT_CLI) ? '' : ' (run npm run build first for the figures of the built command)'}`);
     console.log(`import: built ${count} FIT files (${fmt(bytes / 1024 / 1024, 1)} MB) and their zip in ${fmt((performance.now() - tBuild) / 1000, 1)} s`);
 
+    // the CLI works on the same scratch database and Redis prefix as this deployment
     const childEnv = {
       ...process.env,
+      ...BENCH_SECRETS,
       NODE_ENV: 'test',
       DATABASE_URL: scratch.url,
-      REDIS_PREFIX: prefix,
-      API_KEYS: 'bench',
-      TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      REDIS_PREFIX: svc.env.REDIS_PREFIX,
       LOG_LEVEL: 'warn',
       WORKER_CONCURRENCY: '2',
     };
@@ -149,9 +137,7 @@ export async function benchImport(count = 2000): Promise<Record<string, unknown>
       rssTargetMb: RSS_TARGET_MB,
     };
   } finally {
-    await purgeRedisPrefix(deps);
-    await closeDeps(deps);
-    await scratch.drop();
+    await svc.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,15 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { loadEnv } from '../src/config/env.js';
-import { createApp } from '../src/http/app.js';
-import { silentLogger } from '../src/lib/logger.js';
 import { createRunner } from '../src/services/runners.js';
 import { startWorkers } from '../workers/main.js';
-import { createScratchDatabase, fmt } from './scratch.js';
+import { fmt, startBenchService } from './scratch.js';
 import { buildSyntheticRunFit } from '../src/fit/synthetic.js';
 import { createFitDecoderPool } from '../src/fit/decode-pool.js';
-import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
 
 /**
  * End to end: N distinct 1-hour runs POSTed to the upload route of a real server on loopback, through
@@ -17,20 +11,8 @@ import { closeDeps, createDeps, purgeRedisPrefix } from '../src/deps.js';
  * to the last `ready` row.
  */
 export async function benchPipeline(copies = 200): Promise<Record<string, unknown>> {
-  const scratch = await createScratchDatabase('pipeline');
-  const prefix = `bench-${randomBytes(3).toString('hex')}`;
-  const env = loadEnv({
-    NODE_ENV: 'test',
-    DATABASE_URL: scratch.url,
-    REDIS_PREFIX: prefix,
-    API_KEYS: 'bench',
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
-    WORKER_CONCURRENCY: '2',
-  });
-  const deps = createDeps(env, silentLogger, { database: scratch, fitDecoder: createFitDecoderPool(2) });
-  const server = createApp(deps).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const svc = await startBenchService('pipeline', { env: { WORKER_CONCURRENCY: '2' }, fitDecoder: createFitDecoderPool(2), listen: true });
+  const { scratch, deps, base } = svc;
   const workers = startWorkers(deps, { queues: ['compute'], concurrency: { compute: 2 } });
   try {
     const runner = await createRunner(deps, { name: 'bench', timezone: 'Europe/Oslo' });
@@ -61,10 +43,7 @@ export async function benchPipeline(copies = 200): Promise<Record<string, unknow
     return { copies, seconds: totalMs / 1000, activitiesPerS: perS, failed: failed[0]!.n };
   } finally {
     await workers.close();
-    server.close();
-    await purgeRedisPrefix(deps);
-    await closeDeps(deps);
-    await scratch.drop();
+    await svc.close();
   }
 }
 

@@ -66,6 +66,9 @@ export interface BenchService {
   close(): Promise<void>;
 }
 
+/** The API key (`bench`) and the fixed token key every benchmark deployment runs with, also handed to CLI child processes. */
+export const BENCH_SECRETS = { API_KEYS: 'bench', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') } as const;
+
 /**
  * Everything a benchmark needs to run the real service on scratch state: production settings, the API
  * key `bench`, a fixed token key, `env` added on top (e.g. Strava settings, rate limits).
@@ -81,8 +84,7 @@ export async function startBenchService(
     LOG_LEVEL: o.logLevel ?? 'warn',
     DATABASE_URL: scratch.url,
     REDIS_PREFIX: `bench-${label}-${randomBytes(3).toString('hex')}`,
-    API_KEYS: 'bench',
-    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+    ...BENCH_SECRETS,
     ...o.env,
   });
   const deps = createDeps(env, createLogger({ level: env.LOG_LEVEL }), {
