@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import webpush from 'web-push';
 import { z } from 'zod';
+import { webhookSecretKey } from '../lib/webhook-secret.js';
 
 /**
  * The service's whole configuration (README.md "Configuration"), parsed once at start-up.
@@ -223,6 +224,13 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   // Pushes carry runners' pain and load data: never send them unsigned.
   if (raw.NOTIFY_WEBHOOK_URL && !raw.NOTIFY_WEBHOOK_SECRET) {
     throw new ConfigError('invalid configuration: NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (pushes are HMAC-signed)');
+  }
+  if (raw.NOTIFY_WEBHOOK_SECRET) {
+    try {
+      webhookSecretKey(raw.NOTIFY_WEBHOOK_SECRET);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: NOTIFY_WEBHOOK_SECRET: ${(err as Error).message}`);
+    }
   }
 
   const vapid = vapidKeys(raw, production, generated);
