@@ -139,6 +139,28 @@ export const EnvSchema = z.object({
   /** Web Push (VAPID) keys, base64url; generated in development, push off in production without them */
   VAPID_PUBLIC_KEY: optionalString,
   VAPID_PRIVATE_KEY: optionalString,
+  /**
+   * Web Push endpoints may only be on these hosts (comma-separated; `*.domain` is any name under
+   * domain): the browsers' push services. Endpoints elsewhere are refused (docs/security.md).
+   */
+  PUSH_ALLOWED_HOSTS: z
+    .string()
+    .default('*.push.services.mozilla.com,fcm.googleapis.com,*.push.apple.com,*.notify.windows.com')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'host names or *.domain patterns, comma-separated (e.g. fcm.googleapis.com,*.push.apple.com)'),
+        )
+        .min(1, 'at least one host'),
+    ),
+  /** push subscriptions kept per runner; a new one past this replaces the runner's oldest */
+  PUSH_MAX_SUBSCRIPTIONS_PER_RUNNER: z.coerce.number().int().min(1).max(100).default(10),
   /** contact of the push sender: mailto: or https: URL */
   VAPID_SUBJECT: z
     .string()

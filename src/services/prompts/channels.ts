@@ -9,7 +9,7 @@ import type { PromptMessage } from './message.js';
 import { promptEmail } from './email.js';
 import { pushChannel } from '../push.js';
 
-export type ChannelDeps = Pick<AppDeps, 'db' | 'env' | 'enqueue' | 'now' | 'fetch' | 'log'>;
+export type ChannelDeps = Pick<AppDeps, 'db' | 'env' | 'enqueue' | 'now' | 'fetch' | 'log' | 'pushNetwork'>;
 
 /**
  * A way to reach the runner with a prompt. `send` throws when the channel could not take the
