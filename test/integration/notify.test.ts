@@ -217,6 +217,22 @@ describe('prompt webhooks: any configured secret signs, and a prompt counts as d
     expect(row.lastError).toMatch(/base64/);
   });
 
+  it('the notify.deliver job delivers a prompt signed with the plain secret, through a real worker', async () => {
+    hook.state.status = 204;
+    const worker = c.startWorkers();
+    const runner = await buildRunner(c.deps.db);
+    const p = await openPrompt(c, runner.id);
+    await sendPrompt(c.deps, p.id, 'due', 1, [webhookChannel]);
+    const deadline = Date.now() + 15_000;
+    while ((await webhookDelivery(p.id)).status !== 'delivered' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const d = await webhookDelivery(p.id);
+    expect(d.status).toBe('delivered');
+    expect(await outboxRow(d.notificationId!)).toMatchObject({ status: 'delivered', attemptCount: 1, lastError: null });
+    const got = hook.got.find((g) => (JSON.parse(g.body) as { data: { promptId?: string } }).data.promptId === p.id);
+    expect(got?.verified).toEqual([true, true]);
+    await worker.close();
+  });
+
   it('when the outbox gives a row up, the prompt delivery handed to it is failed, not delivered', async () => {
     const runner = await buildRunner(c.deps.db);
     const p = await openPrompt(c, runner.id);
