@@ -4,6 +4,7 @@ import { lazyFitDecoderPool, type FitDecoder } from './fit/decode-pool.js';
 import { createEnqueue, createEnqueueBulk, createQueues, closeQueues, type Enqueue, type EnqueueBulk, type Queues } from './jobs/queues.js';
 import type { ProviderRegistry } from './integrations/registry.js';
 import type { Logger } from './lib/logger.js';
+import type { OutboundNetOptions } from './lib/public-http.js';
 import { createRedis, type Redis } from './lib/redis.js';
 
 /**
@@ -28,6 +29,8 @@ export interface AppDeps {
   fitDecoder: FitDecoder;
   /** the platforms (integrations/registry.ts); absent: the built-in ones. Tests add a fake platform here. */
   providers?: ProviderRegistry;
+  /** Web Push's network options; absent in the service. Tests set a resolver, or allow a loopback receiver (never in production). */
+  pushNetwork?: OutboundNetOptions;
 }
 
 export function createDeps(env: Env, log: Logger, overrides: Partial<Pick<AppDeps, 'now' | 'fetch' | 'database' | 'fitDecoder'>> = {}): AppDeps {

@@ -2,13 +2,13 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { AppDeps } from '../src/deps.js';
 import { failPendingActivity } from '../src/db/queries/activities.js';
 import { findConnection } from '../src/db/queries/connections.js';
-import { failPendingNotification } from '../src/db/queries/notifications.js';
 import { listActivityIdsByExternalId } from '../src/db/queries/provider-activities.js';
 import { isJobName, JOBS, type JobName, type JobPayload } from '../src/jobs/catalog.js';
 import { isStalledFailure } from '../src/jobs/attempts.js';
 import { PermanentJobError } from '../src/lib/errors.js';
 import { findGarminActivity, recordFetchFailure } from '../src/services/garmin/fetch-activity.js';
 import { activityFileEntry } from '../src/services/garmin/handle-event.js';
+import { failNotification } from '../src/services/notify.js';
 
 /**
  * What a job that failed for good leaves behind. Every job that owns a visible state (an activity,
@@ -55,9 +55,7 @@ export const FINAL_FAILURE_HANDLERS: { [N in JobName]?: FinalHandler<N> } = {
     if (existing?.fileId) return; // downloaded; its import job owns the row now
     await recordFetchFailure(deps, conn, entry, reason);
   },
-  'notify.deliver': async (deps, p) => {
-    await failPendingNotification(deps.db, p.notificationId, deps.now());
-  },
+  'notify.deliver': (deps, p, reason) => failNotification(deps, p.notificationId, reason.message),
 };
 
 /** Called from the workers' `failed` event when isFinalAttempt (src/jobs/attempts.ts) says so. */

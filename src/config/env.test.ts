@@ -52,4 +52,15 @@ describe('notify pushes', () => {
     expect(() => loadEnv({ NOTIFY_WEBHOOK_URL: 'https://hooks.example/in' })).toThrow(/NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set/);
     expect(loadEnv({ NOTIFY_WEBHOOK_URL: 'https://hooks.example/in', NOTIFY_WEBHOOK_SECRET: 's' }).NOTIFY_WEBHOOK_URL).toBe('https://hooks.example/in');
   });
+
+  it('accepts a whsec_ secret with a base64 key and any plain string, and refuses a whsec_ secret that is not base64', () => {
+    const url = 'https://hooks.example/in';
+    const whsec = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+    expect(loadEnv({ NOTIFY_WEBHOOK_URL: url, NOTIFY_WEBHOOK_SECRET: whsec }).NOTIFY_WEBHOOK_SECRET).toBe(whsec);
+    expect(loadEnv({ NOTIFY_WEBHOOK_URL: url, NOTIFY_WEBHOOK_SECRET: 'a plain shared secret' }).NOTIFY_WEBHOOK_SECRET).toBe('a plain shared secret');
+    for (const bad of ['whsec_', 'whsec_not base64!', 'whsec_abc'])
+      expect(() => loadEnv({ NOTIFY_WEBHOOK_URL: url, NOTIFY_WEBHOOK_SECRET: bad })).toThrow(
+        /NOTIFY_WEBHOOK_SECRET: a whsec_ secret must be followed by its key in base64/,
+      );
+  });
 });

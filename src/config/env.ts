@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import webpush from 'web-push';
 import { z } from 'zod';
+import { webhookSecretKey } from '../lib/webhook-secret.js';
 
 /**
  * The service's whole configuration (README.md "Configuration"), parsed once at start-up.
@@ -138,6 +139,28 @@ export const EnvSchema = z.object({
   /** Web Push (VAPID) keys, base64url; generated in development, push off in production without them */
   VAPID_PUBLIC_KEY: optionalString,
   VAPID_PRIVATE_KEY: optionalString,
+  /**
+   * Web Push endpoints may only be on these hosts (comma-separated; `*.domain` is any name under
+   * domain): the browsers' push services. Endpoints elsewhere are refused (docs/security.md).
+   */
+  PUSH_ALLOWED_HOSTS: z
+    .string()
+    .default('*.push.services.mozilla.com,fcm.googleapis.com,*.push.apple.com,*.notify.windows.com')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'host names or *.domain patterns, comma-separated (e.g. fcm.googleapis.com,*.push.apple.com)'),
+        )
+        .min(1, 'at least one host'),
+    ),
+  /** push subscriptions kept per runner; a new one past this replaces the runner's oldest */
+  PUSH_MAX_SUBSCRIPTIONS_PER_RUNNER: z.coerce.number().int().min(1).max(100).default(10),
   /** contact of the push sender: mailto: or https: URL */
   VAPID_SUBJECT: z
     .string()
@@ -223,6 +246,13 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   // Pushes carry runners' pain and load data: never send them unsigned.
   if (raw.NOTIFY_WEBHOOK_URL && !raw.NOTIFY_WEBHOOK_SECRET) {
     throw new ConfigError('invalid configuration: NOTIFY_WEBHOOK_SECRET: required when NOTIFY_WEBHOOK_URL is set (pushes are HMAC-signed)');
+  }
+  if (raw.NOTIFY_WEBHOOK_SECRET) {
+    try {
+      webhookSecretKey(raw.NOTIFY_WEBHOOK_SECRET);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: NOTIFY_WEBHOOK_SECRET: ${(err as Error).message}`);
+    }
   }
 
   const vapid = vapidKeys(raw, production, generated);

@@ -1,15 +1,17 @@
 import { Webhook } from 'standardwebhooks';
-import type { DbOrTx } from '../db/client.js';
-import { findNotification, insertNotificationOnce, recordDeliveryAttempt } from '../db/queries/notifications.js';
+import type { Db, DbOrTx } from '../db/client.js';
+import { failPendingNotification, findNotification, insertNotificationOnce, recordDeliveryAttempt } from '../db/queries/notifications.js';
+import { failNotificationDeliveries, markNotificationDeliveriesDelivered } from '../db/queries/pain-prompts.js';
 import type { NotificationAttempt, NotificationPayload } from '../db/schema/index.js';
 import { decryptSecret } from '../lib/crypto.js';
+import { webhookSecretKey } from '../lib/webhook-secret.js';
 import type { Enqueue } from '../jobs/queues.js';
 
 /**
  * Outbound pushes follow the Standard Webhooks convention (https://www.standardwebhooks.com):
  * `webhook-id` (the outbox row id: one id per event, kept across retries), `webhook-timestamp`
  * (seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the
- * `whsec_…` secret. Receivers verify with any Standard Webhooks library (`new Webhook(secret).verify`).
+ * secret (see webhookSigner). Receivers verify with any Standard Webhooks library (`new Webhook(secret).verify`).
  */
 export const ID_HEADER = 'webhook-id';
 export const TIMESTAMP_HEADER = 'webhook-timestamp';
@@ -19,9 +21,13 @@ export const SIGNATURE_HEADER = 'webhook-signature';
 export const EVENT_TYPES = ['pain_prompt.due', 'pain_prompt.reminder', 'warning.raised', 'warning.resolved'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** A `whsec_…` secret is base64 key material; any other string is used as the key's bytes. */
+/**
+ * The signer of NOTIFY_WEBHOOK_SECRET. A `whsec_…` secret is its base64 key (as Standard Webhooks
+ * defines it); any other string is used as its UTF-8 bytes. The key bytes go to the library in its raw
+ * form, so every secret the configuration accepts signs.
+ */
 export function webhookSigner(secret: string): Webhook {
-  return secret.startsWith('whsec_') ? new Webhook(secret) : new Webhook(Buffer.from(secret, 'utf8'));
+  return new Webhook(webhookSecretKey(secret), { format: 'raw' });
 }
 
 /** The three headers of one delivery of `body`. */
@@ -71,34 +77,52 @@ export function pushBody(row: { id: string; kind: string; runnerId: string; payl
 }
 
 /**
- * POST one outbox row to the configured URL. Throws PushFailedError on a non-2xx answer or network
- * failure so the queue retries with back-off; a delivered row is never sent again.
+ * POST one outbox row to the configured URL. Every attempt is recorded on the row (its status or
+ * error, counted, with its time), whatever failed: signing, the network, or the receiver's answer.
+ * Throws PushFailedError unless the receiver answered 2xx, so the queue retries with back-off; only
+ * a 2xx marks the row delivered (and the prompt deliveries handed to it), and a delivered row is
+ * never sent again.
  */
 export async function deliverNotification(
-  deps: { db: DbOrTx; fetch: typeof fetch; now: () => Date; url: string; secret: string | undefined; tokenEncryptionKey?: Buffer },
+  deps: { db: Db; fetch: typeof fetch; now: () => Date; url: string; secret: string | undefined; tokenEncryptionKey?: Buffer },
   notificationId: string,
 ): Promise<'delivered' | 'already_delivered' | 'missing'> {
   const row = await findNotification(deps.db, notificationId);
   if (!row) return 'missing';
   if (row.status === 'delivered') return 'already_delivered';
-  const body = pushBody(row, deps.tokenEncryptionKey);
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    ...(deps.secret
-      ? signPush(deps.secret, row.id, deps.now(), body)
-      : { [ID_HEADER]: row.id, [TIMESTAMP_HEADER]: String(Math.floor(deps.now().getTime() / 1000)) }),
-  };
   let status: number | null = null;
   let error: string | undefined;
   try {
+    const body = pushBody(row, deps.tokenEncryptionKey);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...(deps.secret
+        ? signPush(deps.secret, row.id, deps.now(), body)
+        : { [ID_HEADER]: row.id, [TIMESTAMP_HEADER]: String(Math.floor(deps.now().getTime() / 1000)) }),
+    };
     const res = await deps.fetch(deps.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
     status = res.status;
-    if (!res.ok) error = `HTTP ${res.status}`;
+    await res.body?.cancel().catch(() => undefined);
+    if (status < 200 || status > 299) error = `HTTP ${status}`;
   } catch (err) {
-    error = (err as Error).message;
+    error = (err as Error).message || (err as Error).name;
   }
-  const attempt: NotificationAttempt = { at: deps.now().toISOString(), status, ...(error ? { error } : {}) };
-  await recordDeliveryAttempt(deps.db, row.id, attempt, deps.now());
+  const now = deps.now();
+  const attempt: NotificationAttempt = { at: now.toISOString(), status, ...(error ? { error } : {}) };
+  const first = await deps.db.transaction(async (tx) => {
+    const recorded = await recordDeliveryAttempt(tx, row.id, attempt, now);
+    if (recorded && !error) await markNotificationDeliveriesDelivered(tx, row.id, now);
+    return recorded;
+  });
   if (error) throw new PushFailedError(`push ${row.id} failed: ${error}`);
-  return 'delivered';
+  return first ? 'delivered' : 'already_delivered';
+}
+
+/** The outbox gave a row up (its job failed for good): the row and the prompt deliveries handed to it are failed. */
+export async function failNotification(deps: { db: Db; now: () => Date }, notificationId: string, reason: string): Promise<void> {
+  const now = deps.now();
+  await deps.db.transaction(async (tx) => {
+    await failPendingNotification(tx, notificationId, now);
+    await failNotificationDeliveries(tx, notificationId, now, `webhook not delivered: ${reason}`);
+  });
 }

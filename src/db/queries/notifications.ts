@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { notifications, type NotificationAttempt, type NotificationPayload } from '../schema/index.js';
 
@@ -22,16 +22,33 @@ export async function findNotification(db: DbOrTx, id: string): Promise<Notifica
   return row;
 }
 
-/** Append a delivery attempt; a delivered one also marks the row delivered. */
-export async function recordDeliveryAttempt(db: DbOrTx, id: string, attempt: NotificationAttempt, now: Date): Promise<void> {
-  await db
+/**
+ * Append a delivery attempt and count it (time, and the error of a failed one); a delivered one also
+ * marks the row delivered. Returns false when the row was already delivered (nothing changes then).
+ */
+export async function recordDeliveryAttempt(db: DbOrTx, id: string, attempt: NotificationAttempt, now: Date): Promise<boolean> {
+  const rows = await db
     .update(notifications)
     .set({
       attempts: sql`${notifications.attempts} || ${JSON.stringify([attempt])}::jsonb`,
+      attemptCount: sql`${notifications.attemptCount} + 1`,
+      lastAttemptAt: now,
+      lastError: attempt.error ?? null,
       ...(attempt.error ? {} : { status: 'delivered' as const, deliveredAt: now }),
       updatedAt: now,
     })
-    .where(eq(notifications.id, id));
+    .where(and(eq(notifications.id, id), ne(notifications.status, 'delivered')))
+    .returning({ id: notifications.id });
+  return rows.length > 0;
+}
+
+/** The outbox row of one (kind, subject), if recorded. */
+export async function findNotificationIdBySubject(db: DbOrTx, kind: string, subjectId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(and(eq(notifications.kind, kind), eq(notifications.subjectId, subjectId)));
+  return row?.id ?? null;
 }
 
 /** Pushes still pending and untouched since `staleBefore` (the recovery sweep's candidates). */

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { painPrompts, promptDeliveries, runners, type PromptKind, type PromptStatus } from '../schema/index.js';
 
@@ -313,17 +313,44 @@ export async function ensureDelivery(
   return d ?? null;
 }
 
-export async function markDelivered(db: DbOrTx, id: string, now: Date, notificationId?: string): Promise<void> {
+export async function markDelivered(db: DbOrTx, id: string, now: Date): Promise<void> {
   await db
     .update(promptDeliveries)
     .set({
       status: 'delivered',
       deliveredAt: now,
       updatedAt: now,
-      ...(notificationId ? { notificationId } : {}),
       attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: now.toISOString() }])}::jsonb`,
     })
     .where(eq(promptDeliveries.id, id));
+}
+
+/** Hand a delivery to an outbox row (the webhook channel): it stays pending until that row is delivered. */
+export async function linkDeliveryNotification(db: DbOrTx, id: string, notificationId: string, now: Date): Promise<void> {
+  await db.update(promptDeliveries).set({ notificationId, updatedAt: now }).where(eq(promptDeliveries.id, id));
+}
+
+/** The receiver took the outbox row: its prompt deliveries not yet delivered are, now. */
+export async function markNotificationDeliveriesDelivered(db: DbOrTx, notificationId: string, now: Date): Promise<number> {
+  const rows = await db
+    .update(promptDeliveries)
+    .set({
+      status: 'delivered',
+      deliveredAt: now,
+      updatedAt: now,
+      attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: now.toISOString() }])}::jsonb`,
+    })
+    .where(and(eq(promptDeliveries.notificationId, notificationId), ne(promptDeliveries.status, 'delivered')))
+    .returning({ id: promptDeliveries.id });
+  return rows.length;
+}
+
+/** The outbox gave the row up: its prompt deliveries not delivered are failed with that reason. */
+export async function failNotificationDeliveries(db: DbOrTx, notificationId: string, now: Date, error: string): Promise<void> {
+  await db
+    .update(promptDeliveries)
+    .set({ status: 'failed', updatedAt: now, attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: now.toISOString(), error }])}::jsonb` })
+    .where(and(eq(promptDeliveries.notificationId, notificationId), ne(promptDeliveries.status, 'delivered')));
 }
 
 export async function markDeliveryFailed(db: DbOrTx, id: string, now: Date, error: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, ne, notInArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { pushSubscriptions } from '../schema/index.js';
 
@@ -40,4 +40,22 @@ export async function countPushFailure(db: DbOrTx, id: string): Promise<void> {
 
 export async function deletePushSubscriptionById(db: DbOrTx, id: string): Promise<void> {
   await db.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id));
+}
+
+/**
+ * Keep the runner's newest `max` subscriptions, `keepId` always among them: the others, oldest first,
+ * are deleted. Returns how many were.
+ */
+export async function pruneRunnerPushSubscriptions(db: DbOrTx, runnerId: string, keepId: string, max: number): Promise<number> {
+  const newest = db
+    .select({ id: pushSubscriptions.id })
+    .from(pushSubscriptions)
+    .where(and(eq(pushSubscriptions.runnerId, runnerId), ne(pushSubscriptions.id, keepId)))
+    .orderBy(desc(pushSubscriptions.createdAt), desc(pushSubscriptions.id))
+    .limit(Math.max(0, max - 1));
+  const rows = await db
+    .delete(pushSubscriptions)
+    .where(and(eq(pushSubscriptions.runnerId, runnerId), ne(pushSubscriptions.id, keepId), notInArray(pushSubscriptions.id, newest)))
+    .returning({ id: pushSubscriptions.id });
+  return rows.length;
 }

@@ -172,5 +172,11 @@ export const promptDeliveries = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('prompt_deliveries_once').on(t.promptId, t.channel, t.event, t.attempt)],
+  (t) => [
+    uniqueIndex('prompt_deliveries_once').on(t.promptId, t.channel, t.event, t.attempt),
+    /** a delivered outbox row marks its prompt delivery */
+    index('prompt_deliveries_notification')
+      .on(t.notificationId)
+      .where(sql`${t.notificationId} is not null`),
+  ],
 );

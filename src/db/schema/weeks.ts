@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, date, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { runnerRef } from './runners.js';
 import type { LoadSummary } from '../../domain/rules/index.js';
 import type { StoredEvidence } from '../../domain/rules/warnings.js';
@@ -94,6 +94,10 @@ export const notifications = pgTable(
       .$type<NotificationAttempt[]>()
       .notNull()
       .default(sql`'[]'::jsonb`),
+    /** delivery attempts made (each also in `attempts`), the last one's time and, when it failed, its error */
+    attemptCount: integer().notNull().default(0),
+    lastAttemptAt: timestamp({ withTimezone: true }),
+    lastError: text(),
     deliveredAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

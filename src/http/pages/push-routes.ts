@@ -3,6 +3,7 @@ import type { AppDeps } from '../../deps.js';
 import { deletePushSubscription, savePushSubscription } from '../../services/push.js';
 import { sessionOf } from '../middleware/session.js';
 import { jsonVerify } from '../../lib/safe-json.js';
+import { ValidationError } from '../../lib/errors.js';
 
 /**
  * Web Push on the pages: the web app manifest, the service worker, the small opt-in script of the
@@ -101,9 +102,13 @@ export function pushRoutes(deps: AppDeps): { assets: Router; api: (page: Request
         const { id } = await savePushSubscription(deps, sessionOf(res)!.runnerId, req.body);
         res.status(201).json({ id });
       });
+      // the same answer whether or not the runner had this endpoint: it says nothing about subscriptions
       r.post('/push/unsubscribe', ...chain, async (req, res) => {
-        const endpoint = typeof req.body?.endpoint === 'string' ? (req.body.endpoint as string) : '';
-        res.json({ removed: await deletePushSubscription(deps, sessionOf(res)!.runnerId, endpoint) });
+        const endpoint: unknown = req.body?.endpoint;
+        if (typeof endpoint !== 'string' || endpoint.length === 0 || endpoint.length > 2000)
+          throw new ValidationError('body.endpoint: required (the subscription URL, at most 2000 characters)', { field: 'endpoint' });
+        await deletePushSubscription(deps, sessionOf(res)!.runnerId, endpoint);
+        res.status(204).end();
       });
       return r;
     },

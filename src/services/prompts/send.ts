@@ -99,10 +99,11 @@ export async function sendPrompt(
   for (const ch of channels) {
     if (!runner || !ch.enabled(deps, runner)) continue;
     const d = await ensureDelivery(deps.db, { promptId: p.id, channel: ch.name, event, attempt });
-    if (!d || d.status === 'delivered') continue;
+    // delivered, or handed to the outbox, which owns its retries and marks it delivered on a 2xx
+    if (!d || d.status === 'delivered' || d.notificationId) continue;
     try {
       const r = await ch.send(deps, msg, { deliveryId: d.id });
-      await markDelivered(deps.db, d.id, deps.now(), ch.name === 'webhook' && r && r.ref ? r.ref : undefined);
+      if (!r?.handedOff) await markDelivered(deps.db, d.id, deps.now());
     } catch (err) {
       const error = (err as Error).message;
       failures.push(`${ch.name}: ${error}`);
