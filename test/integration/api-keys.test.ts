@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
@@ -175,6 +176,51 @@ describe('using a database key', () => {
     expect(byUrl('0000000000ac').apiKey).toBeUndefined();
     expect(lines.join('\n')).not.toContain(parseApiKey(key)!.secret);
     expect(lines.join('\n')).not.toContain(TEST_API_KEY);
+  });
+});
+
+describe('runner keys and the request target', () => {
+  it('judge the path express routes by, also for an absolute-form request target', async () => {
+    const a = await buildRunner(ctx.deps.db);
+    const b = await buildRunner(ctx.deps.db, { name: 'Bo Absolute' });
+    const { key } = await createApiKey(ctx.deps, { name: 'absolute-a', scope: 'runner', runnerId: a.id });
+    const server = ctx.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    // a raw socket, so the request line carries the absolute URL as written
+    const get = (target: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nConnection: close\r\n\r\n`),
+        );
+        let raw = '';
+        socket.on('data', (d: Buffer) => (raw += d.toString()));
+        socket.on('error', reject);
+        socket.on('end', () => {
+          const [head = '', ...rest] = raw.split('\r\n\r\n');
+          const body = rest.join('\r\n\r\n');
+          const chunked = /transfer-encoding: chunked/i.test(head);
+          resolve({
+            status: Number(head.split(' ')[1]),
+            body: chunked
+              ? body
+                  .replace(/^[0-9a-f]+\r\n/, '')
+                  .replace(/\r\n0\r\n$/, '')
+                  .replace(/\r\n0\r\n\r\n$/, '')
+              : body,
+          });
+        });
+      });
+    try {
+      const own = await get(`http://127.0.0.1:${port}/v1/runners/${a.id}`);
+      expect(own.status, own.body).toBe(200);
+      const other = await get(`http://127.0.0.1:${port}/v1/runners/${b.id}`);
+      expect(other.status).toBe(404);
+      expect(other.body).not.toContain('Bo Absolute');
+      expect(JSON.parse(other.body).error.code).toBe('runner_not_found');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

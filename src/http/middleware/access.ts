@@ -18,7 +18,8 @@ export function enforceKeyScope(router: { stack?: unknown }): RequestHandler {
     const grant = apiKeyOf(res);
     if (!grant) return next(new ForbiddenError('no API key identified for this request'));
     if (grant.scope === 'operator') return next();
-    const path = req.originalUrl.split('?')[0] ?? '';
+    // the path express routes by (parsed the same way, absolute-form request targets included)
+    const path = req.baseUrl + req.path;
     const found = match(req.method, path);
     if (!found && grant.scope === 'runner') return next(new NotFoundError(`no route for ${req.method} ${path}`, 'route_not_found'));
     let routeRunner: RouteRunner = undefined;
