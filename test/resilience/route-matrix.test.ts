@@ -253,6 +253,17 @@ describe('API key scopes on every /v1 route (expectations derived from the metho
       }
     }
     expect(checked).toBeGreaterThanOrEqual(20);
+    // its own runner's path with runner B's activity, share or prompt: 404 too (sub-resources are looked up with the runner)
+    let mixed = 0;
+    for (const r of v1Routes().filter((x) => x.path.includes(':runnerId') && /:(activityId|shareId|promptId)\b/.test(x.path))) {
+      const res = await send(r, fill(r.path, { ...valuesOf('B'), runnerId: fixture.runnerA }))
+        .set(bearer(scoped.keys.runnerA))
+        .send(body);
+      expect(res.status, where(r, res)).toBe(404);
+      expect(res.text).not.toContain('B secret run');
+      mixed++;
+    }
+    expect(mixed).toBeGreaterThanOrEqual(3);
     expect(await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, fixture.runnerB))).toEqual(before.connections);
     expect(await ctx.deps.db.select().from(runnerShares).where(eq(runnerShares.runnerId, fixture.runnerB))).toEqual(before.shares);
     expect(await ctx.deps.db.select().from(painPrompts).where(eq(painPrompts.runnerId, fixture.runnerB))).toEqual(before.prompts);
