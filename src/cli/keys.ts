@@ -5,7 +5,7 @@ import type { CliCommand } from './commands.js';
 /** `stridesync keys create --name N --scope operator|read|runner [--runner ID] [--read-only]`: prints the key once. */
 export const keysCreateCommand: CliCommand = {
   usage:
-    'keys create --name N --scope operator|read|runner [--runner ID] [--read-only] [--json]\n                                                 new API key (printed once, stored hashed)',
+    'keys create --name N --scope operator|read|runner [--runner ID] [--read-only] [--json]\n                                                new API key (printed once, stored hashed)',
   takesSub: true,
   matches: (cmd, sub) => cmd === 'keys' && sub === 'create',
   async run(deps, args, io) {
@@ -32,7 +32,7 @@ export const keysCreateCommand: CliCommand = {
 
 /** `stridesync keys list [--json]`: every database key, never a secret. */
 export const keysListCommand: CliCommand = {
-  usage: 'keys list [--json]                             API keys: name, scope, runner, created, last used, revoked',
+  usage: 'keys list [--json]                            API keys: name, scope, runner, created, last used, revoked',
   takesSub: true,
   matches: (cmd, sub) => cmd === 'keys' && sub === 'list',
   async run(deps, args, io) {
@@ -66,7 +66,7 @@ export const keysListCommand: CliCommand = {
 
 /** `stridesync keys revoke NAME|ID`: the key stops working at once. */
 export const keysRevokeCommand: CliCommand = {
-  usage: 'keys revoke NAME|ID [--json]                   revoke an API key',
+  usage: 'keys revoke NAME|ID [--json]                  revoke an API key',
   takesSub: true,
   matches: (cmd, sub) => cmd === 'keys' && sub === 'revoke',
   async run(deps, args, io) {
