@@ -12,6 +12,7 @@ import { reportWeeksCommand } from './report.js';
 import { reportPainCommand } from './report-pain.js';
 import { reportCadenceCommand } from './report-cadence.js';
 import { reportDiaryCommand, runnersUpdateCommand } from './pain.js';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './keys.js';
 
 const COMMANDS: CliCommand[] = [
   importCommand,
@@ -22,6 +23,9 @@ const COMMANDS: CliCommand[] = [
   reportDiaryCommand,
   jobsFailedCommand,
   jobsRetryCommand,
+  keysCreateCommand,
+  keysListCommand,
+  keysRevokeCommand,
 ];
 
 const USAGE = `usage: stridesync <command> [options]

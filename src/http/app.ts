@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type Response, type Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from '../deps.js';
-import { requireApiKey } from './middleware/auth.js';
+import { enforceKeyScope } from './middleware/access.js';
+import { apiKeyOf, requireApiKey } from './middleware/auth.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { jsonVerify } from '../lib/safe-json.js';
@@ -64,6 +65,11 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
       },
       // Query strings (OAuth codes, the Strava verify token) and the Garmin path secret stay out of logs.
       serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }) },
+      // which key made the request, by its name (never the key itself)
+      customProps: (_req, res) => {
+        const key = apiKeyOf(res as unknown as Response);
+        return key ? { apiKey: key.name } : {};
+      },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
     }),
@@ -90,7 +96,9 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
       res.setHeader('Cache-Control', 'no-store');
       next();
     },
-    requireApiKey(deps.env.apiKeys, rateLimit(deps, 'auth-failure')),
+    requireApiKey({ envKeys: deps.env.apiKeys, db: deps.db, now: deps.now }, rateLimit(deps, 'auth-failure')),
+    // what the key's scope allows on the route the request reaches (docs/security.md "API keys")
+    enforceKeyScope(v1),
     // deep nesting and NUL characters are refused with 400 before parsing
     express.json({ limit: deps.env.JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: jsonVerify() }),
   );

@@ -3,8 +3,11 @@ import { gzipSync } from 'node:zlib';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activities, connections, runners } from '../../src/db/schema/index.js';
-import { listRoutes, type RouteEntry } from '../../src/http/route-table.js';
+import { activities, connections, painPrompts, runners, runnerShares } from '../../src/db/schema/index.js';
+import { listRoutes, routeMatcher, type RouteEntry } from '../../src/http/route-table.js';
+import { createApiKey, revokeApiKey } from '../../src/services/api-keys.js';
+import { createShare } from '../../src/services/shares.js';
+import { buildRunner } from '../factories/runners.js';
 import { buildGarminConnection, GARMIN_HOOK_SECRET, GARMIN_TEST_ENV } from '../factories/garmin.js';
 import { buildStravaConnection, STRAVA_TEST_ENV } from '../factories/strava.js';
 import { createTestContext, TEST_API_KEY, type TestContext } from '../setup/context.js';
@@ -18,6 +21,15 @@ import { createTestContext, TEST_API_KEY, type TestContext } from '../setup/cont
 let ctx: TestContext;
 let routes: RouteEntry[];
 const fixture = { runnerA: '', runnerB: '', runnerBName: 'Bea Private-Runner', activityA: '', activityB: '' };
+/** The scope matrix: each runner's prompt and share, a third runner for the operator's and the read key's requests, and one key of each kind. */
+const scoped = {
+  promptA: '',
+  promptB: '',
+  shareA: '',
+  shareB: '',
+  runnerC: '',
+  keys: { operator: '', read: '', runnerA: '', runnerAReadOnly: '', revoked: '' },
+};
 
 beforeAll(async () => {
   ctx = await createTestContext({
@@ -46,6 +58,32 @@ beforeAll(async () => {
     .returning();
   fixture.activityA = actA!.id;
   fixture.activityB = actB!.id;
+
+  const now = Date.now();
+  const prompt = (runnerId: string, activityId: string) => ({
+    runnerId,
+    activityId,
+    kind: 'after_run' as const,
+    status: 'sent' as const,
+    dueAt: new Date(now - 60_000),
+    expiresAt: new Date(now + 86_400_000),
+  });
+  const [pA, pB] = await ctx.deps.db
+    .insert(painPrompts)
+    .values([prompt(a.runnerId, actA!.id), prompt(b.runnerId, actB!.id)])
+    .returning();
+  scoped.promptA = pA!.id;
+  scoped.promptB = pB!.id;
+  const share = { recipient: 'Physio', sections: ['diary'] as const, consent: true };
+  scoped.shareA = (await createShare(ctx.deps, a.runnerId, share)).id;
+  scoped.shareB = (await createShare(ctx.deps, b.runnerId, share)).id;
+  scoped.runnerC = (await buildRunner(ctx.deps.db)).id;
+  scoped.keys.operator = (await createApiKey(ctx.deps, { name: 'ops-robot', scope: 'operator' })).key;
+  scoped.keys.read = (await createApiKey(ctx.deps, { name: 'dashboard', scope: 'read' })).key;
+  scoped.keys.runnerA = (await createApiKey(ctx.deps, { name: 'runner-a-app', scope: 'runner', runnerId: a.runnerId })).key;
+  scoped.keys.runnerAReadOnly = (await createApiKey(ctx.deps, { name: 'runner-a-viewer', scope: 'runner', runnerId: a.runnerId, readOnly: true })).key;
+  scoped.keys.revoked = (await createApiKey(ctx.deps, { name: 'old-client', scope: 'operator' })).key;
+  await revokeApiKey(ctx.deps, 'old-client');
 });
 afterAll(async () => {
   await ctx?.close();
@@ -125,6 +163,141 @@ describe('authorization matrix (every /v1 route)', () => {
     }
     // runner B's Garmin connection was not touched by the DELETE aimed at its Strava one
     expect(await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, fixture.runnerB))).toEqual(before);
+  });
+});
+
+describe('API key scopes on every /v1 route (expectations derived from the method and the path params)', () => {
+  const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+  const isRead = (r: RouteEntry) => r.method === 'GET' || r.method === 'HEAD';
+  /** Deletes last, the shortest path (the runner itself) at the very end, so no request removes what a later one needs. */
+  const ordered = (rs: RouteEntry[]) =>
+    [...rs].sort((x, y) => Number(x.method === 'DELETE') - Number(y.method === 'DELETE') || (x.method === 'DELETE' ? y.path.length - x.path.length : 0));
+  const v1Routes = () => ordered(routes.filter(isV1));
+  /** A route about one runner: by its `:runnerId`, or by a resource whose runner the route resolves (e.g. a prompt). */
+  const aboutOneRunner = (r: RouteEntry) => {
+    if (r.path.includes(':runnerId')) return true;
+    const found = routeMatcher((ctx.app as unknown as { router: { stack?: unknown } }).router)(r.method, fill(r.path, {}));
+    return Boolean(found?.resolvesRunner);
+  };
+  const valuesOf = (who: 'A' | 'B' | 'C') => ({
+    ...ownValues(),
+    runnerId: who === 'A' ? fixture.runnerA : who === 'B' ? fixture.runnerB : scoped.runnerC,
+    activityId: who === 'B' ? fixture.activityB : fixture.activityA,
+    promptId: who === 'B' ? scoped.promptB : scoped.promptA,
+    shareId: who === 'B' ? scoped.shareB : scoped.shareA,
+    provider: 'garmin',
+  });
+  const body = { provider: 'strava', name: 'Scope Check', timezone: 'UTC' };
+  const where = (r: RouteEntry, res: request.Response) => `${r.method} ${r.path}: ${res.status} ${(res.text ?? '').slice(0, 200)}`;
+
+  it('a route addressed by a prompt id alone resolves the prompt’s runner, so runner keys reach it', () => {
+    expect(aboutOneRunner({ method: 'POST', path: '/v1/prompts/:promptId/answer' })).toBe(true);
+    expect(aboutOneRunner({ method: 'POST', path: '/v1/runners' })).toBe(false);
+  });
+
+  it('an API_KEYS key and an operator key from the database → never 401 or 403', async () => {
+    for (const r of v1Routes()) {
+      for (const key of [TEST_API_KEY, scoped.keys.operator]) {
+        const res = await send(r, fill(r.path, valuesOf('C')))
+          .set(bearer(key))
+          .send(body);
+        expect([401, 403], where(r, res)).not.toContain(res.status);
+      }
+    }
+  });
+
+  it('a read key → 403 read_only_key on every non-GET route, never 401 or 403 on GETs', async () => {
+    for (const r of v1Routes()) {
+      const res = await send(r, fill(r.path, valuesOf('C')))
+        .set(bearer(scoped.keys.read))
+        .send(body);
+      if (isRead(r)) expect([401, 403], where(r, res)).not.toContain(res.status);
+      else {
+        expect(res.status, where(r, res)).toBe(403);
+        expect(res.body.error).toMatchObject({ code: 'read_only_key', message: expect.stringMatching(/read-only/) });
+      }
+    }
+  });
+
+  it('a runner key for A, with runner B’s ids → 404 (as for an unknown id) on every route about one runner, 403 on the others; B is untouched', async () => {
+    const before = {
+      connections: await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, fixture.runnerB)),
+      shares: await ctx.deps.db.select().from(runnerShares).where(eq(runnerShares.runnerId, fixture.runnerB)),
+      prompts: await ctx.deps.db.select().from(painPrompts).where(eq(painPrompts.runnerId, fixture.runnerB)),
+      runner: await ctx.deps.db.select().from(runners).where(eq(runners.id, fixture.runnerB)),
+    };
+    let checked = 0;
+    for (const r of v1Routes()) {
+      for (const key of [scoped.keys.runnerA, scoped.keys.runnerAReadOnly]) {
+        const res = await send(r, fill(r.path, valuesOf('B')))
+          .set(bearer(key))
+          .send(body);
+        expect(res.text).not.toContain(fixture.runnerBName);
+        expect(res.text).not.toContain('B secret run');
+        if (key === scoped.keys.runnerAReadOnly && !isRead(r)) {
+          expect(res.status, where(r, res)).toBe(403);
+          expect(res.body.error.code).toBe('read_only_key');
+        } else if (aboutOneRunner(r)) {
+          expect(res.status, where(r, res)).toBe(404);
+          expect(res.body.error.code).toMatch(/not_found/);
+          // the very answer an operator gets for an id that does not exist
+          const unknown = await send(r, fill(r.path, { ...valuesOf('B'), runnerId: randomUUID(), promptId: randomUUID() }))
+            .set(ctx.auth)
+            .send(body);
+          if (!r.path.includes(':runnerId')) expect(res.body.error.code).toBe(unknown.body.error.code);
+          checked++;
+        } else {
+          expect(res.status, where(r, res)).toBe(403);
+          expect(res.body.error.code).toBe('runner_key');
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(20);
+    // its own runner's path with runner B's activity, share or prompt: 404 too (sub-resources are looked up with the runner)
+    let mixed = 0;
+    for (const r of v1Routes().filter((x) => x.path.includes(':runnerId') && /:(activityId|shareId|promptId)\b/.test(x.path))) {
+      const res = await send(r, fill(r.path, { ...valuesOf('B'), runnerId: fixture.runnerA }))
+        .set(bearer(scoped.keys.runnerA))
+        .send(body);
+      expect(res.status, where(r, res)).toBe(404);
+      expect(res.text).not.toContain('B secret run');
+      mixed++;
+    }
+    expect(mixed).toBeGreaterThanOrEqual(3);
+    expect(await ctx.deps.db.select().from(connections).where(eq(connections.runnerId, fixture.runnerB))).toEqual(before.connections);
+    expect(await ctx.deps.db.select().from(runnerShares).where(eq(runnerShares.runnerId, fixture.runnerB))).toEqual(before.shares);
+    expect(await ctx.deps.db.select().from(painPrompts).where(eq(painPrompts.runnerId, fixture.runnerB))).toEqual(before.prompts);
+    expect(await ctx.deps.db.select().from(runners).where(eq(runners.id, fixture.runnerB))).toEqual(before.runner);
+  });
+
+  it('a runner key for A on A’s own ids → never refused by its scope (a 404 is one an operator key gets too); 403 off runner routes', async () => {
+    for (const r of v1Routes()) {
+      for (const key of [scoped.keys.runnerAReadOnly, scoped.keys.runnerA]) {
+        const path = fill(r.path, valuesOf('A'));
+        const res = await send(r, path).set(bearer(key)).send(body);
+        if (key === scoped.keys.runnerAReadOnly && !isRead(r)) {
+          expect(res.status, where(r, res)).toBe(403);
+          expect(res.body.error.code).toBe('read_only_key');
+        } else if (aboutOneRunner(r)) {
+          expect([401, 403], where(r, res)).not.toContain(res.status);
+          if (res.status === 404) expect((await send(r, path).set(ctx.auth).send(body)).status, `${where(r, res)} (operator)`).toBe(404);
+        } else {
+          expect(res.status, where(r, res)).toBe(403);
+          expect(res.body.error).toMatchObject({ code: 'runner_key', message: expect.stringMatching(/bound to one runner/) });
+        }
+      }
+    }
+  });
+
+  it('a revoked key → 401 on every /v1 route and on the operator routes', async () => {
+    for (const r of v1Routes()) {
+      const res = await send(r, fill(r.path, valuesOf('C')))
+        .set(bearer(scoped.keys.revoked))
+        .send(body);
+      expect(res.status, where(r, res)).toBe(401);
+      expect(res.body.error).toMatchObject({ code: 'unauthorized', message: 'API key revoked' });
+    }
+    for (const path of ['/metrics', '/admin/queues']) expect((await request(ctx.app).get(path).set(bearer(scoped.keys.revoked))).status).toBe(401);
   });
 });
 

@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import { safeEqual } from '../../lib/crypto.js';
 import { UnauthorizedError } from '../../lib/errors.js';
+import { parseApiKey } from '../../lib/api-keys.js';
+import { identifyKey, setApiKey, type KeySources } from './auth.js';
 
 /** The secret a request presents: a Bearer token, or the password of HTTP Basic (any user name). */
 export function presentedSecret(header: string | undefined): string | null {
@@ -16,13 +18,22 @@ export function presentedSecret(header: string | undefined): string | null {
 
 /**
  * Operator routes (queue dashboard, metrics): `Authorization: Bearer <secret>` or, so a browser can
- * open them, HTTP Basic with the secret as password. Anything else is a 401 that asks the browser
- * for Basic credentials.
+ * open them, HTTP Basic with the secret as password. The secret is one of `secrets` (the
+ * `API_KEYS` keys, and for /metrics `METRICS_TOKEN`) or, with `keys`, a database key of the
+ * `operator` scope (not revoked); a `read` or `runner` key is refused like a wrong one. Anything
+ * else is a 401 that asks the browser for Basic credentials.
  */
-export function requireOperator(secrets: readonly string[], realm = 'stridesync operator'): RequestHandler {
-  return (req, res, next) => {
+export function requireOperator(secrets: readonly string[], realm = 'stridesync operator', keys?: Omit<KeySources, 'envKeys'>): RequestHandler {
+  return async (req, res, next) => {
     const presented = presentedSecret(req.headers.authorization);
     if (presented !== null && secrets.some((k) => safeEqual(k, presented))) return next();
+    if (presented !== null && keys && parseApiKey(presented)) {
+      const found = await identifyKey({ ...keys, envKeys: [] }, presented);
+      if (found.ok && found.identity.scope === 'operator') {
+        setApiKey(res, found.identity);
+        return next();
+      }
+    }
     res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
     next(
       new UnauthorizedError(

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { PROMPT_STATUSES } from '../../db/schema/index.js';
 import { recordAnswer } from '../../services/pain/answers.js';
-import { answerValues, listPrompts, promptView, requireRunnerPrompt, storedAnswer } from '../../services/prompts/index.js';
+import { answerValues, listPrompts, promptNotFound, promptRunnerId, promptView, requireRunnerPrompt, storedAnswer } from '../../services/prompts/index.js';
+import { ownedByRunner } from '../middleware/access.js';
 import { requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { parseInput } from '../validate.js';
@@ -61,8 +62,12 @@ export function promptRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     const q = parseInput(PromptsQuery, req.query, 'query');
     res.json({ prompts: await listPrompts(deps, runner.id, q) });
   });
-  router.post('/v1/prompts/:promptId/answer', async (req, res) => {
-    const prompt = await requireRunnerPrompt(deps, req.params.promptId);
+  const promptOwner = ownedByRunner(
+    (req) => promptRunnerId(deps, String(req.params.promptId)),
+    (req) => promptNotFound(String(req.params.promptId)),
+  );
+  router.post('/v1/prompts/:promptId/answer', promptOwner, async (req, res) => {
+    const prompt = await requireRunnerPrompt(deps, String(req.params.promptId));
     const r = await recordAnswer(deps, prompt.id, req.body, { via: 'api' });
     res.json({ prompt: promptView(r.prompt), answer: answerValues(r.prompt, await storedAnswer(deps, prompt.id)), late: r.late });
   });

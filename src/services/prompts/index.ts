@@ -50,8 +50,19 @@ export async function findPromptByToken(deps: { db: Db }, token: string): Promis
 
 export async function requireRunnerPrompt(deps: { db: Db }, promptId: string): Promise<PromptRow> {
   const p = isUuid(promptId) ? await findPrompt(deps.db, promptId) : null;
-  if (!p) throw new NotFoundError(`prompt ${promptId} not found`, 'prompt_not_found');
+  if (!p) throw promptNotFound(promptId);
   return p;
+}
+
+/** The answer for an unknown prompt (and for another runner's prompt, to a key bound to one runner). */
+export function promptNotFound(promptId: string): NotFoundError {
+  return new NotFoundError(`prompt ${promptId} not found`, 'prompt_not_found');
+}
+
+/** The runner owning a prompt, or undefined when there is no such prompt. */
+export async function promptRunnerId(deps: { db: Db }, promptId: string): Promise<string | undefined> {
+  const p = isUuid(promptId) ? await findPrompt(deps.db, promptId) : null;
+  return p?.runnerId;
 }
 
 /** The stored answer to a prompt, if any. */
