@@ -58,6 +58,17 @@ describe('redactingErrSerializer', () => {
     expect(JSON.stringify(out)).not.toContain('ana@example.org');
     const mailErr = Object.assign(new Error('Can not send mail to all recipients'), { rejected: ['bo@example.org'], code: 'EENVELOPE' });
     expect(JSON.stringify(redactingErrSerializer(mailErr))).not.toContain('bo@example.org');
+    const refused = Object.assign(
+      new Error("Can't send mail - all recipients were rejected: 550 5.1.1 <cy.runner@mail.example.org>: Recipient address rejected"),
+      {
+        response: '550 5.1.1 <cy.runner@mail.example.org>: Recipient address rejected',
+        responseCode: 550,
+      },
+    );
+    const smtpOut = redactingErrSerializer(refused) as Record<string, unknown>;
+    expect(JSON.stringify(smtpOut)).not.toContain('cy.runner');
+    expect(smtpOut.response).toBe('550 5.1.1 <[redacted]>: Recipient address rejected');
+    expect(smtpOut.responseCode).toBe(550);
   });
 
   it('leaves non-errors as they are', () => {

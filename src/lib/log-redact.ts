@@ -59,6 +59,8 @@ const VALUE_KEYS = new Set(['params', 'parameters', 'detail', 'rejected', 'accep
 
 /** Postgres quotes the refused value in some messages: `invalid input syntax for type uuid: "…"`. */
 const QUOTED_INPUT = /(invalid input (?:syntax|value) for [^:\n]*: )".*"/g;
+/** An e-mail address, e.g. echoed by an SMTP server refusing a recipient (`550 5.1.1 <ana@example.org>: …`). */
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 
 /** The literal texts a failed query put into its message (`params: a,b,c`), for every error in the cause chain. */
 function paramTexts(err: unknown, out: string[] = [], depth = 0): string[] {
@@ -73,7 +75,7 @@ function paramTexts(err: unknown, out: string[] = [], depth = 0): string[] {
 function scrubText(text: string, literals: string[]): string {
   let t = text;
   for (const l of literals) t = t.split(l).join(`params: ${REDACTED}`);
-  return t.replace(QUOTED_INPUT, `$1"${REDACTED}"`);
+  return t.replace(QUOTED_INPUT, `$1"${REDACTED}"`).replace(EMAIL, REDACTED);
 }
 
 function scrub(value: unknown, literals: string[], depth: number): unknown {
@@ -95,7 +97,8 @@ function redactDetail(detail: string): string {
 
 /**
  * pino's error serializer (type, message and stack with their causes, the error's own fields) with
- * the values of failed statements and mails removed from every field, the message and the stack.
+ * the values of failed statements and mails removed from every field, the message and the stack, and
+ * any e-mail address in them masked.
  */
 export function redactingErrSerializer(err: unknown): unknown {
   return scrub(stdSerializers.err(err as Error), paramTexts(err), 0);
