@@ -235,6 +235,8 @@ describe('sign out everywhere through the API', () => {
     expect(listed.status).toBe(200);
     expect(listed.body.sessions.map((s: { device: string }) => s.device).sort()).toEqual(['Firefox on Android', 'Safari on iPhone']);
 
+    const unused = await request(ctx.app).post(`/v1/runners/${runner.id}/links`).set(ctx.auth);
+    expect((await request(ctx.app).get(new URL(unused.body.url as string).pathname)).status).toBe(200);
     expect((await request(ctx.app).post(`/v1/runners/${runner.id}/sessions/revoke`).set(ctx.auth).send({ withdrawShares: 'yes' })).status).toBe(422);
     expect(await signedIn(phone)).toBe(true);
 
@@ -242,6 +244,9 @@ describe('sign out everywhere through the API', () => {
     expect(res.status).toBe(200);
     expect(res.body.sessionsEnded).toBe(2);
     expect(res.body.sharesWithdrawn).toHaveLength(2);
+    // a sign-in link not used yet cannot start a new session afterwards
+    expect(res.body.linksRevoked).toBe(1);
+    expect((await request(ctx.app).get(new URL(unused.body.url as string).pathname)).status).toBe(400);
     expect(await signedIn(phone)).toBe(false);
     expect(await signedIn(other)).toBe(false);
     for (const l of pageLinks) expect((await request(ctx.app).get(l)).status).toBe(410);
@@ -253,7 +258,7 @@ describe('sign out everywhere through the API', () => {
     // again: nothing left to end; no body means no withdrawal
     const again = await request(ctx.app).post(`/v1/runners/${runner.id}/sessions/revoke`).set(ctx.auth);
     expect(again.status).toBe(200);
-    expect(again.body).toEqual({ sessionsEnded: 0, sharesWithdrawn: [] });
+    expect(again.body).toEqual({ sessionsEnded: 0, sharesWithdrawn: [], linksRevoked: 0 });
     expect((await request(ctx.app).get(apiLink)).status).toBe(200);
   });
 

@@ -111,14 +111,15 @@ export function pageApiRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   docs.add({
     method: 'post',
     path: '/v1/runners/:runnerId/sessions/revoke',
-    summary: "Sign the runner out everywhere: every page session ends; optionally withdraw the share links created from the runner's pages",
+    summary:
+      "Sign the runner out everywhere: every page session ends and unused sign-in links are revoked; optionally withdraw the share links created from the runner's pages",
     tags: ['pages'],
     auth: true,
     body: SignOutEverywhereBody,
     responses: {
       200: {
-        description: 'how many live sessions ended, and the ids of the withdrawn share links',
-        schema: z.object({ sessionsEnded: z.number().int(), sharesWithdrawn: z.array(z.uuid()) }),
+        description: 'how many live sessions ended, the ids of the withdrawn share links, and how many unused sign-in links were revoked',
+        schema: z.object({ sessionsEnded: z.number().int(), sharesWithdrawn: z.array(z.uuid()), linksRevoked: z.number().int() }),
       },
       404: { description: 'unknown runner', schema: ErrorBody },
       422: { description: 'bad field', schema: ErrorBody },

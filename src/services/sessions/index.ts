@@ -190,11 +190,14 @@ export interface SignOutEverywhere {
   sessionsEnded: number;
   /** ids of the share links withdrawn with them */
   sharesWithdrawn: string[];
+  /** sign-in links that were not used yet, revoked */
+  linksRevoked: number;
 }
 
 /**
  * Sign a runner out everywhere (a lost phone, a session that may have been stolen): every session
- * ends, the current one included. With `withdrawShares`, the live share links created from a page
+ * ends, the current one included, and every sign-in link not used yet is revoked, so none can start a
+ * new session afterwards. With `withdrawShares`, the live share links created from a page
  * session other than `currentSessionId` are withdrawn too (all page-made links when there is no
  * current session, as through the API); links made through the API are kept. One transaction.
  */
@@ -208,10 +211,12 @@ export async function signOutEverywhere(
   const idleSince = now.getTime() - opts.idle.idleMs;
   return deps.db.transaction(async (tx) => {
     const ended = await revokeRunnerSessions(tx, runnerId, now);
+    const linksRevoked = await revokeOpenLinks(tx, runnerId, now);
     const withdrawn = opts.withdrawShares ? await revokeSharesFromOtherSessions(tx, runnerId, opts.currentSessionId ?? null, now) : [];
     return {
       sessionsEnded: ended.filter((s) => s.expiresAt > now && s.lastSeenAt.getTime() > idleSince).length,
       sharesWithdrawn: withdrawn.map((s) => s.id),
+      linksRevoked,
     };
   });
 }
