@@ -26,6 +26,9 @@ export function createLogger(
       paths: [
         'req.headers.authorization',
         'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        // the values of a failed statement, should an error reach a logger without redactingErrSerializer
+        'err.params',
         '*.accessToken',
         '*.refreshToken',
         '*.access_token',
