@@ -11,6 +11,10 @@ describe('redactUrl', () => {
     expect(redactUrl('/connect/strava?link=signed.link')).toBe('/connect/strava');
     expect(redactUrl('/share/6f1c1a4e-2b9f-4c1e-9d7a-000000000001/revoke')).toBe('/share/6f1c1a4e-2b9f-4c1e-9d7a-000000000001/revoke');
     expect(redactUrl('/sessions')).toBe('/sessions');
+    // express routes match whatever the case
+    expect(redactUrl('/LOGIN/AbC_def-1234567890')).toBe('/LOGIN/[redacted]');
+    expect(redactUrl('/S/AbC_def-1234567890')).toBe('/S/[redacted]');
+    expect(redactUrl('/Webhooks/Garmin/s3cr3t/pings')).toBe('/Webhooks/Garmin/[redacted]/pings');
   });
 });
 

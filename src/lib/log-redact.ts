@@ -9,8 +9,8 @@ import { stdSerializers } from 'pino';
 
 export const REDACTED = '[redacted]';
 
-/** Path prefixes whose next segment is a bearer secret. */
-const SECRET_SEGMENT = /^(\/(?:login|s|p)\/|\/webhooks\/garmin\/)[^/?#]+/;
+/** Path prefixes whose next segment is a bearer secret (express matches routes case-insensitively, so does this). */
+const SECRET_SEGMENT = /^(\/(?:login|s|p)\/|\/webhooks\/garmin\/)[^/?#]+/i;
 
 /** The request path without its query string, with any secret path segment masked. */
 export function redactUrl(url: string): string {
