@@ -124,6 +124,13 @@ export const EnvSchema = z.object({
   DELETED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** days a processed or ignored webhook event is kept in the inbox */
   WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** minutes a runner's page session may go unused before it ends, besides its 30-day lifetime (docs/pages.md) */
+  SESSION_IDLE_TIMEOUT_MIN: z.coerce
+    .number({ error: 'must be a number of minutes' })
+    .int('must be a whole number of minutes')
+    .min(15, 'must be at least 15 minutes')
+    .max(43_200, 'must be at most 43200 minutes (30 days, the session lifetime)')
+    .default(10_080),
   /** per-IP limits per minute (0 turns that limit off): webhooks, connect starts and links, wrong API keys */
   RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_CONNECT_PER_MIN: z.coerce.number().int().min(0).default(30),

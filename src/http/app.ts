@@ -28,12 +28,9 @@ import { answerPageRoutes } from './routes/answer-page.js';
 import { promptRoutes } from './routes/prompts.js';
 import { diaryRoutes } from './routes/diary.js';
 import { runnerSettingsRoutes } from './routes/runner-settings.js';
+import { redactingErrSerializer, redactResponseHeaders, redactUrl } from '../lib/log-redact.js';
 
-/** The request path without its query string, with the Garmin webhook secret masked. */
-export function redactUrl(url: string): string {
-  const path = url.split('?')[0] ?? '';
-  return path.replace(/^(\/webhooks\/garmin\/)[^/]+/, '$1[redacted]');
-}
+export { redactUrl };
 
 export type AppRouteFactory = (deps: AppDeps, docs: OpenApiRegistry) => Router;
 
@@ -63,8 +60,14 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
         res.setHeader('x-request-id', id);
         return id;
       },
-      // Query strings (OAuth codes, the Strava verify token) and the Garmin path secret stay out of logs.
-      serializers: { req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }) },
+      // Query strings (OAuth codes and state, connect links, the Strava verify token), secret path segments
+      // (sign-in, share and answer links, the Garmin webhook secret), cookie values and redirect targets'
+      // secrets stay out of logs, and so do the values of a failed query (src/lib/log-redact.ts).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+        res: (res: { statusCode: number; headers?: Record<string, unknown> }) => ({ statusCode: res.statusCode, headers: redactResponseHeaders(res.headers) }),
+        err: redactingErrSerializer,
+      },
       // which key made the request, by its name (never the key itself)
       customProps: (_req, res) => {
         const key = apiKeyOf(res as unknown as Response);

@@ -1,14 +1,23 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { redactingErrSerializer } from './log-redact.js';
 
 export type { Logger };
 
 /**
  * Structured JSON logs (pino). Secrets never reach a log line: the redact list covers tokens and
  * authorization headers wherever they appear. Errors are logged as objects under `err` (never just
- * their message): pino's serializer keeps the type, the stack and the causes' stacks.
+ * their message): pino's serializer keeps the type, the stack and the causes' stacks, and
+ * `redactingErrSerializer` removes the values a failed query or mail carried (see src/lib/log-redact.ts).
  */
 export function createLogger(
-  opts: { level?: string; name?: string; /** 'stderr' for the CLI, whose stdout carries only results */ stream?: 'stdout' | 'stderr' } = {},
+  opts: {
+    level?: string;
+    name?: string;
+    /** 'stderr' for the CLI, whose stdout carries only results */
+    stream?: 'stdout' | 'stderr';
+    /** where the lines go instead (tests read them back) */
+    destination?: DestinationStream;
+  } = {},
 ): Logger {
   const options = {
     name: opts.name ?? 'stridesync',
@@ -17,6 +26,9 @@ export function createLogger(
       paths: [
         'req.headers.authorization',
         'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        // the values of a failed statement, should an error reach a logger without redactingErrSerializer
+        'err.params',
         '*.accessToken',
         '*.refreshToken',
         '*.access_token',
@@ -30,7 +42,9 @@ export function createLogger(
       ],
       censor: '[redacted]',
     },
+    serializers: { err: redactingErrSerializer },
   } satisfies LoggerOptions;
+  if (opts.destination) return pino(options, opts.destination);
   return opts.stream === 'stderr' ? pino(options, pino.destination({ fd: 2, sync: true })) : pino(options);
 }
 

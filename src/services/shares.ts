@@ -1,5 +1,14 @@
 import type { Db } from '../db/client.js';
-import { findRunnerShare, findShareByTokenHash, insertShare, listSharesOf, openLiveShare, revokeShareRow, type ShareRow } from '../db/queries/shares.js';
+import {
+  findRunnerShare,
+  findShareByTokenHash,
+  insertShare,
+  listSharesOf,
+  openLiveShare,
+  revokeShareRow,
+  type ShareRow,
+  type ShareWithOrigin,
+} from '../db/queries/shares.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import { requireRunner } from './runners.js';
 import { hashToken, newToken } from './sessions/index.js';
@@ -36,9 +45,14 @@ export interface ShareView {
   lastOpenedAt: string | null;
   createdAt: string;
   status: 'active' | 'expired' | 'revoked';
+  /** the page session the link was created from (its device and sign-in time); null when made through the API */
+  createdFrom: { sessionId: string; device: string | null; signedInAt: string | null } | null;
 }
 
-function view(row: ShareRow, now: Date): ShareView {
+/** The session a share was created from, as far as it is known. */
+type Origin = Partial<Pick<ShareWithOrigin, 'createdByDevice' | 'createdBySessionAt'>>;
+
+function view(row: ShareRow & Origin, now: Date): ShareView {
   return {
     id: row.id,
     recipient: row.recipient,
@@ -49,6 +63,9 @@ function view(row: ShareRow, now: Date): ShareView {
     lastOpenedAt: row.lastOpenedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     status: row.revokedAt ? 'revoked' : row.expiresAt <= now ? 'expired' : 'active',
+    createdFrom: row.createdBySession
+      ? { sessionId: row.createdBySession, device: row.createdByDevice ?? null, signedInAt: row.createdBySessionAt?.toISOString() ?? null }
+      : null,
   };
 }
 
@@ -56,6 +73,8 @@ export async function createShare(
   deps: Deps,
   runnerId: string,
   input: { recipient: string; sections: readonly ShareSection[]; expiresInDays?: number; consent: boolean },
+  /** the page session creating it (null or omitted through the API) */
+  createdBy: { id: string; device: string | null; signedInAt: Date } | null = null,
 ): Promise<ShareView & { url: string }> {
   const runner = await requireRunner(deps, runnerId);
   if (input.consent !== true) throw new ValidationError('the runner must consent to sharing with this recipient', { field: 'consent' });
@@ -73,8 +92,12 @@ export async function createShare(
     sections: [...sections],
     consentedAt: now,
     expiresAt: new Date(now.getTime() + days * 86_400_000),
+    createdBySession: createdBy?.id ?? null,
   });
-  return { ...view(row, now), url: `${deps.env.PUBLIC_URL}/s/${token}` };
+  return {
+    ...view({ ...row, createdByDevice: createdBy?.device ?? null, createdBySessionAt: createdBy?.signedInAt ?? null }, now),
+    url: `${deps.env.PUBLIC_URL}/s/${token}`,
+  };
 }
 
 export async function listShares(deps: Omit<Deps, 'env'>, runnerId: string): Promise<ShareView[]> {
@@ -90,7 +113,7 @@ export async function revokeShare(deps: Omit<Deps, 'env'>, runnerId: string, sha
   if (!row) throw new NotFoundError(`share ${shareId} not found`, 'share_not_found');
   if (row.revokedAt) return view(row, deps.now());
   const updated = await revokeShareRow(deps.db, row.id, deps.now());
-  return view(updated!, deps.now());
+  return view({ ...updated!, createdByDevice: row.createdByDevice, createdBySessionAt: row.createdBySessionAt }, deps.now());
 }
 
 /** What a share token opens: the live share, or why it no longer works (null: no such token). */

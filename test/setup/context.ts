@@ -3,7 +3,8 @@ import type { Express } from 'express';
 import { loadEnv, type Env } from '../../src/config/env.js';
 import { closeDeps, createDeps, purgeRedisPrefix, type AppDeps } from '../../src/deps.js';
 import { createApp } from '../../src/http/app.js';
-import { silentLogger } from '../../src/lib/logger.js';
+import { createLogger, silentLogger } from '../../src/lib/logger.js';
+import type { DestinationStream } from 'pino';
 import { startWorkers, type StartWorkersOptions, type WorkerHandle } from '../../workers/main.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { TEST_REDIS_URL } from './pg-urls.js';
@@ -31,7 +32,12 @@ export interface TestContext {
  */
 export async function createTestContext(
   envOverrides: Record<string, string> = {},
-  opts: { now?: () => Date; fetch?: typeof fetch } = {},
+  opts: {
+    now?: () => Date;
+    fetch?: typeof fetch;
+    /** the app's and workers' log lines (the production logger, at debug level) go here instead of nowhere */
+    logTo?: DestinationStream;
+  } = {},
 ): Promise<TestContext> {
   const testDb = await createTestDatabase();
   const prefix = `t-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -45,7 +51,8 @@ export async function createTestContext(
     TOKEN_ENCRYPTION_KEY: TEST_TOKEN_KEY,
     ...envOverrides,
   });
-  const deps = createDeps(env, silentLogger, { database: testDb, ...(opts.now ? { now: opts.now } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const log = opts.logTo ? createLogger({ level: 'debug', destination: opts.logTo }) : silentLogger;
+  const deps = createDeps(env, log, { database: testDb, ...(opts.now ? { now: opts.now } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const { queues } = deps;
   const workers: WorkerHandle[] = [];
   return {

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { runnerLinks, runners, runnerSessions } from '../schema/index.js';
 
@@ -36,8 +36,11 @@ export async function insertSession(db: DbOrTx, values: typeof runnerSessions.$i
   await db.insert(runnerSessions).values(values);
 }
 
-/** The live session with this hash and its runner's name and zone. */
-export async function findLiveSession(db: DbOrTx, sessionHash: string, now: Date) {
+/**
+ * The live session with this hash and its runner's name and zone: not revoked, not past its lifetime,
+ * and seen after `idleSince` (a session unused for the idle timeout is refused like an expired one).
+ */
+export async function findLiveSession(db: DbOrTx, sessionHash: string, now: Date, idleSince: Date) {
   const [row] = await db
     .select({
       id: runnerSessions.id,
@@ -45,13 +48,39 @@ export async function findLiveSession(db: DbOrTx, sessionHash: string, now: Date
       csrfToken: runnerSessions.csrfToken,
       expiresAt: runnerSessions.expiresAt,
       lastSeenAt: runnerSessions.lastSeenAt,
+      device: runnerSessions.device,
+      createdAt: runnerSessions.createdAt,
       name: runners.name,
       timezone: runners.timezone,
     })
     .from(runnerSessions)
     .innerJoin(runners, eq(runners.id, runnerSessions.runnerId))
-    .where(and(eq(runnerSessions.sessionHash, sessionHash), isNull(runnerSessions.revokedAt), gt(runnerSessions.expiresAt, now)));
+    .where(
+      and(
+        eq(runnerSessions.sessionHash, sessionHash),
+        isNull(runnerSessions.revokedAt),
+        gt(runnerSessions.expiresAt, now),
+        gt(runnerSessions.lastSeenAt, idleSince),
+      ),
+    );
   return row;
+}
+
+/** A runner's live sessions (as `findLiveSession` decides), most recently seen first. */
+export async function listLiveSessions(db: DbOrTx, runnerId: string, now: Date, idleSince: Date) {
+  return db
+    .select({
+      id: runnerSessions.id,
+      device: runnerSessions.device,
+      createdAt: runnerSessions.createdAt,
+      lastSeenAt: runnerSessions.lastSeenAt,
+      expiresAt: runnerSessions.expiresAt,
+    })
+    .from(runnerSessions)
+    .where(
+      and(eq(runnerSessions.runnerId, runnerId), isNull(runnerSessions.revokedAt), gt(runnerSessions.expiresAt, now), gt(runnerSessions.lastSeenAt, idleSince)),
+    )
+    .orderBy(desc(runnerSessions.lastSeenAt));
 }
 
 export async function touchSession(db: DbOrTx, id: string, now: Date): Promise<void> {
@@ -66,14 +95,16 @@ export async function revokeSession(db: DbOrTx, id: string, now: Date): Promise<
     .where(and(eq(runnerSessions.id, id), isNull(runnerSessions.revokedAt)));
 }
 
-/** End every live session of a runner; returns how many. */
-export async function revokeRunnerSessions(db: DbOrTx, runnerId: string, now: Date): Promise<number> {
-  const rows = await db
+/**
+ * End every session of a runner that is not revoked yet (expired and idle ones too, so none can come
+ * back); returns the ended sessions' expiry and last use, so the caller can count the live ones.
+ */
+export async function revokeRunnerSessions(db: DbOrTx, runnerId: string, now: Date): Promise<Array<{ id: string; expiresAt: Date; lastSeenAt: Date }>> {
+  return db
     .update(runnerSessions)
     .set({ revokedAt: now })
     .where(and(eq(runnerSessions.runnerId, runnerId), isNull(runnerSessions.revokedAt)))
-    .returning({ id: runnerSessions.id });
-  return rows.length;
+    .returning({ id: runnerSessions.id, expiresAt: runnerSessions.expiresAt, lastSeenAt: runnerSessions.lastSeenAt });
 }
 
 /** Whether a link is known, unused, not revoked and not expired (its "Continue" page; nothing is written). */

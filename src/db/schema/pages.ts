@@ -30,6 +30,8 @@ export const runnerSessions = pgTable(
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     revokedAt: timestamp({ withTimezone: true }),
     lastSeenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** a short summary of the browser's user agent at sign-in, e.g. "Firefox on Android" */
+    device: text(),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('runner_sessions_session_hash').on(t.sessionHash), index('runner_sessions_runner').on(t.runnerId)],
@@ -52,9 +54,17 @@ export const runnerShares = pgTable(
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     revokedAt: timestamp({ withTimezone: true }),
     lastOpenedAt: timestamp({ withTimezone: true }),
+    /** the page session the share was created from; null when it was made through the API */
+    createdBySession: uuid().references(() => runnerSessions.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('runner_shares_token_hash').on(t.tokenHash), index('runner_shares_runner').on(t.runnerId)],
+  (t) => [
+    uniqueIndex('runner_shares_token_hash').on(t.tokenHash),
+    index('runner_shares_runner').on(t.runnerId),
+    index('runner_shares_created_by_session')
+      .on(t.createdBySession)
+      .where(sql`${t.createdBySession} is not null`),
+  ],
 );
 
 /** Web Push subscriptions of a runner's browsers (endpoint + the browser's public keys). */

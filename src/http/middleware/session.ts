@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Db } from '../../db/client.js';
-import { findSession, sameToken, SESSION_COOKIE, type PageSession } from '../../services/sessions/index.js';
+import { findSession, idlePolicyOf, sameToken, SESSION_COOKIE, type PageSession } from '../../services/sessions/index.js';
 
 /**
  * The runner's page session: a cookie (HttpOnly, SameSite=Lax, Secure and `__Host-` prefixed when
@@ -49,12 +49,13 @@ export function sessionOf(res: Response): PageSession | null {
   return (res.locals.session as PageSession | undefined) ?? null;
 }
 
-/** Reads the cookie and puts the live session (or null) in `res.locals.session`. */
-export function loadSession(deps: { db: Db; now: () => Date; env: { PUBLIC_URL: string } }): RequestHandler {
+/** Reads the cookie and puts the live session (or null: unknown, ended, expired or idle too long) in `res.locals.session`. */
+export function loadSession(deps: { db: Db; now: () => Date; env: { PUBLIC_URL: string; SESSION_IDLE_TIMEOUT_MIN: number } }): RequestHandler {
   const name = cookieName(deps.env.PUBLIC_URL);
+  const idle = idlePolicyOf(deps.env);
   return async (req, res, next) => {
     const token = parseCookies(req.headers.cookie ?? '')[name];
-    res.locals.session = token ? await findSession(deps, token) : null;
+    res.locals.session = token ? await findSession(deps, token, idle) : null;
     next();
   };
 }

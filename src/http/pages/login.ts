@@ -57,7 +57,7 @@ export function loginRoutes(deps: AppDeps, mw: { headers: RequestHandler; form: 
     const cookie = parseCookies(req.headers.cookie ?? '')[loginCookieName(publicUrl)] ?? '';
     const sent = typeof req.body?._csrf === 'string' ? (req.body._csrf as string) : '';
     if (!originOk || !cookie || !sent || !sameToken(sent, cookie)) return badCsrfPage(req, res);
-    const s = await consumeMagicLink(deps, String(req.params.token));
+    const s = await consumeMagicLink(deps, String(req.params.token), { userAgent: req.get('user-agent') });
     if (!s) return linkUnusable(res);
     res.append('Set-Cookie', loginCookie(publicUrl, '', new Date(0)));
     setSessionCookie(res, publicUrl, s.sessionToken, s.expiresAt);

@@ -4,7 +4,7 @@ import type { AppDeps } from '../../deps.js';
 import { PROVIDERS, type Provider } from '../../db/schema/index.js';
 import { AppError } from '../../lib/errors.js';
 import { disconnectConnection } from '../../services/connections/disconnect.js';
-import { endSession } from '../../services/sessions/index.js';
+import { endSession, idlePolicyOf, listSessions, signOutEverywhere } from '../../services/sessions/index.js';
 import { createShare, listShares, openShare, revokeShare, SHARE_SECTIONS } from '../../services/shares.js';
 import { beginConnect } from '../connect-flow.js';
 import { providersOf } from '../../integrations/registry.js';
@@ -18,6 +18,7 @@ import { renderHome } from './home.js';
 import { pageAssetRoutes, pageHeaders } from './layout.js';
 import { badCsrfPage, sendMessage, signedOutPage } from './respond.js';
 import { renderShareHome, renderSharedPage, sendShareGone, sendShareNotFound } from './share.js';
+import { renderDevices } from './devices.js';
 import { pushRoutes } from './push-routes.js';
 import { cadencePageRoutes } from './cadence-page.js';
 import { answerRoutes } from './answers.js';
@@ -51,6 +52,32 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
     clearSessionCookie(res, deps.env.PUBLIC_URL);
     res.locals.session = null;
     sendMessage(res, 200, 'You are signed out', ['Open a new sign-in link to come back.']);
+  });
+
+  // Devices: the runner's sessions and "sign out everywhere"
+  const idle = idlePolicyOf(deps.env);
+  r.get('/sessions', ...page, async (_req, res) => {
+    const s = sessionOf(res)!;
+    renderDevices(res, s, await listSessions(deps, s.runnerId, idle), await listShares(deps, s.runnerId));
+  });
+  r.post('/sessions/revoke', ...page, async (req, res) => {
+    const s = sessionOf(res)!;
+    const withdrawShares = (req.body as Record<string, unknown>).withdrawShares === 'yes';
+    const done = await signOutEverywhere(deps, s.runnerId, { currentSessionId: s.id, withdrawShares, idle });
+    clearSessionCookie(res, deps.env.PUBLIC_URL);
+    res.locals.session = null;
+    const n = done.sharesWithdrawn.length;
+    sendMessage(res, 200, 'You are signed out everywhere', [
+      `Every device that was signed in to your pages is signed out now, this one too (${done.sessionsEnded} in all).`,
+      ...(withdrawShares
+        ? [
+            n
+              ? `${n === 1 ? 'One share link' : `${n} share links`} created from other devices ${n === 1 ? 'was' : 'were'} withdrawn.`
+              : 'No share link created from another device was active, so none was withdrawn.',
+          ]
+        : []),
+      'Open a new sign-in link to come back.',
+    ]);
   });
 
   r.get('/', ...page, async (req, res) => {
@@ -111,7 +138,7 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
     if (problem) {
       return renderShareHome(deps, res, s, await listShares(deps, s.runnerId), { status: 422, error: problem, values });
     }
-    const share = await createShare(deps, s.runnerId, { recipient, sections, expiresInDays: days, consent: true });
+    const share = await createShare(deps, s.runnerId, { recipient, sections, expiresInDays: days, consent: true }, s);
     await renderShareHome(deps, res, s, await listShares(deps, s.runnerId), { newUrl: share.url, notice: `A share link for ${share.recipient} was created.` });
   });
   r.post('/share/:shareId/revoke', ...page, async (req, res) => {

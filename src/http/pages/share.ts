@@ -25,6 +25,15 @@ function when(iso: string, tz: string): string {
   return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: tz }).format(new Date(iso));
 }
 
+/** Where a share link was created: from which device (the session's sign-in), or outside these pages. */
+function createdFrom(s: ShareView, session: PageSession, tz: string): string {
+  const c = s.createdFrom;
+  if (!c) return 'Created outside these pages.';
+  const device = c.device ?? 'an unknown browser';
+  const signedIn = c.signedInAt ? ` (signed in ${when(c.signedInAt, tz)})` : '';
+  return c.sessionId === session.id ? `Created on this device (${device}).` : `Created from ${device}${signedIn}.`;
+}
+
 export async function renderShareHome(
   deps: AppDeps,
   res: Response,
@@ -66,11 +75,12 @@ ${
         (
           s,
         ) => html`<li class="card"><strong>${s.recipient}</strong> — ${s.status === 'active' ? html`active until ${when(s.expiresAt, tz)}` : s.status === 'revoked' ? html`revoked ${when(s.revokedAt!, tz)}` : html`expired ${when(s.expiresAt, tz)}`}<br>
-<span class="small">Sees: ${s.sections.join(', ')}. ${s.lastOpenedAt ? `Last opened ${when(s.lastOpenedAt, tz)}.` : 'Not opened yet.'}</span>
+<span class="small">Sees: ${s.sections.join(', ')}. ${s.lastOpenedAt ? `Last opened ${when(s.lastOpenedAt, tz)}.` : 'Not opened yet.'} ${createdFrom(s, session, tz)}</span>
 ${s.status === 'active' ? html`<form method="post" action="/share/${s.id}/revoke">${csrfField(res)}<button type="submit" class="secondary">Revoke access for ${s.recipient}</button></form>` : ''}</li>`,
       )}</ul>`
     : html`<p>You have not shared your data with anyone.</p>`
 }
+<p class="small">Someone else may have used your sign-in? <a href="/sessions">Sign out everywhere</a> and withdraw the links made from other devices.</p>
 </section>`;
   sendPage(res, opts.status ?? 200, { title: 'Share your diary', body, current: '/share' });
 }

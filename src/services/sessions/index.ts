@@ -5,13 +5,16 @@ import {
   insertMagicLink,
   isLinkUsable,
   insertSession,
+  listLiveSessions,
   revokeOpenLinks,
   revokeRunnerSessions,
   revokeSession,
   touchSession,
   useLink,
 } from '../../db/queries/sessions.js';
+import { revokeSharesFromOtherSessions } from '../../db/queries/shares.js';
 import { requireRunner } from '../runners.js';
+import { deviceSummary } from './device.js';
 
 /**
  * Magic links and browser sessions for the runner's pages (see docs/pages.md). A link carries 256
@@ -23,6 +26,8 @@ import { requireRunner } from '../runners.js';
 export const LINK_TTL_MS = 15 * 60_000;
 export const SESSION_TTL_MS = 30 * 24 * 3600_000;
 export const SESSION_COOKIE = 'stridesync_session';
+/** "last seen" is written at most this often (or a third of the idle timeout, when that is shorter) */
+export const SESSION_TOUCH_MS = 5 * 60_000;
 
 type Deps = { db: Db; now: () => Date };
 
@@ -80,9 +85,11 @@ export interface NewSession {
 
 /**
  * Use a magic link: marks it used in the same statement that checks it (so two clicks race to one
- * winner) and starts a session. Null for an unknown, used, revoked or expired link.
+ * winner) and starts a session, remembering a short summary of the browser's user agent as its
+ * device. Null for an unknown, used, revoked or expired link.
  */
-export async function consumeMagicLink(deps: Deps, token: string, ttlMs = SESSION_TTL_MS): Promise<NewSession | null> {
+export async function consumeMagicLink(deps: Deps, token: string, opts: { ttlMs?: number; userAgent?: string } = {}): Promise<NewSession | null> {
+  const ttlMs = opts.ttlMs ?? SESSION_TTL_MS;
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
   const now = deps.now();
   return deps.db.transaction(async (tx) => {
@@ -97,6 +104,7 @@ export async function consumeMagicLink(deps: Deps, token: string, ttlMs = SESSIO
       linkId: link.id,
       expiresAt,
       lastSeenAt: now,
+      device: deviceSummary(opts.userAgent),
     });
     return { sessionToken, runnerId: link.runnerId, expiresAt };
   });
@@ -107,17 +115,37 @@ export interface PageSession {
   runnerId: string;
   csrfToken: string;
   expiresAt: Date;
+  /** a short summary of the browser's user agent at sign-in */
+  device: string | null;
+  signedInAt: Date;
   runner: { id: string; name: string; timezone: string };
 }
 
-/** The live session behind a cookie value, with its runner; null when unknown, expired or ended. */
-export async function findSession(deps: Deps, sessionToken: string): Promise<PageSession | null> {
+/** How long a session may go unused, and how often its "last seen" is written. */
+export interface IdlePolicy {
+  idleMs: number;
+}
+
+/** The idle timeout configured by `SESSION_IDLE_TIMEOUT_MIN`. */
+export function idlePolicyOf(env: { SESSION_IDLE_TIMEOUT_MIN: number }): IdlePolicy {
+  return { idleMs: env.SESSION_IDLE_TIMEOUT_MIN * 60_000 };
+}
+
+function touchEveryMs(idle: IdlePolicy): number {
+  return Math.min(SESSION_TOUCH_MS, Math.floor(idle.idleMs / 3));
+}
+
+/**
+ * The live session behind a cookie value, with its runner; null when unknown, revoked, past its
+ * lifetime, or unused for longer than the idle timeout. Using it moves its "last seen" forward, written
+ * at most every few minutes so a page view is not a write each time.
+ */
+export async function findSession(deps: Deps, sessionToken: string, idle: IdlePolicy): Promise<PageSession | null> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(sessionToken)) return null;
   const now = deps.now();
-  const row = await findLiveSession(deps.db, hashToken(sessionToken), now);
+  const row = await findLiveSession(deps.db, hashToken(sessionToken), now, new Date(now.getTime() - idle.idleMs));
   if (!row) return null;
-  // "last seen" is informational; write it at most every 10 minutes
-  if (now.getTime() - row.lastSeenAt.getTime() > 10 * 60_000) {
+  if (now.getTime() - row.lastSeenAt.getTime() >= touchEveryMs(idle)) {
     await touchSession(deps.db, row.id, now);
   }
   return {
@@ -125,15 +153,70 @@ export async function findSession(deps: Deps, sessionToken: string): Promise<Pag
     runnerId: row.runnerId,
     csrfToken: row.csrfToken,
     expiresAt: row.expiresAt,
+    device: row.device,
+    signedInAt: row.createdAt,
     runner: { id: row.runnerId, name: row.name, timezone: row.timezone },
   };
+}
+
+export interface SessionView {
+  id: string;
+  device: string | null;
+  signedInAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+/** A runner's live sessions, most recently used first. */
+export async function listSessions(deps: Deps, runnerId: string, idle: IdlePolicy): Promise<SessionView[]> {
+  await requireRunner(deps, runnerId);
+  const now = deps.now();
+  const rows = await listLiveSessions(deps.db, runnerId, now, new Date(now.getTime() - idle.idleMs));
+  return rows.map((r) => ({
+    id: r.id,
+    device: r.device,
+    signedInAt: r.createdAt.toISOString(),
+    lastSeenAt: r.lastSeenAt.toISOString(),
+    expiresAt: r.expiresAt.toISOString(),
+  }));
 }
 
 export async function endSession(deps: Deps, sessionId: string): Promise<void> {
   await revokeSession(deps.db, sessionId, deps.now());
 }
 
-/** End every session of a runner (e.g. a lost phone). */
-export async function endAllSessions(deps: Deps, runnerId: string): Promise<number> {
-  return revokeRunnerSessions(deps.db, runnerId, deps.now());
+export interface SignOutEverywhere {
+  /** live sessions that were ended (the current one included) */
+  sessionsEnded: number;
+  /** ids of the share links withdrawn with them */
+  sharesWithdrawn: string[];
+  /** sign-in links that were not used yet, revoked */
+  linksRevoked: number;
+}
+
+/**
+ * Sign a runner out everywhere (a lost phone, a session that may have been stolen): every session
+ * ends, the current one included, and every sign-in link not used yet is revoked, so none can start a
+ * new session afterwards. With `withdrawShares`, the live share links created from a page
+ * session other than `currentSessionId` are withdrawn too (all page-made links when there is no
+ * current session, as through the API); links made through the API are kept. One transaction.
+ */
+export async function signOutEverywhere(
+  deps: Deps,
+  runnerId: string,
+  opts: { currentSessionId?: string | null; withdrawShares?: boolean; idle: IdlePolicy },
+): Promise<SignOutEverywhere> {
+  await requireRunner(deps, runnerId);
+  const now = deps.now();
+  const idleSince = now.getTime() - opts.idle.idleMs;
+  return deps.db.transaction(async (tx) => {
+    const ended = await revokeRunnerSessions(tx, runnerId, now);
+    const linksRevoked = await revokeOpenLinks(tx, runnerId, now);
+    const withdrawn = opts.withdrawShares ? await revokeSharesFromOtherSessions(tx, runnerId, opts.currentSessionId ?? null, now) : [];
+    return {
+      sessionsEnded: ended.filter((s) => s.expiresAt > now && s.lastSeenAt.getTime() > idleSince).length,
+      sharesWithdrawn: withdrawn.map((s) => s.id),
+      linksRevoked,
+    };
+  });
 }
