@@ -66,6 +66,37 @@ describe('rate limits (Redis store, per client IP)', () => {
   });
 });
 
+describe('the answer page /p/:token', () => {
+  it('is limited per IP (page-answer, 60 per 15 minutes): opening and posting count, then a 429 page', async () => {
+    const guess = (i: number) => `${'A'.repeat(40)}${String(i).padStart(3, '0')}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await request(ctx.app).get(`/p/${guess(i)}`)).status);
+    for (let i = 30; i < 60; i++)
+      statuses.push(
+        (
+          await request(ctx.app)
+            .post(`/p/${guess(i)}`)
+            .type('form')
+            .send('nextMorning=1')
+        ).status,
+      );
+    expect(new Set(statuses)).toEqual(new Set([404]));
+    for (const res of [
+      await request(ctx.app).get(`/p/${guess(60)}`),
+      await request(ctx.app)
+        .post(`/p/${guess(61)}`)
+        .type('form')
+        .send('nextMorning=1'),
+    ]) {
+      expect(res.status).toBe(429);
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      expect(res.text).toContain('Too many attempts');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    expect((await ctx.deps.redis.keys(`${ctx.prefix}:rl:page-answer:*`)).length).toBeGreaterThan(0);
+  });
+});
+
 describe('when Redis is down', () => {
   it('the limiter fails open quickly: requests go through, never a 500', async () => {
     const env = loadEnv({
