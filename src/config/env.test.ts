@@ -99,3 +99,14 @@ describe('TRUST_PROXY', () => {
     }
   });
 });
+
+describe('zip archive caps', () => {
+  it('default to 20,000 records, 4 GiB inflated and a ratio of 100; sizes take units', () => {
+    const env = loadEnv({});
+    expect([env.ZIP_MAX_ENTRIES, env.ZIP_MAX_UNCOMPRESSED_BYTES, env.ZIP_MAX_RATIO]).toEqual([20_000, 4 * 1024 ** 3, 100]);
+    expect(loadEnv({ ZIP_MAX_UNCOMPRESSED_BYTES: '2mb' }).ZIP_MAX_UNCOMPRESSED_BYTES).toBe(2 * 1024 ** 2);
+    expect(() => loadEnv({ ZIP_MAX_UNCOMPRESSED_BYTES: 'lots' })).toThrow(/ZIP_MAX_UNCOMPRESSED_BYTES/);
+    expect(() => loadEnv({ ZIP_MAX_ENTRIES: '0' })).toThrow(/ZIP_MAX_ENTRIES/);
+    expect(() => loadEnv({ ZIP_MAX_RATIO: '0.5' })).toThrow(/ZIP_MAX_RATIO/);
+  });
+});

@@ -21,6 +21,12 @@ const base64Key32 = z
   .trim()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
 
+/** "4gb", "512mb", "1000" → bytes (the value matched the size pattern already). */
+function byteSize(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(v)!;
+  return Math.floor(Number(m[1]) * { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b']);
+}
+
 /** express's `trust proxy` setting: false, a hop count, or a list of addresses, CIDRs and range names. */
 export type TrustProxy = false | number | string[];
 
@@ -128,6 +134,14 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 4gb')
     .default('4gb'),
+  /** caps on one zip archive: records in it, bytes its FIT files inflate to in total, inflated ÷ compressed per entry */
+  ZIP_MAX_ENTRIES: z.coerce.number().int().min(1).default(20_000),
+  ZIP_MAX_UNCOMPRESSED_BYTES: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 4gb')
+    .default('4gb')
+    .transform(byteSize),
+  ZIP_MAX_RATIO: z.coerce.number().min(1).default(100),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** bearer token for GET /metrics besides the API keys (give Prometheus this, not an API key) */
   METRICS_TOKEN: optionalString,
