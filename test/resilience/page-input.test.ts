@@ -69,6 +69,18 @@ describe('impossible dates on the diary page and its CSV', () => {
     // the API already refused them with 422
     expect((await request(ctx.app).get(`/v1/runners/${runner.id}/diary?from=2026-02-31`).set(ctx.auth)).status).toBe(422);
   });
+
+  it('a cadence goal start date that is not a calendar date is a 422 page naming the field, not a 500', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    const { cookie, csrf } = await signIn(runner.id);
+    for (const startDate of ['2026-02-31', '2026-13-01', 'soon', '']) {
+      const res = await request(ctx.app).post('/cadence/goal').set('Cookie', cookie).type('form').send({ _csrf: csrf, targetPct: '5', startDate });
+      expect(res.status, startDate).toBe(422);
+      expect(res.text).toContain('not a calendar date');
+    }
+    const api = await request(ctx.app).put(`/v1/runners/${runner.id}/cadence-goal`).set(ctx.auth).send({ targetPct: 5, startDate: '2026-02-31' });
+    expect(api.status).toBe(422);
+  });
 });
 
 describe('NUL bytes in page form fields', () => {
