@@ -7,7 +7,8 @@ import { AppError } from '../lib/errors.js';
 import { toActivityView } from '../services/activity-view.js';
 import { requireRunner } from '../services/runners.js';
 import { acceptFitFile } from '../services/uploads.js';
-import { isZipFile, readZipEntries, zipEntryCount, ZipUnreadableError } from '../services/zip-archive.js';
+import { isZipFile, readZipEntries, zipEntryCount, ZipLimitError, ZipUnreadableError, type ZipLimits } from '../services/zip-archive.js';
+import { zipLimitsOf } from '../services/zip-uploads.js';
 import { startWorkers } from '../../workers/main.js';
 import type { CliCommand, CliIo } from './commands.js';
 import { progressLine } from './progress.js';
@@ -89,7 +90,7 @@ async function planInputs(paths: string[]): Promise<{ inputs: Input[]; expected:
 }
 
 /** Every file to import, one at a time: plain files lazily read, zip archives entry by entry. */
-async function* importItems(inputs: Input[]): AsyncGenerator<Item> {
+async function* importItems(inputs: Input[], limits: ZipLimits): AsyncGenerator<Item> {
   for (const f of inputs) {
     if (f.missing) {
       yield { file: f.path, entry: null, line: failedLine(f.path, null, { code: 'file_unreadable', message: f.missing }) };
@@ -100,7 +101,7 @@ async function* importItems(inputs: Input[]): AsyncGenerator<Item> {
       continue;
     }
     try {
-      for await (const e of readZipEntries(f.path)) {
+      for await (const e of readZipEntries(f.path, { limits })) {
         if (e.kind === 'fit') {
           const bytes = e.bytes;
           yield { file: f.path, entry: e.name, bytes: async () => bytes };
@@ -115,7 +116,7 @@ async function* importItems(inputs: Input[]): AsyncGenerator<Item> {
         }
       }
     } catch (err) {
-      const code = err instanceof ZipUnreadableError ? err.code : 'zip_unreadable';
+      const code = err instanceof ZipUnreadableError || err instanceof ZipLimitError ? err.code : 'zip_unreadable';
       yield { file: f.path, entry: null, line: failedLine(f.path, null, { code, message: (err as Error).message }) };
     }
   }
@@ -224,7 +225,7 @@ export async function importFiles(deps: AppDeps, runnerId: string, paths: string
   };
   try {
     const batch: Pending[] = [];
-    for await (const item of importItems(inputs)) {
+    for await (const item of importItems(inputs, zipLimitsOf(deps.env))) {
       if ('line' in item) batch.push({ file: item.file, entry: item.entry, line: item.line });
       else {
         try {

@@ -64,3 +64,60 @@ describe('notify pushes', () => {
       );
   });
 });
+
+describe('PUBLIC_URL in production', () => {
+  const prod = { NODE_ENV: 'production', API_KEYS: 'k', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
+
+  it('refuses a plain http PUBLIC_URL with a message naming the way out', () => {
+    for (const url of ['http://run.example', 'http://10.0.0.5:3000', 'http://run.example/app/']) {
+      expect(() => loadEnv({ ...prod, PUBLIC_URL: url }), url).toThrow(ConfigError);
+      expect(() => loadEnv({ ...prod, PUBLIC_URL: url }), url).toThrow(/PUBLIC_URL: must be https:\/\/ in production.*ALLOW_INSECURE_PUBLIC_URL=true/);
+    }
+  });
+
+  it('accepts https, http on this machine (localhost, 127.x, ::1, the default), and http when explicitly allowed', () => {
+    expect(loadEnv({ ...prod, PUBLIC_URL: 'https://run.example' }).PUBLIC_URL).toBe('https://run.example');
+    for (const url of ['http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:3000', 'http://app.localhost']) {
+      expect(loadEnv({ ...prod, PUBLIC_URL: url }).PUBLIC_URL, url).toBe(url);
+    }
+    expect(loadEnv(prod).PUBLIC_URL).toBe('http://localhost:3000');
+    expect(loadEnv({ ...prod, PUBLIC_URL: 'http://run.example', ALLOW_INSECURE_PUBLIC_URL: 'true' }).PUBLIC_URL).toBe('http://run.example');
+    expect(() => loadEnv({ ...prod, PUBLIC_URL: 'http://run.example', ALLOW_INSECURE_PUBLIC_URL: 'false' })).toThrow(/PUBLIC_URL/);
+    expect(() => loadEnv({ ...prod, ALLOW_INSECURE_PUBLIC_URL: 'yes' })).toThrow(/ALLOW_INSECURE_PUBLIC_URL/);
+    // development and tests keep any URL
+    expect(loadEnv({ PUBLIC_URL: 'http://run.example' }).PUBLIC_URL).toBe('http://run.example');
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('defaults to loopback and accepts a hop count, false, or addresses, CIDRs and range names', () => {
+    expect(loadEnv({}).TRUST_PROXY).toEqual(['loopback']);
+    expect(loadEnv({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadEnv({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadEnv({ TRUST_PROXY: '0' }).TRUST_PROXY).toBe(false);
+    expect(loadEnv({ TRUST_PROXY: ' 10.0.0.0/8, 172.16.0.0/12 ,fd00::/8,loopback,203.0.113.7 ' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+      'fd00::/8',
+      'loopback',
+      '203.0.113.7',
+    ]);
+  });
+
+  it('refuses true, nonsense and bad CIDRs with the variable named', () => {
+    for (const bad of ['true', 'proxy.example', '10.0.0.0/33', '300.1.1.1', '11', '10.0.0.1/8/2', ',']) {
+      expect(() => loadEnv({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: /);
+    }
+  });
+});
+
+describe('zip archive caps', () => {
+  it('default to 20,000 records, 4 GiB inflated and a ratio of 100; sizes take units', () => {
+    const env = loadEnv({});
+    expect([env.ZIP_MAX_ENTRIES, env.ZIP_MAX_UNCOMPRESSED_BYTES, env.ZIP_MAX_RATIO]).toEqual([20_000, 4 * 1024 ** 3, 100]);
+    expect(loadEnv({ ZIP_MAX_UNCOMPRESSED_BYTES: '2mb' }).ZIP_MAX_UNCOMPRESSED_BYTES).toBe(2 * 1024 ** 2);
+    expect(() => loadEnv({ ZIP_MAX_UNCOMPRESSED_BYTES: 'lots' })).toThrow(/ZIP_MAX_UNCOMPRESSED_BYTES/);
+    expect(() => loadEnv({ ZIP_MAX_ENTRIES: '0' })).toThrow(/ZIP_MAX_ENTRIES/);
+    expect(() => loadEnv({ ZIP_MAX_RATIO: '0.5' })).toThrow(/ZIP_MAX_RATIO/);
+  });
+});

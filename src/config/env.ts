@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import webpush from 'web-push';
 import { z } from 'zod';
 import { webhookSecretKey } from '../lib/webhook-secret.js';
@@ -20,6 +21,51 @@ const base64Key32 = z
   .string()
   .trim()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+
+/** "4gb", "512mb", "1000" → bytes (the value matched the size pattern already). */
+function byteSize(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(v)!;
+  return Math.floor(Number(m[1]) * { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b']);
+}
+
+/** express's `trust proxy` setting: false, a hop count, or a list of addresses, CIDRs and range names. */
+export type TrustProxy = false | number | string[];
+
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY → express's `trust proxy` value, or `!<message>` when it is none of: `false`, a hop
+ * count (0–10), or a comma list of IPv4/IPv6 addresses, CIDRs and the names loopback, linklocal,
+ * uniquelocal. `true` (trust every hop) is refused: any client could then pick its own address.
+ */
+export function parseTrustProxy(value: string): TrustProxy | `!${string}` {
+  const v = value.trim().toLowerCase();
+  if (v === 'false' || v === '0') return false;
+  if (v === 'true') return "!true would trust every client to name its own address; give a hop count or the proxies' addresses";
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return hops <= 10 ? hops : '!a hop count must be 0–10';
+  }
+  const items = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (items.length === 0) return '!loopback, a hop count, false, or a comma list of addresses and CIDRs';
+  for (const item of items) {
+    if (TRUST_PROXY_NAMES.has(item)) continue;
+    const [addr, prefix, extra] = item.split('/');
+    const family = isIP(addr ?? '');
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!family || !prefixOk || extra !== undefined) return `!"${item}" is not an IP address, a CIDR, loopback, linklocal or uniquelocal`;
+  }
+  return items;
+}
+
+/** True for an http:// PUBLIC_URL whose host is this machine (localhost, 127.0.0.0/8, ::1). */
+export function isLocalHttpUrl(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -53,6 +99,28 @@ export const EnvSchema = z.object({
     .url()
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  /** `true` lets a production PUBLIC_URL be plain http (other than localhost); see docs/operations.md */
+  ALLOW_INSECURE_PUBLIC_URL: z
+    .enum(['true', 'false', ''])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /**
+   * which proxies in front of the API are trusted to name the client's address (X-Forwarded-For), used
+   * by the rate limits and logs: `loopback` (default), a hop count, `false`, or a comma list of
+   * addresses, CIDRs and the names loopback, linklocal, uniquelocal (docs/operations.md)
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('loopback')
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (typeof parsed === 'string' && parsed.startsWith('!')) {
+        ctx.addIssue({ code: 'custom', message: parsed.slice(1) });
+        return z.NEVER;
+      }
+      return parsed as TrustProxy;
+    }),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   API_KEYS: optionalString,
   TOKEN_ENCRYPTION_KEY: base64Key32.optional().or(z.literal('').transform(() => undefined)),
@@ -67,6 +135,14 @@ export const EnvSchema = z.object({
     .string()
     .regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 4gb')
     .default('4gb'),
+  /** caps on one zip archive: records in it, bytes its FIT files inflate to in total, inflated ÷ compressed per entry */
+  ZIP_MAX_ENTRIES: z.coerce.number().int().min(1).default(20_000),
+  ZIP_MAX_UNCOMPRESSED_BYTES: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, 'a size like 4gb')
+    .default('4gb')
+    .transform(byteSize),
+  ZIP_MAX_RATIO: z.coerce.number().min(1).default(100),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** bearer token for GET /metrics besides the API keys (give Prometheus this, not an API key) */
   METRICS_TOKEN: optionalString,
@@ -262,13 +338,21 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     }
   }
 
+  // Sessions, sign-in links and answer links travel in PUBLIC_URL: production serves them over https.
+  const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, '');
+  if (production && new URL(publicUrl).protocol === 'http:' && !isLocalHttpUrl(new URL(publicUrl)) && !raw.ALLOW_INSECURE_PUBLIC_URL) {
+    throw new ConfigError(
+      `invalid configuration: PUBLIC_URL: must be https:// in production (got ${publicUrl}); set ALLOW_INSECURE_PUBLIC_URL=true to serve runners' links over plain http anyway`,
+    );
+  }
+
   const vapid = vapidKeys(raw, production, generated);
 
-  const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, PUBLIC_URL, REDIS_PREFIX, ...rest } = raw;
+  const { API_KEYS: _a, TOKEN_ENCRYPTION_KEY: _t, PUBLIC_URL: _p, REDIS_PREFIX, ...rest } = raw;
   return {
     ...rest,
     REDIS_PREFIX: REDIS_PREFIX ?? defaultRedisPrefix(raw.DATABASE_URL),
-    PUBLIC_URL: (PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''),
+    PUBLIC_URL: publicUrl,
     apiKeys,
     tokenEncryptionKey,
     strava,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, daysBetween, isoWeekday, isoWeekOf, isWeekComplete, localDateOf, parseIsoWeek, shiftIsoWeek } from './iso-week.js';
-import { resolveWallClock, zoneOffsetS } from './iso-week.js';
+import { isLocalDate, resolveWallClock, zoneOffsetS } from './iso-week.js';
 
 describe('localDateOf', () => {
   it('puts a 23:30 Sunday run in New York (04:30 Monday UTC) on the local Sunday, using the activity offset', () => {
@@ -133,5 +133,13 @@ describe('resolveWallClock', () => {
     expect(ny.utcOffsetS).toBe(-18000);
     expect(ny.startTime.toISOString()).toBe('2026-01-11T04:30:00.000Z');
     expect(zoneOffsetS(new Date('2026-07-01T12:00:00Z'), 'UTC')).toBe(0);
+  });
+});
+
+describe('isLocalDate', () => {
+  it('accepts real calendar dates only', () => {
+    for (const ok of ['2026-02-28', '2024-02-29', '2026-12-31']) expect(isLocalDate(ok), ok).toBe(true);
+    for (const bad of ['2026-02-31', '2025-02-29', '2026-13-01', '2026-00-10', '2026-1-1', 'yesterday', '', null, 20260101])
+      expect(isLocalDate(bad), String(bad)).toBe(false);
   });
 });

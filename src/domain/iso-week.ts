@@ -34,6 +34,17 @@ function fromDayNumber(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** True for a real calendar date 'YYYY-MM-DD' (2026-02-31 and 2026-13-01 are not). */
+export function isLocalDate(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    toDayNumber(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** `localDate` shifted by `days` calendar days (negative goes back). */
 export function addDays(localDate: string, days: number): string {
   return fromDayNumber(toDayNumber(localDate) + days);

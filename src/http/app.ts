@@ -42,7 +42,8 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   const metrics = extra.metrics ?? createMetrics(deps);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // whose X-Forwarded-For names the client (req.ip, used by the rate limits): TRUST_PROXY, default loopback
+  app.set('trust proxy', deps.env.TRUST_PROXY);
   app.set('query parser', 'extended');
   // Every answer that carries a runner's data is `Cache-Control: no-store` (the pages, and /v1 below), so
   // no cache ever revalidates it: hashing each body for an ETag (an 800 kB cadence report) is pure cost.

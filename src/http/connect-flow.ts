@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Provider } from '../integrations/provider.js';
 import { randomToken } from '../lib/crypto.js';
 import type { AppDeps } from '../deps.js';
-import { verifyConnectLink } from '../services/connect-links.js';
+import { consumeConnectLink } from '../services/connect-links.js';
 import { startConnect } from '../services/connections/connect.js';
 import { STATE_TTL_S } from '../services/connections/oauth-state.js';
 
@@ -39,9 +39,9 @@ export async function beginConnect(deps: AppDeps, res: Response, provider: Provi
   res.redirect(302, url);
 }
 
-/** `GET /connect/<provider>?link=…`: only a valid, unexpired connect link for this provider starts OAuth. */
+/** `GET /connect/<provider>?link=…`: only a valid, unexpired, not yet opened connect link for this provider starts OAuth. */
 export async function startFromConnectLink(deps: AppDeps, req: Request, res: Response, provider: Provider): Promise<void> {
-  const runnerId = verifyConnectLink(req.query.link, provider.id, deps.env.tokenEncryptionKey, deps.now());
+  const runnerId = await consumeConnectLink(deps, req.query.link, provider.id);
   await beginConnect(deps, res, provider, runnerId);
 }
 

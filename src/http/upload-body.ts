@@ -44,6 +44,7 @@ export async function receiveUploadBody(req: Request, limits: { maxBytes: number
   const stream = decoded(req);
   const chunks: Buffer[] = [];
   let size = 0;
+  let sniffed = false;
   let zip: { path: string; dir: string; out: ReturnType<typeof createWriteStream> } | null = null;
   let failure: Error | null = null;
   let setup: Promise<void> = Promise.resolve();
@@ -72,7 +73,11 @@ export async function receiveUploadBody(req: Request, limits: { maxBytes: number
           return;
         }
         chunks.push(raw);
-        if (size >= 4 && isZipBytes(Buffer.concat(chunks).subarray(0, 4))) {
+        // The zip check looks at the first 4 bytes once, as soon as they are in (at most 4 chunks are
+        // joined for it); the chunks are joined once more at the end, so reading stays linear in size.
+        const sniff = !sniffed && size >= 4;
+        if (sniff) sniffed = true;
+        if (sniff && isZipBytes(Buffer.concat(chunks.slice(0, 4)).subarray(0, 4))) {
           stream.pause();
           setup = mkdtemp(join(tmpdir(), 'stridesync-upload-')).then((dir) => {
             const path = join(dir, 'archive.zip');

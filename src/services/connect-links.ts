@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
-import { safeEqual } from '../lib/crypto.js';
-import { BadRequestError, NotConfiguredError } from '../lib/errors.js';
+import { randomToken, safeEqual } from '../lib/crypto.js';
+import { AppError, BadRequestError, NotConfiguredError } from '../lib/errors.js';
+import type { Redis } from '../lib/redis.js';
 import { providersOf, type ProviderRegistry } from '../integrations/registry.js';
 import { requireRunner } from './runners.js';
 
@@ -13,6 +14,8 @@ import { requireRunner } from './runners.js';
  * runner's browser; `GET /connect/<provider>?link=…` accepts only such a URL. The signature is an
  * HMAC-SHA256 with a key derived from TOKEN_ENCRYPTION_KEY for this purpose alone; the link names
  * the runner, the provider and its expiry, so it cannot be reused for another runner or platform.
+ * It also carries a random id, and opening it consumes that id in Redis (SET NX with the link's
+ * remaining lifetime): a link starts OAuth once, and a second open is refused with 410.
  */
 
 export const CONNECT_PROVIDERS = ['strava', 'garmin'] as const;
@@ -28,6 +31,8 @@ interface LinkPayload {
   p: string;
   /** expiry, epoch seconds */
   e: number;
+  /** random id, consumed on first open (single use) */
+  n: string;
 }
 
 function linkKey(key: Buffer): Buffer {
@@ -38,8 +43,9 @@ function mac(body: string, key: Buffer): string {
   return createHmac('sha256', linkKey(key)).update(body).digest('base64url');
 }
 
-export function signConnectLink(payload: LinkPayload, key: Buffer): string {
-  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+/** Sign a link; a fresh random id is added when `n` is not given. */
+export function signConnectLink(payload: Omit<LinkPayload, 'n'> & { n?: string }, key: Buffer): string {
+  const body = Buffer.from(JSON.stringify({ ...payload, n: payload.n ?? randomToken(16) })).toString('base64url');
   return `${body}.${mac(body, key)}`;
 }
 
@@ -49,8 +55,14 @@ export class InvalidConnectLinkError extends BadRequestError {
   }
 }
 
-/** The runner id a link was issued for, or InvalidConnectLinkError. */
-export function verifyConnectLink(token: unknown, provider: string, key: Buffer, now: Date): string {
+export class ConnectLinkUsedError extends AppError {
+  constructor() {
+    super(410, 'connect_link_used', 'this connect link was already opened and works only once; ask the app for a new one');
+  }
+}
+
+/** The runner id, random id and expiry of a valid link, or InvalidConnectLinkError. */
+export function verifyConnectLink(token: unknown, provider: string, key: Buffer, now: Date): { runnerId: string; linkId: string; expiresAt: number } {
   if (typeof token !== 'string' || token.length === 0) throw new InvalidConnectLinkError('missing');
   const [body, sig, extra] = token.split('.');
   if (!body || !sig || extra !== undefined || token.length > 1024) throw new InvalidConnectLinkError('malformed');
@@ -62,8 +74,26 @@ export function verifyConnectLink(token: unknown, provider: string, key: Buffer,
     throw new InvalidConnectLinkError('malformed');
   }
   if (typeof payload.r !== 'string' || typeof payload.e !== 'number' || payload.p !== provider) throw new InvalidConnectLinkError('not for this platform');
+  if (typeof payload.n !== 'string' || !/^[A-Za-z0-9_-]{16,64}$/.test(payload.n)) throw new InvalidConnectLinkError('malformed');
   if (payload.e * 1000 <= now.getTime()) throw new InvalidConnectLinkError('expired');
-  return payload.r;
+  return { runnerId: payload.r, linkId: payload.n, expiresAt: payload.e };
+}
+
+/**
+ * Verify a link and use it up: the first open of a valid link records its id in Redis (SET NX, kept
+ * until the link would have expired anyway) and returns the runner id; any later open of the same
+ * link is ConnectLinkUsedError (410), also when two opens race.
+ */
+export async function consumeConnectLink(
+  deps: { redis: Redis; env: Pick<Env, 'REDIS_PREFIX' | 'tokenEncryptionKey'>; now: () => Date },
+  token: unknown,
+  provider: string,
+): Promise<string> {
+  const link = verifyConnectLink(token, provider, deps.env.tokenEncryptionKey, deps.now());
+  const ttlS = Math.max(1, link.expiresAt - Math.floor(deps.now().getTime() / 1000));
+  const first = await deps.redis.set(`${deps.env.REDIS_PREFIX}:connect-link:${link.linkId}`, '1', 'EX', ttlS, 'NX');
+  if (first !== 'OK') throw new ConnectLinkUsedError();
+  return link.runnerId;
 }
 
 export function connectLinkUrl(env: Pick<Env, 'PUBLIC_URL'>, provider: string, token: string): string {

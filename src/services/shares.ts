@@ -10,6 +10,7 @@ import {
   type ShareWithOrigin,
 } from '../db/queries/shares.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
+import { isUuid } from '../lib/ids.js';
 import { requireRunner } from './runners.js';
 import { hashToken, newToken } from './sessions/index.js';
 
@@ -108,8 +109,8 @@ export async function listShares(deps: Omit<Deps, 'env'>, runnerId: string): Pro
 }
 
 export async function revokeShare(deps: Omit<Deps, 'env'>, runnerId: string, shareId: string): Promise<ShareView> {
-  const id = /^[0-9a-f-]{36}$/i.test(shareId) ? shareId : '00000000-0000-0000-0000-000000000000';
-  const row = await findRunnerShare(deps.db, runnerId, id);
+  // a malformed id (36 dashes, a NUL byte) is an unknown share, never a database error
+  const row = isUuid(shareId) ? await findRunnerShare(deps.db, runnerId, shareId) : undefined;
   if (!row) throw new NotFoundError(`share ${shareId} not found`, 'share_not_found');
   if (row.revokedAt) return view(row, deps.now());
   const updated = await revokeShareRow(deps.db, row.id, deps.now());

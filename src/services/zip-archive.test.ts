@@ -1,10 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { writeZip } from '../../test/factories/zip-writer.js';
-import { classifyZipEntry, isZipBytes, isZipFile, readZipEntries, ZipUnreadableError, type ArchiveEntry } from './zip-archive.js';
+import {
+  classifyZipEntry,
+  DEFAULT_ZIP_LIMITS,
+  isZipBytes,
+  isZipFile,
+  readZipEntries,
+  ZipLimitError,
+  ZipUnreadableError,
+  type ArchiveEntry,
+  type ZipLimits,
+} from './zip-archive.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stridesync-zip-'));
 const sizes = { uncompressed: 1000, compressed: 500 };
@@ -82,5 +93,74 @@ describe('readZipEntries', () => {
   it('refuses an archive whose directory cannot be read', async () => {
     writeFileSync(join(dir, 'truncated.zip'), Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(40)]));
     await expect(all(join(dir, 'truncated.zip'))).rejects.toBeInstanceOf(ZipUnreadableError);
+  });
+});
+
+describe('archive caps (ZIP_MAX_ENTRIES, ZIP_MAX_UNCOMPRESSED_BYTES, ZIP_MAX_RATIO)', () => {
+  const limits = (o: Partial<ZipLimits>): ZipLimits => ({ ...DEFAULT_ZIP_LIMITS, ...o });
+  async function read(path: string, l: ZipLimits): Promise<ArchiveEntry[]> {
+    const out: ArchiveEntry[] = [];
+    for await (const e of readZipEntries(path, { limits: l })) out.push(e);
+    return out;
+  }
+
+  it('defaults fit a five-year history of FIT files', () => {
+    expect(DEFAULT_ZIP_LIMITS).toEqual({ maxEntries: 20_000, maxUncompressedBytes: 4 * 1024 ** 3, maxRatio: 100 });
+  });
+
+  it('refuses an archive with more records than the cap before reading any entry; at the cap it is read', async () => {
+    const files = Array.from({ length: 6 }, (_, i) => ({ name: `a/${i}.fit`, data: Buffer.from(`fit ${i}`) }));
+    const p = await writeZip(join(dir, 'many.zip'), files);
+    const err = await read(p, limits({ maxEntries: 5 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZipLimitError);
+    expect(err).toMatchObject({ code: 'zip_too_many_entries', message: expect.stringMatching(/6 entries, over the limit of 5 \(ZIP_MAX_ENTRIES\)/) });
+    expect(await read(p, limits({ maxEntries: 6 }))).toHaveLength(6);
+  });
+
+  it('refuses an archive whose FIT entries inflate past the total cap; skipped entries do not count', async () => {
+    const p = await writeZip(join(dir, 'total.zip'), [
+      { name: 'a.fit', data: randomBytes(100_000) },
+      { name: 'b.fit', data: randomBytes(100_000) },
+      { name: 'c.fit', data: randomBytes(100_000) },
+      { name: 'big.gpx', data: randomBytes(500_000) },
+    ]);
+    await expect(read(p, limits({ maxUncompressedBytes: 250_000 }))).rejects.toMatchObject({
+      code: 'zip_too_large_uncompressed',
+      message: expect.stringContaining('ZIP_MAX_UNCOMPRESSED_BYTES'),
+    });
+    const ok = await read(p, limits({ maxUncompressedBytes: 300_000 }));
+    expect(ok.map((e) => e.kind)).toEqual(['fit', 'fit', 'fit', 'skipped']);
+  });
+
+  it('a header that under-declares its size cannot inflate past the caps: the bytes are counted as they come out', async () => {
+    const p = await writeZip(join(dir, 'lying.zip'), [
+      { name: 'a.fit', data: randomBytes(100_000) },
+      { name: 'b.fit', data: randomBytes(200_000), declaredSize: 10 },
+      { name: 'c.fit', data: randomBytes(10) },
+    ]);
+    const entries = await read(p, limits({ maxUncompressedBytes: 150_000 }));
+    const b = entries.find((e) => e.name === 'b.fit');
+    expect(b).toMatchObject({ kind: 'failed', code: expect.stringMatching(/^zip_(entry_too_large|too_large_uncompressed)$/) });
+    const inflated = entries.reduce((n, e) => n + (e.kind === 'fit' ? e.bytes.length : 0), 0);
+    expect(inflated).toBeLessThanOrEqual(150_000);
+  });
+
+  it('fails an entry inflating to more than the ratio times its compressed size; small or ordinary entries pass', async () => {
+    const p = await writeZip(join(dir, 'ratio.zip'), [
+      { name: 'bomb.fit', data: Buffer.alloc(2 * 1024 * 1024) },
+      { name: 'tiny-zeros.fit', data: Buffer.alloc(10_000) },
+      { name: 'run.fit', data: randomBytes(200_000) },
+    ]);
+    const entries = await read(p, limits({ maxRatio: 100 }));
+    expect(entries.map((e) => [e.name, e.kind === 'failed' ? e.code : e.kind])).toEqual([
+      ['bomb.fit', 'zip_entry_ratio'],
+      ['tiny-zeros.fit', 'fit'],
+      ['run.fit', 'fit'],
+    ]);
+    expect(entries[0]).toMatchObject({ message: expect.stringContaining('ZIP_MAX_RATIO') });
+    // with a ratio cap it stays under, the same entry is read
+    expect((await read(p, limits({ maxRatio: 5000 })))[0]).toMatchObject({ name: 'bomb.fit', kind: 'fit' });
+    expect(classifyZipEntry('x.fit', { uncompressed: 1_000_000, compressed: 1_000 }, undefined, 100)).toMatchObject({ code: 'zip_entry_ratio' });
+    expect(classifyZipEntry('x.fit', { uncompressed: 1_000_000, compressed: 10_000 }, undefined, 100)).toEqual({ kind: 'fit' });
   });
 });

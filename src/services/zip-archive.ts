@@ -31,11 +31,42 @@ export async function isZipFile(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Caps on one archive (ZIP_MAX_ENTRIES, ZIP_MAX_UNCOMPRESSED_BYTES, ZIP_MAX_RATIO; docs/ingestion.md):
+ * records in its directory, bytes its FIT entries inflate to in total, and how many times its
+ * compressed size one entry may inflate to (entries inflating to at most RATIO_FLOOR_BYTES excepted).
+ */
+export interface ZipLimits {
+  maxEntries: number;
+  maxUncompressedBytes: number;
+  maxRatio: number;
+}
+
+/** Sized for a five-year history of FIT files (about 2,000 runs a year, each well under 1 MB). */
+export const DEFAULT_ZIP_LIMITS: ZipLimits = { maxEntries: 20_000, maxUncompressedBytes: 4 * 1024 ** 3, maxRatio: 100 };
+
+/** Entries inflating to at most this many bytes are never refused for their ratio (a tiny file of zeros harms nobody). */
+export const RATIO_FLOOR_BYTES = 64 * 1024;
+
+/** An archive over one of its caps: refused as a whole (`code` names the cap). */
+export class ZipLimitError extends Error {
+  constructor(
+    readonly code: 'zip_too_many_entries' | 'zip_too_large_uncompressed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function overRatio(uncompressed: number, compressed: number, maxRatio: number): boolean {
+  return uncompressed > RATIO_FLOOR_BYTES && uncompressed > maxRatio * Math.max(compressed, 1);
+}
+
 export type EntryVerdict =
   | { kind: 'directory' }
   | { kind: 'fit' }
   | { kind: 'skipped'; reason: string }
-  | { kind: 'failed'; code: 'zip_unsafe_path' | 'zip_entry_too_large'; message: string };
+  | { kind: 'failed'; code: 'zip_unsafe_path' | 'zip_entry_too_large' | 'zip_entry_ratio'; message: string };
 
 /**
  * What to do with one archive entry, from its name and declared sizes (pure). FIT and `.fit.gz` entries
@@ -43,7 +74,12 @@ export type EntryVerdict =
  * `..` segments, drive letters and NUL bytes, and entries declaring more than the FIT size cap (or
  * compressed `.fit.gz` entries above it) are failures.
  */
-export function classifyZipEntry(name: string, sizes: { uncompressed: number; compressed: number }, maxBytes = MAX_FIT_BYTES): EntryVerdict {
+export function classifyZipEntry(
+  name: string,
+  sizes: { uncompressed: number; compressed: number },
+  maxBytes = MAX_FIT_BYTES,
+  maxRatio = DEFAULT_ZIP_LIMITS.maxRatio,
+): EntryVerdict {
   const unsafe = name.includes('\u0000') ? 'file name contains a NUL byte' : yauzl.validateFileName(name);
   if (unsafe) return { kind: 'failed', code: 'zip_unsafe_path', message: `unsafe entry name: ${unsafe}` };
   if (name.endsWith('/')) return { kind: 'directory' };
@@ -59,6 +95,12 @@ export function classifyZipEntry(name: string, sizes: { uncompressed: number; co
   if (!/\.fit(\.gz)?$/.test(base)) return { kind: 'skipped', reason: 'not a FIT file' };
   if (sizes.uncompressed > maxBytes)
     return { kind: 'failed', code: 'zip_entry_too_large', message: `entry inflates to ${sizes.uncompressed} bytes, over the ${maxBytes}-byte limit` };
+  if (overRatio(sizes.uncompressed, sizes.compressed, maxRatio))
+    return {
+      kind: 'failed',
+      code: 'zip_entry_ratio',
+      message: `entry declares ${sizes.uncompressed} bytes from ${sizes.compressed} compressed, over the compression ratio limit of ${maxRatio} (ZIP_MAX_RATIO)`,
+    };
   return { kind: 'fit' };
 }
 
@@ -82,7 +124,22 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   });
 }
 
-function readEntryBytes(zip: yauzl.ZipFile, entry: yauzl.Entry, maxBytes: number): Promise<Buffer> {
+/** An entry stopped while inflating: `code` says which cap its actual bytes crossed. */
+class EntryCapError extends Error {
+  constructor(
+    readonly code: 'zip_entry_too_large' | 'zip_entry_ratio' | 'zip_too_large_uncompressed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The inflated bytes of one entry, counted as they stream (not only the header's claims): past the
+ * entry cap, past the ratio to its compressed size, or past what is left of the archive's total, the
+ * stream is destroyed and the entry fails with that cap's code.
+ */
+function readEntryBytes(zip: yauzl.ZipFile, entry: yauzl.Entry, caps: { maxBytes: number; maxRatio: number; leftOfTotal: number }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (err, stream) => {
       if (err || !stream) return reject(err ?? new Error('no stream'));
@@ -90,8 +147,19 @@ function readEntryBytes(zip: yauzl.ZipFile, entry: yauzl.Entry, maxBytes: number
       let size = 0;
       stream.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) {
-          stream.destroy(new Error(`entry inflates past the ${maxBytes}-byte limit`));
+        const over =
+          size > caps.maxBytes
+            ? new EntryCapError('zip_entry_too_large', `entry inflates past the ${caps.maxBytes}-byte limit`)
+            : overRatio(size, entry.compressedSize, caps.maxRatio)
+              ? new EntryCapError(
+                  'zip_entry_ratio',
+                  `entry inflates past ${caps.maxRatio} times its compressed size of ${entry.compressedSize} bytes (ZIP_MAX_RATIO)`,
+                )
+              : size > caps.leftOfTotal
+                ? new EntryCapError('zip_too_large_uncompressed', 'the archive inflates past its total limit (ZIP_MAX_UNCOMPRESSED_BYTES)')
+                : null;
+        if (over) {
+          stream.destroy(over);
           return;
         }
         chunks.push(chunk);
@@ -100,6 +168,57 @@ function readEntryBytes(zip: yauzl.ZipFile, entry: yauzl.Entry, maxBytes: number
       stream.on('end', () => resolve(Buffer.concat(chunks, size)));
     });
   });
+}
+
+/**
+ * The archive-wide caps, from its directory alone (nothing is inflated): more records than
+ * `maxEntries`, or FIT entries declaring more than `maxUncompressedBytes` in total, is ZipLimitError.
+ * The declared sizes are checked again against the bytes that actually come out while reading.
+ */
+async function checkArchiveCaps(path: string, maxEntryBytes: number, limits: ZipLimits): Promise<void> {
+  const zip = await openZip(path);
+  try {
+    if (zip.entryCount > limits.maxEntries)
+      throw new ZipLimitError('zip_too_many_entries', `the archive holds ${zip.entryCount} entries, over the limit of ${limits.maxEntries} (ZIP_MAX_ENTRIES)`);
+    let declared = 0;
+    for await (const entry of directoryOf(zip)) {
+      const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, false);
+      if (classifyZipEntry(name, { uncompressed: entry.uncompressedSize, compressed: entry.compressedSize }, maxEntryBytes, limits.maxRatio).kind !== 'fit')
+        continue;
+      declared += entry.uncompressedSize;
+      if (declared > limits.maxUncompressedBytes)
+        throw new ZipLimitError(
+          'zip_too_large_uncompressed',
+          `the archive's FIT files inflate to more than ${limits.maxUncompressedBytes} bytes (ZIP_MAX_UNCOMPRESSED_BYTES)`,
+        );
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+/** The directory records of an open archive, one at a time (a broken directory just ends the walk; the read reports it). */
+async function* directoryOf(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
+  let done = false;
+  let waiting: ((e: yauzl.Entry | null) => void) | null = null;
+  zip.on('entry', (e: yauzl.Entry) => waiting?.(e));
+  zip.on('end', () => {
+    done = true;
+    waiting?.(null);
+  });
+  zip.on('error', () => {
+    done = true;
+    waiting?.(null);
+  });
+  for (;;) {
+    const entry = await new Promise<yauzl.Entry | null>((resolve) => {
+      if (done) return resolve(null);
+      waiting = resolve;
+      zip.readEntry();
+    });
+    if (!entry) return;
+    yield entry;
+  }
 }
 
 /** Number of records in the archive's directory (directories included), for progress display. */
@@ -116,9 +235,12 @@ export async function zipEntryCount(path: string): Promise<number> {
  * ZipUnreadableError only when the archive cannot be opened; a directory record that breaks mid-way
  * ends the listing with one failed pseudo-entry.
  */
-export async function* readZipEntries(path: string, opts: { maxEntryBytes?: number } = {}): AsyncGenerator<ArchiveEntry> {
+export async function* readZipEntries(path: string, opts: { maxEntryBytes?: number; limits?: ZipLimits } = {}): AsyncGenerator<ArchiveEntry> {
   const maxBytes = opts.maxEntryBytes ?? MAX_FIT_BYTES;
+  const limits = opts.limits ?? DEFAULT_ZIP_LIMITS;
+  await checkArchiveCaps(path, maxBytes, limits);
   const zip = await openZip(path);
+  let inflated = 0;
   let failure: Error | null = null;
   let ended = false;
   let waiting: ((e: yauzl.Entry | null) => void) | null = null;
@@ -143,7 +265,7 @@ export async function* readZipEntries(path: string, opts: { maxEntryBytes?: numb
       if (!entry) break;
       const raw = entry.fileName as unknown as Buffer;
       const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
-      const verdict = classifyZipEntry(name, { uncompressed: entry.uncompressedSize, compressed: entry.compressedSize }, maxBytes);
+      const verdict = classifyZipEntry(name, { uncompressed: entry.uncompressedSize, compressed: entry.compressedSize }, maxBytes, limits.maxRatio);
       if (verdict.kind === 'directory') continue;
       if (verdict.kind !== 'fit') {
         yield { name, ...verdict };
@@ -151,12 +273,16 @@ export async function* readZipEntries(path: string, opts: { maxEntryBytes?: numb
       }
       let bytes: Buffer;
       try {
-        bytes = await readEntryBytes(zip, entry, maxBytes);
+        bytes = await readEntryBytes(zip, entry, { maxBytes, maxRatio: limits.maxRatio, leftOfTotal: limits.maxUncompressedBytes - inflated });
       } catch (err) {
         const message = (err as Error).message;
-        yield { name, kind: 'failed', code: /limit|too many bytes/.test(message) ? 'zip_entry_too_large' : 'zip_entry_unreadable', message };
+        const code = err instanceof EntryCapError ? err.code : /limit|too many bytes/.test(message) ? 'zip_entry_too_large' : 'zip_entry_unreadable';
+        yield { name, kind: 'failed', code, message };
+        // past the archive's total nothing more is inflated
+        if (code === 'zip_too_large_uncompressed') break;
         continue;
       }
+      inflated += bytes.length;
       yield { name, kind: 'fit', bytes };
     }
     if (failure) yield { name: '(archive directory)', kind: 'failed', code: 'zip_unreadable', message: (failure as Error).message };

@@ -1,11 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, readFit } from '../fixtures.js';
 import { shiftFitFile } from '../factories/fit-shift.js';
+import { activities } from '../../src/db/schema/index.js';
 import { buildRunner } from '../factories/runners.js';
 import { writeZip } from '../factories/zip-writer.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
@@ -15,7 +18,7 @@ let runnerId: string;
 const dir = mkdtempSync(join(tmpdir(), 'stridesync-zip-upload-'));
 
 beforeAll(async () => {
-  ctx = await createTestContext({ UPLOAD_ZIP_LIMIT: '3mb' });
+  ctx = await createTestContext({ UPLOAD_ZIP_LIMIT: '3mb', ZIP_MAX_ENTRIES: '8', ZIP_MAX_UNCOMPRESSED_BYTES: '2mb', ZIP_MAX_RATIO: '100' });
   ctx.startWorkers();
   runnerId = (await buildRunner(ctx.deps.db)).id;
 });
@@ -75,5 +78,40 @@ describe.skipIf(!HAS_FIXTURES)('POST /v1/runners/:id/uploads with a zip archive'
     expect(one.body).toEqual({ activityId: expect.any(String), status: 'queued' });
     const unknown = await post(readFileSync(join(dir, 'strava-export.zip')), '6f1c1a4e-2b9f-4c1e-9d7a-000000000000');
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('zip archive caps', () => {
+  it('refuses more records than ZIP_MAX_ENTRIES, or FIT entries inflating past ZIP_MAX_UNCOMPRESSED_BYTES, with 413 naming the cap; nothing is imported', async () => {
+    const runner = (await buildRunner(ctx.deps.db)).id;
+    const many = await writeZip(
+      join(dir, 'many.zip'),
+      Array.from({ length: 9 }, (_, i) => ({ name: `activities/${i}.fit`, data: randomBytes(100) })),
+    );
+    const tooMany = await post(readFileSync(many), runner);
+    expect([tooMany.status, tooMany.body.error.code]).toEqual([413, 'zip_too_many_entries']);
+    expect(tooMany.body.error.message).toContain('ZIP_MAX_ENTRIES');
+
+    const large = await writeZip(join(dir, 'large.zip'), [
+      { name: 'a.fit', data: randomBytes(1_100_000), deflate: false },
+      { name: 'b.fit', data: randomBytes(1_100_000), deflate: false },
+    ]);
+    const tooLarge = await post(readFileSync(large), runner);
+    expect([tooLarge.status, tooLarge.body.error.code]).toEqual([413, 'zip_too_large_uncompressed']);
+    expect(tooLarge.body.error.message).toContain('ZIP_MAX_UNCOMPRESSED_BYTES');
+    expect(await ctx.deps.db.select().from(activities).where(eq(activities.runnerId, runner))).toEqual([]);
+  });
+
+  it('records an entry over ZIP_MAX_RATIO as failed with zip_entry_ratio and reads the others', async () => {
+    const runner = (await buildRunner(ctx.deps.db)).id;
+    const zip = await writeZip(join(dir, 'ratio.zip'), [
+      { name: 'bomb.fit', data: Buffer.alloc(5 * 1024 * 1024) },
+      { name: 'other.gpx', data: Buffer.from('<gpx/>') },
+    ]);
+    const res = await post(readFileSync(zip), runner);
+    expect(res.status).toBe(200);
+    expect(res.body.entries[0]).toMatchObject({ entry: 'bomb.fit', status: 'failed', error: { code: 'zip_entry_ratio' } });
+    expect(res.body.entries[0].error.message).toContain('ZIP_MAX_RATIO');
+    expect(res.body.counts).toEqual({ queued: 0, duplicate: 0, skipped: 1, failed: 1 });
   });
 });

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../../src/config/env.js';
+import { createApp } from '../../src/http/app.js';
 import { rateLimit } from '../../src/http/middleware/rate-limit.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createRedis } from '../../src/lib/redis.js';
@@ -63,6 +65,70 @@ describe('rate limits (Redis store, per client IP)', () => {
       );
     expect(answers.slice(0, 5).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect429(answers[5]!);
+  });
+});
+
+describe('the answer page /p/:token', () => {
+  it('is limited per IP (page-answer, 60 per 15 minutes): opening and posting count, then a 429 page', async () => {
+    const guess = (i: number) => `${'A'.repeat(40)}${String(i).padStart(3, '0')}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await request(ctx.app).get(`/p/${guess(i)}`)).status);
+    for (let i = 30; i < 60; i++)
+      statuses.push(
+        (
+          await request(ctx.app)
+            .post(`/p/${guess(i)}`)
+            .type('form')
+            .send('nextMorning=1')
+        ).status,
+      );
+    expect(new Set(statuses)).toEqual(new Set([404]));
+    for (const res of [
+      await request(ctx.app).get(`/p/${guess(60)}`),
+      await request(ctx.app)
+        .post(`/p/${guess(61)}`)
+        .type('form')
+        .send('nextMorning=1'),
+    ]) {
+      expect(res.status).toBe(429);
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      expect(res.text).toContain('Too many attempts');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    expect((await ctx.deps.redis.keys(`${ctx.prefix}:rl:page-answer:*`)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('TRUST_PROXY decides the client address the limits count', () => {
+  /** The app with TRUST_PROXY set, its own counters; the addresses the connect limiter counted, after `forwarded` requests. */
+  async function countedAddresses(trustProxy: string, forwarded: string[]): Promise<{ addresses: string[]; statuses: number[] }> {
+    const prefix = `${ctx.prefix}:tp-${randomBytes(3).toString('hex')}`;
+    const app = createApp({ ...ctx.deps, env: { ...ctx.deps.env, TRUST_PROXY: loadEnv({ TRUST_PROXY: trustProxy }).TRUST_PROXY, REDIS_PREFIX: prefix } });
+    const statuses: number[] = [];
+    for (const xff of forwarded) statuses.push((await request(app).get('/connect/strava').set('X-Forwarded-For', xff).query({ link: 'x' })).status);
+    const keys = await ctx.deps.redis.keys(`${prefix}:rl:connect:*`);
+    return { addresses: keys.map((k) => k.slice(`${prefix}:rl:connect:`.length)).sort(), statuses };
+  }
+
+  it('loopback (default): the address a local proxy forwards; each client has its own count', async () => {
+    const r = await countedAddresses('loopback', ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']);
+    expect(r.addresses).toEqual(['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']);
+    expect(r.statuses).toEqual([400, 400, 400, 400]);
+  });
+
+  it('false: the socket address, whatever X-Forwarded-For says, so forged headers share one count', async () => {
+    const r = await countedAddresses('false', ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']);
+    expect(r.addresses).toHaveLength(1);
+    expect(r.addresses[0]).toMatch(/127\.0\.0\.1$/);
+    expect(r.statuses).toEqual([400, 400, 400, 429]);
+  });
+
+  it('a hop count trusts that many proxies; a list trusts the proxies named', async () => {
+    expect((await countedAddresses('1', ['198.51.100.7, 203.0.113.9'])).addresses).toEqual(['203.0.113.9']);
+    expect((await countedAddresses('2', ['198.51.100.7, 203.0.113.9'])).addresses).toEqual(['198.51.100.7']);
+    expect((await countedAddresses('127.0.0.1, 203.0.113.0/24', ['198.51.100.7, 203.0.113.9'])).addresses).toEqual(['198.51.100.7']);
+    const notTrusted = await countedAddresses('10.0.0.0/8', ['198.51.100.7, 203.0.113.9']);
+    expect(notTrusted.addresses[0]).toMatch(/127\.0\.0\.1$/);
   });
 });
 

@@ -311,9 +311,9 @@ describe('hostile input on every route → 4xx with the error shape, never 500',
   ];
 
   it('non-UUID ids in every id of every path', async () => {
-    for (const r of routes.filter((x) => /:(runnerId|activityId)/.test(x.path))) {
+    for (const r of routes.filter((x) => /:(runnerId|activityId|shareId)/.test(x.path))) {
       for (const bad of badIds) {
-        for (const name of ['runnerId', 'activityId']) {
+        for (const name of ['runnerId', 'activityId', 'shareId']) {
           if (!r.path.includes(`:${name}`)) continue;
           const res = await send(r, fill(r.path, { ...ownValues(), [name]: bad }))
             .set(ctx.auth)

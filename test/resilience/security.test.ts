@@ -325,3 +325,31 @@ describe('connecting a platform needs a connect link, and the browser that start
     expect(conn).toMatchObject({ externalAthleteId: '47000001', status: 'active' });
   });
 });
+
+describe('connect links work once', () => {
+  it('the first open starts OAuth; opening the same link again (or twice at once) answers 410 connect_link_used', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    const res = await request(ctx.app).post(`/v1/runners/${runner.id}/connect-links`).set(ctx.auth).send({ provider: 'strava' });
+    expect(res.status).toBe(201);
+    const url = new URL(res.body.url);
+    const first = await request(ctx.app).get(url.pathname + url.search);
+    expect(first.status).toBe(302);
+    for (let i = 0; i < 2; i++) {
+      const again = await request(ctx.app).get(url.pathname + url.search);
+      expect([again.status, again.body.error.code]).toEqual([410, 'connect_link_used']);
+      expect(again.headers.location).toBeUndefined();
+      expect(again.headers['set-cookie']).toBeUndefined();
+    }
+    // the used id is kept only as long as the link could still be opened
+    const linkId = (JSON.parse(Buffer.from(url.searchParams.get('link')!.split('.')[0]!, 'base64url').toString()) as { n: string }).n;
+    const ttl = await ctx.deps.redis.ttl(`${ctx.prefix}:connect-link:${linkId}`);
+    expect(ttl).toBeGreaterThan(14 * 60);
+    expect(ttl).toBeLessThanOrEqual(15 * 60);
+
+    // two opens of a fresh link at the same moment: exactly one starts OAuth
+    const link = await request(ctx.app).post(`/v1/runners/${runner.id}/connect-links`).set(ctx.auth).send({ provider: 'garmin' });
+    const path = new URL(link.body.url).pathname + new URL(link.body.url).search;
+    const both = await Promise.all([request(ctx.app).get(path), request(ctx.app).get(path)]);
+    expect(both.map((r) => r.status).sort()).toEqual([302, 410]);
+  });
+});

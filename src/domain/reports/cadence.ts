@@ -32,6 +32,7 @@ import {
 import { histogramShareAtOrAbove } from '../cadence.js';
 import { addDays, daysBetween, isoWeekOf } from '../iso-week.js';
 import { median } from '../week.js';
+import { csvCell } from '../csv.js';
 
 /** A run with what the report shows besides cadence. */
 export interface CadenceReportRun extends CadenceRun {
@@ -410,12 +411,6 @@ export const CADENCE_CSV_COLUMNS = [
   'painDuring',
   'calfPain',
 ] as const satisfies readonly (keyof CadenceReportRow)[];
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** The report's runs as CSV (header + one line per run, CRLF-free). */
 export function cadenceReportCsv(report: CadenceReport): string {

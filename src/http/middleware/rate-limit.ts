@@ -91,7 +91,7 @@ export function rateLimit(deps: Pick<AppDeps, 'env' | 'redis' | 'log'>, kind: Ra
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     passOnStoreError: true,
-    // express validates its own settings; the trust-proxy setting is the app's (loopback only)
+    // express validates its own settings; the trust-proxy setting is the app's (TRUST_PROXY)
     validate: { trustProxy: false, xForwardedForHeader: false },
     store: new RecoveringRedisStore({
       prefix: `${deps.env.REDIS_PREFIX}:rl:${kind}:`,

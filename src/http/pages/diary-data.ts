@@ -1,6 +1,7 @@
 import type { AppDeps } from '../../deps.js';
 import { loadDiaryPageRuns } from '../../db/queries/run-pain.js';
 import type { Light } from '../../domain/home-summary.js';
+import { csvCell } from '../../domain/csv.js';
 
 /** Diary rows for the pages: each counted run with its metrics and pain answers, newest first. */
 export interface DiaryRow {
@@ -66,12 +67,6 @@ export const DIARY_CSV_COLUMNS = [
   'light',
   'note',
 ] as const;
-
-function csvCell(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"` : s;
-}
 
 /** The diary as CSV (one row per run, stable columns; cells starting like a formula are neutralised). */
 export function diaryCsv(rows: readonly DiaryRow[]): string {

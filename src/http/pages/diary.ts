@@ -2,18 +2,26 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { addDays, localDateOf } from '../../domain/iso-week.js';
 import type { PageSession } from '../../services/sessions/index.js';
+import { ValidationError } from '../../lib/errors.js';
+import { LocalDate } from '../schemas.js';
 import { html } from './html.js';
 import { diaryCsv, loadDiaryRows } from './diary-data.js';
 import { diaryTable } from './diary-view.js';
 import { poweredByStrava } from './fragments.js';
 import { sendPage } from './respond.js';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** One date of the filter: absent or empty → the default; anything but a real calendar date (2026-02-31, "yesterday") → 422. */
+function dateParam(query: Request['query'], name: 'from' | 'to', fallback: string): string {
+  const v = query[name];
+  if (v === undefined || v === '') return fallback;
+  if (typeof v === 'string' && LocalDate.safeParse(v).success) return v;
+  throw new ValidationError(`The ${name === 'from' ? 'start' : 'end'} date is not a calendar date: please pick one as YYYY-MM-DD.`, undefined, 'invalid_date');
+}
 
-/** The date filter of the diary: valid YYYY-MM-DD values only, default the last 8 weeks. */
+/** The date filter of the diary: real YYYY-MM-DD dates only (else 422), default the last 8 weeks. */
 export function diaryRange(query: Request['query'], today: string): { from: string; to: string; error?: string } {
-  const from = typeof query.from === 'string' && DATE.test(query.from) ? query.from : addDays(today, -55);
-  const to = typeof query.to === 'string' && DATE.test(query.to) ? query.to : today;
+  const from = dateParam(query, 'from', addDays(today, -55));
+  const to = dateParam(query, 'to', today);
   if (from > to) return { from: to, to: from, error: 'The start date was after the end date, so they were swapped.' };
   return { from, to };
 }

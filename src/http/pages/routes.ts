@@ -1,4 +1,4 @@
-import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { PROVIDERS, type Provider } from '../../db/schema/index.js';
@@ -9,6 +9,7 @@ import { createShare, listShares, openShare, revokeShare, SHARE_SECTIONS } from 
 import { beginConnect } from '../connect-flow.js';
 import { providersOf } from '../../integrations/registry.js';
 import { clearSessionCookie, loadSession, requireSession, sessionOf } from '../middleware/session.js';
+import { formBody } from '../middleware/form-body.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import type { OpenApiRegistry } from '../openapi.js';
 import { renderConnect, renderDisconnectConfirm } from './connect.js';
@@ -36,7 +37,7 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   r.use(pushRoutes(deps).assets);
 
   const headers = pageHeaders();
-  const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 50 });
+  const form = formBody({ limit: '32kb', parameterLimit: 50 });
   const session = loadSession(deps);
   const signedIn = requireSession({ publicUrl: deps.env.PUBLIC_URL, onMissing: signedOutPage, onBadCsrf: badCsrfPage });
   const tooMany: RequestHandler = (_req, res) => sendMessage(res, 429, 'Too many attempts', ['Please wait a few minutes and try again.']);

@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { findRunner } from '../../db/queries/runners.js';
 import type { painPrompts } from '../../db/schema/index.js';
@@ -10,6 +10,8 @@ import { answerValues, findPromptByToken } from '../../services/prompts/index.js
 import { questionsFor, type Question } from '../../services/prompts/questions.js';
 import { html, raw, type SafeHtml } from '../pages/html.js';
 import { pageHeaders, renderPage } from '../pages/layout.js';
+import { formBody } from '../middleware/form-body.js';
+import { rateLimit } from '../middleware/rate-limit.js';
 import type { OpenApiRegistry } from '../openapi.js';
 
 type PromptRow = typeof painPrompts.$inferSelect;
@@ -152,7 +154,7 @@ function closedPage(res: Response, reason: 'cancelled' | 'closed' | undefined): 
  */
 export function answerPageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 30 });
+  const form = formBody({ limit: '16kb', parameterLimit: 30 });
   router.get('/assets/answer.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=86400').send(ANSWER_CSS);
   });
@@ -208,10 +210,15 @@ export function answerPageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router 
       );
   }
 
-  router.get('/p/:token', headers, noReferrer, async (req, res) => {
+  // guessing tokens must be slow: opening and posting the page count against the page-answer limit
+  const limit = rateLimit(deps, 'page-answer', {
+    onLimited: (_req, res) => sendPage(res, 429, 'Too many attempts', html`<p>Please wait a few minutes and try again.</p>`),
+  });
+
+  router.get('/p/:token', headers, noReferrer, limit, async (req, res) => {
     await show(req, res);
   });
-  router.post('/p/:token', headers, noReferrer, form, async (req, res) => {
+  router.post('/p/:token', headers, noReferrer, limit, form, async (req, res) => {
     const token = String(req.params.token);
     const found = await findPromptByToken(deps, token);
     if (!found) return notFoundPage(res);
@@ -230,5 +237,12 @@ export function answerPageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router 
     }
     res.redirect(303, `/p/${token}?saved=1`);
   });
+  // a refused form body (NUL byte, too large) is the client's: a page, not JSON
+  const refusedBody: ErrorRequestHandler = (err, _req, res, next) => {
+    const status = (err as { status?: unknown })?.status;
+    if (res.headersSent || typeof status !== 'number' || status < 400 || status >= 500) return next(err);
+    sendPage(res, status, 'That did not work', html`<p>The answers could not be read. Please go back and try again.</p>`);
+  };
+  router.use(refusedBody);
   return router;
 }

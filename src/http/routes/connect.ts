@@ -41,6 +41,7 @@ export function connectRoutes(deps: AppDeps, docs: OpenApiRegistry, provider: Pr
       302: { description: `valid connect link: sets the browser-binding cookie and redirects to ${provider.label}’s authorize page` },
       400: { description: 'no connect link (a bare ?runner= is refused), or an invalid or expired one', schema: ErrorBody },
       404: { description: 'unknown runner', schema: ErrorBody },
+      410: { description: 'the connect link was already opened (a link starts a connect once)', schema: ErrorBody },
       503: { description: `${provider.label} not configured`, schema: ErrorBody },
     },
   });

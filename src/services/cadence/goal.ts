@@ -14,7 +14,7 @@ import {
 } from '../../db/queries/cadence.js';
 import { lockRunner } from '../../db/queries/runners.js';
 import { baselineWindow, CADENCE_GOAL, cadenceSpeedSlope, computeBaseline, qualifies, type Baseline, type PainFlag } from '../../domain/cadence-goal.js';
-import { addDays, localDateOf } from '../../domain/iso-week.js';
+import { addDays, isLocalDate, localDateOf } from '../../domain/iso-week.js';
 import type { CadenceGoalState } from '../../domain/reports/cadence.js';
 import { median } from '../../domain/week.js';
 import type { Enqueue } from '../../jobs/queues.js';
@@ -141,6 +141,7 @@ export async function putCadenceGoal(deps: GoalDeps, runnerId: string, input: Ca
   const runner = await requireRunner(deps, runnerId);
   const now = deps.now();
   const today = localDateOf(now, null, runner.timezone);
+  if (!isLocalDate(input.startDate)) throw invalid('startDate', 'not a calendar date (YYYY-MM-DD)');
   if (input.targetPct !== undefined && input.targetSpm !== undefined) throw invalid('targetSpm', 'give targetPct or targetSpm, not both');
   if (input.startDate > addDays(today, MAX_START_AHEAD_DAYS)) throw invalid('startDate', `must be within ${MAX_START_AHEAD_DAYS} days from today (${today})`);
   if (input.targetSpm !== undefined && input.baselineSpm !== undefined && input.targetSpm <= input.baselineSpm)

@@ -19,6 +19,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import { Note, Scale, VsYesterdayAnswer } from '../prompts/questions.js';
 import { enqueuePainRecomputes, refreshRunLights } from './lights.js';
 import { isUuid } from '../../lib/ids.js';
+import { csvCell } from '../../domain/csv.js';
 
 export const DiaryBody = z
   .object({
@@ -189,14 +190,6 @@ export const DIARY_COLUMNS = [
   'late',
   'activityId',
 ] as const;
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = Array.isArray(v) ? v.join(' ') : String(v);
-  // formula-looking text is prefixed so spreadsheets do not execute it
-  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 export function diaryCsv(rows: readonly DiaryRow[]): string {
   return [DIARY_COLUMNS.join(','), ...rows.map((r) => DIARY_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n';
