@@ -64,7 +64,13 @@ export function runnerRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     responses: {
       200: {
         description: 'disconnected',
-        schema: z.object({ provider: ProviderParam, status: z.literal('disconnected'), upstreamRevoked: z.boolean(), deletedActivities: z.number() }),
+        schema: z.object({
+          provider: ProviderParam,
+          status: z.literal('disconnected'),
+          upstreamRevoked: z.boolean(),
+          upstreamRevokePending: z.boolean().describe('the platform could not be reached; the revoke is retried by a job until it confirms'),
+          deletedActivities: z.number(),
+        }),
       },
       404: { description: 'no such runner or connection', schema: ErrorBody },
     },
