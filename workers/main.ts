@@ -4,7 +4,7 @@ import { isFinalAttempt } from '../src/jobs/attempts.js';
 import { isJobName, JOBS, QUEUE_NAMES, jobsOnQueue, type JobName, type QueueName } from '../src/jobs/catalog.js';
 import { createEnqueue, createEnqueueBulk } from '../src/jobs/queues.js';
 import { isPermanentError, permanentErrorCode } from '../src/lib/errors.js';
-import { isPostgresUnavailable } from '../src/lib/outage.js';
+import { isPostgresUnavailable, isReferencedRowGone } from '../src/lib/outage.js';
 import { recordFinalFailure } from './final-failure.js';
 import { createRedis, type Redis } from '../src/lib/redis.js';
 import { namesMissingRow } from './missing-row.js';
@@ -110,6 +110,11 @@ async function runNamedJob<N extends JobName>(deps: AppDeps, map: ProcessorMap, 
     return result;
   } catch (err) {
     if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
+    // A row it writes under was deleted meanwhile (the runner erased, the activity purged): nothing to do.
+    if (isReferencedRowGone(err)) {
+      log.warn({ err: (err as Error).message }, 'a row this job writes under is gone (runner erased or activity purged): nothing done');
+      return { outcome: 'owner_gone' };
+    }
     // Bad input, a missing row, a provider's 4xx: retrying cannot help.
     if (err instanceof Error && isPermanentError(err)) throw permanentFailure(err);
     if (isPostgresUnavailable(err) && token) {

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { safeEqual } from '../../lib/crypto.js';
+import { safeEqual, sha256Hex } from '../../lib/crypto.js';
 import { UnauthorizedError } from '../../lib/errors.js';
 
 /**
@@ -16,6 +16,13 @@ export function requireApiKey(keys: readonly string[], failureLimiter?: RequestH
       return refuse(new UnauthorizedError(header ? 'Authorization header must be "Bearer <API key>"' : 'missing API key (Authorization: Bearer <key>)'));
     const presented = match[1]!;
     if (!keys.some((k) => safeEqual(k, presented))) return refuse(new UnauthorizedError('invalid API key'));
+    // which key asked, for audit rows (erasures), without the key itself
+    res.locals.apiKeyName = apiKeyName(presented);
     next();
   };
+}
+
+/** How audit rows name an API key: `key-` and the first 12 hex digits of its SHA-256 (never the key). */
+export function apiKeyName(key: string): string {
+  return `key-${sha256Hex(key).slice(0, 12)}`;
 }
