@@ -6,7 +6,9 @@ import { RUNNER_OWNED_TABLES } from '../../src/db/queries/erasure.js';
 import { insertActivityOnce } from '../../src/db/queries/activities.js';
 import { apiKeyName } from '../../src/http/middleware/auth.js';
 import { isReferencedRowGone } from '../../src/lib/outage.js';
+import { runnersDeleteCommand } from '../../src/cli/erase.js';
 import { eraseRunner } from '../../src/services/erasure.js';
+import { processors } from '../../workers/processors/index.js';
 import { buildGarminConnection, GARMIN_API_ORIGIN, GARMIN_TEST_ENV } from '../factories/garmin.js';
 import { buildRunner } from '../factories/runners.js';
 import { buildStravaConnection, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN, waitFor } from '../factories/strava.js';
@@ -160,7 +162,7 @@ async function redisMentions(ids: string[]): Promise<string[]> {
       if (data && ids.some((id) => data.includes(id))) found.push(`${key} (data)`);
     }
   }
-  return found;
+  return found.sort();
 }
 
 describe('DELETE /v1/runners/:runnerId (erasure)', () => {
@@ -281,6 +283,46 @@ describe('DELETE /v1/runners/:runnerId (erasure)', () => {
     expect(isReferencedRowGone(late)).toBe(true);
     const upload = await request(ctx.app).post(`/v1/runners/${runner.id}/uploads`).set(ctx.auth).type('application/octet-stream').send(Buffer.from('x'));
     expect(upload.status).toBe(404);
+  });
+});
+
+describe('erasure for operators and jobs', () => {
+  it('stridesync runners delete ID needs --yes, then erases and prints the counts; an erased runner is an error', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTty: false };
+    expect(await runnersDeleteCommand.run(ctx.deps, [runner.id], io)).toBe(2);
+    expect(err.join('\n')).toContain('--yes');
+    expect(await q(`select 1 from runners where id = $1`, [runner.id])).toHaveLength(1);
+    expect(await runnersDeleteCommand.run(ctx.deps, [runner.id, '--yes', '--json'], io)).toBe(0);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject({ runnerId: runner.id, deleted: { runners: 1 } });
+    expect(await q(`select requested_by from erasures where runner_id = $1`, [runner.id])).toEqual([{ requested_by: 'operator:cli' }]);
+    await expect(runnersDeleteCommand.run(ctx.deps, [runner.id, '--yes'], io)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('a job whose insert meets an erased runner completes as a no-op instead of failing or retrying', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    await eraseRunner(ctx.deps, runner.id, 'operator:cli');
+    const workers = ctx.startWorkers({
+      queues: ['compute'],
+      processorMap: {
+        ...processors,
+        // an import that writes under the runner after the erasure committed
+        'run.import-fit': async (deps) =>
+          insertActivityOnce(deps.db, { runnerId: runner.id, source: 'upload', externalId: 'late-job', status: 'queued' }).then(() => 'inserted'),
+      },
+    });
+    const activityId = randomUUID();
+    await ctx.deps.enqueue('run.import-fit', { activityId });
+    const job = await waitFor(async () => {
+      const j = await ctx.deps.queues.compute.getJob(`run.import-fit-${activityId}`);
+      return j && (await j.getState()) === 'completed' ? j : undefined;
+    });
+    await workers.close();
+    expect(job.returnvalue).toEqual({ outcome: 'owner_gone' });
+    expect(job.attemptsMade).toBeLessThanOrEqual(1);
+    expect(await q(`select 1 from activities where runner_id = $1`, [runner.id])).toHaveLength(0);
   });
 });
 

@@ -87,3 +87,9 @@ export async function listRunnerJobSubjects(db: DbOrTx, runnerId: string): Promi
 export async function insertErasure(db: DbOrTx, row: { runnerId: string; requestedBy: string; counts: ErasureCounts; erasedAt: Date }): Promise<void> {
   await db.insert(erasures).values(row);
 }
+
+/** Was any runner erased at or after `since`? (A job finding its rows gone then needs no alarm.) */
+export async function anyErasureSince(db: DbOrTx, since: Date): Promise<boolean> {
+  const res = await db.execute(sql`select 1 from erasures where erased_at >= ${since} limit 1`);
+  return (res.rowCount ?? 0) > 0;
+}
