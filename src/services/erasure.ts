@@ -1,5 +1,15 @@
 import type { Db } from '../db/client.js';
-import { deleteRunnerRows, insertErasure, listRunnerJobSubjects, redactSharedGarminInboxRows } from '../db/queries/erasure.js';
+import {
+  deleteInboxRows,
+  deleteRunnerRows,
+  insertErasure,
+  listInboxRowsOf,
+  listRunnerAccounts,
+  listRunnerJobSubjects,
+  redactSharedGarminInboxRows,
+} from '../db/queries/erasure.js';
+import type { DbOrTx } from '../db/client.js';
+import { providersOf, type ProviderRegistry } from '../integrations/registry.js';
 import { lockRunner } from '../db/queries/runners.js';
 import type { ErasureCounts } from '../db/schema/index.js';
 import type { Enqueue, Queues } from '../jobs/queues.js';
@@ -31,8 +41,32 @@ export interface ErasureResult {
   jobs: { removed: number; active: number };
 }
 
+/** Platforms whose rows RUNNER_OWNED_TABLES matches in SQL; the others' notifications are read by their adapter. */
+const MATCHED_IN_SQL = new Set(['strava', 'garmin']);
+
+/**
+ * Inbox rows of the runner's accounts on platforms without their own SQL match (the generic path):
+ * the adapter's `interpret` says which accounts a notification names; a row naming only the runner's
+ * account is deleted, one naming other accounts too is left (its format is the platform's).
+ */
+async function eraseGenericInboxRows(tx: DbOrTx, registry: ProviderRegistry, runnerId: string, subjects: string[]): Promise<number> {
+  let deleted = 0;
+  for (const account of await listRunnerAccounts(tx, runnerId)) {
+    const provider = registry.find(account.provider);
+    if (MATCHED_IN_SQL.has(account.provider) || !provider?.interpret) continue;
+    const ids: string[] = [];
+    for (const row of await listInboxRowsOf(tx, account.provider)) {
+      const users = provider.interpret(row.payload).flatMap((m) => (m.kind === 'ignored' ? [] : [m.externalUserId]));
+      if (users.length > 0 && users.every((u) => u === account.externalId)) ids.push(row.id);
+    }
+    subjects.push(...ids);
+    deleted += await deleteInboxRows(tx, ids);
+  }
+  return deleted;
+}
+
 export async function eraseRunner(
-  deps: { db: Db; queues: Queues; enqueue: Enqueue; log: Logger; now: () => Date },
+  deps: { db: Db; queues: Queues; enqueue: Enqueue; log: Logger; now: () => Date; providers?: ProviderRegistry },
   runnerId: string,
   requestedBy: string,
 ): Promise<ErasureResult> {
@@ -44,7 +78,9 @@ export async function eraseRunner(
     const subjects = await listRunnerJobSubjects(tx, runnerId);
     const revokeIds = await keepForUpstreamRevoke(tx, { runnerId }, 'runner_erased');
     const redacted = await redactSharedGarminInboxRows(tx, runnerId);
-    const deleted = { ...(await deleteRunnerRows(tx, runnerId)), webhook_events_redacted: redacted };
+    const genericInbox = await eraseGenericInboxRows(tx, providersOf(deps), runnerId, subjects);
+    const deleted: ErasureCounts = { ...(await deleteRunnerRows(tx, runnerId)), webhook_events_redacted: redacted };
+    deleted.webhook_events = (deleted.webhook_events ?? 0) + genericInbox;
     await insertErasure(tx, { runnerId, requestedBy, counts: deleted, erasedAt });
     return { subjects, revokeIds, deleted };
   });

@@ -5,7 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RUNNER_OWNED_TABLES } from '../../src/db/queries/erasure.js';
 import { insertActivityOnce } from '../../src/db/queries/activities.js';
 import { apiKeyName } from '../../src/http/middleware/auth.js';
+import { createRegistry } from '../../src/integrations/registry.js';
 import { isReferencedRowGone } from '../../src/lib/outage.js';
+import { createFakeProvider } from '../factories/fake-provider.js';
 import { runnersDeleteCommand } from '../../src/cli/erase.js';
 import { eraseRunner } from '../../src/services/erasure.js';
 import { processors } from '../../workers/processors/index.js';
@@ -299,6 +301,33 @@ describe('erasure for operators and jobs', () => {
     expect(JSON.parse(out.at(-1)!)).toMatchObject({ runnerId: runner.id, deleted: { runners: 1 } });
     expect(await q(`select requested_by from erasures where runner_id = $1`, [runner.id])).toEqual([{ requested_by: 'operator:cli' }]);
     await expect(runnersDeleteCommand.run(ctx.deps, [runner.id, '--yes'], io)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("a platform of the generic path: inbox rows naming only the runner's account go, rows naming other accounts stay", async () => {
+    const fake = createFakeProvider({ id: 'fakeerase' });
+    const runner = await buildRunner(ctx.deps.db);
+    await q(`insert into connections (runner_id, provider, external_athlete_id, status) values ($1, 'fakeerase', 'fake-user-a', 'revoked')`, [runner.id]);
+    const inbox = async (events: unknown[]) =>
+      (
+        await q<{ id: string }>(`insert into webhook_events (provider, dedupe_key, payload) values ('fakeerase', $1, $2) returning id`, [
+          `fakeerase:${randomBytes(8).toString('hex')}`,
+          JSON.stringify({ events }),
+        ])
+      )[0]!.id;
+    const own = await inbox([
+      { user: 'fake-user-a', activity: '1' },
+      { user: 'fake-user-a', deauthorized: true },
+    ]);
+    const shared = await inbox([
+      { user: 'fake-user-a', activity: '2' },
+      { user: 'fake-user-b', activity: '3' },
+    ]);
+    const other = await inbox([{ user: 'fake-user-b', activity: '4' }]);
+    const result = await eraseRunner({ ...ctx.deps, providers: createRegistry([fake]) }, runner.id, 'operator:cli');
+    expect(result.deleted.webhook_events).toBe(1);
+    const left = (await q<{ id: string }>(`select id from webhook_events where provider = 'fakeerase'`)).map((r) => r.id);
+    expect(left).not.toContain(own);
+    expect(left.sort()).toEqual([shared, other].sort());
   });
 
   it('a job whose insert meets an erased runner completes as a no-op instead of failing or retrying', async () => {

@@ -93,3 +93,28 @@ export async function anyErasureSince(db: DbOrTx, since: Date): Promise<boolean>
   const res = await db.execute(sql`select 1 from erasures where erased_at >= ${since} limit 1`);
   return (res.rowCount ?? 0) > 0;
 }
+
+/** The runner's platform accounts (provider, the platform's user id). */
+export async function listRunnerAccounts(db: DbOrTx, runnerId: string): Promise<Array<{ provider: string; externalId: string }>> {
+  const res = await db.execute<{ provider: string; externalId: string }>(
+    sql`select provider, external_athlete_id as "externalId" from connections where runner_id = ${runnerId}`,
+  );
+  return res.rows;
+}
+
+/** Every inbox row of one platform (for platforms whose notifications only their adapter can read). */
+export async function listInboxRowsOf(db: DbOrTx, provider: string): Promise<Array<{ id: string; payload: unknown }>> {
+  const res = await db.execute<{ id: string; payload: unknown }>(sql`select id, payload from webhook_events where provider = ${provider}`);
+  return res.rows;
+}
+
+export async function deleteInboxRows(db: DbOrTx, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const res = await db.execute(
+    sql`delete from webhook_events where id in (${sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    )})`,
+  );
+  return res.rowCount ?? 0;
+}
