@@ -6,6 +6,7 @@ import { insertActivityOnce } from '../../src/db/queries/activities.js';
 import { purgeDeletedActivities } from '../../src/services/retention.js';
 import { activities, connections, painAnswers, painPrompts, upstreamRevokes } from '../../src/db/schema/index.js';
 import { runUpstreamRevoke } from '../../src/services/connections/upstream-revoke.js';
+import { RECLAIMERS, runRecoverySweep } from '../../src/services/recovery-sweep.js';
 import { waitFor } from '../factories/strava.js';
 import { buildGarminConnection, GARMIN_API_ORIGIN, GARMIN_TEST_ENV, GARMIN_TOKEN_ORIGIN, GARMIN_TOKEN_PATH } from '../factories/garmin.js';
 import { buildStravaConnection, STRAVA_TEST_ENV, STRAVA_TEST_ORIGIN } from '../factories/strava.js';
@@ -149,7 +150,7 @@ describe('DELETE /v1/runners/:id/connections/:provider', () => {
         return (b as { token?: string }).token === 'refresh-retried';
       })
       .reply(200, {});
-    ctx.startWorkers({ queues: ['events'] });
+    const workers = ctx.startWorkers({ queues: ['events'] });
     await ctx.deps.enqueue('connection.revoke-upstream', { revokeId: pending!.id });
     await waitFor(
       async () => (await ctx.deps.db.select().from(upstreamRevokes).where(eq(upstreamRevokes.id, pending!.id))).length === 0,
@@ -158,6 +159,26 @@ describe('DELETE /v1/runners/:id/connections/:provider', () => {
     );
     expect(ok.isDone()).toBe(true);
     expect(bodies).toContain('token=refresh-retried&token_type_hint=refresh_token');
+    await workers.close();
+  });
+
+  it('the recovery sweep queues a revoke again when its job is gone (lost, or spent while the platform was down)', async () => {
+    const conn = await buildStravaConnection(ctx.deps.db, ctx.env.tokenEncryptionKey);
+    nock(STRAVA_TEST_ORIGIN).post('/oauth/revoke').reply(500);
+    expect((await disconnect(conn.runnerId, 'strava')).body.upstreamRevokePending).toBe(true);
+    const [pending] = await ctx.deps.db.select().from(upstreamRevokes).where(eq(upstreamRevokes.externalAthleteId, conn.externalAthleteId));
+    const jobId = `revoke-upstream-${pending!.id}`;
+    await (await ctx.deps.queues.events.getJob(jobId))?.remove();
+    const sweep = { ...ctx.deps, env: { ...ctx.env, STALE_AFTER_MS: 60_000 } };
+    const reclaimer = RECLAIMERS.filter((r) => r.name === 'upstream-revokes');
+    expect(reclaimer).toHaveLength(1);
+    // not yet idle for STALE_AFTER_MS: left alone
+    expect((await runRecoverySweep(sweep, reclaimer))['upstream-revokes']).toBe(0);
+    expect(await ctx.deps.queues.events.getJob(jobId)).toBeUndefined();
+    const later = { ...sweep, now: () => new Date(Date.now() + 120_000) };
+    expect((await runRecoverySweep(later, reclaimer))['upstream-revokes']).toBeGreaterThanOrEqual(1);
+    expect((await ctx.deps.queues.events.getJob(jobId))?.name).toBe('connection.revoke-upstream');
+    await (await ctx.deps.queues.events.getJob(jobId))?.remove();
   });
 
   it('answers 404 without a connection and 422 for an unknown platform', async () => {
