@@ -5,6 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RUNNER_OWNED_TABLES } from '../../src/db/queries/erasure.js';
 import { insertActivityOnce } from '../../src/db/queries/activities.js';
 import { apiKeyName } from '../../src/http/middleware/auth.js';
+import { Router } from 'express';
+import { createApp } from '../../src/http/app.js';
 import { createRegistry } from '../../src/integrations/registry.js';
 import { isReferencedRowGone } from '../../src/lib/outage.js';
 import { createFakeProvider } from '../factories/fake-provider.js';
@@ -283,6 +285,19 @@ describe('DELETE /v1/runners/:runnerId (erasure)', () => {
       (e: unknown) => e,
     );
     expect(isReferencedRowGone(late)).toBe(true);
+    // a request whose insert meets the erased runner (it passed its look-up just before the erasure): a 404, not a 500
+    const racing = createApp(ctx.deps, {
+      v1Routes: [
+        () =>
+          Router().post('/v1/test-late-insert', async (_req, res) => {
+            await insertActivityOnce(ctx.deps.db, { runnerId: runner.id, source: 'upload', externalId: 'late-http', status: 'queued' });
+            res.status(201).end();
+          }),
+      ],
+    });
+    const raced = await request(racing).post('/v1/test-late-insert').set(ctx.auth);
+    expect(raced.status).toBe(404);
+    expect(raced.body.error.code).toBe('not_found');
     const upload = await request(ctx.app).post(`/v1/runners/${runner.id}/uploads`).set(ctx.auth).type('application/octet-stream').send(Buffer.from('x'));
     expect(upload.status).toBe(404);
   });
