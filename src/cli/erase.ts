@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { eraseRunner } from '../services/erasure.js';
 import type { CliCommand } from './commands.js';
 
-/** `stridesync runners delete ID --yes`: erase a runner (docs/security.md "Erasure"), for operators. */
+/** `stridesync runners delete ID --yes`: erase a runner (docs/security.md "Erasure of a runner"), for operators. */
 export const runnersDeleteCommand: CliCommand = {
   usage: 'runners delete ID --yes [--json]               erase a runner and everything they own (only an audit row remains)',
   takesSub: true,

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.js';
+import type { Db, DbOrTx } from '../db/client.js';
 import {
   deleteInboxRows,
   deleteRunnerRows,
@@ -8,10 +8,9 @@ import {
   listRunnerJobSubjects,
   redactSharedGarminInboxRows,
 } from '../db/queries/erasure.js';
-import type { DbOrTx } from '../db/client.js';
-import { providersOf, type ProviderRegistry } from '../integrations/registry.js';
 import { lockRunner } from '../db/queries/runners.js';
 import type { ErasureCounts } from '../db/schema/index.js';
+import { providersOf, type ProviderRegistry } from '../integrations/registry.js';
 import type { Enqueue, Queues } from '../jobs/queues.js';
 import { removeJobsNaming } from '../jobs/remove-jobs.js';
 import { NotFoundError } from '../lib/errors.js';
@@ -20,7 +19,7 @@ import type { Logger } from '../lib/logger.js';
 import { enqueueUpstreamRevokes, keepForUpstreamRevoke } from './connections/upstream-revoke.js';
 
 /**
- * Erasure of a runner (GDPR Art. 17; docs/security.md "Erasure"). In one transaction, holding the
+ * Erasure of a runner (GDPR Art. 17; docs/security.md "Erasure of a runner"). In one transaction, holding the
  * runner's row lock (so an ingest waiting on it fails on the missing runner instead of adding a row):
  * the grants of the runner's platform connections are copied for the `connection.revoke-upstream` job
  * (which needs no runner row), every row of every table in RUNNER_OWNED_TABLES is deleted (the

@@ -5,7 +5,7 @@ import { createdAt, idColumn, updatedAt } from './columns.js';
 export type ErasureCounts = Record<string, number>;
 
 /**
- * What remains of an erased runner (docs/security.md "Erasure"): the runner's id, when, who asked
+ * What remains of an erased runner (docs/security.md "Erasure of a runner"): the runner's id, when, who asked
  * (`api:<key>`, `runner:page`, `operator:cli`) and how many rows of each table went. No reference to
  * `runners`: that row is gone.
  */
