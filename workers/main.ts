@@ -4,7 +4,8 @@ import { isFinalAttempt } from '../src/jobs/attempts.js';
 import { isJobName, JOBS, QUEUE_NAMES, jobsOnQueue, type JobName, type QueueName } from '../src/jobs/catalog.js';
 import { createEnqueue, createEnqueueBulk } from '../src/jobs/queues.js';
 import { isPermanentError, permanentErrorCode } from '../src/lib/errors.js';
-import { isPostgresUnavailable } from '../src/lib/outage.js';
+import { anyErasureSince } from '../src/db/queries/erasure.js';
+import { isPostgresUnavailable, isReferencedRowGone } from '../src/lib/outage.js';
 import { recordFinalFailure } from './final-failure.js';
 import { createRedis, type Redis } from '../src/lib/redis.js';
 import { namesMissingRow } from './missing-row.js';
@@ -102,14 +103,24 @@ async function runNamedJob<N extends JobName>(deps: AppDeps, map: ProcessorMap, 
     const result = await processor(deps, parsed.data, { job, token, log, isFinalAttempt: (err) => isFinalAttempt(job, err) });
     log.debug({ durationMs: Math.round(performance.now() - started) }, 'job done');
     if (namesMissingRow(result)) {
-      log.error(
-        { payload: parsed.data, redisPrefix: deps.env.REDIS_PREFIX },
-        'job names a row that does not exist in this database: is another deployment using the same Redis prefix?',
-      );
+      // A runner erased after the job was queued explains it (erasure removes queued jobs, not running ones).
+      if (await anyErasureSince(deps.db, new Date(job.timestamp)).catch(() => false)) {
+        log.info({ payload: parsed.data }, 'job names a row that is gone: a runner was erased meanwhile; nothing done');
+      } else {
+        log.error(
+          { payload: parsed.data, redisPrefix: deps.env.REDIS_PREFIX },
+          'job names a row that does not exist in this database: is another deployment using the same Redis prefix?',
+        );
+      }
     }
     return result;
   } catch (err) {
     if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
+    // A row it writes under was deleted meanwhile (the runner erased, the activity purged): nothing to do.
+    if (isReferencedRowGone(err)) {
+      log.warn({ err: (err as Error).message }, 'a row this job writes under is gone (runner erased or activity purged): nothing done');
+      return { outcome: 'owner_gone' };
+    }
     // Bad input, a missing row, a provider's 4xx: retrying cannot help.
     if (err instanceof Error && isPermanentError(err)) throw permanentFailure(err);
     if (isPostgresUnavailable(err) && token) {

@@ -6,6 +6,7 @@ import { AppError } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { createRunner } from '../services/runners.js';
 import type { CliCommand, CliIo } from './commands.js';
+import { runnersDeleteCommand } from './erase.js';
 import { importCommand } from './import.js';
 import { jobsFailedCommand, jobsRetryCommand } from './jobs.js';
 import { reportWeeksCommand } from './report.js';
@@ -20,6 +21,7 @@ const COMMANDS: CliCommand[] = [
   reportPainCommand,
   reportCadenceCommand,
   runnersUpdateCommand,
+  runnersDeleteCommand,
   reportDiaryCommand,
   jobsFailedCommand,
   jobsRetryCommand,

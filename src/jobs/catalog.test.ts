@@ -37,6 +37,7 @@ const SAMPLES: { [N in JobName]: JobPayload<N>[] } = {
   'inbox.sweep': [{}],
   'week.close': [{}],
   'retention.purge': [{}],
+  'connection.revoke-upstream': [{ revokeId: '6f1c1a4e-2b9f-4c1e-9d7a-000000000001' }],
   'notify.deliver': [{ notificationId: A }],
   'prompt.send': [
     { promptId: A, event: 'due', attempt: 1 },

@@ -207,6 +207,17 @@ const DEFINITIONS = {
     backoffMs: 10_000,
     jobId: (p) => `prompt-send-${p.promptId}-${p.event}-${p.attempt}`,
   }),
+  /**
+   * revoke one platform grant upstream (an `upstream_revokes` row: a disconnect whose first attempt
+   * failed, or an erased runner's connection) until the platform confirms or says the grant is gone
+   */
+  'connection.revoke-upstream': define({
+    queue: 'events',
+    payload: z.object({ revokeId: uuid }),
+    attempts: 10,
+    backoffMs: 60_000,
+    jobId: (p) => `revoke-upstream-${p.revokeId}`,
+  }),
   /** every minute: send due prompts whose job was lost, close expired ones, plan rest-day morning checks */
   'prompt.sweep': define({
     queue: 'notify',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPostgresUnavailable, isRedisUnavailable, outageError } from './outage.js';
+import { isPostgresUnavailable, isRedisUnavailable, isReferencedRowGone, outageError } from './outage.js';
 
 function pgError(code: string, message = 'boom'): Error {
   return Object.assign(new Error(message), { code });
@@ -30,5 +30,17 @@ describe('outage classification', () => {
     expect(isRedisUnavailable(new Error('Reached the max retries per request limit (which is 1).'))).toBe(true);
     expect(outageError(pgError('ECONNREFUSED'))?.code).toBe('database_unavailable');
     expect(outageError(new Error('Connection is closed.'))).toMatchObject({ status: 503, code: 'queue_unavailable' });
+  });
+
+  it('recognises an insert naming a row that is gone (an erased runner), wrapped or not, and nothing else', () => {
+    const fk = Object.assign(pgError('23503', 'insert or update on table "activities" violates foreign key constraint'), {
+      detail: 'Key (runner_id)=(6f1c1a4e-2b9f-4c1e-9d7a-000000000000) is not present in table "runners".',
+    });
+    expect(isReferencedRowGone(fk)).toBe(true);
+    expect(isReferencedRowGone(Object.assign(new Error('Failed query: insert …'), { cause: fk }))).toBe(true);
+    // a delete still referenced elsewhere is another foreign key error
+    expect(isReferencedRowGone(Object.assign(pgError('23503'), { detail: 'Key (id)=(x) is still referenced from table "activities".' }))).toBe(false);
+    expect(isReferencedRowGone(pgError('23505'))).toBe(false);
+    expect(isReferencedRowGone(pgError('ECONNREFUSED'))).toBe(false);
   });
 });

@@ -79,3 +79,16 @@ export function outageError(err: unknown): ServiceUnavailableError | null {
   if (isRedisUnavailable(err)) return new ServiceUnavailableError('queue_unavailable', 'the job queue is unreachable right now; retry shortly');
   return null;
 }
+
+/**
+ * An insert or update named a row that is gone (Postgres foreign_key_violation, "… is not present in
+ * table …"): the runner was erased, or the activity purged, while the work was under way. A recorded
+ * no-op for jobs and a 404 for requests, never a retry loop or a 500.
+ */
+export function isReferencedRowGone(err: unknown): boolean {
+  for (const e of chain(err)) {
+    const detail = (e as { detail?: unknown }).detail;
+    if (e.code === '23503' && typeof detail === 'string' && /is not present in table/.test(detail)) return true;
+  }
+  return false;
+}

@@ -4,6 +4,7 @@ import { isActivityStillPending, listStalePendingStravaActivities } from '../db/
 import { findConnectionByAccount } from '../db/queries/connections.js';
 import { isNotificationPending, listStalePendingNotifications } from '../db/queries/notifications.js';
 import { bumpEventAttempts, listRoutedEvents, listRoutedStravaEventsNotFetched, stravaEventFetched } from '../db/queries/webhook-events.js';
+import { isUpstreamRevokeIdle, listIdleUpstreamRevokes } from '../db/queries/upstream-revokes.js';
 import { listRunDatesNewerThanTheirWeek } from '../db/queries/weeks.js';
 import { parseEntries } from '../integrations/garmin/webhook.js';
 import type { JobName, JobPayload } from '../jobs/catalog.js';
@@ -184,8 +185,32 @@ const weekRecomputes: Reclaimer = {
   },
 };
 
+/**
+ * Upstream revokes still owed (their job lost, or spent all its attempts while the platform was
+ * down): queued again, so a revoke is retried until the platform confirms or says the grant is gone.
+ */
+const upstreamRevokes: Reclaimer = {
+  name: 'upstream-revokes',
+  async reclaim(ctx, staleBefore) {
+    let queued = 0;
+    for (const { id } of await listIdleUpstreamRevokes(ctx.db, staleBefore, SWEEP_BATCH)) {
+      if (await requeue(ctx, 'connection.revoke-upstream', { revokeId: id }, () => isUpstreamRevokeIdle(ctx.db, id, staleBefore))) queued += 1;
+    }
+    return queued;
+  },
+};
+
 /** Every sweep step, in order. Other modules add theirs with `registerReclaimer`. */
-export const RECLAIMERS: Reclaimer[] = [stravaInbox, fileImports, stravaActivities, stravaFetches, garminFetches, pendingPushes, weekRecomputes];
+export const RECLAIMERS: Reclaimer[] = [
+  stravaInbox,
+  fileImports,
+  stravaActivities,
+  stravaFetches,
+  garminFetches,
+  pendingPushes,
+  weekRecomputes,
+  upstreamRevokes,
+];
 
 export function registerReclaimer(r: Reclaimer): void {
   if (!RECLAIMERS.some((x) => x.name === r.name)) RECLAIMERS.push(r);

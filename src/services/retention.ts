@@ -1,11 +1,14 @@
 import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { purgeDeletedActivitiesBatch } from '../db/queries/activities.js';
+import { purgeOrphanFilesBatch } from '../db/queries/files.js';
 import { purgeProcessedEventsBatch } from '../db/queries/webhook-events.js';
 
 /**
  * Retention (docs/security.md): deleted activities stay recoverable for DELETED_RETENTION_DAYS and
  * are then removed for good (metrics go with them; pain answers stay, their activity link cleared);
+ * the raw files (FIT bytes: GPS, heart rate) go in the same statement as the last activity needing
+ * them, and files no activity references are swept after ORPHAN_FILE_GRACE_MS;
  * webhook inbox rows that were processed or ignored are removed after WEBHOOK_RETENTION_DAYS, so
  * forged or foreign events are not stored forever. Unprocessed rows are never purged (the sweep
  * still owes them their job). Deletes run in batches so a large backlog never holds one long lock.
@@ -32,9 +35,29 @@ async function deleteInBatches(deleteBatch: (limit: number) => Promise<number>):
   }
 }
 
-export async function purgeDeletedActivities(deps: RetentionDeps): Promise<number> {
+/** Files no activity references are removed once they are this old (a day: nothing in flight lasts that long). */
+export const ORPHAN_FILE_GRACE_MS = 24 * 3_600_000;
+
+/** Purge soft-deleted activities past the grace period and the files only they needed. */
+export async function purgeDeletedActivitiesAndFiles(deps: RetentionDeps): Promise<{ activities: number; files: number }> {
   const cutoff = daysBefore(deps.now(), deps.env.DELETED_RETENTION_DAYS);
-  return deleteInBatches((limit) => purgeDeletedActivitiesBatch(deps.db, cutoff, limit));
+  const total = { activities: 0, files: 0 };
+  for (;;) {
+    const n = await purgeDeletedActivitiesBatch(deps.db, cutoff, PURGE_BATCH);
+    total.activities += n.activities;
+    total.files += n.files;
+    if (n.activities < PURGE_BATCH) return total;
+  }
+}
+
+export async function purgeDeletedActivities(deps: RetentionDeps): Promise<number> {
+  return (await purgeDeletedActivitiesAndFiles(deps)).activities;
+}
+
+/** Files no activity references, older than ORPHAN_FILE_GRACE_MS. */
+export async function purgeOrphanFiles(deps: Pick<RetentionDeps, 'db' | 'now'>): Promise<number> {
+  const before = new Date(deps.now().getTime() - ORPHAN_FILE_GRACE_MS);
+  return deleteInBatches((limit) => purgeOrphanFilesBatch(deps.db, before, limit));
 }
 
 export async function purgeOldWebhookEvents(deps: RetentionDeps): Promise<number> {
@@ -42,6 +65,7 @@ export async function purgeOldWebhookEvents(deps: RetentionDeps): Promise<number
   return deleteInBatches((limit) => purgeProcessedEventsBatch(deps.db, cutoff, limit));
 }
 
-export async function purgeExpired(deps: RetentionDeps): Promise<{ activities: number; webhookEvents: number }> {
-  return { activities: await purgeDeletedActivities(deps), webhookEvents: await purgeOldWebhookEvents(deps) };
+export async function purgeExpired(deps: RetentionDeps): Promise<{ activities: number; files: number; orphanFiles: number; webhookEvents: number }> {
+  const { activities, files } = await purgeDeletedActivitiesAndFiles(deps);
+  return { activities, files, orphanFiles: await purgeOrphanFiles(deps), webhookEvents: await purgeOldWebhookEvents(deps) };
 }

@@ -1,4 +1,5 @@
 import type { ProcessorMap } from '../types.js';
+import { connectionRevokeUpstream } from './connection.revoke-upstream.js';
 import { garminBackfill } from './garmin.backfill.js';
 import { garminFetchFit } from './garmin.fetch-fit.js';
 import { garminHandleNotification } from './garmin.handle-notification.js';
@@ -34,4 +35,5 @@ export const processors: ProcessorMap = {
   'retention.purge': retentionPurge,
   'prompt.send': promptSend,
   'prompt.sweep': promptSweep,
+  'connection.revoke-upstream': connectionRevokeUpstream,
 };

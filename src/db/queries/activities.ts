@@ -237,12 +237,32 @@ export async function isActivityStillPending(db: DbOrTx, id: string, staleBefore
   return Boolean(row);
 }
 
-/** Remove up to `limit` activities soft-deleted at or before `cutoff` for good (metrics go with them); returns how many. */
-export async function purgeDeletedActivitiesBatch(db: DbOrTx, cutoff: Date, limit: number): Promise<number> {
-  const res = await db.execute(
-    sql`delete from activities where id in (select id from activities where deleted_at is not null and deleted_at <= ${cutoff} limit ${limit})`,
-  );
-  return res.rowCount ?? 0;
+/**
+ * Remove up to `limit` activities soft-deleted at or before `cutoff` for good (metrics go with them),
+ * and, in the same statement, the raw files that no activity needs any more: a file goes when every
+ * activity referencing it is purged. A file row locked by an upload in flight (the same bytes stored
+ * again) is skipped; the orphan sweep takes it later if it is still unreferenced.
+ */
+export async function purgeDeletedActivitiesBatch(db: DbOrTx, cutoff: Date, limit: number): Promise<{ activities: number; files: number }> {
+  const res = await db.execute<{ activities: number; files: number }>(sql`
+    with purged as (
+      delete from activities
+      where id in (select id from activities where deleted_at is not null and deleted_at <= ${cutoff} limit ${limit})
+      returning id, file_id
+    ),
+    files_gone as (
+      delete from files
+      where id in (
+        select f.id from files f
+        where f.id in (select file_id from purged where file_id is not null)
+          and not exists (select 1 from activities a where a.file_id = f.id and a.id not in (select id from purged))
+        for update of f skip locked
+      )
+      returning id
+    )
+    select (select count(*) from purged)::int as activities, (select count(*) from files_gone)::int as files`);
+  const row = res.rows[0];
+  return { activities: row?.activities ?? 0, files: row?.files ?? 0 };
 }
 
 const PENDING_STATUSES = ['queued', 'processing'] as const;

@@ -9,9 +9,13 @@ export async function insertRunner(db: DbOrTx, input: { name: string; timezone: 
   return row!;
 }
 
-/** Locks the runner's row until the transaction ends (SELECT … FOR UPDATE): one writer per runner at a time. */
-export async function lockRunner(tx: DbOrTx, runnerId: string): Promise<void> {
-  await tx.select({ id: runners.id }).from(runners).where(eq(runners.id, runnerId)).for('update');
+/**
+ * Locks the runner's row until the transaction ends (SELECT … FOR UPDATE): one writer per runner at a
+ * time. False when there is no such runner.
+ */
+export async function lockRunner(tx: DbOrTx, runnerId: string): Promise<boolean> {
+  const rows = await tx.select({ id: runners.id }).from(runners).where(eq(runners.id, runnerId)).for('update');
+  return rows.length > 0;
 }
 
 export async function findRunner(db: DbOrTx, id: string): Promise<RunnerRow | undefined> {

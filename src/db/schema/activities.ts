@@ -112,6 +112,10 @@ export const activities = pgTable(
     index('activities_duplicate_of')
       .on(t.duplicateOf)
       .where(sql`${t.duplicateOf} is not null`),
+    /** the file purge's look-up of the activities still needing a file */
+    index('activities_file')
+      .on(t.fileId)
+      .where(sql`${t.fileId} is not null`),
   ],
 );
 

@@ -5,3 +5,4 @@ export * from './pain.js';
 export * from './weeks.js';
 export * from './pages.js';
 export * from './api-keys.js';
+export * from './erasure.js';

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../../lib/errors.js';
-import { outageError, RETRY_AFTER_S } from '../../lib/outage.js';
+import { isReferencedRowGone, outageError, RETRY_AFTER_S } from '../../lib/outage.js';
 
 /** Unknown routes answer JSON, not Express's HTML page. */
 export const notFound: RequestHandler = (req, res) => {
@@ -26,6 +26,11 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   if (outage) {
     req.log?.warn({ code: outage.code, err }, 'store unavailable');
     err = outage;
+  }
+  // what the request writes under was deleted meanwhile (an erased runner): as if it never existed
+  if (isReferencedRowGone(err)) {
+    res.status(404).json({ error: { code: 'not_found', message: 'what this request refers to no longer exists' } });
+    return;
   }
   if (err instanceof AppError) {
     if (err.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S));

@@ -90,6 +90,7 @@ ${
     : ''
 }
 ${poweredByStrava(sources.has('strava'))}${garminAttribution(sources.has('garmin'))}
+<p class="small"><a href="/account/delete">Delete my account</a></p>
 `;
   sendPage(res, status, {
     title: 'Your running',

@@ -15,6 +15,7 @@ import type { OpenApiRegistry } from '../openapi.js';
 import { renderConnect, renderDisconnectConfirm } from './connect.js';
 import { renderDiary, renderDiaryCsv } from './diary.js';
 import { diaryEditRoutes } from './diary-edit.js';
+import { eraseAccountRoutes } from './erase.js';
 import { renderHome } from './home.js';
 import { pageAssetRoutes, pageHeaders } from './layout.js';
 import { badCsrfPage, sendMessage, signedOutPage } from './respond.js';
@@ -155,6 +156,7 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   });
 
   r.use(pushRoutes(deps).api(page));
+  r.use(eraseAccountRoutes(deps, page));
 
   // Errors on a page become a page, not JSON.
   const pageErrors: ErrorRequestHandler = (err, req, res, next) => {

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.js';
 import { disconnectConnection } from '../../services/connections/disconnect.js';
 import { RunnerPromptSettingsView } from '../../services/pain/settings.js';
+import { eraseRunner } from '../../services/erasure.js';
 import { createRunner, getRunnerView, requireRunner } from '../../services/runners.js';
 import { ErrorBody, type OpenApiRegistry } from '../openapi.js';
 import { parseInput } from '../validate.js';
+import { apiKeyOf } from '../middleware/auth.js';
 
 export const CreateRunnerBody = z.object({
   name: z.string().trim().min(1, 'required').max(200),
@@ -36,6 +38,16 @@ export const RunnerView = z.object({
 
 const ProviderParam = z.enum(['strava', 'garmin']);
 
+export const ErasureView = z.object({
+  runnerId: z.uuid(),
+  erasedAt: z.string(),
+  deleted: z
+    .record(z.string(), z.number())
+    .describe('rows deleted per table (webhook_events_redacted: shared Garmin notifications the runner was removed from)'),
+  upstreamRevokes: z.number().describe('platform grants queued for revocation upstream'),
+  jobs: z.object({ removed: z.number(), active: z.number() }).describe('queued jobs removed; active: running at that moment'),
+});
+
 export function runnerRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   docs.add({
     method: 'post',
@@ -64,9 +76,28 @@ export function runnerRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
     responses: {
       200: {
         description: 'disconnected',
-        schema: z.object({ provider: ProviderParam, status: z.literal('disconnected'), upstreamRevoked: z.boolean(), deletedActivities: z.number() }),
+        schema: z.object({
+          provider: ProviderParam,
+          status: z.literal('disconnected'),
+          upstreamRevoked: z.boolean(),
+          upstreamRevokePending: z.boolean().describe('the platform could not be reached; the revoke is retried by a job until it confirms'),
+          deletedActivities: z.number(),
+        }),
       },
       404: { description: 'no such runner or connection', schema: ErrorBody },
+    },
+  });
+
+  docs.add({
+    method: 'delete',
+    path: '/v1/runners/:runnerId',
+    summary:
+      'Erase a runner (GDPR Art. 17): revoke every platform connection upstream (retried by a job), delete every row of the runner and their queued jobs; only an audit row remains',
+    tags: ['runners'],
+    auth: true,
+    responses: {
+      200: { description: 'erased; what was removed', schema: ErasureView },
+      404: { description: 'unknown runner, or already erased', schema: ErrorBody },
     },
   });
 
@@ -78,6 +109,10 @@ export function runnerRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
   });
   router.get('/v1/runners/:runnerId', async (req, res) => {
     res.json(await getRunnerView(deps, req.params.runnerId));
+  });
+  router.delete('/v1/runners/:runnerId', async (req, res) => {
+    const keyName = apiKeyOf(res)?.name ?? 'unknown';
+    res.json(await eraseRunner(deps, req.params.runnerId, `api:${keyName}`));
   });
   router.delete('/v1/runners/:runnerId/connections/:provider', async (req, res) => {
     const runner = await requireRunner(deps, req.params.runnerId);
