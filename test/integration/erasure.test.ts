@@ -128,6 +128,12 @@ async function fillRunner(tag: string) {
     runner.id,
     `https://push.example/${randomBytes(8).toString('hex')}`,
   ]);
+  // an API key bound to the runner (a runner's own script)
+  await q(`insert into api_keys (name, scope, runner_id, secret_hash) values ($1, 'runner', $2, $3)`, [
+    `script-${tag}-${randomBytes(4).toString('hex')}`,
+    runner.id,
+    randomBytes(32).toString('hex'),
+  ]);
   // webhook inbox rows of the runner's platform accounts
   await q(`insert into webhook_events (provider, dedupe_key, payload) values ('strava', $1, $2)`, [
     `strava:create:${athleteId}:${run.externalId}`,
