@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import webpush from 'web-push';
 import { z } from 'zod';
 
@@ -123,6 +125,17 @@ export const EnvSchema = z.object({
   DELETED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** days a processed or ignored webhook event is kept in the inbox */
   WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** where the runner's data exports (zip files) are written; default: stridesync-exports under the OS temp dir */
+  EXPORT_DIR: z
+    .string()
+    .trim()
+    .min(1, 'a directory path')
+    .refine((v) => !v.includes('\u0000'), 'a directory path')
+    .default(join(tmpdir(), 'stridesync-exports')),
+  /** hours an export's download link works once the export is ready (it also works only once) */
+  EXPORT_LINK_TTL_HOURS: z.coerce.number().int('whole hours').min(1, 'at least 1').max(720, 'at most 720 (30 days)').default(24),
+  /** minutes an export's file is kept after its one download before the retention purge deletes it */
+  EXPORT_DOWNLOAD_GRACE_MINUTES: z.coerce.number().int('whole minutes').min(0).max(10_080, 'at most 10080 (7 days)').default(60),
   /** per-IP limits per minute (0 turns that limit off): webhooks, connect starts and links, wrong API keys */
   RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_CONNECT_PER_MIN: z.coerce.number().int().min(0).default(30),

@@ -27,6 +27,7 @@ import { answerPageRoutes } from './routes/answer-page.js';
 import { promptRoutes } from './routes/prompts.js';
 import { diaryRoutes } from './routes/diary.js';
 import { runnerSettingsRoutes } from './routes/runner-settings.js';
+import { exportRoutes } from './routes/exports.js';
 
 /** The request path without its query string, with the Garmin webhook secret masked. */
 export function redactUrl(url: string): string {
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   v1.use(runnerSettingsRoutes(deps, docs));
   v1.use(promptRoutes(deps, docs));
   v1.use(diaryRoutes(deps, docs));
+  v1.use(exportRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
   app.use(v1);
 

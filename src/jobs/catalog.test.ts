@@ -37,6 +37,7 @@ const SAMPLES: { [N in JobName]: JobPayload<N>[] } = {
   'inbox.sweep': [{}],
   'week.close': [{}],
   'retention.purge': [{}],
+  'export.build': [{ exportId: A }, { exportId: B }],
   'notify.deliver': [{ notificationId: A }],
   'prompt.send': [
     { promptId: A, event: 'due', attempt: 1 },

@@ -191,6 +191,14 @@ const DEFINITIONS = {
     attempts: 3,
     backoffMs: 60_000,
   }),
+  /** build one runner's data export (a zip streamed to EXPORT_DIR), then e-mail its download link */
+  'export.build': define({
+    queue: 'compute',
+    payload: z.object({ exportId: uuid }),
+    attempts: 3,
+    backoffMs: 10_000,
+    jobId: (p) => `export.build-${p.exportId}`,
+  }),
   /** push one outbox row to NOTIFY_WEBHOOK_URL, signed */
   'notify.deliver': define({
     queue: 'notify',

@@ -2,13 +2,15 @@ import type { Env } from '../config/env.js';
 import type { Db } from '../db/client.js';
 import { purgeDeletedActivitiesBatch } from '../db/queries/activities.js';
 import { purgeProcessedEventsBatch } from '../db/queries/webhook-events.js';
+import { purgeExportFiles } from './exports/purge.js';
 
 /**
  * Retention (docs/security.md): deleted activities stay recoverable for DELETED_RETENTION_DAYS and
  * are then removed for good (metrics go with them; pain answers stay, their activity link cleared);
  * webhook inbox rows that were processed or ignored are removed after WEBHOOK_RETENTION_DAYS, so
  * forged or foreign events are not stored forever. Unprocessed rows are never purged (the sweep
- * still owes them their job). Deletes run in batches so a large backlog never holds one long lock.
+ * still owes them their job). Export files go once their link expired or their download's grace passed.
+ * Deletes run in batches so a large backlog never holds one long lock.
  */
 
 export const PURGE_BATCH = 5_000;
@@ -42,6 +44,9 @@ export async function purgeOldWebhookEvents(deps: RetentionDeps): Promise<number
   return deleteInBatches((limit) => purgeProcessedEventsBatch(deps.db, cutoff, limit));
 }
 
-export async function purgeExpired(deps: RetentionDeps): Promise<{ activities: number; webhookEvents: number }> {
-  return { activities: await purgeDeletedActivities(deps), webhookEvents: await purgeOldWebhookEvents(deps) };
+/** Everything the retention job removes, export files included (their expiry and download grace, docs/security.md). */
+export async function purgeExpired(
+  deps: RetentionDeps & { env: Pick<Env, 'EXPORT_DOWNLOAD_GRACE_MINUTES'> },
+): Promise<{ activities: number; webhookEvents: number; exportFiles: number }> {
+  return { activities: await purgeDeletedActivities(deps), webhookEvents: await purgeOldWebhookEvents(deps), exportFiles: await purgeExportFiles(deps) };
 }

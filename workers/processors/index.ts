@@ -1,4 +1,5 @@
 import type { ProcessorMap } from '../types.js';
+import { exportBuild } from './export.build.js';
 import { garminBackfill } from './garmin.backfill.js';
 import { garminFetchFit } from './garmin.fetch-fit.js';
 import { garminHandleNotification } from './garmin.handle-notification.js';
@@ -32,6 +33,7 @@ export const processors: ProcessorMap = {
   'inbox.sweep': inboxSweep,
   'notify.deliver': notifyDeliver,
   'retention.purge': retentionPurge,
+  'export.build': exportBuild,
   'prompt.send': promptSend,
   'prompt.sweep': promptSweep,
 };

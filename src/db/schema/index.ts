@@ -4,3 +4,4 @@ export * from './activities.js';
 export * from './pain.js';
 export * from './weeks.js';
 export * from './pages.js';
+export * from './exports.js';

@@ -22,6 +22,7 @@ export const RUNNER_NAV: NavItem[] = [
   { href: '/cadence', label: 'Cadence' },
   { href: '/connect', label: 'Connect' },
   { href: '/share', label: 'Share' },
+  { href: '/export', label: 'Export' },
 ];
 
 export interface PageOptions {

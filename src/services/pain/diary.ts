@@ -190,7 +190,8 @@ export const DIARY_COLUMNS = [
   'activityId',
 ] as const;
 
-function csvCell(v: unknown): string {
+/** One CSV cell; text that starts like a spreadsheet formula is prefixed with a quote so it is not executed. */
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   const s = Array.isArray(v) ? v.join(' ') : String(v);
   // formula-looking text is prefixed so spreadsheets do not execute it
