@@ -12,6 +12,7 @@ import { runnerExports, runners } from '../../src/db/schema/index.js';
 import { purgeExpired } from '../../src/services/retention.js';
 import { acceptFitFile } from '../../src/services/uploads.js';
 import { buildRunner } from '../factories/runners.js';
+import { writeZip } from '../factories/zip-writer.js';
 import { FIXTURES_MISSING_MESSAGE, HAS_FIXTURES, readFit } from '../fixtures.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 import { openMagicLink, sessionCookieOf } from '../setup/sign-in.js';
@@ -389,6 +390,9 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     const io = { out: () => undefined, err: () => undefined, isTty: false };
     const lines = await importFiles(ctx.deps, fresh.id, [path], io, { json: true });
     expect(lines.filter((l) => l.status === 'failed')).toEqual([]);
+    // only the original files are imported; the export's data files are not reported as skipped files
+    expect(lines.every((l) => l.entry?.startsWith('files/'))).toBe(true);
+    expect(new Set(lines.map((l) => l.entry)).size).toBe(FIXTURE_FILES.length);
 
     const load = async (id: string) => {
       const res = await request(ctx.app).get(`/v1/runners/${id}/activities?limit=500`).set(ctx.auth);
@@ -401,4 +405,26 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     expect(imported).toHaveLength(original.length);
     for (let i = 0; i < original.length; i++) expect(imported[i], String(original[i]!.externalId)).toEqual(original[i]);
   }, 120_000);
+
+  it('re-import refuses a FIT file that differs from the export manifest or is not listed in it', async () => {
+    const { entries } = await exportAndDownload(runnerId);
+    const manifest = entries.get('manifest.json')!;
+    const fits = [...entries.keys()].filter((n) => n.startsWith('files/'));
+    const tampered = Buffer.from(entries.get(fits[0]!)!);
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 3) ^ 0xff, tampered.length - 3);
+    const path = await writeZip(join(exportDir, 'tampered.zip'), [
+      { name: fits[0]!, data: tampered },
+      { name: 'files/extra.fit', data: readFit('fenix5-run-short.fit') },
+      { name: 'manifest.json', data: manifest },
+    ]);
+    const fresh = await buildRunner(ctx.deps.db);
+    const io = { out: () => undefined, err: () => undefined, isTty: false };
+    const lines = await importFiles(ctx.deps, fresh.id, [path], io, { json: true });
+    expect(lines.map((l) => [l.entry, l.status, l.error?.code])).toEqual([
+      [fits[0], 'failed', 'export_checksum_mismatch'],
+      ['files/extra.fit', 'failed', 'export_checksum_mismatch'],
+    ]);
+    const res = await request(ctx.app).get(`/v1/runners/${fresh.id}/activities`).set(ctx.auth);
+    expect(res.body.activities).toEqual([]);
+  }, 90_000);
 });
