@@ -257,3 +257,13 @@ export async function firstActivityDate(db: DbOrTx, runnerId: string): Promise<s
     .where(and(eq(activities.runnerId, runnerId), isNull(activities.deletedAt)));
   return row?.first ?? null;
 }
+
+/** The stored bytes of several of a runner's files in one round trip (id → bytes). */
+export async function listFileBytes(db: DbOrTx, runnerId: string, ids: readonly string[]): Promise<Map<string, Buffer>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: files.id, bytes: files.bytes })
+    .from(files)
+    .where(and(eq(files.runnerId, runnerId), inArray(files.id, [...ids])));
+  return new Map(rows.map((r) => [r.id, r.bytes]));
+}
