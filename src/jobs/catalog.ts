@@ -184,7 +184,10 @@ const DEFINITIONS = {
     attempts: 3,
     backoffMs: 5_000,
   }),
-  /** remove soft-deleted activities past DELETED_RETENTION_DAYS and handled webhook events past WEBHOOK_RETENTION_DAYS */
+  /**
+   * remove soft-deleted activities past DELETED_RETENTION_DAYS, handled webhook events past WEBHOOK_RETENTION_DAYS,
+   * and export files past their link's expiry or EXPORT_DOWNLOAD_GRACE_MINUTES after their download
+   */
   'retention.purge': define({
     queue: 'events',
     payload: z.object({}),
