@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../../src/cli/import.js';
 import { listExportActivitiesPage } from '../../src/db/queries/exports.js';
 import { runnerExports, runners } from '../../src/db/schema/index.js';
+import { deleteRunnerExportFiles } from '../../src/services/exports/purge.js';
 import { purgeExpired } from '../../src/services/retention.js';
 import { acceptFitFile } from '../../src/services/uploads.js';
 import { buildRunner } from '../factories/runners.js';
@@ -279,6 +280,10 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     const workers = ctx.startWorkers();
     const ready = await waitReady(started.body.id as string).finally(() => workers.close());
     const url = ready.body.downloadUrl as string;
+    // a HEAD (link checker) answers the size without using the link
+    const head = await request(ctx.app).head(new URL(url).pathname);
+    expect(head.status).toBe(200);
+    expect(Number(head.headers['content-length'])).toBe(ready.body.bytes);
     const res = await download(url);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/zip');
@@ -427,4 +432,26 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     const res = await request(ctx.app).get(`/v1/runners/${fresh.id}/activities`).set(ctx.auth);
     expect(res.body.activities).toEqual([]);
   }, 90_000);
+
+  it('deleting a runner’s export files (erasure) removes them from EXPORT_DIR and ends their links', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    await acceptFitFile(ctx.deps, { runnerId: runner.id, bytes: readFit('fenix5-run-short.fit'), origin: 'short.fit' });
+    const started = await request(ctx.app).post(`/v1/runners/${runner.id}/exports`).set(ctx.auth);
+    const workers = ctx.startWorkers();
+    const ready = await waitReady(started.body.id as string, runner.id).finally(() => workers.close());
+    expect(ready.body.status).toBe('ready');
+    const [row] = await ctx.deps.db
+      .select()
+      .from(runnerExports)
+      .where(eq(runnerExports.id, started.body.id as string));
+    expect(existsSync(row!.storageLocation!)).toBe(true);
+
+    expect(await deleteRunnerExportFiles(ctx.deps, runner.id)).toBe(1);
+    expect(existsSync(row!.storageLocation!)).toBe(false);
+    const res = await request(ctx.app).get(new URL(ready.body.downloadUrl as string).pathname);
+    expect(res.status).toBe(410);
+    // the rows go with the runner
+    await ctx.deps.db.delete(runners).where(eq(runners.id, runner.id));
+    expect(await ctx.deps.db.select().from(runnerExports).where(eq(runnerExports.runnerId, runner.id))).toEqual([]);
+  }, 60_000);
 });

@@ -4,7 +4,16 @@ import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Router, type RequestHandler, type Response } from 'express';
 import type { AppDeps } from '../../deps.js';
-import { claimDownload, completeDownload, latestExport, releaseDownload, REQUEST_ID, requestExport, type ExportView } from '../../services/exports/index.js';
+import {
+  claimDownload,
+  completeDownload,
+  latestExport,
+  peekDownload,
+  releaseDownload,
+  REQUEST_ID,
+  requestExport,
+  type ExportView,
+} from '../../services/exports/index.js';
 import { sessionOf } from '../middleware/session.js';
 import { html, raw } from './html.js';
 import { pageHeaders } from './layout.js';
@@ -50,7 +59,7 @@ function statusBlock(view: ExportView | null, tz: string) {
   const why =
     view.link === 'used'
       ? `Your export of ${when(view.createdAt, tz)} was downloaded${view.downloadedAt ? ` on ${when(view.downloadedAt, tz)}` : ''}; its link works only once.`
-      : `The link of your export of ${when(view.createdAt, tz)} has expired and the file was deleted.`;
+      : `The link of your export of ${when(view.createdAt, tz)} has expired.`;
   return html`<section class="card" aria-labelledby="exp-h"><h2 id="exp-h">Your last export</h2><p>${why}</p></section>`;
 }
 
@@ -93,6 +102,20 @@ ${csrfField(res)}
     res.redirect(303, '/export?started=1');
   });
 
+  // A HEAD (a link checker, a download manager asking the size) answers what a GET would, without using the link.
+  r.head('/exports/:token', pageHeaders({ noIndex: true }), opts.linkLimit, async (req, res) => {
+    const peek = await peekDownload(deps, String(req.params.token));
+    if (peek.kind !== 'ok') return void res.status({ not_found: 404, not_ready: 409, gone: 410 }[peek.kind]).end();
+    const size = await stat(peek.path)
+      .then((s) => s.size)
+      .catch(() => null);
+    if (size === null) return void res.status(410).end();
+    res.status(200);
+    res.setHeader('Content-Type', 'application/zip');
+    res.setHeader('Content-Length', String(size));
+    res.setHeader('Cache-Control', 'no-store');
+    res.end();
+  });
   r.get('/exports/:token', pageHeaders({ noIndex: true }), opts.linkLimit, async (req, res) => {
     const claim = await claimDownload(deps, String(req.params.token));
     if (claim.kind === 'not_found')

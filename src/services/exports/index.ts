@@ -147,6 +147,18 @@ export async function claimDownload(deps: Pick<AppDeps, 'db' | 'now'>, token: st
   return { kind: 'gone', reason: 'expired' };
 }
 
+/** What a download link would answer, without using it (HEAD requests, link checkers). */
+export async function peekDownload(deps: Pick<AppDeps, 'db' | 'now'>, token: string): Promise<DownloadClaim> {
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(token)) return { kind: 'not_found' };
+  const row = await findExportByTokenHash(deps.db, hashToken(token));
+  if (!row) return { kind: 'not_found' };
+  if (row.status === 'failed') return { kind: 'gone', reason: 'failed' };
+  if (row.status !== 'ready') return { kind: 'not_ready' };
+  if (row.downloadedAt) return { kind: 'gone', reason: 'used' };
+  if (row.fileDeletedAt || !row.storageLocation || (row.expiresAt && row.expiresAt <= deps.now())) return { kind: 'gone', reason: 'expired' };
+  return { kind: 'ok', row, path: row.storageLocation, claimedAt: deps.now() };
+}
+
 export async function completeDownload(deps: Pick<AppDeps, 'db'>, claim: { row: ExportRow }): Promise<void> {
   await forgetExportLink(deps.db, claim.row.id);
 }
