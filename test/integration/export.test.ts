@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../../src/cli/import.js';
 import { listExportActivitiesPage } from '../../src/db/queries/exports.js';
 import { runnerExports, runners } from '../../src/db/schema/index.js';
+import { requestExport } from '../../src/services/exports/index.js';
 import { deleteRunnerExportFiles } from '../../src/services/exports/purge.js';
+import { QueueUnavailableError } from '../../src/jobs/queues.js';
 import { purgeExpired } from '../../src/services/retention.js';
 import { acceptFitFile } from '../../src/services/uploads.js';
 import { buildRunner } from '../factories/runners.js';
@@ -454,4 +456,20 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     await ctx.deps.db.delete(runners).where(eq(runners.id, runner.id));
     expect(await ctx.deps.db.select().from(runnerExports).where(eq(runnerExports.runnerId, runner.id))).toEqual([]);
   }, 60_000);
+
+  it('when the queue cannot take the job, the export is marked failed (not left queued), so the next request starts a new one', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    const down = {
+      ...ctx.deps,
+      enqueue: (async () => {
+        throw new QueueUnavailableError();
+      }) as typeof ctx.deps.enqueue,
+    };
+    await expect(requestExport(down, runner.id, 'req-down')).rejects.toBeInstanceOf(QueueUnavailableError);
+    const [row] = await ctx.deps.db.select().from(runnerExports).where(eq(runnerExports.runnerId, runner.id));
+    expect(row).toMatchObject({ status: 'failed', error: { code: 'queue_unavailable' }, tokenEncrypted: null });
+    const again = await request(ctx.app).post(`/v1/runners/${runner.id}/exports`).set(ctx.auth);
+    expect(again.status).toBe(202);
+    expect(again.body.id).not.toBe(row!.id);
+  });
 });
