@@ -1,5 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { get as httpGet } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -7,9 +10,10 @@ import request from 'supertest';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../../src/cli/import.js';
-import { listExportActivitiesPage } from '../../src/db/queries/exports.js';
+import { insertExportOnce, listExportActivitiesPage, setExportReady, startExportRow } from '../../src/db/queries/exports.js';
 import { runnerExports, runners } from '../../src/db/schema/index.js';
 import { requestExport } from '../../src/services/exports/index.js';
+import { hashToken, newToken } from '../../src/services/sessions/index.js';
 import { deleteRunnerExportFiles } from '../../src/services/exports/purge.js';
 import { QueueUnavailableError } from '../../src/jobs/queues.js';
 import { purgeExpired } from '../../src/services/retention.js';
@@ -70,6 +74,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ctx?.close();
   await smtp?.close();
+  if (exportDir) rmSync(exportDir, { recursive: true, force: true });
 });
 
 function readZip(path: string): Promise<Map<string, Buffer>> {
@@ -472,4 +477,45 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     expect(again.status).toBe(202);
     expect(again.body.id).not.toBe(row!.id);
   });
+
+  it('a download that breaks off before the whole file was sent gives the link back; the next complete one uses it', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    const token = newToken();
+    const { row } = await insertExportOnce(ctx.deps.db, { runnerId: runner.id, requestId: 'big', tokenHash: hashToken(token), tokenEncrypted: null });
+    await startExportRow(ctx.deps.db, row.id, new Date());
+    const path = join(exportDir, 'big.zip');
+    writeFileSync(path, randomBytes(48 * 1_048_576)); // far more than loopback socket buffers hold
+    await setExportReady(ctx.deps.db, row.id, {
+      bytes: 48 * 1_048_576,
+      storageLocation: path,
+      readyAt: new Date(),
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+
+    const server = ctx.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const port = (server.address() as AddressInfo).port;
+      await new Promise<void>((resolve, reject) => {
+        const req = httpGet(`http://127.0.0.1:${port}/exports/${token}`, (res) => {
+          expect(res.statusCode).toBe(200);
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', (err) => (err.message.includes('socket hang up') ? resolve() : reject(err)));
+      });
+      await expect
+        .poll(async () => (await ctx.deps.db.select().from(runnerExports).where(eq(runnerExports.id, row.id)))[0]!.downloadedAt, { timeout: 10_000 })
+        .toBeNull();
+      // the claim is given back only once the broken stream has ended; the link then works in full, once
+      const full = await request(ctx.app).get(`/exports/${token}`).buffer(true).parse(binary);
+      expect(full.status).toBe(200);
+      expect((full.body as Buffer).length).toBe(48 * 1_048_576);
+      expect((await request(ctx.app).get(`/exports/${token}`)).status).toBe(410);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 });
