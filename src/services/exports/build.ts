@@ -196,7 +196,6 @@ export async function writeExportZip(
         next = readGroup(groups[gi + 1]);
         for (const f of group) {
           const bytes = contents.get(f.id);
-          contents.delete(f.id);
           if (!bytes) continue;
           await sink.entry(
             fitEntryName(f),
