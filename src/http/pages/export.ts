@@ -102,21 +102,21 @@ ${csrfField(res)}
     res.redirect(303, '/export?started=1');
   });
 
-  // A HEAD (a link checker, a download manager asking the size) answers what a GET would, without using the link.
-  r.head('/exports/:token', pageHeaders({ noIndex: true }), opts.linkLimit, async (req, res) => {
-    const peek = await peekDownload(deps, String(req.params.token));
-    if (peek.kind !== 'ok') return void res.status({ not_found: 404, not_ready: 409, gone: 410 }[peek.kind]).end();
-    const size = await stat(peek.path)
-      .then((s) => s.size)
-      .catch(() => null);
-    if (size === null) return void res.status(410).end();
-    res.status(200);
-    res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Length', String(size));
-    res.setHeader('Cache-Control', 'no-store');
-    res.end();
-  });
   r.get('/exports/:token', pageHeaders({ noIndex: true }), opts.linkLimit, async (req, res) => {
+    // A HEAD (express routes it here; a link checker, a download manager asking the size) answers what
+    // a GET would, without using the link.
+    if (req.method === 'HEAD') {
+      const peek = await peekDownload(deps, String(req.params.token));
+      if (peek.kind !== 'ok') return void res.status({ not_found: 404, not_ready: 409, gone: 410 }[peek.kind]).end();
+      const size = await stat(peek.path)
+        .then((st) => st.size)
+        .catch(() => null);
+      if (size === null) return void res.status(410).end();
+      res.status(200).setHeader('Content-Type', 'application/zip');
+      res.setHeader('Content-Length', String(size));
+      res.end();
+      return;
+    }
     const claim = await claimDownload(deps, String(req.params.token));
     if (claim.kind === 'not_found')
       return sendMessage(res, 404, 'Export not found', ['This download link does not exist. Check that the whole link was copied.']);
