@@ -4,6 +4,7 @@
  * afterwards) and only loopback addresses. `npm run bench -- fit week` runs a subset.
  */
 import { benchCadence } from './cadence.js';
+import { benchExport } from './export.js';
 import { benchFit } from './fit.js';
 import { benchFuzz } from './fuzz.js';
 import { benchImport } from './import.js';
@@ -26,6 +27,7 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   pain: () => benchPain(),
   cadence: () => benchCadence(),
   pages: () => benchPages(),
+  export: () => benchExport(Number(process.env.BENCH_EXPORT_DAYS ?? 1826)),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);

@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { AppDeps } from '../src/deps.js';
 import { failPendingActivity } from '../src/db/queries/activities.js';
 import { findConnection } from '../src/db/queries/connections.js';
+import { setExportFailed } from '../src/db/queries/exports.js';
 import { listActivityIdsByExternalId } from '../src/db/queries/provider-activities.js';
 import { isJobName, JOBS, type JobName, type JobPayload } from '../src/jobs/catalog.js';
 import { isStalledFailure } from '../src/jobs/attempts.js';
@@ -54,6 +55,9 @@ export const FINAL_FAILURE_HANDLERS: { [N in JobName]?: FinalHandler<N> } = {
     const existing = await findGarminActivity(deps.db, conn.runnerId, String(entry.activityId ?? entry.summaryId));
     if (existing?.fileId) return; // downloaded; its import job owns the row now
     await recordFetchFailure(deps, conn, entry, reason);
+  },
+  'export.build': async (deps, p, reason) => {
+    await setExportFailed(deps.db, p.exportId, reason, deps.now());
   },
   'notify.deliver': (deps, p, reason) => failNotification(deps, p.notificationId, reason.message),
 };

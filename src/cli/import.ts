@@ -7,8 +7,9 @@ import { AppError } from '../lib/errors.js';
 import { toActivityView } from '../services/activity-view.js';
 import { requireRunner } from '../services/runners.js';
 import { acceptFitFile } from '../services/uploads.js';
-import { isZipFile, readZipEntries, zipEntryCount, ZipLimitError, ZipUnreadableError, type ZipLimits } from '../services/zip-archive.js';
+import { isZipFile, readExportManifest, readZipEntries, zipEntryCount, ZipLimitError, ZipUnreadableError, type ZipLimits } from '../services/zip-archive.js';
 import { zipLimitsOf } from '../services/zip-uploads.js';
+import { sha256Hex } from '../lib/crypto.js';
 import { startWorkers } from '../../workers/main.js';
 import type { CliCommand, CliIo } from './commands.js';
 import { progressLine } from './progress.js';
@@ -79,7 +80,9 @@ async function planInputs(paths: string[]): Promise<{ inputs: Input[]; expected:
     }
     try {
       const zip = await isZipFile(f.path);
-      expected += zip ? await zipEntryCount(f.path).catch(() => 1) : 1;
+      const manifest = zip ? await readExportManifest(f.path) : null;
+      // an export's progress counts its FIT files only (its data files are not imported)
+      expected += manifest ? manifest.files.filter((x) => x.kind === 'fit').length : zip ? await zipEntryCount(f.path).catch(() => 1) : 1;
       inputs.push({ path: f.path, zip });
     } catch (err) {
       inputs.push({ path: f.path, missing: (err as Error).message });
@@ -101,9 +104,20 @@ async function* importItems(inputs: Input[], limits: ZipLimits): AsyncGenerator<
       continue;
     }
     try {
+      // A stridesync data export: its original FIT files are imported (each checked against the
+      // manifest's SHA-256); its data files (activities, diary, weeks, …) are derived again from them.
+      const manifest = await readExportManifest(f.path);
+      const listed = new Map(manifest?.files.map((x) => [x.name, x]) ?? []);
       for await (const e of readZipEntries(f.path, { limits })) {
+        const inManifest = listed.get(e.name);
+        if (manifest && (e.name === 'manifest.json' || (inManifest && inManifest.kind !== 'fit'))) continue;
         if (e.kind === 'fit') {
           const bytes = e.bytes;
+          if (manifest && (!inManifest || sha256Hex(bytes) !== inManifest.sha256)) {
+            const message = inManifest ? 'the file differs from the one the export listed (SHA-256 mismatch)' : 'the file is not listed in the export manifest';
+            yield { file: f.path, entry: e.name, line: failedLine(f.path, e.name, { code: 'export_checksum_mismatch', message }) };
+            continue;
+          }
           yield { file: f.path, entry: e.name, bytes: async () => bytes };
         } else if (e.kind === 'skipped') {
           yield {
@@ -284,7 +298,7 @@ export function summaryTable(lines: ImportLine[]): string[] {
 }
 
 export const importCommand: CliCommand = {
-  usage: 'import --runner ID PATH... [--json]           import FIT files, .fit.gz, zip archives and folders of them',
+  usage: 'import --runner ID PATH... [--json]           import FIT files, .fit.gz, zip archives (a stridesync export too) and folders of them',
   takesSub: false,
   matches: (cmd) => cmd === 'import',
   async run(deps, args, io) {

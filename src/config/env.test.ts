@@ -121,3 +121,21 @@ describe('zip archive caps', () => {
     expect(() => loadEnv({ ZIP_MAX_RATIO: '0.5' })).toThrow(/ZIP_MAX_RATIO/);
   });
 });
+
+describe('data exports', () => {
+  it('defaults to a directory under the OS temp dir, a 24-hour link and a 60-minute grace after the download', async () => {
+    const { tmpdir } = await import('node:os');
+    const env = loadEnv({ NODE_ENV: 'development' });
+    expect(env.EXPORT_DIR.startsWith(tmpdir())).toBe(true);
+    expect(env.EXPORT_LINK_TTL_HOURS).toBe(24);
+    expect(env.EXPORT_DOWNLOAD_GRACE_MINUTES).toBe(60);
+    expect(loadEnv({ EXPORT_DIR: './data/exports', EXPORT_LINK_TTL_HOURS: '48' })).toMatchObject({ EXPORT_DIR: './data/exports', EXPORT_LINK_TTL_HOURS: 48 });
+  });
+
+  it('refuses an unusable link lifetime or grace, naming the variable', () => {
+    expect(() => loadEnv({ EXPORT_LINK_TTL_HOURS: '0' })).toThrow(/EXPORT_LINK_TTL_HOURS: at least 1/);
+    expect(() => loadEnv({ EXPORT_LINK_TTL_HOURS: '1.5' })).toThrow(/EXPORT_LINK_TTL_HOURS: whole hours/);
+    expect(() => loadEnv({ EXPORT_DOWNLOAD_GRACE_MINUTES: '20000' })).toThrow(/EXPORT_DOWNLOAD_GRACE_MINUTES: at most 10080/);
+    expect(() => loadEnv({ EXPORT_DIR: '  ' })).toThrow(ConfigError);
+  });
+});

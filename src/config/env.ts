@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import webpush from 'web-push';
 import { z } from 'zod';
 import { webhookSecretKey } from '../lib/webhook-secret.js';
@@ -207,6 +209,17 @@ export const EnvSchema = z.object({
     .min(15, 'must be at least 15 minutes')
     .max(43_200, 'must be at most 43200 minutes (30 days, the session lifetime)')
     .default(10_080),
+  /** where the runner's data exports (zip files) are written; default: stridesync-exports under the OS temp dir */
+  EXPORT_DIR: z
+    .string()
+    .trim()
+    .min(1, 'a directory path')
+    .refine((v) => !v.includes('\u0000'), 'a directory path')
+    .default(join(tmpdir(), 'stridesync-exports')),
+  /** hours an export's download link works once the export is ready (it also works only once) */
+  EXPORT_LINK_TTL_HOURS: z.coerce.number().int('whole hours').min(1, 'at least 1').max(720, 'at most 720 (30 days)').default(24),
+  /** minutes an export's file is kept after its one download before the retention purge deletes it */
+  EXPORT_DOWNLOAD_GRACE_MINUTES: z.coerce.number().int('whole minutes').min(0).max(10_080, 'at most 10080 (7 days)').default(60),
   /** per-IP limits per minute (0 turns that limit off): webhooks, connect starts and links, wrong API keys */
   RATE_LIMIT_WEBHOOKS_PER_MIN: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_CONNECT_PER_MIN: z.coerce.number().int().min(0).default(30),

@@ -29,6 +29,7 @@ import { promptRoutes } from './routes/prompts.js';
 import { diaryRoutes } from './routes/diary.js';
 import { runnerSettingsRoutes } from './routes/runner-settings.js';
 import { redactingErrSerializer, redactResponseHeaders, redactUrl } from '../lib/log-redact.js';
+import { exportRoutes } from './routes/exports.js';
 
 export { redactUrl };
 
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps, extra: { publicRoutes?: AppRouteFactory
   v1.use(runnerSettingsRoutes(deps, docs));
   v1.use(promptRoutes(deps, docs));
   v1.use(diaryRoutes(deps, docs));
+  v1.use(exportRoutes(deps, docs));
   for (const f of extra.v1Routes ?? []) v1.use(f(deps, docs));
   app.use(v1);
 

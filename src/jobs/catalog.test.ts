@@ -38,6 +38,7 @@ const SAMPLES: { [N in JobName]: JobPayload<N>[] } = {
   'week.close': [{}],
   'retention.purge': [{}],
   'connection.revoke-upstream': [{ revokeId: '6f1c1a4e-2b9f-4c1e-9d7a-000000000001' }],
+  'export.build': [{ exportId: A }, { exportId: B }],
   'notify.deliver': [{ notificationId: A }],
   'prompt.send': [
     { promptId: A, event: 'due', attempt: 1 },

@@ -184,12 +184,23 @@ const DEFINITIONS = {
     attempts: 3,
     backoffMs: 5_000,
   }),
-  /** remove soft-deleted activities past DELETED_RETENTION_DAYS and handled webhook events past WEBHOOK_RETENTION_DAYS */
+  /**
+   * remove soft-deleted activities past DELETED_RETENTION_DAYS, handled webhook events past WEBHOOK_RETENTION_DAYS,
+   * and export files past their link's expiry or EXPORT_DOWNLOAD_GRACE_MINUTES after their download
+   */
   'retention.purge': define({
     queue: 'events',
     payload: z.object({}),
     attempts: 3,
     backoffMs: 60_000,
+  }),
+  /** build one runner's data export (a zip streamed to EXPORT_DIR), then e-mail its download link */
+  'export.build': define({
+    queue: 'compute',
+    payload: z.object({ exportId: uuid }),
+    attempts: 3,
+    backoffMs: 10_000,
+    jobId: (p) => `export.build-${p.exportId}`,
   }),
   /** push one outbox row to NOTIFY_WEBHOOK_URL, signed */
   'notify.deliver': define({

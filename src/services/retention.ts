@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { purgeDeletedActivitiesBatch } from '../db/queries/activities.js';
 import { purgeOrphanFilesBatch } from '../db/queries/files.js';
 import { purgeProcessedEventsBatch } from '../db/queries/webhook-events.js';
+import { purgeExportFiles } from './exports/purge.js';
 
 /**
  * Retention (docs/security.md): deleted activities stay recoverable for DELETED_RETENTION_DAYS and
@@ -11,7 +12,8 @@ import { purgeProcessedEventsBatch } from '../db/queries/webhook-events.js';
  * them, and files no activity references are swept after ORPHAN_FILE_GRACE_MS;
  * webhook inbox rows that were processed or ignored are removed after WEBHOOK_RETENTION_DAYS, so
  * forged or foreign events are not stored forever. Unprocessed rows are never purged (the sweep
- * still owes them their job). Deletes run in batches so a large backlog never holds one long lock.
+ * still owes them their job). Export files go once their link expired or their download's grace passed.
+ * Deletes run in batches so a large backlog never holds one long lock.
  */
 
 export const PURGE_BATCH = 5_000;
@@ -65,7 +67,16 @@ export async function purgeOldWebhookEvents(deps: RetentionDeps): Promise<number
   return deleteInBatches((limit) => purgeProcessedEventsBatch(deps.db, cutoff, limit));
 }
 
-export async function purgeExpired(deps: RetentionDeps): Promise<{ activities: number; files: number; orphanFiles: number; webhookEvents: number }> {
+/** Everything the retention job removes: purged activities and the files only they needed, orphan files, old inbox rows, export files past their expiry or download grace (docs/security.md). */
+export async function purgeExpired(
+  deps: RetentionDeps & { env: Pick<Env, 'EXPORT_DOWNLOAD_GRACE_MINUTES'> },
+): Promise<{ activities: number; files: number; orphanFiles: number; webhookEvents: number; exportFiles: number }> {
   const { activities, files } = await purgeDeletedActivitiesAndFiles(deps);
-  return { activities, files, orphanFiles: await purgeOrphanFiles(deps), webhookEvents: await purgeOldWebhookEvents(deps) };
+  return {
+    activities,
+    files,
+    orphanFiles: await purgeOrphanFiles(deps),
+    webhookEvents: await purgeOldWebhookEvents(deps),
+    exportFiles: await purgeExportFiles(deps),
+  };
 }

@@ -290,3 +290,46 @@ export async function* readZipEntries(path: string, opts: { maxEntryBytes?: numb
     zip.close();
   }
 }
+
+/** What `stridesync import` needs of a stridesync export's manifest (src/services/exports/build.ts). */
+export interface ExportManifest {
+  format: 'stridesync-export';
+  formatVersion: number;
+  runnerId: string;
+  createdAt: string;
+  files: Array<{ name: string; kind: string; sha256: string; bytes: number }>;
+}
+
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The manifest of a stridesync data export (its `manifest.json` entry), or null when the archive is
+ * not one (no such entry, or not that format). Reads only that entry.
+ */
+export async function readExportManifest(path: string): Promise<ExportManifest | null> {
+  const zip = await openZip(path);
+  try {
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+        zip.once('entry', resolve);
+        zip.once('end', () => resolve(null));
+        zip.once('error', reject);
+        zip.readEntry();
+      }).finally(() => zip.removeAllListeners('entry').removeAllListeners('end').removeAllListeners('error'));
+      if (!entry) return null;
+      const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileName as unknown as Buffer, entry.extraFields, false);
+      if (name !== 'manifest.json') continue;
+      if (entry.uncompressedSize > MAX_MANIFEST_BYTES) return null;
+      const parsed = JSON.parse(
+        (await readEntryBytes(zip, entry, { maxBytes: MAX_MANIFEST_BYTES, maxRatio: Number.POSITIVE_INFINITY, leftOfTotal: MAX_MANIFEST_BYTES })).toString(
+          'utf8',
+        ),
+      ) as Partial<ExportManifest>;
+      return parsed.format === 'stridesync-export' && Array.isArray(parsed.files) ? (parsed as ExportManifest) : null;
+    }
+  } catch {
+    return null;
+  } finally {
+    zip.close();
+  }
+}

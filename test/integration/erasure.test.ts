@@ -1,4 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import nock from 'nock';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,12 +23,15 @@ import { createTestContext, type TestContext } from '../setup/context.js';
 import { openMagicLink, sessionCookieOf } from '../setup/sign-in.js';
 
 let ctx: TestContext;
+let exportDir: string;
 beforeAll(async () => {
-  ctx = await createTestContext({ ...STRAVA_TEST_ENV, ...GARMIN_TEST_ENV });
+  exportDir = await mkdtemp(join(tmpdir(), 'stridesync-erasure-exports-'));
+  ctx = await createTestContext({ ...STRAVA_TEST_ENV, ...GARMIN_TEST_ENV, EXPORT_DIR: exportDir });
 });
 afterEach(() => nock.cleanAll());
 afterAll(async () => {
   await ctx?.close();
+  await rm(exportDir, { recursive: true, force: true });
 });
 
 /**
@@ -134,6 +141,15 @@ async function fillRunner(tag: string) {
     runner.id,
     randomBytes(32).toString('hex'),
   ]);
+  // a data export, its zip still on disk
+  const exportPath = join(exportDir, `${tag}-${randomBytes(4).toString('hex')}.zip`);
+  await writeFile(exportPath, 'PK zip bytes');
+  await q(`insert into exports (runner_id, request_id, status, storage_location, token_hash) values ($1, $2, 'ready', $3, $4)`, [
+    runner.id,
+    `req-${tag}`,
+    exportPath,
+    randomBytes(32).toString('hex'),
+  ]);
   // webhook inbox rows of the runner's platform accounts
   await q(`insert into webhook_events (provider, dedupe_key, payload) values ('strava', $1, $2)`, [
     `strava:create:${athleteId}:${run.externalId}`,
@@ -154,7 +170,7 @@ async function fillRunner(tag: string) {
   await ctx.deps.enqueue('notify.deliver', { notificationId: notification!.id });
 
   const ids = [runner.id, upload.id, run.id, prompt!.id, later!.id, notification!.id, file!.id, strava.id, garmin.id, athleteId, garminUser];
-  return { runner, strava, garmin, athleteId, garminUser, ids };
+  return { runner, strava, garmin, athleteId, garminUser, ids, exportPath };
 }
 
 /** BullMQ keys of this file's prefix (and job payloads) that name one of `ids`. */
@@ -204,6 +220,9 @@ describe('DELETE /v1/runners/:runnerId (erasure)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ runnerId: a.runner.id, upstreamRevokes: 2 });
     expect(res.body.jobs.removed).toBeGreaterThanOrEqual(4);
+    // A's export zip is gone from the disk; B's stays
+    expect(existsSync(a.exportPath)).toBe(false);
+    expect(existsSync(b.exportPath)).toBe(true);
     for (const t of owned) expect(res.body.deleted[t], `count of ${t}`).toBeGreaterThan(0);
     expect(res.body.deleted).toMatchObject({
       runners: 1,

@@ -1,5 +1,6 @@
 import type { ProcessorMap } from '../types.js';
 import { connectionRevokeUpstream } from './connection.revoke-upstream.js';
+import { exportBuild } from './export.build.js';
 import { garminBackfill } from './garmin.backfill.js';
 import { garminFetchFit } from './garmin.fetch-fit.js';
 import { garminHandleNotification } from './garmin.handle-notification.js';
@@ -33,6 +34,7 @@ export const processors: ProcessorMap = {
   'inbox.sweep': inboxSweep,
   'notify.deliver': notifyDeliver,
   'retention.purge': retentionPurge,
+  'export.build': exportBuild,
   'prompt.send': promptSend,
   'prompt.sweep': promptSweep,
   'connection.revoke-upstream': connectionRevokeUpstream,

@@ -43,6 +43,7 @@ export const RUNNER_OWNED_TABLES: ReadonlyArray<{ table: string; where: (runnerI
   { table: 'runner_shares', where: (id) => sql`runner_id = ${id}` },
   { table: 'push_subscriptions', where: (id) => sql`runner_id = ${id}` },
   { table: 'api_keys', where: (id) => sql`runner_id = ${id}` },
+  { table: 'exports', where: (id) => sql`runner_id = ${id}` },
   { table: 'connections', where: (id) => sql`runner_id = ${id}` },
   { table: 'runners', where: (id) => sql`id = ${id}` },
 ];

@@ -6,3 +6,4 @@ export * from './weeks.js';
 export * from './pages.js';
 export * from './api-keys.js';
 export * from './erasure.js';
+export * from './exports.js';

@@ -23,6 +23,7 @@ export const RUNNER_NAV: NavItem[] = [
   { href: '/connect', label: 'Connect' },
   { href: '/share', label: 'Share' },
   { href: '/sessions', label: 'Devices' },
+  { href: '/export', label: 'Export' },
 ];
 
 export interface PageOptions {

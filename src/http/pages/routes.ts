@@ -23,6 +23,7 @@ import { renderShareHome, renderSharedPage, sendShareGone, sendShareNotFound } f
 import { renderDevices } from './devices.js';
 import { pushRoutes } from './push-routes.js';
 import { cadencePageRoutes } from './cadence-page.js';
+import { exportPageRoutes } from './export.js';
 import { answerRoutes } from './answers.js';
 import { loginRoutes } from './login.js';
 import { outageError, RETRY_AFTER_S } from '../../lib/outage.js';
@@ -118,6 +119,7 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   r.use(diaryEditRoutes(deps, page));
 
   r.use(cadencePageRoutes(deps, page));
+  r.use(exportPageRoutes(deps, page, { linkLimit }));
 
   // Share
   r.get('/share', ...page, async (_req, res) => renderShareHome(deps, res, sessionOf(res)!, await listShares(deps, sessionOf(res)!.runnerId)));
