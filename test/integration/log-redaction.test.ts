@@ -176,16 +176,19 @@ describe('request logs', () => {
 describe('failed queries', () => {
   it('are logged with their statement but without their parameter values, from a request and from a background job', async () => {
     const recipient = 'Kari Paramsecret-Physio';
-    const missingRunner = randomUUID();
+    // a unique violation (the same link token twice): a plain failed query, answered 500
+    const owner = await buildRunner(ctx.deps.db, { name: 'Owner Paramsecret' });
+    const tokenHash = `hash-paramsecret-${randomUUID()}`;
     const failing = () =>
       insertShare(ctx.deps.db, {
-        runnerId: missingRunner,
-        tokenHash: 'hash-paramsecret-0001',
+        runnerId: owner.id,
+        tokenHash,
         recipient,
         sections: ['diary'],
         consentedAt: new Date(),
         expiresAt: new Date(Date.now() + 86_400_000),
       });
+    await failing(); // the first insert stands; every later one fails on the unique token
     const app = createApp(ctx.deps, {
       publicRoutes: [
         () =>
@@ -216,6 +219,6 @@ describe('failed queries', () => {
       expect(l.err!.message).toContain('params: [redacted]');
     }
     const text = lines.slice(before).join('');
-    for (const value of [recipient, missingRunner, 'hash-paramsecret-0001']) expect(text.includes(value), value).toBe(false);
+    for (const value of [recipient, owner.id, tokenHash]) expect(text.includes(value), value).toBe(false);
   });
 });
