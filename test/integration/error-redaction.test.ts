@@ -3,9 +3,12 @@ import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertShare } from '../../src/db/queries/shares.js';
-import { activities, webhookEvents } from '../../src/db/schema/index.js';
+import { activities, notifications, painPrompts, promptDeliveries, webhookEvents } from '../../src/db/schema/index.js';
 import { PermanentJobError } from '../../src/lib/errors.js';
 import { processInboxRow } from '../../src/services/inbox/process-row.js';
+import { deliverNotification, PushFailedError, recordNotification } from '../../src/services/notify.js';
+import { sendPrompt } from '../../src/services/prompts/send.js';
+import { newPromptToken } from '../../src/services/prompts/tokens.js';
 import { processors } from '../../workers/registry.js';
 import { buildRunner } from '../factories/runners.js';
 import { waitUntil } from '../resilience/fakes.js';
@@ -152,4 +155,51 @@ describe('a job failing on a query', () => {
     expectNoValues('webhook_events.error', row!.error);
     await job.remove().catch(() => undefined);
   }, 60_000);
+
+  it('stores a prompt channel’s and the outbox’s failure without parameter values', async () => {
+    const runner = await buildRunner(ctx.deps.db);
+    const token = newPromptToken(ctx.env.tokenEncryptionKey);
+    const [prompt] = await ctx.deps.db
+      .insert(painPrompts)
+      .values({
+        runnerId: runner.id,
+        kind: 'rest_morning',
+        dueAt: new Date(Date.now() - 60_000),
+        expiresAt: new Date(Date.now() + 6 * 3600_000),
+        tokenHash: token.hash,
+        tokenEnc: token.enc,
+      })
+      .returning();
+    const failingChannel = { name: 'webhook', enabled: () => true, send: async () => failingInsert() };
+    const sent = await sendPrompt(ctx.deps, prompt!.id, 'due', 1, [failingChannel]).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(sent).toBeInstanceOf(Error);
+    expectNoValues('prompt send error', sent!.message);
+    const [delivery] = await ctx.deps.db.select().from(promptDeliveries).where(eq(promptDeliveries.promptId, prompt!.id));
+    expect(delivery!.status).toBe('failed');
+    expectNoValues('prompt delivery attempt', delivery!.attempts.at(-1)?.error);
+
+    const id = (await recordNotification(ctx.deps.db, {
+      runnerId: runner.id,
+      kind: 'warning.raised',
+      subjectId: `w-${runner.id}`,
+      payload: { code: 'LOAD_JUMP' },
+    }))!;
+    const failingFetch = (async () => failingInsert()) as unknown as typeof fetch;
+    const pushed = await deliverNotification(
+      { db: ctx.deps.db, fetch: failingFetch, now: () => new Date(), url: 'http://127.0.0.1:9/hooks', secret: undefined },
+      id,
+    ).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(pushed).toBeInstanceOf(PushFailedError);
+    expectNoValues('push error', pushed!.message);
+    const [outbox] = await ctx.deps.db.select().from(notifications).where(eq(notifications.id, id));
+    expect(outbox!.attemptCount).toBe(1);
+    expectNoValues('notifications.last_error', outbox!.lastError);
+    expectNoValues('notification attempt', outbox!.attempts.at(-1)?.error);
+  });
 });
