@@ -146,7 +146,13 @@ export function withSafeMessage<E>(err: E): E {
   const message = scrubText(err.message, literals);
   const stack = err.stack === undefined ? undefined : scrubText(err.stack, literals);
   if (message === err.message && stack === err.stack) return err;
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(err) as object) as Error, err);
+  let copy: Error;
+  try {
+    copy = Object.assign(Object.create(Object.getPrototypeOf(err) as object) as Error, err);
+  } catch {
+    // fields that cannot be copied (a throwing setter): the masked text matters more than the class
+    copy = new Error(message);
+  }
   Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(copy, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
   if (err.cause !== undefined && !Object.hasOwn(copy, 'cause'))
