@@ -7,6 +7,7 @@ import { listActivityIdsByExternalId } from '../src/db/queries/provider-activiti
 import { isJobName, JOBS, type JobName, type JobPayload } from '../src/jobs/catalog.js';
 import { isStalledFailure } from '../src/jobs/attempts.js';
 import { PermanentJobError } from '../src/lib/errors.js';
+import { safeErrorMessage } from '../src/lib/log-redact.js';
 import { findGarminActivity, recordFetchFailure } from '../src/services/garmin/fetch-activity.js';
 import { activityFileEntry } from '../src/services/garmin/handle-event.js';
 import { failNotification } from '../src/services/notify.js';
@@ -23,13 +24,17 @@ export interface FailureReason {
   message: string;
 }
 
-/** The stored reason: the permanent error's code when there is one, else a generic code. */
+/**
+ * The stored reason: the permanent error's code when there is one, else a generic code. The message
+ * is masked (safeErrorMessage): it is stored on the row and the API shows it.
+ */
 export function failureReason(err: Error): FailureReason {
-  if (err instanceof PermanentJobError) return { code: err.code, message: err.message.slice(0, 500) };
-  const m = /^([a-z][a-z0-9_]*): (.*)$/s.exec(err.message);
+  const message = safeErrorMessage(err);
+  if (err instanceof PermanentJobError) return { code: err.code, message: message.slice(0, 500) };
+  const m = /^([a-z][a-z0-9_]*): (.*)$/s.exec(message);
   if (err instanceof UnrecoverableError && m) return { code: m[1]!, message: m[2]!.slice(0, 500) };
   if (isStalledFailure(err)) return { code: 'job_stalled', message: 'the job crashed its worker too many times' };
-  return { code: 'job_failed', message: err.message.slice(0, 500) };
+  return { code: 'job_failed', message: message.slice(0, 500) };
 }
 
 type FinalHandler<N extends JobName> = (deps: AppDeps, payload: JobPayload<N>, reason: FailureReason) => Promise<void>;

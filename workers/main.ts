@@ -4,6 +4,7 @@ import { isFinalAttempt } from '../src/jobs/attempts.js';
 import { isJobName, JOBS, QUEUE_NAMES, jobsOnQueue, type JobName, type QueueName } from '../src/jobs/catalog.js';
 import { createEnqueue, createEnqueueBulk } from '../src/jobs/queues.js';
 import { isPermanentError, permanentErrorCode } from '../src/lib/errors.js';
+import { safeErrorMessage, withSafeMessage } from '../src/lib/log-redact.js';
 import { anyErasureSince } from '../src/db/queries/erasure.js';
 import { isPostgresUnavailable, isReferencedRowGone } from '../src/lib/outage.js';
 import { recordFinalFailure } from './final-failure.js';
@@ -32,7 +33,9 @@ export const MAX_STALLED = 3;
  * One BullMQ Worker per queue that has jobs. Each job's payload is re-validated against the catalog;
  * permanent errors (src/lib/errors.ts isPermanentError: PermanentJobError, 4xx AppErrors, errors
  * flagged `isRetryable: false`) become UnrecoverableError (no retry);
- * a job that finds Postgres unreachable waits OUTAGE_RETRY_MS without spending an attempt. A job that
+ * a job that finds Postgres unreachable waits OUTAGE_RETRY_MS without spending an attempt. A failed
+ * job's error is rethrown with its message and stack masked (src/lib/log-redact.ts withSafeMessage),
+ * so what BullMQ keeps in Redis carries no value of a failed statement. A job that
  * fails for good is logged once and leaves its activity or push `failed` with the reason
  * (workers/final-failure.ts), never `processing`.
  */
@@ -82,8 +85,9 @@ export function startWorkers(deps: AppDeps, opts: StartWorkersOptions = {}): Wor
  * back by failureReason) and its stack frames (kept in the job's stacktrace and the 'job failed' log).
  */
 export function permanentFailure(err: Error): UnrecoverableError {
-  const failure = new UnrecoverableError(`${permanentErrorCode(err)}: ${err.message}`);
-  if (err.stack) failure.stack = `${failure.name}: ${failure.message}\n${err.stack.split('\n').slice(1).join('\n')}`;
+  const safe = withSafeMessage(err);
+  const failure = new UnrecoverableError(`${permanentErrorCode(err)}: ${safe.message}`);
+  if (safe.stack) failure.stack = `${failure.name}: ${failure.message}\n${safe.stack.split('\n').slice(1).join('\n')}`;
   return failure;
 }
 
@@ -115,10 +119,11 @@ async function runNamedJob<N extends JobName>(deps: AppDeps, map: ProcessorMap, 
     }
     return result;
   } catch (err) {
-    if (err instanceof DelayedError || err instanceof UnrecoverableError) throw err;
+    if (err instanceof DelayedError) throw err;
+    if (err instanceof UnrecoverableError) throw withSafeMessage(err);
     // A row it writes under was deleted meanwhile (the runner erased, the activity purged): nothing to do.
     if (isReferencedRowGone(err)) {
-      log.warn({ err: (err as Error).message }, 'a row this job writes under is gone (runner erased or activity purged): nothing done');
+      log.warn({ err: safeErrorMessage(err) }, 'a row this job writes under is gone (runner erased or activity purged): nothing done');
       return { outcome: 'owner_gone' };
     }
     // Bad input, a missing row, a provider's 4xx: retrying cannot help.
@@ -130,6 +135,8 @@ async function runNamedJob<N extends JobName>(deps: AppDeps, map: ProcessorMap, 
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();
     }
-    throw err;
+    // BullMQ keeps the message as the job's failedReason and the stack in its stacktrace, in Redis
+    // for /admin/queues and `stridesync jobs`: without the values of a failed statement.
+    throw withSafeMessage(err);
   }
 }

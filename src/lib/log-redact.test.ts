@@ -1,6 +1,7 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { describe, expect, it } from 'vitest';
-import { redactingErrSerializer, redactLocation, redactResponseHeaders, redactSetCookie, redactUrl } from './log-redact.js';
+import { PermanentJobError } from './errors.js';
+import { redactingErrSerializer, redactLocation, redactResponseHeaders, redactSetCookie, redactUrl, safeErrorMessage, withSafeMessage } from './log-redact.js';
 
 describe('redactUrl', () => {
   it('masks the token of sign-in, share and answer links and the Garmin secret, and drops query strings', () => {
@@ -77,5 +78,79 @@ describe('redactingErrSerializer', () => {
 
   it('leaves non-errors as they are', () => {
     expect(redactingErrSerializer('plain')).toBe('plain');
+  });
+});
+
+describe('safeErrorMessage', () => {
+  const failedInsert = () =>
+    new DrizzleQueryError(
+      'insert into "runner_shares" ("recipient", "note") values ($1, $2)',
+      ['Kari Secret-Physio', 'left knee\nhurts, ana@example.org'],
+      Object.assign(new Error('duplicate key value violates unique constraint "runner_shares_token"'), { code: '23505' }),
+    );
+
+  it('keeps a failed query’s statement and replaces its parameter values', () => {
+    const msg = safeErrorMessage(failedInsert());
+    expect(msg).toBe('Failed query: insert into "runner_shares" ("recipient", "note") values ($1, $2)\nparams: [redacted]');
+  });
+
+  it('masks the params line of a drizzle message copied into another error, up to the stack', () => {
+    const wrapped = new Error(`push failed: ${failedInsert().message}`);
+    expect(safeErrorMessage(wrapped)).toBe('push failed: Failed query: insert into "runner_shares" ("recipient", "note") values ($1, $2)\nparams: [redacted]');
+    expect(safeErrorMessage(`webhook: ${failedInsert().message}`)).not.toContain('Secret-Physio');
+  });
+
+  it('masks Postgres detail values, quoted input and e-mail addresses in a message', () => {
+    expect(safeErrorMessage(new Error('Key (runner_id, email)=(x, ana@example.org) already exists.'))).toBe(
+      'Key (runner_id, email)=([redacted]) already exists.',
+    );
+    expect(safeErrorMessage(new Error('Key (lower(name))=(Kari (physio)) conflicts with existing key (lower(name))=(Kari (physio)).'))).toBe(
+      'Key (lower(name))=([redacted]) conflicts with existing key (lower(name))=([redacted]).',
+    );
+    expect(safeErrorMessage(new Error('Failing row contains (1, Kari Secret, null).'))).toBe('Failing row contains ([redacted]).');
+    expect(safeErrorMessage(new Error('invalid input syntax for type uuid: "Kari Secret"'))).toBe('invalid input syntax for type uuid: "[redacted]"');
+    expect(safeErrorMessage(new Error('550 5.1.1 <cy.runner@mail.example.org>: Recipient address rejected'))).toBe(
+      '550 5.1.1 <[redacted]>: Recipient address rejected',
+    );
+  });
+
+  it('leaves an ordinary message as it is, and takes non-errors too', () => {
+    expect(safeErrorMessage(new Error('Strava unreachable: connect ECONNREFUSED 127.0.0.1:443'))).toBe(
+      'Strava unreachable: connect ECONNREFUSED 127.0.0.1:443',
+    );
+    expect(safeErrorMessage('plain')).toBe('plain');
+    expect(safeErrorMessage(42)).toBe('42');
+  });
+});
+
+describe('withSafeMessage', () => {
+  it('copies an error with its class and fields, and a message and stack without the values', () => {
+    const cause = new Error('violates foreign key constraint');
+    const err = Object.assign(new DrizzleQueryError('update "runners" set "name" = $1', ['Kari Secret-Physio'], cause), { isRetryable: false });
+    const safe = withSafeMessage(err);
+    expect(safe).not.toBe(err);
+    expect(safe).toBeInstanceOf(DrizzleQueryError);
+    expect(safe.message).toBe('Failed query: update "runners" set "name" = $1\nparams: [redacted]');
+    expect(safe.stack).toContain('params: [redacted]');
+    expect(safe.stack).toContain('\n    at ');
+    expect(safe.stack).not.toContain('Secret-Physio');
+    expect(safe.query).toBe(err.query);
+    expect(safe.cause).toBe(cause);
+    expect((safe as unknown as { isRetryable: unknown }).isRetryable).toBe(false);
+    expect(Object.keys(safe)).not.toContain('message');
+    // the original is untouched
+    expect(err.message).toContain('Secret-Physio');
+  });
+
+  it('keeps a permanent error’s code, and returns an error with nothing to hide as it is', () => {
+    const permanent = new PermanentJobError('bad_row', 'Key (email)=(ana@example.org) already exists.');
+    const safe = withSafeMessage(permanent);
+    expect(safe).toBeInstanceOf(PermanentJobError);
+    expect(safe.code).toBe('bad_row');
+    expect(safe.name).toBe('PermanentJobError');
+    expect(safe.message).toBe('Key (email)=([redacted]) already exists.');
+    const plain = new Error('nothing secret');
+    expect(withSafeMessage(plain)).toBe(plain);
+    expect(withSafeMessage('text')).toBe('text');
   });
 });

@@ -57,6 +57,19 @@ export function redactResponseHeaders(headers: Record<string, unknown> | undefin
  */
 const VALUE_KEYS = new Set(['params', 'parameters', 'detail', 'rejected', 'accepted', 'envelope', 'rejectedErrors']);
 
+/**
+ * The `params: …` part of drizzle's message (`Failed query: <sql>\nparams: <values>`) when the error
+ * carrying the `params` field is not at hand (its message copied into another error's): everything
+ * from the `params:` line to the stack's first frame or the end of the text.
+ */
+const PARAMS_LINE = /(^|\n)params: (?!\[redacted\])[\s\S]*?(?=\n\s+at |$)/g;
+/**
+ * A Postgres detail's values inside a text: `Key (email)=(…) already exists.`, `… conflicts with
+ * existing key (…)=(…).`, `Failing row contains (…).`; the column names stay.
+ */
+const DETAIL_VALUES =
+  /(\b[Kk]ey \((?:[^()\n]|\([^()\n]*\))*\)=)\([\s\S]*?\)(?= already exists| is not present in table| is still referenced from table| conflicts with|\.(?:\s|$)|$)/g;
+const FAILING_ROW = /(Failing row contains )\([\s\S]*?\)(?=\.(?:\s|$)|$)/g;
 /** Postgres quotes the refused value in some messages: `invalid input syntax for type uuid: "…"`. */
 const QUOTED_INPUT = /(invalid input (?:syntax|value) for [^:\n]*: )".*"/g;
 /** An e-mail address, e.g. echoed by an SMTP server refusing a recipient (`550 5.1.1 <ana@example.org>: …`). */
@@ -75,7 +88,13 @@ function paramTexts(err: unknown, out: string[] = [], depth = 0): string[] {
 function scrubText(text: string, literals: string[]): string {
   let t = text;
   for (const l of literals) t = t.split(l).join(`params: ${REDACTED}`);
-  return t.replace(QUOTED_INPUT, `$1"${REDACTED}"`).replace(EMAIL, REDACTED);
+  return maskDetailValues(t.replace(PARAMS_LINE, `$1params: ${REDACTED}`))
+    .replace(QUOTED_INPUT, `$1"${REDACTED}"`)
+    .replace(EMAIL, REDACTED);
+}
+
+function maskDetailValues(text: string): string {
+  return text.replace(DETAIL_VALUES, `$1(${REDACTED})`).replace(FAILING_ROW, `$1(${REDACTED})`);
 }
 
 function scrub(value: unknown, literals: string[], depth: number): unknown {
@@ -89,10 +108,10 @@ function scrub(value: unknown, literals: string[], depth: number): unknown {
   return out;
 }
 
-/** `Key (runner_id, email)=(…, …) already exists.` keeps the column names and drops the values. */
+/** `Key (runner_id, email)=(…, …) already exists.` keeps the column names and drops the values; any other detail is dropped. */
 function redactDetail(detail: string): string {
-  const m = /^(Key \([^)]*\)=)\(.*\)( .*)$/s.exec(detail);
-  return m ? `${m[1]}(${REDACTED})${m[2]}` : REDACTED;
+  const masked = maskDetailValues(detail);
+  return masked === detail ? REDACTED : masked;
 }
 
 /**
@@ -102,4 +121,41 @@ function redactDetail(detail: string): string {
  */
 export function redactingErrSerializer(err: unknown): unknown {
   return scrub(stdSerializers.err(err as Error), paramTexts(err), 0);
+}
+
+/**
+ * An error's message as it may be stored where it outlives the logs (a row's `error` or `last_error`,
+ * a delivery's attempts, BullMQ's `failedReason`): the same masking as the log serializer — drizzle's
+ * `params: …` becomes `params: [redacted]` while the statement stays, a Postgres detail keeps its
+ * column names only, a value Postgres quotes is masked, and so is any e-mail address.
+ */
+export function safeErrorMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : String(err);
+  return scrubText(message, paramTexts(err));
+}
+
+/**
+ * The error to rethrow where its message and stack are kept outside the logs (a failed BullMQ job's
+ * `failedReason` and `stacktrace`): the same object when there is nothing to mask, otherwise a copy
+ * of the same class with the same fields (`code`, `status`, `isRetryable`, `cause`, …) whose message
+ * and stack are masked as safeErrorMessage does.
+ */
+export function withSafeMessage<E>(err: E): E {
+  if (!(err instanceof Error)) return err;
+  const literals = paramTexts(err);
+  const message = scrubText(err.message, literals);
+  const stack = err.stack === undefined ? undefined : scrubText(err.stack, literals);
+  if (message === err.message && stack === err.stack) return err;
+  let copy: Error;
+  try {
+    copy = Object.assign(Object.create(Object.getPrototypeOf(err) as object) as Error, err);
+  } catch {
+    // fields that cannot be copied (a throwing setter): the masked text matters more than the class
+    copy = new Error(message);
+  }
+  Object.defineProperty(copy, 'message', { value: message, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(copy, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
+  if (err.cause !== undefined && !Object.hasOwn(copy, 'cause'))
+    Object.defineProperty(copy, 'cause', { value: err.cause, writable: true, configurable: true, enumerable: false });
+  return copy as E;
 }

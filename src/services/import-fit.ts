@@ -2,6 +2,7 @@ import { findActivity, insertActivityOnce } from '../db/queries/activities.js';
 import { findFileBytes } from '../db/queries/files.js';
 import type { FitDecoder } from '../fit/decode-pool.js';
 import type { FitDecodeResult } from '../fit/types.js';
+import { safeErrorMessage } from '../lib/log-redact.js';
 import { markActivityFailed, markActivityProcessing, saveDerivedRun, type IngestDeps } from './activities.js';
 
 export type ImportFitOutcome =
@@ -24,7 +25,7 @@ export async function importFitActivity(deps: IngestDeps & { fitDecoder: FitDeco
   try {
     result = await deps.fitDecoder.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (err) {
-    result = { ok: false, code: 'fit_decode_error', message: `the FIT decoder failed: ${(err as Error).message}` };
+    result = { ok: false, code: 'fit_decode_error', message: `the FIT decoder failed: ${safeErrorMessage(err)}` };
   }
   if (!result.ok) {
     await markActivityFailed(deps, activityId, { code: result.code, message: result.message });

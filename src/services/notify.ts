@@ -4,6 +4,7 @@ import { failPendingNotification, findNotification, insertNotificationOnce, reco
 import { failNotificationDeliveries, markNotificationDeliveriesDelivered } from '../db/queries/pain-prompts.js';
 import type { NotificationAttempt, NotificationPayload } from '../db/schema/index.js';
 import { decryptSecret } from '../lib/crypto.js';
+import { safeErrorMessage } from '../lib/log-redact.js';
 import { webhookSecretKey } from '../lib/webhook-secret.js';
 import type { Enqueue } from '../jobs/queues.js';
 
@@ -105,7 +106,7 @@ export async function deliverNotification(
     await res.body?.cancel().catch(() => undefined);
     if (status < 200 || status > 299) error = `HTTP ${status}`;
   } catch (err) {
-    error = (err as Error).message || (err as Error).name;
+    error = safeErrorMessage(err) || (err as Error).name;
   }
   const now = deps.now();
   const attempt: NotificationAttempt = { at: now.toISOString(), status, ...(error ? { error } : {}) };

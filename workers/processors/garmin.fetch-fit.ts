@@ -1,4 +1,5 @@
 import { PermanentJobError } from '../../src/lib/errors.js';
+import { safeErrorMessage } from '../../src/lib/log-redact.js';
 import { fetchGarminFit, recordFetchFailure } from '../../src/services/garmin/fetch-activity.js';
 import { activityFileEntry } from '../../src/services/garmin/handle-event.js';
 import { findConnection } from '../../src/db/queries/connections.js';
@@ -19,7 +20,7 @@ export const garminFetchFit: Processor<'garmin.fetch-fit'> = async (deps, { conn
       if (conn)
         await recordFetchFailure(deps, conn, entry, {
           code: err instanceof PermanentJobError ? err.code : 'garmin_download_failed',
-          message: (err as Error).message.slice(0, 500),
+          message: safeErrorMessage(err).slice(0, 500),
         }).catch(() => undefined);
     }
     throw err;

@@ -12,6 +12,7 @@ import { providersOf, type ProviderRegistry } from '../../integrations/registry.
 import type { Enqueue } from '../../jobs/queues.js';
 import { decryptSecret, encryptSecret } from '../../lib/crypto.js';
 import { PermanentJobError } from '../../lib/errors.js';
+import { safeErrorMessage } from '../../lib/log-redact.js';
 import type { Logger } from '../../lib/logger.js';
 
 /**
@@ -125,7 +126,7 @@ export async function runUpstreamRevoke(
       log.error({ err }, 'the platform refused the upstream revoke: given up, tokens deleted');
       return { outcome: 'refused' };
     }
-    await recordUpstreamRevokeError(deps.db, revokeId, (err as Error).message ?? String(err), deps.now());
+    await recordUpstreamRevokeError(deps.db, revokeId, safeErrorMessage(err), deps.now());
     throw err;
   }
 }

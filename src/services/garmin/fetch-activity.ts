@@ -11,6 +11,7 @@ import { CallbackHostRefusedError, checkCallbackUrl, GarminApiError, looksLikeFi
 import { garminProvider } from '../../integrations/garmin/provider.js';
 import { ensureJob, type Enqueue, type Queues } from '../../jobs/queues.js';
 import { AppError } from '../../lib/errors.js';
+import { safeErrorMessage } from '../../lib/log-redact.js';
 import { openSession, type SessionDeps } from '../connections/session.js';
 import { acceptFitFile, MAX_FIT_BYTES, maybeGunzip } from '../uploads.js';
 
@@ -116,7 +117,7 @@ export async function fetchGarminFit(deps: FetchFitDeps, payload: FetchFitPayloa
   try {
     checkCallbackUrl(payload.callbackURL, hosts);
   } catch (err) {
-    if (err instanceof CallbackHostRefusedError) return fail('garmin_callback_refused', err.message);
+    if (err instanceof CallbackHostRefusedError) return fail('garmin_callback_refused', safeErrorMessage(err));
     throw err;
   }
 
@@ -135,7 +136,7 @@ export async function fetchGarminFit(deps: FetchFitDeps, payload: FetchFitPayloa
       if (row?.fileId) return { status: 'already_downloaded', activityId: row.id };
       return fail('garmin_file_gone', 'Garmin answered 410 Gone: the file was already downloaded or its 24 h link expired');
     }
-    if (err instanceof GarminApiError && FINAL_STATUSES.has(err.status)) return fail(`garmin_download_${err.status}`, err.message);
+    if (err instanceof GarminApiError && FINAL_STATUSES.has(err.status)) return fail(`garmin_download_${err.status}`, safeErrorMessage(err));
     throw err;
   }
 
@@ -143,7 +144,7 @@ export async function fetchGarminFit(deps: FetchFitDeps, payload: FetchFitPayloa
   try {
     fit = maybeGunzip(bytes);
   } catch (err) {
-    if (err instanceof AppError) return fail('garmin_not_fit', err.message);
+    if (err instanceof AppError) return fail('garmin_not_fit', safeErrorMessage(err));
     throw err;
   }
   if (!looksLikeFit(fit)) return fail('garmin_not_fit', `the downloaded file is not a FIT file (${fit.length} bytes, no ".FIT" at byte 8)`);

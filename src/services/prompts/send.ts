@@ -12,6 +12,7 @@ import {
 import { findRunner } from '../../db/queries/runners.js';
 import { addDays } from '../../domain/iso-week.js';
 import { ensureJob } from '../../jobs/queues.js';
+import { safeErrorMessage } from '../../lib/log-redact.js';
 import { isGaitGoalActive } from '../pain/gait.js';
 import { PROMPT_CHANNELS, type ChannelDeps, type PromptChannel } from './channels.js';
 import { promptText, promptTitle, type PromptMessage, type RunSummary } from './message.js';
@@ -105,7 +106,7 @@ export async function sendPrompt(
       const r = await ch.send(deps, msg, { deliveryId: d.id });
       if (!r?.handedOff) await markDelivered(deps.db, d.id, deps.now());
     } catch (err) {
-      const error = (err as Error).message;
+      const error = safeErrorMessage(err);
       failures.push(`${ch.name}: ${error}`);
       // the delivery row keeps the message for the runner's history; the log gets the error itself
       deps.log.warn({ err, promptId: p.id, channel: ch.name, event }, 'pain prompt channel failed; the job retries it');
