@@ -224,6 +224,7 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
       const mail = smtp.mails[mailsBefore]!.replace(/=\r?\n/g, '');
       expect(mail).toMatch(/^To: ana@example\.org/m);
       expect(mail).toContain(ready.body.downloadUrl as string);
+      expect(mail).toContain('press "Download my data"');
       // the file is where EXPORT_DIR says, and only the token's hash is stored in clear
       const [row] = await ctx.deps.db
         .select()
