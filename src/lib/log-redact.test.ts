@@ -4,10 +4,13 @@ import { PermanentJobError } from './errors.js';
 import { redactingErrSerializer, redactLocation, redactResponseHeaders, redactSetCookie, redactUrl, safeErrorMessage, withSafeMessage } from './log-redact.js';
 
 describe('redactUrl', () => {
-  it('masks the token of sign-in, share and answer links and the Garmin secret, and drops query strings', () => {
+  it('masks the token of sign-in, share, answer and export download links and the Garmin secret, and drops query strings', () => {
     expect(redactUrl('/login/AbC_def-123456789012345678901234567890123')).toBe('/login/[redacted]');
     expect(redactUrl('/s/AbC_def-1234567890')).toBe('/s/[redacted]');
     expect(redactUrl('/p/AbC_def-1234567890?saved=1')).toBe('/p/[redacted]');
+    expect(redactUrl('/exports/AbC_def-123456789012345678901234567890123')).toBe('/exports/[redacted]');
+    expect(redactUrl('/Exports/AbC_def-1234567890')).toBe('/Exports/[redacted]');
+    expect(redactUrl('/export')).toBe('/export');
     expect(redactUrl('/webhooks/garmin/s3cr3t/activity-files')).toBe('/webhooks/garmin/[redacted]/activity-files');
     expect(redactUrl('/connect/strava?link=signed.link')).toBe('/connect/strava');
     expect(redactUrl('/share/6f1c1a4e-2b9f-4c1e-9d7a-000000000001/revoke')).toBe('/share/6f1c1a4e-2b9f-4c1e-9d7a-000000000001/revoke');

@@ -2,7 +2,7 @@ import { stdSerializers } from 'pino';
 
 /**
  * What the logs must never carry, removed before a line is written: request paths that hold a
- * secret (sign-in links, share links, answer links, the Garmin webhook secret), query strings (OAuth
+ * secret (sign-in links, share links, answer links, export download links, the Garmin webhook secret), query strings (OAuth
  * codes and state, connect links, the Strava verify token), cookie values in `Set-Cookie`, redirect
  * targets' tokens, and the parameter values of a failed database query (names, e-mails, notes).
  */
@@ -10,7 +10,7 @@ import { stdSerializers } from 'pino';
 export const REDACTED = '[redacted]';
 
 /** Path prefixes whose next segment is a bearer secret (express matches routes case-insensitively, so does this). */
-const SECRET_SEGMENT = /^(\/(?:login|s|p)\/|\/webhooks\/garmin\/)[^/?#]+/i;
+const SECRET_SEGMENT = /^(\/(?:login|s|p|exports)\/|\/webhooks\/garmin\/)[^/?#]+/i;
 
 /** The request path without its query string, with any secret path segment masked. */
 export function redactUrl(url: string): string {

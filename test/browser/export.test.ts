@@ -13,7 +13,10 @@ import { expectAccessible, HAS_CHROMIUM, launchChromium, loopbackServer, NO_CHRO
 
 if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
 
-/** "Export my data" in a real browser with JavaScript off: the button, the page reloading itself while the export runs, the download. */
+/**
+ * "Export my data" in a real browser with JavaScript off: the button, the page reloading itself while
+ * the export runs, the download link's page and its "Download my data" button.
+ */
 describe.skipIf(!HAS_CHROMIUM || !HAS_FIXTURES)('the Export page in a browser', () => {
   let ctx: TestContext;
   let browser: Browser;
@@ -34,7 +37,7 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_FIXTURES)('the Export page in a browser', 
     await ctx?.close();
   });
 
-  it('signed in with JavaScript off: Export my data → progress (the page reloads itself) → the download link → one zip', async () => {
+  it('signed in with JavaScript off: Export my data → progress (the page reloads itself) → the download link’s page → its button → one zip', async () => {
     const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, javaScriptEnabled: false, acceptDownloads: true });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -61,7 +64,19 @@ describe.skipIf(!HAS_CHROMIUM || !HAS_FIXTURES)('the Export page in a browser', 
     await expectAccessible(checked, '/export');
     await withJs.close();
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download your data' }).click()]);
+    // the link opens its page (what a mail scanner would see too); that does not use it
+    const href = (await page.getByRole('link', { name: 'Download your data' }).getAttribute('href'))!;
+    await page.getByRole('link', { name: 'Download your data' }).click();
+    await page.waitForURL((u) => u.pathname === new URL(href).pathname);
+    expect(await page.getByText('one zip file').count()).toBe(1);
+    const scanner = await browser.newContext({ viewport: PHONE });
+    const preview = await scanner.newPage();
+    await preview.goto(href);
+    await expectAccessible(preview, '/exports/:token');
+    await scanner.close();
+
+    // the page's button (a form POST, no script) downloads the zip
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my data' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^stridesync-export-\d{4}-\d{2}-\d{2}\.zip$/);
     const saved = join(tmpdir(), `export-${Date.now()}.zip`);
     await download.saveAs(saved);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { get as httpGet } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import yauzl from 'yauzl';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { importFiles } from '../../src/cli/import.js';
+import { exportCookieName } from '../../src/http/pages/export.js';
 import { insertExportOnce, listExportActivitiesPage, setExportReady, startExportRow } from '../../src/db/queries/exports.js';
 import { runnerExports, runners } from '../../src/db/schema/index.js';
 import { requestExport } from '../../src/services/exports/index.js';
@@ -28,8 +29,9 @@ import { startTestSmtp, type TestSmtp } from '../setup/smtp.js';
 /**
  * The runner's data export end to end against real Postgres, Redis, workers and SMTP: the API and the
  * page start one export per request, the job streams the zip to EXPORT_DIR and reports progress, the
- * link downloads once and expires, the retention purge deletes the files, and the zip imported into a
- * fresh runner gives the same activities and metrics.
+ * link's page (which a mail scanner may open) leads to a form POST that downloads once, the link
+ * expires, the retention purge deletes the files, and the zip imported into a fresh runner gives the
+ * same activities and metrics.
  */
 
 let ctx: TestContext;
@@ -116,8 +118,36 @@ async function waitReady(exportId: string, runner = runnerId): Promise<request.R
   }
 }
 
+/** The link's page as a browser gets it: the page, its Continue cookie (`name=value`) and the form's `_csrf` value. */
+async function openExportPage(path: string): Promise<{ page: request.Response; cookie: string; csrf: string }> {
+  const page = await request(ctx.app).get(path);
+  expect(page.status, page.text.slice(0, 300)).toBe(200);
+  const set = (page.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+  const cookie = set.find((c) => c.startsWith(`${exportCookieName(ctx.env.PUBLIC_URL)}=`))!.split(';')[0]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+  return { page, cookie, csrf };
+}
+
+/** The page's form POST: the cookie and the same value in the form. */
+function postDownload(path: string, cookie: string, csrf: string): Promise<request.Response> {
+  return request(ctx.app).post(path).set('Cookie', cookie).type('form').send({ _csrf: csrf }).buffer(true).parse(binary);
+}
+
+/** A form POST whose cookie and field agree, without opening the page first (for links the page already refuses). */
+function postWithNonce(path: string): Promise<request.Response> {
+  const nonce = 'test-export-nonce-0123456789abcdef';
+  return request(ctx.app)
+    .post(path)
+    .set('Cookie', `${exportCookieName(ctx.env.PUBLIC_URL)}=${nonce}`)
+    .type('form')
+    .send({ _csrf: nonce });
+}
+
+/** What the runner does: open the e-mailed link's page, press "Download my data". */
 async function download(url: string): Promise<request.Response> {
-  return request(ctx.app).get(new URL(url).pathname).buffer(true).parse(binary);
+  const path = new URL(url).pathname;
+  const { cookie, csrf } = await openExportPage(path);
+  return postDownload(path, cookie, csrf);
 }
 
 interface Manifest {
@@ -149,6 +179,11 @@ async function exportAndDownload(runner: string): Promise<{ path: string; entrie
 
 describe.skipIf(!HAS_FIXTURES)('data export', () => {
   if (!HAS_FIXTURES) console.warn(FIXTURES_MISSING_MESSAGE);
+  // every download opens the link's page and posts its form from one address: start each test under the per-IP page limits
+  beforeEach(async () => {
+    const keys = await ctx.deps.redis.keys(`${ctx.env.REDIS_PREFIX}:rl:*`);
+    if (keys.length) await ctx.deps.redis.del(...keys);
+  });
 
   it('POST starts one export per request id; a second request while it runs answers the same export; the job reports progress and ends ready', async () => {
     const first = await request(ctx.app).post(`/v1/runners/${runnerId}/exports`).set(ctx.auth).set('x-request-id', 'export-req-1');
@@ -189,6 +224,7 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
       const mail = smtp.mails[mailsBefore]!.replace(/=\r?\n/g, '');
       expect(mail).toMatch(/^To: ana@example\.org/m);
       expect(mail).toContain(ready.body.downloadUrl as string);
+      expect(mail).toContain('press "Download my data"');
       // the file is where EXPORT_DIR says, and only the token's hash is stored in clear
       const [row] = await ctx.deps.db
         .select()
@@ -287,10 +323,6 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     const workers = ctx.startWorkers();
     const ready = await waitReady(started.body.id as string).finally(() => workers.close());
     const url = ready.body.downloadUrl as string;
-    // a HEAD (link checker) answers the size without using the link
-    const head = await request(ctx.app).head(new URL(url).pathname);
-    expect(head.status).toBe(200);
-    expect(Number(head.headers['content-length'])).toBe(ready.body.bytes);
     const res = await download(url);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/zip');
@@ -299,14 +331,20 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     expect(Number(res.headers['content-length'])).toBe(ready.body.bytes);
     expect((res.body as Buffer).length).toBe(ready.body.bytes);
 
+    // the link's page and its form both say so now
     const second = await request(ctx.app).get(new URL(url).pathname);
     expect(second.status).toBe(410);
     expect(second.text).toContain('already downloaded');
+    const again = await postWithNonce(new URL(url).pathname);
+    expect(again.status).toBe(410);
+    expect(again.text).toContain('already downloaded');
+    expect(again.headers['content-disposition']).toBeUndefined();
     const after = await request(ctx.app).get(`/v1/runners/${runnerId}/exports/${started.body.id}`).set(ctx.auth);
     expect(after.body).toMatchObject({ link: 'used', downloadUrl: null });
     expect(after.body.downloadedAt).not.toBeNull();
-    // an unknown token is 404
+    // an unknown token is 404, on the page and on its form
     expect((await request(ctx.app).get('/exports/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
+    expect((await postWithNonce('/exports/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
 
     // the file stays for the grace period after the download, then the retention purge deletes it
     const [row] = await ctx.deps.db
@@ -324,6 +362,81 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     expect(purged!.fileDeletedAt).not.toBeNull();
   }, 60_000);
 
+  it('opening the e-mailed link (a mail scanner, a link preview, a HEAD) shows a page and never uses the link; only the page’s own form POST downloads', async () => {
+    const started = await request(ctx.app).post(`/v1/runners/${runnerId}/exports`).set(ctx.auth);
+    expect(started.status).toBe(202);
+    const workers = ctx.startWorkers();
+    const ready = await waitReady(started.body.id as string).finally(() => workers.close());
+    const path = new URL(ready.body.downloadUrl as string).pathname;
+    const stillActive = async () => {
+      const view = await request(ctx.app).get(`/v1/runners/${runnerId}/exports/${started.body.id}`).set(ctx.auth);
+      expect(view.body).toMatchObject({ link: 'active', downloadUrl: ready.body.downloadUrl, downloadedAt: null });
+    };
+
+    // a scanner fetches the link, several times: each gets the same small page, never the file
+    for (let i = 0; i < 3; i++) {
+      const scan = await request(ctx.app).get(path).set('User-Agent', 'MailScanner/1.0');
+      expect(scan.status).toBe(200);
+      expect(scan.headers['content-type']).toMatch(/^text\/html/);
+      expect(scan.headers['content-disposition']).toBeUndefined();
+      expect(scan.headers['cache-control']).toBe('no-store');
+      expect(scan.headers['x-robots-tag']).toBe('noindex, nofollow');
+      expect(scan.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(scan.text).toContain(`<form method="post" action="${path}">`);
+      expect(scan.text).toContain('<button type="submit">Download my data</button>');
+      // what the export is: when it was made and its size
+      expect(scan.text).toContain(`one zip file, ${((ready.body.bytes as number) / 1_048_576).toFixed(1)} MB`);
+      expect(scan.text).toContain(
+        new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Oslo' }).format(new Date(ready.body.createdAt as string)),
+      );
+      expect(scan.text).not.toContain('PK\u0003\u0004');
+    }
+    const head = await request(ctx.app).head(path);
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toMatch(/^text\/html/);
+    expect(head.headers['content-disposition']).toBeUndefined();
+    await stillActive();
+
+    // a POST that is not the page's own form is refused and does not use the link
+    const { cookie, csrf } = await openExportPage(path);
+    const refused = [
+      await request(ctx.app).post(path).type('form').send({ _csrf: csrf }), // no cookie (a scanner following the form)
+      await request(ctx.app).post(path).set('Cookie', cookie).type('form').send({}), // no form value
+      await request(ctx.app)
+        .post(path)
+        .set('Cookie', cookie)
+        .type('form')
+        .send({ _csrf: `${csrf}x` }), // another value
+      await request(ctx.app).post(path).set('Cookie', cookie).set('Origin', 'https://evil.example').type('form').send({ _csrf: csrf }), // another site
+      await request(ctx.app).post(path).set('Cookie', cookie).send({ _csrf: csrf }), // not a form
+    ];
+    for (const res of refused) {
+      expect(res.status).toBe(403);
+      expect(res.headers['content-disposition']).toBeUndefined();
+      expect(res.text).toContain('Please try again');
+    }
+    await stillActive();
+
+    // the runner's flow: the page, then its button (same Origin) → the zip; the link is then used
+    const res = await request(ctx.app)
+      .post(path)
+      .set('Cookie', cookie)
+      .set('Origin', ctx.env.PUBLIC_URL)
+      .type('form')
+      .send({ _csrf: csrf })
+      .buffer(true)
+      .parse(binary);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/zip');
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="stridesync-export-\d{4}-\d{2}-\d{2}\.zip"$/);
+    expect((res.body as Buffer).length).toBe(ready.body.bytes);
+    const second = await postDownload(path, cookie, csrf);
+    expect(second.status).toBe(410);
+    expect((second.body as Buffer).toString('utf8')).toContain('already downloaded');
+    const after = await request(ctx.app).get(`/v1/runners/${runnerId}/exports/${started.body.id}`).set(ctx.auth);
+    expect(after.body).toMatchObject({ link: 'used', downloadUrl: null });
+  }, 60_000);
+
   it('the link expires after EXPORT_LINK_TTL_HOURS (410), and the purge then deletes the file', async () => {
     const started = await request(ctx.app).post(`/v1/runners/${runnerId}/exports`).set(ctx.auth);
     const workers = ctx.startWorkers();
@@ -337,6 +450,9 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
       const res = await request(ctx.app).get(new URL(ready.body.downloadUrl as string).pathname);
       expect(res.status).toBe(410);
       expect(res.text).toContain('has expired');
+      const posted = await postWithNonce(new URL(ready.body.downloadUrl as string).pathname);
+      expect(posted.status).toBe(410);
+      expect(posted.text).toContain('has expired');
       const view = await request(ctx.app).get(`/v1/runners/${runnerId}/exports/${started.body.id}`).set(ctx.auth);
       expect(view.body).toMatchObject({ link: 'expired', downloadUrl: null });
       expect(existsSync(row!.storageLocation!)).toBe(true);
@@ -496,24 +612,30 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
     await once(server, 'listening');
     try {
       const port = (server.address() as AddressInfo).port;
+      const { cookie, csrf } = await openExportPage(`/exports/${token}`);
       await new Promise<void>((resolve, reject) => {
-        const req = httpGet(`http://127.0.0.1:${port}/exports/${token}`, (res) => {
-          expect(res.statusCode).toBe(200);
-          res.once('data', () => {
-            req.destroy();
-            resolve();
-          });
-        });
+        const req = httpRequest(
+          `http://127.0.0.1:${port}/exports/${token}`,
+          { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' } },
+          (res) => {
+            expect(res.statusCode).toBe(200);
+            res.once('data', () => {
+              req.destroy();
+              resolve();
+            });
+          },
+        );
         req.on('error', (err) => (err.message.includes('socket hang up') ? resolve() : reject(err)));
+        req.end(`_csrf=${encodeURIComponent(csrf)}`);
       });
       await expect
         .poll(async () => (await ctx.deps.db.select().from(runnerExports).where(eq(runnerExports.id, row.id)))[0]!.downloadedAt, { timeout: 10_000 })
         .toBeNull();
       // the claim is given back only once the broken stream has ended; the link then works in full, once
-      const full = await request(ctx.app).get(`/exports/${token}`).buffer(true).parse(binary);
+      const full = await postDownload(`/exports/${token}`, cookie, csrf);
       expect(full.status).toBe(200);
       expect((full.body as Buffer).length).toBe(48 * 1_048_576);
-      expect((await request(ctx.app).get(`/exports/${token}`)).status).toBe(410);
+      expect((await postDownload(`/exports/${token}`, cookie, csrf)).status).toBe(410);
     } finally {
       server.close();
     }

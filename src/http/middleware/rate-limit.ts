@@ -34,7 +34,7 @@ export const RATE_LIMIT_POLICIES: Record<RateLimitKind, Policy> = {
   link: { windowMs: MINUTE, limit: (env) => env.RATE_LIMIT_CONNECT_PER_MIN },
   /** requests with a missing or wrong API key (counted only when the key is refused) */
   'auth-failure': { windowMs: MINUTE, limit: (env) => env.RATE_LIMIT_AUTH_FAILURES_PER_MIN },
-  /** magic sign-in links (the Continue page GET /login/:token and its POST: two hits per sign-in) and share links (/s/:token): guessing tokens must be slow */
+  /** magic sign-in links (the Continue page GET /login/:token and its POST: two hits per sign-in), export download links (GET /exports/:token and its POST: two hits per download) and share links (/s/:token): guessing tokens must be slow */
   'page-link': { windowMs: 15 * MINUTE, limit: () => 20 },
   /** starting a connect from the runner's pages */
   'page-connect': { windowMs: 15 * MINUTE, limit: () => 20 },

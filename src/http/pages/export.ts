@@ -12,17 +12,21 @@ import {
   releaseDownload,
   REQUEST_ID,
   requestExport,
+  type DownloadClaim,
   type ExportView,
 } from '../../services/exports/index.js';
+import { requireRunner } from '../../services/runners.js';
 import { sessionOf } from '../middleware/session.js';
+import { continueCookieName, continueStep } from './continue-step.js';
 import { html, raw } from './html.js';
 import { pageHeaders } from './layout.js';
-import { csrfField, sendMessage, sendPage } from './respond.js';
+import { badCsrfPage, csrfField, sendMessage, sendPage } from './respond.js';
 
 /**
  * "Export my data": the signed-in runner asks for an export with a form POST (works without
  * JavaScript), the page shows its progress on reload (and reloads itself while it runs) and the
- * single-use download link once ready. `GET /exports/:token` is that link.
+ * single-use download link once ready. `GET /exports/:token` is that link: a page whose "Download my
+ * data" button (a form POST to the same address) downloads the zip.
  */
 
 function when(iso: string, tz: string): string {
@@ -63,7 +67,41 @@ function statusBlock(view: ExportView | null, tz: string) {
   return html`<section class="card" aria-labelledby="exp-h"><h2 id="exp-h">Your last export</h2><p>${why}</p></section>`;
 }
 
-export function exportPageRoutes(deps: AppDeps, page: RequestHandler[], opts: { linkLimit: RequestHandler }): Router {
+/** The Continue page's cookie (see continue-step.ts) and how long its form may be sent. */
+const EXPORT_COOKIE = 'stridesync_export';
+const CONTINUE_TTL_MS = 30 * 60_000;
+
+export function exportCookieName(publicUrl: string): string {
+  return continueCookieName(publicUrl, EXPORT_COOKIE);
+}
+
+/** Why a download link cannot be used: 404 unknown, 409 not ready, 410 used, expired or failed. */
+function unusable(res: Response, d: Exclude<DownloadClaim, { kind: 'ok' }>): void {
+  if (d.kind === 'not_found') return sendMessage(res, 404, 'Export not found', ['This download link does not exist. Check that the whole link was copied.']);
+  if (d.kind === 'not_ready')
+    return sendMessage(res, 409, 'Your export is not ready yet', ['It is still being prepared. Open the link again in a few minutes.']);
+  const text = {
+    used: 'This export was already downloaded. For your safety a download link works only once. You can make a new export on your Export page in stridesync.',
+    expired: 'This download link has expired and the file was deleted. You can make a new export on your Export page in stridesync.',
+    failed: 'This export could not be prepared. You can make a new one on your Export page in stridesync.',
+  }[d.reason];
+  sendMessage(res, 410, d.reason === 'used' ? 'Already downloaded' : 'This link no longer works', [text]);
+}
+
+function fileMissing(res: Response): void {
+  sendMessage(res, 410, 'This link no longer works', [
+    'The file of this export is no longer there. You can make a new export on your Export page in stridesync.',
+  ]);
+}
+
+async function fileThere(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export function exportPageRoutes(deps: AppDeps, page: RequestHandler[], opts: { linkLimit: RequestHandler; form: RequestHandler }): Router {
   const r = Router();
 
   async function show(res: Response, notice?: string): Promise<void> {
@@ -102,42 +140,43 @@ ${csrfField(res)}
     res.redirect(303, '/export?started=1');
   });
 
+  const step = continueStep(deps.env.PUBLIC_URL, EXPORT_COOKIE, CONTINUE_TTL_MS);
+
+  /**
+   * The e-mailed link's page: what the export is and a "Download my data" button. Opening it (a mail
+   * scanner, a link preview, a HEAD, which express answers here) never uses the link; only the
+   * button's form POST below does.
+   */
   r.get('/exports/:token', pageHeaders({ noIndex: true }), opts.linkLimit, async (req, res) => {
-    // A HEAD (express routes it here; a link checker, a download manager asking the size) answers what
-    // a GET would, without using the link.
-    if (req.method === 'HEAD') {
-      const peek = await peekDownload(deps, String(req.params.token));
-      if (peek.kind !== 'ok') return void res.status({ not_found: 404, not_ready: 409, gone: 410 }[peek.kind]).end();
-      const size = await stat(peek.path)
-        .then((st) => st.size)
-        .catch(() => null);
-      if (size === null) return void res.status(410).end();
-      res.status(200).setHeader('Content-Type', 'application/zip');
-      res.setHeader('Content-Length', String(size));
-      res.end();
-      return;
-    }
+    const token = String(req.params.token);
+    const peek = await peekDownload(deps, token);
+    if (peek.kind !== 'ok') return unusable(res, peek);
+    if (!(await fileThere(peek.path))) return fileMissing(res);
+    const { timezone } = await requireRunner(deps, peek.row.runnerId);
+    const until = peek.row.expiresAt ? html` until ${when(peek.row.expiresAt.toISOString(), timezone)}` : '';
+    sendPage(res, 200, {
+      title: 'Your stridesync data export',
+      nav: [],
+      body: html`<p>Your export of ${when(peek.row.createdAt.toISOString(), timezone)}: one zip file, ${mb(peek.row.bytes)}.</p>
+<p>The download works <strong>once</strong>${until}; the file is then deleted. Keep this page until the download has finished.</p>
+<form method="post" action="/exports/${token}">
+${step.start(res, deps.now())}
+<p><button type="submit">Download my data</button></p>
+</form>`,
+    });
+  });
+
+  r.post('/exports/:token', pageHeaders({ noIndex: true }), opts.linkLimit, opts.form, async (req, res) => {
+    // only the page's own form (its cookie and the same value in the form) uses the link
+    if (!step.passes(req)) return badCsrfPage(req, res);
     const claim = await claimDownload(deps, String(req.params.token));
-    if (claim.kind === 'not_found')
-      return sendMessage(res, 404, 'Export not found', ['This download link does not exist. Check that the whole link was copied.']);
-    if (claim.kind === 'not_ready')
-      return sendMessage(res, 409, 'Your export is not ready yet', ['It is still being prepared. Open the link again in a few minutes.']);
-    if (claim.kind === 'gone') {
-      const text = {
-        used: 'This export was already downloaded. For your safety a download link works only once. You can make a new export on your Export page in stridesync.',
-        expired: 'This download link has expired and the file was deleted. You can make a new export on your Export page in stridesync.',
-        failed: 'This export could not be prepared. You can make a new one on your Export page in stridesync.',
-      }[claim.reason];
-      return sendMessage(res, 410, claim.reason === 'used' ? 'Already downloaded' : 'This link no longer works', [text]);
-    }
+    if (claim.kind !== 'ok') return unusable(res, claim);
     let size: number;
     try {
       size = (await stat(claim.path)).size;
     } catch {
       await releaseDownload(deps, claim);
-      return sendMessage(res, 410, 'This link no longer works', [
-        'The file of this export is no longer there. You can make a new export on your Export page in stridesync.',
-      ]);
+      return fileMissing(res);
     }
     const day = (claim.row.readyAt ?? claim.row.createdAt).toISOString().slice(0, 10);
     res.status(200);

@@ -119,7 +119,7 @@ export function pageRoutes(deps: AppDeps, _docs: OpenApiRegistry): Router {
   r.use(diaryEditRoutes(deps, page));
 
   r.use(cadencePageRoutes(deps, page));
-  r.use(exportPageRoutes(deps, page, { linkLimit }));
+  r.use(exportPageRoutes(deps, page, { linkLimit, form }));
 
   // Share
   r.get('/share', ...page, async (_req, res) => renderShareHome(deps, res, sessionOf(res)!, await listShares(deps, sessionOf(res)!.runnerId)));

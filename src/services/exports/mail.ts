@@ -17,8 +17,8 @@ export async function sendExportReadyMail(
     .replace(/:\d\d\.\d+Z$/, ' UTC')
     .replace('T', ' ');
   const size = `${(link.bytes / 1_048_576).toFixed(1)} MB`;
-  const text = `Hello ${runner.name},\n\nYour stridesync data export is ready (${size}). Download it with this link:\n${link.url}\n\nThe link works once and until ${until}. The file is then deleted.\n\nIf you did not ask for it, ignore this message.\n`;
-  const html = `<p>Hello ${escapeHtml(runner.name)},</p><p>Your stridesync data export is ready (${escapeHtml(size)}). <a href="${escapeHtml(link.url)}">Download your data</a>.</p><p>The link works once and until ${escapeHtml(until)}. The file is then deleted.</p><p>If you did not ask for it, ignore this message.</p>`;
+  const text = `Hello ${runner.name},\n\nYour stridesync data export is ready (${size}). Open this link and press "Download my data" to download it:\n${link.url}\n\nThe download works once and until ${until}. The file is then deleted.\n\nIf you did not ask for it, ignore this message.\n`;
+  const html = `<p>Hello ${escapeHtml(runner.name)},</p><p>Your stridesync data export is ready (${escapeHtml(size)}). Open <a href="${escapeHtml(link.url)}">your download page</a> and press “Download my data”.</p><p>The download works once and until ${escapeHtml(until)}. The file is then deleted.</p><p>If you did not ask for it, ignore this message.</p>`;
   try {
     await sendMail(deps, { to: runner.email, subject: 'Your stridesync data export is ready', text, html });
     return true;
