@@ -3,6 +3,6 @@ import type { Processor } from '../types.js';
 
 export const retentionPurge: Processor<'retention.purge'> = async (deps, _payload, { log }) => {
   const purged = await purgeExpired(deps);
-  if (purged.activities + purged.webhookEvents > 0) log.info(purged, 'retention purge');
+  if (purged.activities + purged.webhookEvents + purged.expired > 0) log.info(purged, 'retention purge');
   return purged;
 };
