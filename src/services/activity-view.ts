@@ -31,7 +31,15 @@ export function toActivityView(
     status: a.status,
     error: a.error ?? null,
     /** set when the run's data expired with its source's cache window (docs/platforms.md "Strava's API Policy") */
-    expired: a.expiredAt ? { at: a.expiredAt.toISOString(), reason: a.expiredReason ?? 'expired', notice: expiredNotice(a.source) } : null,
+    expired: a.expiredAt
+      ? {
+          at: a.expiredAt.toISOString(),
+          reason: a.expiredReason ?? 'expired',
+          /** the copy that now counts in its place (an archive import, the watch's platform); null: the week lacks this run */
+          replacedBy: a.excludedReason === 'expired' ? null : a.duplicateOf,
+          notice: a.excludedReason === 'expired' ? expiredNotice(a.source) : null,
+        }
+      : null,
     metrics: m
       ? {
           distanceM: round(m.distanceM),

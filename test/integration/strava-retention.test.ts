@@ -17,6 +17,7 @@ import { buildRunner } from '../factories/runners.js';
 import { stravaFromFitRun } from '../factories/strava-from-fit.js';
 import { writeZip } from '../factories/zip-writer.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
+import { openMagicLink, sessionCookieOf } from '../setup/sign-in.js';
 
 const DAY = 86_400_000;
 let ctx: TestContext;
@@ -43,6 +44,12 @@ function decodeShifted(name: string, start: Date) {
   const decoded = decodeFit(Buffer.from(bytes));
   if (!decoded.ok) throw new Error(decoded.message);
   return { bytes, run: decoded.runs[0]! };
+}
+async function signIn(runnerId: string): Promise<string> {
+  const link = await request(ctx.app).post(`/v1/runners/${runnerId}/links`).set(ctx.auth);
+  expect(link.status).toBe(201);
+  const opened = await openMagicLink(ctx.app, ctx.env.PUBLIC_URL, new URL(link.body.url as string).pathname);
+  return sessionCookieOf(opened, ctx.env.PUBLIC_URL);
 }
 async function week(runnerId: string, w: string) {
   const res = await request(ctx.app).get(`/v1/runners/${runnerId}/weeks`).set(ctx.auth);
@@ -128,6 +135,18 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
       expired: { reason: 'strava_cache_window', notice: 'expired from Strava — import your archive to keep it' },
     });
 
+    // The pages say where each run came from, and what the expired one needs.
+    const cookie = await signIn(runner.id);
+    const home = await request(ctx.app).get('/').set('Cookie', cookie);
+    expect(home.status).toBe(200);
+    expect(home.text).toContain('expired from Strava — import your archive to keep it');
+    expect(home.text).toContain('View on Strava');
+    expect(home.text).toContain('from Garmin');
+    expect(home.text).toContain('uploaded');
+    const connect = await request(ctx.app).get('/connect').set('Cookie', cookie);
+    expect(connect.text).toContain('id="keep-your-runs"');
+    expect(connect.text).toContain('Import your Strava archive');
+
     // Purging again changes nothing.
     expect((await purgeExpired(ctx.deps)).expired).toBe(0);
 
@@ -146,6 +165,10 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
     const restored = await week(runner.id, '2026-W06');
     expect(restored.variables.runs).toBe(3);
     expect(restored.details.lacking).toEqual([]);
+    const replaced = await request(ctx.app).get(`/v1/runners/${runner.id}/activities/${stravaRow.id}`).set(ctx.auth);
+    expect(replaced.body.expired).toMatchObject({ replacedBy: archived.id, notice: null });
+    const after = await request(ctx.app).get('/').set('Cookie', cookie);
+    expect(after.text).not.toContain('expired from Strava');
 
     // The archive copy is kept like an upload: a later purge does not touch it.
     clock = new Date(clock.getTime() + 30 * DAY);

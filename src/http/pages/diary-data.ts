@@ -66,6 +66,7 @@ export const DIARY_CSV_COLUMNS = [
   'calf_during_0_10',
   'light',
   'note',
+  'source',
 ] as const;
 
 /** The diary as CSV (one row per run, stable columns; cells starting like a formula are neutralised). */
@@ -87,6 +88,7 @@ export function diaryCsv(rows: readonly DiaryRow[]): string {
         r.calfDuring,
         r.light,
         r.note,
+        r.source,
       ]
         .map(csvCell)
         .join(','),
