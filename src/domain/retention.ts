@@ -58,6 +58,25 @@ export function expiredReasonFor(source: string): string {
   return `${source}_cache_window`;
 }
 
+/**
+ * Sources whose data is never combined with the runner's pain answers: Strava's API Policy §5.4 as
+ * quoted (no analytics, no combining Strava Data with other data; docs/platforms.md). The pain report
+ * leaves their runs out, and the pain warnings use none of their numbers.
+ */
+export const NOT_COMBINED_SOURCES: readonly string[] = ['strava'];
+
+export function isCombinable(source: string): boolean {
+  return !NOT_COMBINED_SOURCES.includes(source);
+}
+
+/** The plain note of a report that left runs of these sources out. */
+export function notCombinedNote(excludedRuns: number, sources: readonly string[]): string | null {
+  if (excludedRuns === 0) return null;
+  const names = sources.map((s) => SOURCE_NAMES[s] ?? s).join(', ');
+  const count = excludedRuns === 1 ? '1 run' : `${excludedRuns} runs`;
+  return `${count} from ${names} left out: ${names}'s terms do not allow combining its data with your pain answers. Import your archive or connect your watch's own platform to include them.`;
+}
+
 /** What a week says about a run it lacks because the run's data expired. */
 export interface LackingRun {
   activityId: string;

@@ -109,6 +109,7 @@ export async function loadPainWeekRuns(db: DbOrTx, runnerId: string, from: strin
   return db
     .select({
       id: activities.id,
+      source: activities.source,
       localDate: activities.localDate,
       light: runPain.light,
       derived: runPain.derived,

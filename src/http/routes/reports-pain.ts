@@ -35,6 +35,12 @@ export const PainReportBody = z.object({
       weekChanges: z.array(z.string()),
     }),
   ),
+  /** sources whose runs the report leaves out: their data may not be combined with pain answers (docs/platforms.md) */
+  excludedSources: z.array(z.string()),
+  /** runs in the range left out for that reason */
+  excludedRuns: z.number().int(),
+  /** a plain sentence saying what was left out and why; null when nothing was */
+  note: z.string().nullable(),
 });
 
 export function painReportRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
