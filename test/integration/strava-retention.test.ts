@@ -175,4 +175,24 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
     expect((await purgeExpired(ctx.deps)).expired).toBe(0);
     expect(await metricsOf(archived.id)).toHaveLength(1);
   });
+
+  it('a Strava run fetched again after its window is stored anew, and the next purge removes it again', async () => {
+    clock = new Date();
+    const runner = await buildRunner(ctx.deps.db, { timezone: 'UTC' });
+    const { run } = decodeShifted('fenix2-run.fit', new Date('2026-03-02T07:00:00Z'));
+    const payload = stravaFromFitRun(run, { id: 5151, totalElevationGainM: 12 });
+    const raw = { activity: payload.activity, streams: payload.streams, streamsStatus: 'ok' as const };
+    const id = (await insertActivityOnce(ctx.deps.db, { runnerId: runner.id, source: 'strava', externalId: '5151', status: 'queued', raw })).row.id;
+    await deriveStoredActivity(ctx.deps, id);
+    clock = new Date(clock.getTime() + 8 * DAY);
+    expect((await purgeExpired(ctx.deps)).expired).toBe(1);
+    // an update event re-fetches it: the payload is stored and derived again
+    await ctx.deps.db.update(activities).set({ raw }).where(eq(activities.id, id));
+    await deriveStoredActivity(ctx.deps, id);
+    expect(await row(id)).toMatchObject({ expiredAt: null, countedInLoad: true });
+    expect((await purgeExpired(ctx.deps)).expired).toBe(1);
+    expect(await row(id)).toMatchObject({ raw: null, countedInLoad: false, excludedReason: 'expired' });
+    expect(await metricsOf(id)).toHaveLength(0);
+    await ctx.drain();
+  });
 });

@@ -158,12 +158,12 @@ export type DerivedFacts = Pick<
 
 /**
  * Mark an activity ready with its derived facts (not yet a duplicate of anything: dedupe settles that
- * next). A row deleted meanwhile stays deleted and uncounted: undefined then.
+ * next). Data derived anew is no longer expired (its cache window still runs from `created_at`). A row deleted meanwhile stays deleted and uncounted: undefined then.
  */
 export async function setActivityReady(db: DbOrTx, id: string, facts: DerivedFacts, now: Date): Promise<ActivityRow | undefined> {
   const [row] = await db
     .update(activities)
-    .set({ ...facts, status: 'ready', error: null, duplicateOf: null, updatedAt: now })
+    .set({ ...facts, status: 'ready', error: null, duplicateOf: null, expiredAt: null, expiredReason: null, updatedAt: now })
     .where(and(eq(activities.id, id), isNull(activities.deletedAt)))
     .returning();
   return row;
