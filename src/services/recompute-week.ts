@@ -45,6 +45,8 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
     cadenceGoalStartDate: goal?.startDate ?? null,
   });
   const hasRuns = evaluation.variables.runs > 0 || lacking.length > 0;
+  const sources: Record<string, number> = {};
+  for (const r of runs) if (r.localDate >= weekRange.start && r.localDate <= weekRange.end && r.source) sources[r.source] = (sources[r.source] ?? 0) + 1;
 
   const pushes = await deps.db.transaction(async (tx) => {
     const values = {
@@ -65,6 +67,7 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
         light: pain.light,
         greenStreak: pain.greenStreak,
         lacking,
+        sources,
       },
       computedAt: now,
       updatedAt: now,

@@ -55,7 +55,11 @@ async function week(runnerId: string, w: string) {
   const res = await request(ctx.app).get(`/v1/runners/${runnerId}/weeks`).set(ctx.auth);
   expect(res.status).toBe(200);
   return (
-    res.body.weeks as Array<{ week: string; variables: { runs: number }; details: { lacking?: Array<{ activityId: string; source: string; reason: string }> } }>
+    res.body.weeks as Array<{
+      week: string;
+      variables: { runs: number };
+      details: { lacking?: Array<{ activityId: string; source: string; reason: string }>; sources?: Record<string, number> };
+    }>
   ).find((x) => x.week === w)!;
 }
 
@@ -98,6 +102,7 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
     const before = await week(runner.id, '2026-W06');
     expect(before.variables.runs).toBe(3);
     expect(before.details.lacking).toEqual([]);
+    expect(before.details.sources).toEqual({ strava: 1, garmin: 1, upload: 1 });
 
     // Six days on: still inside the window, nothing is touched.
     clock = new Date(clock.getTime() + 6 * DAY);
@@ -127,6 +132,7 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
     await ctx.drain();
     const lacking = await week(runner.id, '2026-W06');
     expect(lacking.variables.runs).toBe(2);
+    expect(lacking.details.sources).toEqual({ garmin: 1, upload: 1 });
     expect(lacking.details.lacking).toEqual([{ activityId: stravaRow.id, source: 'strava', localDate: '2026-02-02', reason: 'strava_cache_window' }]);
     const shown = await request(ctx.app).get(`/v1/runners/${runner.id}/activities/${stravaRow.id}`).set(ctx.auth);
     expect(shown.body).toMatchObject({
@@ -165,6 +171,7 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
     const restored = await week(runner.id, '2026-W06');
     expect(restored.variables.runs).toBe(3);
     expect(restored.details.lacking).toEqual([]);
+    expect(restored.details.sources).toEqual({ garmin: 1, upload: 2 });
     const replaced = await request(ctx.app).get(`/v1/runners/${runner.id}/activities/${stravaRow.id}`).set(ctx.auth);
     expect(replaced.body.expired).toMatchObject({ replacedBy: archived.id, notice: null });
     const after = await request(ctx.app).get('/').set('Cookie', cookie);

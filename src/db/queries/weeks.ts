@@ -24,6 +24,7 @@ export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, t
   const rows = await db
     .select({
       id: activities.id,
+      source: activities.source,
       localDate: activities.localDate,
       startTime: activities.startTime,
       sport: activities.sport,
@@ -53,6 +54,7 @@ export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, t
     cadenceQualifies: r.cadenceQuality === 'ok' && r.runningSampleTimeS >= CADENCE_QUALIFYING_S && r.runCadenceSpm !== null,
     surges: r.surges,
     isTrail: /trail/i.test(`${r.sport ?? ''} ${r.subSport ?? ''}`),
+    source: r.source,
   }));
 }
 

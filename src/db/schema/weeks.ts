@@ -19,6 +19,8 @@ export interface WeekDetails {
   greenStreak: number;
   /** runs of the week whose data expired with their source's cache window and that nothing replaces (docs/platforms.md) */
   lacking?: LackingRun[];
+  /** the week's counted runs per source (`{"garmin": 2, "strava": 1}`) */
+  sources?: Record<string, number>;
 }
 
 /** The body of a push in the outbox (`data` of what receivers get); `…Enc` keys hold encrypted secrets. */
