@@ -169,6 +169,10 @@ describe('GET /v1/runners/:runnerId/reports/pain', () => {
     expect(report.lights.amber + report.lights.red).toBe(diary.flareDates.length - 2);
     expect(report.flareUps.map((f) => f.activityId)).not.toContain(stravaIds[0]);
     expect(report.flareUps.map((f) => f.activityId)).not.toContain(stravaIds[1]);
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: () => undefined, isTty: false };
+    expect(await reportPainCommand.run(ctx.deps, ['--runner', runner], io)).toBe(0);
+    expect(out.at(-1)).toBe(report.note);
   });
 
   it("another runner's report does not see these runs", async () => {
