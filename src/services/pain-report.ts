@@ -64,6 +64,7 @@ export async function getPainReport(deps: { db: Db; lights?: LightSource }, runn
     .filter((r) => isCombinable(r.source))
     .map((r) => ({
       activityId: r.id,
+      source: r.source,
       localDate: r.localDate!,
       startTime: r.startTime,
       light: lightOf.get(r.id) ?? null,

@@ -167,6 +167,7 @@ describe('GET /v1/runners/:runnerId/reports/pain', () => {
     expect(report.excludedSources).toEqual(['strava']);
     expect(report.note).toMatch(/^2 runs from Strava left out: Strava's terms do not allow combining its data with your pain answers/);
     expect(report.lights.amber + report.lights.red).toBe(diary.flareDates.length - 2);
+    expect(new Set(report.flareUps.map((f) => f.source))).toEqual(new Set(['upload']));
     expect(report.flareUps.map((f) => f.activityId)).not.toContain(stravaIds[0]);
     expect(report.flareUps.map((f) => f.activityId)).not.toContain(stravaIds[1]);
     const out: string[] = [];

@@ -29,6 +29,8 @@ export const PainReportBody = z.object({
   flareUps: z.array(
     z.object({
       activityId: z.string(),
+      /** where the run came from: garmin or upload (Strava-sourced runs are left out) */
+      source: z.string().optional(),
       localDate: z.string(),
       light: z.enum(['amber', 'red']),
       standouts: z.array(z.object({ name: VariableName, value: z.number(), usual: z.number(), unit: z.string(), text: z.string() })),
