@@ -149,6 +149,11 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
     expect(home.text).toContain('View on Strava');
     expect(home.text).toContain('from Garmin');
     expect(home.text).toContain('uploaded');
+    // the diary keeps the run, without numbers, with the notice
+    const diary = await request(ctx.app).get('/diary?from=2026-02-01&to=2026-02-08').set('Cookie', cookie);
+    expect(diary.status).toBe(200);
+    expect(diary.text).toContain('expired from Strava — import your archive to keep it');
+    expect(diary.text).toContain(`/diary/${stravaRow.id}`);
     const connect = await request(ctx.app).get('/connect').set('Cookie', cookie);
     expect(connect.text).toContain('id="keep-your-runs"');
     expect(connect.text).toContain('Import your Strava archive');
