@@ -145,12 +145,20 @@ export async function replaceExpiredCopies(
 
 /**
  * Copies that pointed at `ids` as the counted copy (now deleted or expired) are re-settled so one of
- * them becomes the counted copy. Returns the local dates touched.
+ * them becomes the counted copy. `expiredCopiesStay` (the counted copy expired, not deleted): copies
+ * that expired too keep pointing at it, so the week lists the run once. Returns the local dates touched.
  */
-export async function resettleOrphans(db: DbOrTx, runnerId: string, ids: string[], now: Date): Promise<Array<string | null>> {
+export async function resettleOrphans(
+  db: DbOrTx,
+  runnerId: string,
+  ids: string[],
+  now: Date,
+  opts: { expiredCopiesStay?: boolean } = {},
+): Promise<Array<string | null>> {
   const orphans = await listDuplicatesOf(db, runnerId, ids);
   const dates: Array<string | null> = [];
   for (const o of orphans) {
+    if (o.expiredAt && opts.expiredCopiesStay) continue;
     if (o.expiredAt) {
       // an expired copy has no numbers to count: the week now lacks it
       await setActivityCounting(db, o.id, { duplicateOf: null, countedInLoad: false, excludedReason: o.isRun ? 'expired' : 'not_a_run' }, now);

@@ -49,7 +49,7 @@ export async function expireSourceData(deps: SourceRetentionDeps): Promise<numbe
         for (const r of expired) dates.set(r.runnerId, [...(dates.get(r.runnerId) ?? []), r.localDate]);
         for (const [runnerId, list] of dates) {
           const counted = expired.filter((r) => r.runnerId === runnerId && r.wasCounted).map((r) => r.id);
-          if (counted.length) list.push(...(await resettleOrphans(tx, runnerId, counted, now)));
+          if (counted.length) list.push(...(await resettleOrphans(tx, runnerId, counted, now, { expiredCopiesStay: true })));
         }
         total += expired.length;
         return dates;

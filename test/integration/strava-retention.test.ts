@@ -207,4 +207,42 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
     expect(await metricsOf(id)).toHaveLength(0);
     await ctx.drain();
   });
+
+  it('a Strava copy of a Garmin run expires without the week lacking anything; a Garmin window applies only when set', async () => {
+    clock = new Date();
+    const runner = await buildRunner(ctx.deps.db, { timezone: 'UTC' });
+    const { run } = decodeShifted('fr965-run-stamina.fit', new Date('2026-04-07T07:00:00Z'));
+    const garmin = (await insertActivityOnce(ctx.deps.db, { runnerId: runner.id, source: 'garmin', externalId: 'g-7', status: 'queued' })).row;
+    await saveDerivedRun(ctx.deps, garmin.id, run);
+    const payload = stravaFromFitRun(run, { id: 7777, totalElevationGainM: 40 });
+    const strava = (
+      await insertActivityOnce(ctx.deps.db, {
+        runnerId: runner.id,
+        source: 'strava',
+        externalId: '7777',
+        status: 'queued',
+        raw: { activity: payload.activity, streams: payload.streams, streamsStatus: 'ok' },
+      })
+    ).row;
+    await deriveStoredActivity(ctx.deps, strava.id);
+    expect(await row(strava.id)).toMatchObject({ countedInLoad: false, excludedReason: 'duplicate', duplicateOf: garmin.id });
+
+    clock = new Date(clock.getTime() + 8 * DAY);
+    expect((await purgeExpired(ctx.deps)).expired).toBe(1);
+    expect(await row(strava.id)).toMatchObject({ raw: null, excludedReason: 'duplicate', duplicateOf: garmin.id, expiredReason: 'strava_cache_window' });
+    expect(await row(garmin.id)).toMatchObject({ countedInLoad: true, expiredAt: null });
+    await ctx.drain();
+    const w = await week(runner.id, '2026-W15');
+    expect(w.variables.runs).toBe(1);
+    expect(w.details.lacking).toEqual([]);
+
+    // Only when GARMIN_RETENTION is a cache does the Garmin run expire, with its own reason.
+    const garminCache = { ...ctx.deps, env: { ...ctx.deps.env, GARMIN_RETENTION: { kind: 'cache' as const, days: 1 } } };
+    expect((await purgeExpired(garminCache)).expired).toBeGreaterThanOrEqual(1); // the first test's Garmin run too
+    expect(await row(garmin.id)).toMatchObject({ expiredReason: 'garmin_cache_window', excludedReason: 'expired', countedInLoad: false });
+    await ctx.drain();
+    expect((await week(runner.id, '2026-W15')).details.lacking).toEqual([
+      { activityId: garmin.id, source: 'garmin', localDate: '2026-04-07', reason: 'garmin_cache_window' },
+    ]);
+  });
 });
