@@ -113,8 +113,8 @@ describe('GET /v1/runners/:runnerId/reports/pain', () => {
     const { status, body } = await get(`/v1/runners/${runnerId}/reports/pain`);
     expect(status).toBe(200);
     const report = PainReportBody.parse(body);
-    expect(Object.keys(body).sort()).toEqual(['answered', 'excludedRuns', 'excludedSources', 'flareUps', 'lights', 'note', 'runs', 'variables']);
-    expect(body).toMatchObject({ excludedSources: ['strava'], excludedRuns: 0, note: null });
+    expect(Object.keys(body).sort()).toEqual(['answered', 'excludedRuns', 'excludedSources', 'flareUps', 'lacking', 'lights', 'note', 'runs', 'variables']);
+    expect(body).toMatchObject({ excludedSources: ['strava'], excludedRuns: 0, note: null, lacking: [] });
     expect(report.runs).toBe(RUNS);
     expect(report.lights.amber + report.lights.red).toBe(seeded.flareDates.length);
     expect(report.answered).toBe(RUNS - report.lights.grey);

@@ -134,6 +134,8 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
     expect(lacking.variables.runs).toBe(2);
     expect(lacking.details.sources).toEqual({ garmin: 1, upload: 1 });
     expect(lacking.details.lacking).toEqual([{ activityId: stravaRow.id, source: 'strava', localDate: '2026-02-02', reason: 'strava_cache_window' }]);
+    const painReport = await request(ctx.app).get(`/v1/runners/${runner.id}/reports/pain?from=2026-02-01&to=2026-02-08`).set(ctx.auth);
+    expect(painReport.body.lacking).toEqual([{ activityId: stravaRow.id, source: 'strava', localDate: '2026-02-02', reason: 'strava_cache_window' }]);
     const shown = await request(ctx.app).get(`/v1/runners/${runner.id}/activities/${stravaRow.id}`).set(ctx.auth);
     expect(shown.body).toMatchObject({
       source: 'strava',
@@ -177,6 +179,8 @@ describe.skipIf(!HAS_FIXTURES)("Strava's 7-day cache window (STRAVA_RETENTION=ca
     expect(restored.variables.runs).toBe(3);
     expect(restored.details.lacking).toEqual([]);
     expect(restored.details.sources).toEqual({ garmin: 1, upload: 2 });
+    const reportAfter = await request(ctx.app).get(`/v1/runners/${runner.id}/reports/pain?from=2026-02-01&to=2026-02-08`).set(ctx.auth);
+    expect(reportAfter.body).toMatchObject({ lacking: [], runs: 3 });
     const replaced = await request(ctx.app).get(`/v1/runners/${runner.id}/activities/${stravaRow.id}`).set(ctx.auth);
     expect(replaced.body.expired).toMatchObject({ replacedBy: archived.id, notice: null });
     const after = await request(ctx.app).get('/').set('Cookie', cookie);

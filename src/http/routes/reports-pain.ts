@@ -43,6 +43,8 @@ export const PainReportBody = z.object({
   excludedRuns: z.number().int(),
   /** a plain sentence saying what was left out and why; null when nothing was */
   note: z.string().nullable(),
+  /** runs of the range the report lacks: their data expired with their source's cache window and nothing replaces them */
+  lacking: z.array(z.object({ activityId: z.string(), source: z.string(), localDate: z.string().nullable(), reason: z.string() })),
 });
 
 export function painReportRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {
