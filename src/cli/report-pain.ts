@@ -46,7 +46,10 @@ export const reportPainCommand: CliCommand = {
     const runner = await requireRunner(deps, a.runner);
     const report = await getPainReport(deps, runner.id, { from: a.from, to: a.to });
     if (a.json) io.out(JSON.stringify(report, null, 2));
-    else for (const line of renderPainReport(report, runner.name)) io.out(line);
+    else {
+      for (const line of renderPainReport(report, runner.name)) io.out(line);
+      if (report.note) io.out(report.note);
+    }
     return 0;
   },
 };

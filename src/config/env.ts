@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import webpush from 'web-push';
 import { z } from 'zod';
 import { webhookSecretKey } from '../lib/webhook-secret.js';
+import { parseRetention, RETENTION_FORMAT, type Retention } from '../domain/retention.js';
 
 /**
  * The service's whole configuration (README.md "Configuration"), parsed once at start-up.
@@ -16,6 +17,19 @@ const optionalString = z
   .trim()
   .transform((v) => (v === '' ? undefined : v))
   .optional();
+
+/** `<SOURCE>_RETENTION`: `indefinite` or `cache:<n>d` (docs/security.md "Retention per source"). */
+const retention = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((v, ctx): Retention => {
+      const parsed = parseRetention(v === '' ? fallback : v);
+      if (parsed) return parsed;
+      ctx.addIssue({ code: 'custom', message: RETENTION_FORMAT });
+      return z.NEVER;
+    });
 
 const url = (fallback: string) => z.string().trim().url().default(fallback);
 
@@ -202,6 +216,10 @@ export const EnvSchema = z.object({
   DELETED_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** days a processed or ignored webhook event is kept in the inbox */
   WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** how long each source's activity data is kept: Strava's API Policy allows a 7-day cache (docs/platforms.md) */
+  STRAVA_RETENTION: retention('cache:7d'),
+  GARMIN_RETENTION: retention('indefinite'),
+  UPLOAD_RETENTION: retention('indefinite'),
   /** minutes a runner's page session may go unused before it ends, besides its 30-day lifetime (docs/pages.md) */
   SESSION_IDLE_TIMEOUT_MIN: z.coerce
     .number({ error: 'must be a number of minutes' })

@@ -7,7 +7,8 @@
  */
 import { DEFAULT_THRESHOLDS, type RuleThresholds } from './rules/thresholds.js';
 
-export const EXCLUDED_REASONS = ['not_a_run', 'manual_no_distance', 'noise_short', 'noise_brief', 'duplicate'] as const;
+/** `expired`: a counted run whose data its source's cache window removed (docs/platforms.md "Strava's API Policy"). */
+export const EXCLUDED_REASONS = ['not_a_run', 'manual_no_distance', 'noise_short', 'noise_brief', 'duplicate', 'expired'] as const;
 export type ExcludedReason = (typeof EXCLUDED_REASONS)[number];
 
 export interface CountingInput {

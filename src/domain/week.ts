@@ -28,6 +28,8 @@ export interface WeekRun {
   surges: number;
   /** sport type TrailRun / trail_running (docs/metrics.md "Other per-run fields" surface) */
   isTrail: boolean;
+  /** where the run came from (strava, garmin, upload); the rules do not read it */
+  source?: string;
 }
 
 /** Weekly variables, SI units in the names. Ratios are null when their denominator is 0. */

@@ -1,6 +1,7 @@
 import type { Db, DbOrTx } from '../db/client.js';
 import {
   findActivity,
+  findExpiredRunsNear,
   findRunsStartingNear,
   listDuplicatesOf,
   setActivityCounting,
@@ -13,7 +14,7 @@ import {
 } from '../db/queries/activities.js';
 import { findRunner } from '../db/queries/runners.js';
 import { countingDecision } from '../domain/counting.js';
-import { DUPLICATE_SEARCH_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeCandidate } from '../domain/dedupe.js';
+import { DUPLICATE_SEARCH_WINDOW_S, DUPLICATE_START_WINDOW_S, duplicateGroup, pickCountedCopy, type DedupeCandidate } from '../domain/dedupe.js';
 import { localDateOf, resolveWallClock } from '../domain/iso-week.js';
 import { deriveRunMetrics } from '../domain/metrics.js';
 import type { Run, RunMetrics } from '../domain/run.js';
@@ -81,7 +82,8 @@ export async function saveDerivedRun(
   });
   if (!updated) return { activity, metrics };
   const affected = await settleDuplicates(deps.db, updated, now);
-  await enqueueWeekRecomputes(deps, updated.runnerId, [activity.localDate, localDate, ...affected]);
+  const replaced = await replaceExpiredCopies(deps.db, updated, now);
+  await enqueueWeekRecomputes(deps, updated.runnerId, [activity.localDate, localDate, ...affected, ...replaced]);
   return { activity: updated, metrics };
 }
 
@@ -121,6 +123,55 @@ export async function settleDuplicates(db: DbOrTx, activity: Pick<ActivityRow, '
   return changedDates;
 }
 
+/**
+ * A new copy of a run whose earlier copy expired with its source's cache window (a Strava run, then the
+ * runner's own Strava archive or watch file of it) takes the expired copy's place: the expired row,
+ * which has no numbers left to compare, is matched by its start (within ±120 s) and becomes a
+ * duplicate of the copy that now counts, so its week no longer lacks it. Returns the touched dates.
+ */
+export async function replaceExpiredCopies(
+  db: DbOrTx,
+  activity: Pick<ActivityRow, 'id' | 'runnerId' | 'startTime' | 'isRun' | 'expiredAt'>,
+  now: Date,
+): Promise<string[]> {
+  if (!activity.startTime || !activity.isRun || activity.expiredAt) return [];
+  const current = await findActivity(db, activity.id);
+  if (!current || current.deletedAt || !(current.countedInLoad || current.duplicateOf)) return [];
+  const countedId = current.duplicateOf ?? current.id;
+  const stubs = await findExpiredRunsNear(db, activity.runnerId, activity.startTime, DUPLICATE_START_WINDOW_S, activity.id);
+  for (const stub of stubs) await setActivityCounting(db, stub.id, { countedInLoad: false, duplicateOf: countedId, excludedReason: 'duplicate' }, now);
+  return stubs.map((s) => s.localDate).filter((d): d is string => d !== null);
+}
+
+/**
+ * Copies that pointed at `ids` as the counted copy (now deleted or expired) are re-settled so one of
+ * them becomes the counted copy. `expiredCopiesStay` (the counted copy expired, not deleted): copies
+ * that expired too keep pointing at it, so the week lists the run once. Returns the local dates touched.
+ */
+export async function resettleOrphans(
+  db: DbOrTx,
+  runnerId: string,
+  ids: string[],
+  now: Date,
+  opts: { expiredCopiesStay?: boolean } = {},
+): Promise<Array<string | null>> {
+  const orphans = await listDuplicatesOf(db, runnerId, ids);
+  const dates: Array<string | null> = [];
+  for (const o of orphans) {
+    if (o.expiredAt && opts.expiredCopiesStay) continue;
+    if (o.expiredAt) {
+      // an expired copy has no numbers to count: the week now lacks it
+      await setActivityCounting(db, o.id, { duplicateOf: null, countedInLoad: false, excludedReason: o.isRun ? 'expired' : 'not_a_run' }, now);
+      dates.push(o.localDate);
+      continue;
+    }
+    // an orphan was a counted-quality run demoted only as a duplicate
+    await setActivityCounting(db, o.id, { duplicateOf: null, countedInLoad: Boolean(o.isRun), excludedReason: o.isRun ? null : 'not_a_run' }, now);
+    dates.push(o.localDate, ...(await settleDuplicates(db, o, now)));
+  }
+  return dates;
+}
+
 export async function markActivityFailed(deps: Pick<IngestDeps, 'db' | 'now'>, activityId: string, error: { code: string; message: string }): Promise<void> {
   await setActivityFailed(deps.db, activityId, error, deps.now());
 }
@@ -141,14 +192,8 @@ export async function deleteActivities(deps: IngestDeps, runnerId: string, ids: 
   // Their open pain prompts go with them (answers already given stay with the runner).
   await cancelPromptsFor(deps.db, ids, 'deleted', deps.now());
   const removed = await softDeleteActivities(deps.db, runnerId, ids, reason, deps.now());
-  const orphans = await listDuplicatesOf(deps.db, runnerId, ids);
   const dates = removed.map((r) => r.localDate);
-  const now = deps.now();
-  for (const o of orphans) {
-    // an orphan was a counted-quality run demoted only as a duplicate
-    await setActivityCounting(deps.db, o.id, { duplicateOf: null, countedInLoad: Boolean(o.isRun), excludedReason: o.isRun ? null : 'not_a_run' }, now);
-    dates.push(o.localDate, ...(await settleDuplicates(deps.db, o, now)));
-  }
+  dates.push(...(await resettleOrphans(deps.db, runnerId, ids, deps.now())));
   await enqueueWeekRecomputes(deps, runnerId, dates);
   return removed.length;
 }

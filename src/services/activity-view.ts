@@ -1,4 +1,5 @@
 import type { ActivityRow, MetricsRow } from '../db/queries/activities.js';
+import { expiredNotice, sourceLabel } from '../domain/retention.js';
 
 const round = (v: number | null | undefined, digits = 1): number | null => (v == null || !Number.isFinite(v) ? null : Number(v.toFixed(digits)));
 
@@ -13,13 +14,15 @@ export function toActivityView(
     id: a.id,
     runnerId: a.runnerId,
     source: a.source,
+    /** where the run came from, in words: "from Strava", "from Garmin", "uploaded" */
+    sourceLabel: sourceLabel(a.source),
     externalId: a.externalId,
     name: a.name,
     sport: a.sport,
     subSport: a.subSport,
     isRun: a.isRun,
     countedInLoad: a.countedInLoad,
-    /** why a ready activity is not counted: noise_short, noise_brief, manual_no_distance, not_a_run, duplicate */
+    /** why a ready activity is not counted: noise_short, noise_brief, manual_no_distance, not_a_run, duplicate, expired */
     excludedReason: a.excludedReason ?? null,
     duplicateOf: a.duplicateOf,
     startTime: a.startTime ? a.startTime.toISOString().replace('.000Z', 'Z') : null,
@@ -27,6 +30,16 @@ export function toActivityView(
     utcOffsetS: a.utcOffsetS,
     status: a.status,
     error: a.error ?? null,
+    /** set when the run's data expired with its source's cache window (docs/platforms.md "Strava's API Policy") */
+    expired: a.expiredAt
+      ? {
+          at: a.expiredAt.toISOString(),
+          reason: a.expiredReason ?? 'expired',
+          /** the copy that now counts in its place (an archive import, the watch's platform); null: the week lacks this run */
+          replacedBy: a.excludedReason === 'expired' ? null : a.duplicateOf,
+          notice: a.excludedReason === 'expired' ? expiredNotice(a.source) : null,
+        }
+      : null,
     metrics: m
       ? {
           distanceM: round(m.distanceM),

@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js';
 import { findRunner } from '../db/queries/runners.js';
 import { findActiveGoal } from '../db/queries/cadence.js';
 import { resolveWarningsExcept, upsertOpenWarning } from '../db/queries/warnings.js';
-import { firstRunDate, loadWeekRuns, saveWeek } from '../db/queries/weeks.js';
+import { firstRunDate, loadWeekLacking, loadWeekRuns, saveWeek } from '../db/queries/weeks.js';
 import { localDateOf, parseIsoWeek } from '../domain/iso-week.js';
 import { evaluateWeek, evaluationWindow, type WeekEvaluation } from '../domain/rules/index.js';
 import { oneWarningPerCode, storedEvidence } from '../domain/rules/warnings.js';
@@ -27,14 +27,16 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
   const runner = await findRunner(deps.db, runnerId);
   if (!runner) return null;
   const window = evaluationWindow(week);
-  const [runs, historyStartDate, goal] = await Promise.all([
+  const weekRange = parseIsoWeek(week);
+  const [runs, historyStartDate, goal, lacking] = await Promise.all([
     loadWeekRuns(deps.db, runnerId, window.from, window.to),
     firstRunDate(deps.db, runnerId),
     findActiveGoal(deps.db, runnerId),
+    loadWeekLacking(deps.db, runnerId, weekRange.start, weekRange.end),
   ]);
   const now = deps.now();
   const todayLocalDate = localDateOf(now, null, runner.timezone);
-  const pain = await assessPainWeek(deps.db, runnerId, parseIsoWeek(week), todayLocalDate);
+  const pain = await assessPainWeek(deps.db, runnerId, weekRange, todayLocalDate);
   const evaluation = evaluateWeek({
     week,
     runs,
@@ -42,7 +44,9 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
     historyStartDate,
     cadenceGoalStartDate: goal?.startDate ?? null,
   });
-  const hasRuns = evaluation.variables.runs > 0;
+  const hasRuns = evaluation.variables.runs > 0 || lacking.length > 0;
+  const sources: Record<string, number> = {};
+  for (const r of runs) if (r.localDate >= weekRange.start && r.localDate <= weekRange.end && r.source) sources[r.source] = (sources[r.source] ?? 0) + 1;
 
   const pushes = await deps.db.transaction(async (tx) => {
     const values = {
@@ -62,6 +66,8 @@ export async function recomputeWeek(deps: RecomputeDeps, runnerId: string, week:
         load: evaluation.load,
         light: pain.light,
         greenStreak: pain.greenStreak,
+        lacking,
+        sources,
       },
       computedAt: now,
       updatedAt: now,

@@ -4,6 +4,7 @@ import { purgeDeletedActivitiesBatch } from '../db/queries/activities.js';
 import { purgeOrphanFilesBatch } from '../db/queries/files.js';
 import { purgeProcessedEventsBatch } from '../db/queries/webhook-events.js';
 import { purgeExportFiles } from './exports/purge.js';
+import { expireSourceData, type SourceRetentionDeps } from './source-retention.js';
 
 /**
  * Retention (docs/security.md): deleted activities stay recoverable for DELETED_RETENTION_DAYS and
@@ -13,7 +14,8 @@ import { purgeExportFiles } from './exports/purge.js';
  * webhook inbox rows that were processed or ignored are removed after WEBHOOK_RETENTION_DAYS, so
  * forged or foreign events are not stored forever. Unprocessed rows are never purged (the sweep
  * still owes them their job). Export files go once their link expired or their download's grace passed.
- * Deletes run in batches so a large backlog never holds one long lock.
+ * Activity data of a source kept as a cache (`STRAVA_RETENTION=cache:7d`, docs/platforms.md) is removed at
+ * the end of its window by expireSourceData. Deletes run in batches so a large backlog never holds one long lock.
  */
 
 export const PURGE_BATCH = 5_000;
@@ -67,10 +69,10 @@ export async function purgeOldWebhookEvents(deps: RetentionDeps): Promise<number
   return deleteInBatches((limit) => purgeProcessedEventsBatch(deps.db, cutoff, limit));
 }
 
-/** Everything the retention job removes: purged activities and the files only they needed, orphan files, old inbox rows, export files past their expiry or download grace (docs/security.md). */
+/** Everything the retention job removes: purged activities and the files only they needed, orphan files, old inbox rows, export files past their expiry or download grace (docs/security.md), and the data of cached sources past their window. */
 export async function purgeExpired(
-  deps: RetentionDeps & { env: Pick<Env, 'EXPORT_DOWNLOAD_GRACE_MINUTES'> },
-): Promise<{ activities: number; files: number; orphanFiles: number; webhookEvents: number; exportFiles: number }> {
+  deps: RetentionDeps & SourceRetentionDeps & { env: Pick<Env, 'EXPORT_DOWNLOAD_GRACE_MINUTES'> },
+): Promise<{ activities: number; files: number; orphanFiles: number; webhookEvents: number; exportFiles: number; expired: number }> {
   const { activities, files } = await purgeDeletedActivitiesAndFiles(deps);
   return {
     activities,
@@ -78,5 +80,6 @@ export async function purgeExpired(
     orphanFiles: await purgeOrphanFiles(deps),
     webhookEvents: await purgeOldWebhookEvents(deps),
     exportFiles: await purgeExportFiles(deps),
+    expired: await expireSourceData(deps),
   };
 }

@@ -51,7 +51,7 @@ async function fileCount(runnerId: string): Promise<number> {
 
 /** The retention purge as the `retention.purge` job runs it, at `now` (default: past every grace period). */
 const purge = (now = new Date(Date.now() + 2 * DAY)) =>
-  purgeExpired({ db: ctx.deps.db, env: { DELETED_RETENTION_DAYS: 1, WEBHOOK_RETENTION_DAYS: 30, EXPORT_DOWNLOAD_GRACE_MINUTES: 60 }, now: () => now });
+  purgeExpired({ ...ctx.deps, env: { ...ctx.deps.env, DELETED_RETENTION_DAYS: 1, WEBHOOK_RETENTION_DAYS: 30 }, now: () => now });
 
 describe('raw files go when no activity needs them', () => {
   it('disconnect: the Garmin file stays while its activity is recoverable, and goes with its purge; the upload file stays', async () => {

@@ -237,7 +237,7 @@ describe('diary CSV', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.text.split('\r\n')[0]).toBe(
-      'date,distance_km,moving_time_min,pace_min_per_km,descent_m,cadence_spm,pain_during_0_10,settled_after_min,next_morning_0_10,next_morning_vs_yesterday,calf_during_0_10,light,note',
+      'date,distance_km,moving_time_min,pace_min_per_km,descent_m,cadence_spm,pain_during_0_10,settled_after_min,next_morning_0_10,next_morning_vs_yesterday,calf_during_0_10,light,note,source',
     );
   });
 });

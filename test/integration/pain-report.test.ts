@@ -113,7 +113,8 @@ describe('GET /v1/runners/:runnerId/reports/pain', () => {
     const { status, body } = await get(`/v1/runners/${runnerId}/reports/pain`);
     expect(status).toBe(200);
     const report = PainReportBody.parse(body);
-    expect(Object.keys(body).sort()).toEqual(['answered', 'flareUps', 'lights', 'runs', 'variables']);
+    expect(Object.keys(body).sort()).toEqual(['answered', 'excludedRuns', 'excludedSources', 'flareUps', 'lacking', 'lights', 'note', 'runs', 'variables']);
+    expect(body).toMatchObject({ excludedSources: ['strava'], excludedRuns: 0, note: null, lacking: [] });
     expect(report.runs).toBe(RUNS);
     expect(report.lights.amber + report.lights.red).toBe(seeded.flareDates.length);
     expect(report.answered).toBe(RUNS - report.lights.grey);
@@ -147,6 +148,32 @@ describe('GET /v1/runners/:runnerId/reports/pain', () => {
     // the first run in range still has a previous run (before `from`)
     const days = report.variables.find((v) => v.name === 'daysSincePreviousRun')!;
     expect(days.flareUps.n + days.green.n).toBe(report.answered);
+  });
+
+  it('leaves Strava-sourced runs out of the comparison with pain answers and says so', async () => {
+    const runner = (await buildRunner(ctx.deps.db)).id;
+    const diary = await seedDiary(runner);
+    // two of the flare-up runs came from Strava
+    const fromStrava = await ctx.deps.db.execute<{ id: string }>(
+      sql`update activities set source = 'strava' where runner_id = ${runner} and external_id in ('seed-0', 'seed-4') returning id`,
+    );
+    const stravaIds = fromStrava.rows.map((r) => r.id);
+    expect(stravaIds).toHaveLength(2);
+    const { status, body } = await get(`/v1/runners/${runner}/reports/pain`);
+    expect(status).toBe(200);
+    const report = PainReportBody.parse(body);
+    expect(report.runs).toBe(RUNS - 2);
+    expect(report.excludedRuns).toBe(2);
+    expect(report.excludedSources).toEqual(['strava']);
+    expect(report.note).toMatch(/^2 runs from Strava left out: Strava's terms do not allow combining its data with your pain answers/);
+    expect(report.lights.amber + report.lights.red).toBe(diary.flareDates.length - 2);
+    expect(new Set(report.flareUps.map((f) => f.source))).toEqual(new Set(['upload']));
+    expect(report.flareUps.map((f) => f.activityId)).not.toContain(stravaIds[0]);
+    expect(report.flareUps.map((f) => f.activityId)).not.toContain(stravaIds[1]);
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: () => undefined, isTty: false };
+    expect(await reportPainCommand.run(ctx.deps, ['--runner', runner], io)).toBe(0);
+    expect(out.at(-1)).toBe(report.note);
   });
 
   it("another runner's report does not see these runs", async () => {

@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activityMetrics, runPain, warnings } from '../../src/db/schema/index.js';
+import { activities, activityMetrics, runPain, warnings } from '../../src/db/schema/index.js';
 import { recomputeWeek } from '../../src/services/recompute-week.js';
 import { refreshRunLights } from '../../src/services/pain/lights.js';
 import { insertCadenceRuns } from '../factories/cadence-runs.js';
@@ -99,5 +99,22 @@ describe('pain warnings in the weekly recompute', () => {
     expect(open).toEqual(['LOAD_JUMP', 'READY_TO_PROGRESS']);
     expect(after.find((w) => w.code === 'PAIN_RED')!.status).toBe('resolved');
     expect(after.find((w) => w.code === 'LOAD_JUMP')!.message).not.toMatch(/not all green/);
+  });
+
+  it('a red run from Strava still raises PAIN_RED from the answers, but no Strava numbers are combined with them', async () => {
+    const runner = await buildRunner(ctx.deps.db, { timezone: 'Europe/Oslo' });
+    const ids = await seed(runner.id, [
+      { localDate: '2026-11-02', descentPerKm: 4 },
+      { localDate: '2026-11-05', descentPerKm: 6 },
+      { localDate: '2026-11-09', descentPerKm: 8 },
+      { localDate: '2026-11-24', descentPerKm: 18, pain: { ...green, stoppedForKnee: true } },
+    ]);
+    await ctx.deps.db.update(activities).set({ source: 'strava' }).where(inArray(activities.id, ids));
+    await recomputeWeek(deps(), runner.id, '2026-W48');
+    const rows = await ctx.deps.db.select().from(warnings).where(eq(warnings.runnerId, runner.id));
+    const red = rows.find((w) => w.code === 'PAIN_RED')!;
+    expect(red.evidence.runId).toBe(ids[3]);
+    expect(red.evidence).toMatchObject({ runDescentPerKm: null, medianDescentPerKm: null });
+    expect(red.message).not.toMatch(/m of descent per km/);
   });
 });

@@ -158,12 +158,12 @@ export type DerivedFacts = Pick<
 
 /**
  * Mark an activity ready with its derived facts (not yet a duplicate of anything: dedupe settles that
- * next). A row deleted meanwhile stays deleted and uncounted: undefined then.
+ * next). Data derived anew is no longer expired (its cache window still runs from `created_at`). A row deleted meanwhile stays deleted and uncounted: undefined then.
  */
 export async function setActivityReady(db: DbOrTx, id: string, facts: DerivedFacts, now: Date): Promise<ActivityRow | undefined> {
   const [row] = await db
     .update(activities)
-    .set({ ...facts, status: 'ready', error: null, duplicateOf: null, updatedAt: now })
+    .set({ ...facts, status: 'ready', error: null, duplicateOf: null, expiredAt: null, expiredReason: null, updatedAt: now })
     .where(and(eq(activities.id, id), isNull(activities.deletedAt)))
     .returning();
   return row;
@@ -300,4 +300,84 @@ export async function lastActivityReceivedAt(db: DbOrTx, runnerId: string, sourc
     .from(activities)
     .where(and(eq(activities.runnerId, runnerId), eq(activities.source, source)));
   return row?.last ?? null;
+}
+
+/**
+ * Live activities of `source` received at or before `cutoff` whose data has not expired yet, oldest
+ * first (the retention job's per-source cache window). Rows still queued or processing wait for their
+ * job; they are taken once they are ready or failed.
+ */
+export async function listActivitiesPastWindow(db: DbOrTx, source: ActivityRow['source'], cutoff: Date, limit: number) {
+  return db
+    .select({ id: activities.id, runnerId: activities.runnerId, localDate: activities.localDate })
+    .from(activities)
+    .where(
+      and(
+        eq(activities.source, source),
+        lte(activities.createdAt, cutoff),
+        isNull(activities.expiredAt),
+        isNull(activities.deletedAt),
+        inArray(activities.status, ['ready', 'failed']),
+      ),
+    )
+    .orderBy(activities.createdAt)
+    .limit(limit);
+}
+
+/**
+ * Remove an activity's data at the end of its source's cache window: its metrics row, the stored
+ * payload and streams (`raw`), its name, gear and workout type. The row stays with its source,
+ * external id, sport and dates, marked `expired_at`/`expired_reason`; a counted run stops counting
+ * (`excluded_reason = 'expired'`), a duplicate copy keeps pointing at the copy that counts.
+ * Returns the rows expired by this call.
+ */
+export async function expireActivityData(
+  db: DbOrTx,
+  ids: string[],
+  reason: string,
+  now: Date,
+): Promise<Array<{ id: string; runnerId: string; localDate: string | null; wasCounted: boolean }>> {
+  if (ids.length === 0) return [];
+  const before = await db
+    .select({ id: activities.id, countedInLoad: activities.countedInLoad })
+    .from(activities)
+    .where(and(inArray(activities.id, ids), isNull(activities.expiredAt)));
+  const counted = new Set(before.filter((r) => r.countedInLoad).map((r) => r.id));
+  await db.delete(activityMetrics).where(inArray(activityMetrics.activityId, ids));
+  const rows = await db
+    .update(activities)
+    .set({
+      raw: null,
+      name: null,
+      gearId: null,
+      workoutType: null,
+      expiredAt: now,
+      expiredReason: reason,
+      excludedReason: sql`case when ${activities.countedInLoad} then 'expired' else ${activities.excludedReason} end`,
+      countedInLoad: false,
+      updatedAt: now,
+    })
+    .where(and(inArray(activities.id, ids), isNull(activities.expiredAt)))
+    .returning({ id: activities.id, runnerId: activities.runnerId, localDate: activities.localDate });
+  return rows.map((r) => ({ ...r, wasCounted: counted.has(r.id) }));
+}
+
+/**
+ * A runner's expired runs that no other copy stands in for (`excluded_reason = 'expired'`), starting
+ * within ±`windowS` of `start`: the stubs a new copy of the same run (an archive import) replaces.
+ */
+export async function findExpiredRunsNear(db: DbOrTx, runnerId: string, start: Date, windowS: number, excludeId: string) {
+  return db
+    .select({ id: activities.id, localDate: activities.localDate })
+    .from(activities)
+    .where(
+      and(
+        eq(activities.runnerId, runnerId),
+        isNotNull(activities.expiredAt),
+        isNull(activities.deletedAt),
+        eq(activities.excludedReason, 'expired'),
+        between(activities.startTime, new Date(start.getTime() - windowS * 1000), new Date(start.getTime() + windowS * 1000)),
+        ne(activities.id, excludeId),
+      ),
+    );
 }

@@ -11,6 +11,7 @@ export async function loadReportRuns(db: DbOrTx, runnerId: string, range: { from
   return db
     .select({
       id: activities.id,
+      source: activities.source,
       localDate: activities.localDate,
       startTime: activities.startTime,
       distanceM: activityMetrics.distanceM,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics, runPain, warnings, type RunPainDerived } from '../schema/index.js';
@@ -109,6 +109,7 @@ export async function loadPainWeekRuns(db: DbOrTx, runnerId: string, from: strin
   return db
     .select({
       id: activities.id,
+      source: activities.source,
       localDate: activities.localDate,
       light: runPain.light,
       derived: runPain.derived,
@@ -199,11 +200,35 @@ export async function findRunMetrics(db: DbOrTx, activityId: string) {
   return m ?? null;
 }
 
-/** The runner pages' diary rows: counted runs with metrics and pain answers, newest first (or one run). */
+/**
+ * Counted runs, and runs whose data expired with their source's cache window and that nothing replaces
+ * (they stay in the diary with the runner's own answers, docs/platforms.md).
+ */
+function diaryRunsIn(runnerId: string, range: DateRange) {
+  return or(
+    countedRunsIn(runnerId, range),
+    and(
+      eq(activities.runnerId, runnerId),
+      eq(activities.excludedReason, 'expired'),
+      isNull(activities.deletedAt),
+      range.from ? gte(activities.localDate, range.from) : undefined,
+      range.to ? lte(activities.localDate, range.to) : undefined,
+    ),
+  );
+}
+
+/** The runner pages' diary rows: counted runs (and expired ones) with metrics and pain answers, newest first (or one run). */
 export async function loadDiaryPageRuns(db: DbOrTx, runnerId: string, range: DateRange & { activityId?: string }, limit: number) {
   return db
     .select({
-      a: { id: activities.id, localDate: activities.localDate, source: activities.source, externalId: activities.externalId, name: activities.name },
+      a: {
+        id: activities.id,
+        localDate: activities.localDate,
+        source: activities.source,
+        externalId: activities.externalId,
+        name: activities.name,
+        expiredAt: activities.expiredAt,
+      },
       m: {
         distanceM: activityMetrics.distanceM,
         movingTimeS: activityMetrics.movingTimeS,
@@ -225,7 +250,7 @@ export async function loadDiaryPageRuns(db: DbOrTx, runnerId: string, range: Dat
     .from(activities)
     .leftJoin(activityMetrics, eq(activityMetrics.activityId, activities.id))
     .leftJoin(runPain, eq(runPain.activityId, activities.id))
-    .where(and(countedRunsIn(runnerId, range), range.activityId ? eq(activities.id, range.activityId) : undefined))
+    .where(and(diaryRunsIn(runnerId, range), range.activityId ? eq(activities.id, range.activityId) : undefined))
     .orderBy(desc(activities.startTime))
     .limit(limit);
 }

@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, gte, isNull, lte, min, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, isNull, lte, min, sql } from 'drizzle-orm';
+import type { LackingRun } from '../../domain/retention.js';
 import { DEFAULT_THRESHOLDS } from '../../domain/rules/thresholds.js';
 import type { WeekRun } from '../../domain/week.js';
 import type { DbOrTx } from '../client.js';
@@ -23,6 +24,7 @@ export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, t
   const rows = await db
     .select({
       id: activities.id,
+      source: activities.source,
       localDate: activities.localDate,
       startTime: activities.startTime,
       sport: activities.sport,
@@ -52,7 +54,30 @@ export async function loadWeekRuns(db: DbOrTx, runnerId: string, from: string, t
     cadenceQualifies: r.cadenceQuality === 'ok' && r.runningSampleTimeS >= CADENCE_QUALIFYING_S && r.runCadenceSpm !== null,
     surges: r.surges,
     isTrail: /trail/i.test(`${r.sport ?? ''} ${r.subSport ?? ''}`),
+    source: r.source,
   }));
+}
+
+/**
+ * Runs of a runner with local date in [from, to] that the week lacks: their data expired with their
+ * source's cache window and no other copy of the run counts in their place.
+ */
+export async function loadWeekLacking(db: DbOrTx, runnerId: string, from: string, to: string): Promise<LackingRun[]> {
+  const rows = await db
+    .select({ activityId: activities.id, source: activities.source, localDate: activities.localDate, reason: activities.expiredReason })
+    .from(activities)
+    .where(
+      and(
+        eq(activities.runnerId, runnerId),
+        isNotNull(activities.expiredAt),
+        isNull(activities.deletedAt),
+        eq(activities.excludedReason, 'expired'),
+        gte(activities.localDate, from),
+        lte(activities.localDate, to),
+      ),
+    )
+    .orderBy(asc(activities.startTime));
+  return rows.map((r) => ({ activityId: r.activityId, source: r.source, localDate: r.localDate, reason: r.reason ?? 'expired' }));
 }
 
 /**

@@ -90,6 +90,14 @@ export const activities = pgTable(
      */
     deletedAt: timestamp({ withTimezone: true }),
     deletedReason: text(),
+    /**
+     * Set when the retention job removed this run's data at the end of its source's cache window
+     * (`STRAVA_RETENTION`, docs/platforms.md "Strava's API Policy"): the payload, streams, name and
+     * metrics are gone, the row stays so the run's week can say it lacks it. `expiredReason`:
+     * `strava_cache_window` (`<source>_cache_window`).
+     */
+    expiredAt: timestamp({ withTimezone: true }),
+    expiredReason: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -98,6 +106,10 @@ export const activities = pgTable(
     index('activities_deleted_at')
       .on(t.deletedAt)
       .where(sql`${t.deletedAt} is not null`),
+    /** the retention job's look-up of a source's live rows received before its cache window */
+    index('activities_source_created_live')
+      .on(t.source, t.createdAt)
+      .where(sql`${t.expiredAt} is null and ${t.deletedAt} is null`),
     index('activities_runner_local_date').on(t.runnerId, t.localDate),
     index('activities_runner_start').on(t.runnerId, t.startTime),
     /** the recovery sweep's look-up of activities still queued or processing */

@@ -4,6 +4,7 @@ import { runnerRef } from './runners.js';
 import type { LoadSummary } from '../../domain/rules/index.js';
 import type { StoredEvidence } from '../../domain/rules/warnings.js';
 import type { Light } from '../../domain/pain/light.js';
+import type { LackingRun } from '../../domain/retention.js';
 import type { WeekChangePct, WeekVariables } from '../../domain/week.js';
 import { idColumn, createdAt, updatedAt } from './columns.js';
 
@@ -16,6 +17,10 @@ export interface WeekDetails {
   /** the week's worst day (docs/pain.md); null without an answered run */
   light: Light | null;
   greenStreak: number;
+  /** runs of the week whose data expired with their source's cache window and that nothing replaces (docs/platforms.md) */
+  lacking?: LackingRun[];
+  /** the week's counted runs per source (`{"garmin": 2, "strava": 1}`) */
+  sources?: Record<string, number>;
 }
 
 /** The body of a push in the outbox (`data` of what receivers get); `…Enc` keys hold encrypted secrets. */

@@ -31,6 +31,8 @@ export type ReportLight = 'green' | 'amber' | 'red';
 /** One counted run as the report needs it; SI units as stored. */
 export interface PainReportRun {
   activityId: string;
+  /** where the run came from (strava, garmin, upload), when known */
+  source?: string;
   /** local date of the run's start, YYYY-MM-DD */
   localDate: string;
   /** start instant; orders runs within a day (null sorts first) */
@@ -81,6 +83,8 @@ export interface Standout {
 
 export interface FlareUp {
   activityId: string;
+  /** where the run came from, when known */
+  source?: string;
   localDate: string;
   light: 'amber' | 'red';
   standouts: Standout[];
@@ -348,6 +352,7 @@ export function buildPainReport(runs: readonly PainReportRun[], options: PainRep
     if (run.light !== 'amber' && run.light !== 'red') continue;
     flareUps.push({
       activityId: run.activityId,
+      ...(run.source ? { source: run.source } : {}),
       localDate: run.localDate,
       light: run.light,
       standouts: standoutsOf(prepared, i),

@@ -99,6 +99,14 @@ describe('buildCadenceReport', () => {
     expect(r.runs.find((x) => x.localDate === '2026-03-10')).toMatchObject({ painLight: 'green', calfPain: 4 });
   });
 
+  it('does not set pain answers beside a Strava run, while the answers still pause the goal', () => {
+    const runs = seeded().map((r, i) => (i === 6 ? { ...r, source: 'strava' } : r));
+    const pain = new Map([[runs[6]!.activityId, { light: 'green' as const, painDuring: 1, calfPain: 4, morningWorse: false }]]);
+    const r = buildCadenceReport({ runnerId: 'x', asOf: '2026-03-14', range: { from: '2026-02-01', to: '2026-03-14' }, goal, runs, pain });
+    expect(r.goal!.status).toBe('paused');
+    expect(r.runs.find((x) => x.localDate === '2026-03-10')).toMatchObject({ source: 'strava', painLight: null, painDuring: null, calfPain: null });
+  });
+
   it('lists only runs in range but computes the goal from all runs; weekly load per ISO week', () => {
     const r = buildCadenceReport({ runnerId: 'x', asOf: '2026-03-14', range: { from: '2026-03-02', to: '2026-03-08' }, goal, runs: seeded() });
     expect(r.runs.map((x) => x.localDate)).toEqual(['2026-03-03', '2026-03-05', '2026-03-08']);

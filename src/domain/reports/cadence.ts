@@ -3,6 +3,7 @@
  * next step, one row per run with its speed-matched cadence, time in band and pain light, weekly load
  * context and data-quality notes. Pure: the caller loads the goal, the runs and the pain answers.
  */
+import { isCombinable } from '../retention.js';
 import {
   activePause,
   adjustedCadence,
@@ -208,6 +209,7 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
     const adjusted = reason === null && baseline ? adjustedCadence(run.runCadenceSpm!, run.speedMps, baseline) : reason === null ? run.runCadenceSpm : null;
     if (adjusted !== null) qualifying.push({ run, adjusted });
     const p = pain.get(run.activityId);
+    const combinable = isCombinable(run.source);
     const sinceStart = goal !== null && run.localDate >= goal.startDate;
     return {
       activityId: run.activityId,
@@ -229,9 +231,10 @@ export function buildCadenceReport(input: CadenceReportInput): CadenceReport {
       cadenceFactor: run.cadenceFactor,
       distanceM: Math.round(run.distanceM * 10) / 10,
       elevationLossM: run.elevationLossM === null ? null : Math.round(run.elevationLossM * 10) / 10,
-      painLight: p?.light ?? null,
-      painDuring: p?.painDuring ?? null,
-      calfPain: p?.calfPain ?? null,
+      // A Strava run's numbers are not set beside pain answers (docs/platforms.md, §5.4); its answers still pause the goal.
+      painLight: combinable ? (p?.light ?? null) : null,
+      painDuring: combinable ? (p?.painDuring ?? null) : null,
+      calfPain: combinable ? (p?.calfPain ?? null) : null,
     };
   });
   const rolling = rollingMedian(qualifying.map((q) => q.adjusted));

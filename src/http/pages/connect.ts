@@ -74,6 +74,18 @@ ${status}${backfill}
   const body = html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <p>Connect the account your watch or phone uploads to; new runs then arrive on their own.</p>
 ${sections}
+<section class="card" id="keep-your-runs" aria-labelledby="keep-h"><h2 id="keep-h">Keeping your runs for good</h2>
+<p>Strava lets apps keep what they read from it for 7 days only. After that, a run that came from Strava shows
+"expired from Strava", and your weeks leave it out and say so.</p>
+<p>Your runs stay yours in two ways:</p>
+<ul>
+<li><strong>Import your Strava archive.</strong> On strava.com ask for your account's archive (a zip file of your own
+activities). Import the zip the same way as a watch file (<code>stridesync import</code> or the uploads API): each run in
+it replaces the Strava copy and is kept like a file you uploaded.</li>
+<li><strong>Connect your watch's own account.</strong> If your watch is a Garmin, connect Garmin above: your runs then
+arrive first-hand from the watch and are kept.</li>
+</ul>
+</section>
 ${poweredByStrava(conns.some((c) => c.provider === 'strava' && c.status !== 'revoked') || configured.strava)}`;
   sendPage(res, 200, { title: 'Connect your accounts', body, current: '/connect' });
 }

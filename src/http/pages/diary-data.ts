@@ -9,6 +9,8 @@ export interface DiaryRow {
   localDate: string;
   source: string;
   externalId: string;
+  /** the run's data expired with its source's cache window (numbers gone, the answers stay) */
+  expired: boolean;
   name: string | null;
   distanceM: number | null;
   movingTimeS: number | null;
@@ -36,6 +38,7 @@ export async function loadDiaryRows(
     localDate: a.localDate ?? '',
     source: a.source,
     externalId: a.externalId,
+    expired: a.expiredAt !== null,
     name: a.name,
     distanceM: m?.distanceM ?? null,
     movingTimeS: m?.movingTimeS ?? null,
@@ -66,6 +69,7 @@ export const DIARY_CSV_COLUMNS = [
   'calf_during_0_10',
   'light',
   'note',
+  'source',
 ] as const;
 
 /** The diary as CSV (one row per run, stable columns; cells starting like a formula are neutralised). */
@@ -87,6 +91,7 @@ export function diaryCsv(rows: readonly DiaryRow[]): string {
         r.calfDuring,
         r.light,
         r.note,
+        r.source,
       ]
         .map(csvCell)
         .join(','),

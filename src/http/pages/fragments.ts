@@ -1,4 +1,5 @@
 import { formatDay, formatDuration } from '../../domain/messages.js';
+import { expiredNotice, sourceLabel } from '../../domain/retention.js';
 import type { Light } from '../../domain/home-summary.js';
 import { html, raw } from './html.js';
 
@@ -45,4 +46,23 @@ export function poweredByStrava(show: boolean) {
 
 export function garminAttribution(show: boolean) {
   return show ? html`<p class="small muted">Data from Garmin Connect${raw('&trade;')}</p>` : '';
+}
+
+/**
+ * Where a run came from ("from Strava" with "View on Strava", "from Garmin", "uploaded"); for a run whose
+ * data expired with its source's cache window, the notice that says how to keep it (docs/platforms.md).
+ */
+export function sourceTag(source: string, externalId: string | null | undefined, expired = false) {
+  const label = html`<span class="source small muted">${sourceLabel(source)}</span>`;
+  const note = expired ? html` <span class="expired small">${expiredNotice(source)} (<a href="/connect#keep-your-runs">how</a>)</span>` : '';
+  const link = viewOnStrava(source, externalId);
+  return html`${label}${link ? html` ${link}` : ''}${note}`;
+}
+
+/** The plain line under a week that lacks runs whose data expired (lacking: their local dates). */
+export function lackingLine(lacking: ReadonlyArray<{ localDate: string | null; source: string }>) {
+  if (!lacking.length) return '';
+  const days = lacking.map((l) => day(l.localDate)).join(', ');
+  const count = lacking.length === 1 ? '1 run' : `${lacking.length} runs`;
+  return html`<p class="notice small" data-lacking="${lacking.length}">These weeks leave out ${count} whose Strava data expired (${days}). <a href="/connect#keep-your-runs">Import your Strava archive</a> to count them again.</p>`;
 }

@@ -1,12 +1,12 @@
 import type { Response } from 'express';
 import type { AppDeps } from '../../deps.js';
 import { listRunnerActivities } from '../../db/queries/activities.js';
-import { loadWeekRuns, listWarnings } from '../../db/queries/weeks.js';
+import { loadWeekLacking, loadWeekRuns, listWarnings } from '../../db/queries/weeks.js';
 import { summaryFrom, thisWeekVsLast, type Light, type WeekTotals } from '../../domain/home-summary.js';
 import { localDateOf } from '../../domain/iso-week.js';
 import type { PageSession } from '../../services/sessions/index.js';
 import { html, raw, type HtmlValue } from './html.js';
-import { day, duration, garminAttribution, km, lightBadge, metres, poweredByStrava, viewOnStrava } from './fragments.js';
+import { day, duration, garminAttribution, km, lackingLine, lightBadge, metres, poweredByStrava, sourceTag } from './fragments.js';
 import { sendPage } from './respond.js';
 import { pageLights } from '../../services/pain/page-lights.js';
 import { pendingPromptForms, type AnswerFormState } from './pain-bridge.js';
@@ -45,6 +45,7 @@ export async function renderHome(
   const prompts = await pendingPromptForms(deps, res, session, answerState);
   const warnings = openWarnings.filter((w) => w.week >= lastWeek.week).slice(0, 5);
   const sources = new Set(latestRuns.map((r) => r.activity.source));
+  const lacking = await loadWeekLacking(deps.db, runnerId, lastWeek.start, thisWeek.end);
 
   const body = html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
@@ -61,6 +62,7 @@ ${weekRow('Descent (metres downhill)', (w) => metres(w.elevationLossM), thisWeek
 ${weekRow('Runs', (w) => String(w.runs), thisWeek, lastWeek)}
 ${weekRow('Knee light (worst of the week)', (w) => lightBadge(w.light), thisWeek, lastWeek, 'light-cell')}
 </tbody></table></div>
+${lackingLine(lacking)}
 ${streak === null ? '' : html`<p><strong>Green streak:</strong> ${streak === 1 ? '1 run' : `${streak} runs`} in a row with a green knee light.</p>`}
 </section>
 <section aria-labelledby="warn-h">
@@ -74,7 +76,7 @@ ${
     ? html`<ul class="runs">${latestRuns.map(
         (r) => html`<li class="card"><strong>${day(r.activity.localDate)}</strong>${r.activity.name ? html` · ${r.activity.name}` : ''}<br>
 ${km(r.metrics?.distanceM)} · ${duration(r.metrics?.movingTimeS)} · ${metres(r.metrics?.elevationLossM)} descent<br>
-${lightBadge((lights.get(r.activity.id) ?? null) as Light | null)} ${viewOnStrava(r.activity.source, r.activity.externalId)}</li>`,
+${lightBadge((lights.get(r.activity.id) ?? null) as Light | null)} ${sourceTag(r.activity.source, r.activity.externalId, r.activity.expiredAt !== null && r.activity.excludedReason === 'expired')}</li>`,
       )}</ul>`
     : html`<p>No runs yet. <a href="/connect">Connect Strava or Garmin</a> and your runs will appear here.</p>`
 }

@@ -122,6 +122,7 @@ ${
   has('pain') && pain
     ? html`<section aria-labelledby="pain-h"><h2 id="pain-h">Pain report</h2>
 <p>${pain.runs} runs, ${pain.answered} with pain answers: ${pain.lights.green} green, ${pain.lights.amber} amber, ${pain.lights.red} red.</p>
+${pain.note ? html`<p class="small muted">${pain.note}</p>` : ''}
 ${pain.variables.length ? html`<div class="table-wrap" tabindex="0" role="region" aria-label="Pain report by run variable"><table><caption class="visually-hidden">Run variables on flare-up runs against green runs</caption><thead><tr><th scope="col">Variable</th><th scope="col" class="num">Flare-up runs (median)</th><th scope="col" class="num">Green runs (median)</th><th scope="col">Verdict</th></tr></thead><tbody>${pain.variables.map((v) => html`<tr><th scope="row">${words(v.name)}</th><td class="num">${v.flareUps.median == null ? '—' : Number(v.flareUps.median.toFixed(2))} (n=${v.flareUps.n})</td><td class="num">${v.green.median == null ? '—' : Number(v.green.median.toFixed(2))} (n=${v.green.n})</td><td>${v.verdict}</td></tr>`)}</tbody></table></div>` : ''}
 ${pain.flareUps.length ? html`<ul>${pain.flareUps.map((f) => html`<li>${day(f.localDate)} (${f.light}): ${f.standouts.map((s) => s.text).join('; ') || 'nothing stood out'}</li>`)}</ul>` : ''}
 </section>`

@@ -29,12 +29,22 @@ export const PainReportBody = z.object({
   flareUps: z.array(
     z.object({
       activityId: z.string(),
+      /** where the run came from: garmin or upload (Strava-sourced runs are left out) */
+      source: z.string().optional(),
       localDate: z.string(),
       light: z.enum(['amber', 'red']),
       standouts: z.array(z.object({ name: VariableName, value: z.number(), usual: z.number(), unit: z.string(), text: z.string() })),
       weekChanges: z.array(z.string()),
     }),
   ),
+  /** sources whose runs the report leaves out: their data may not be combined with pain answers (docs/platforms.md) */
+  excludedSources: z.array(z.string()),
+  /** runs in the range left out for that reason */
+  excludedRuns: z.number().int(),
+  /** a plain sentence saying what was left out and why; null when nothing was */
+  note: z.string().nullable(),
+  /** runs of the range the report lacks: their data expired with their source's cache window and nothing replaces them */
+  lacking: z.array(z.object({ activityId: z.string(), source: z.string(), localDate: z.string().nullable(), reason: z.string() })),
 });
 
 export function painReportRoutes(deps: AppDeps, docs: OpenApiRegistry): Router {

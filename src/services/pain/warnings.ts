@@ -11,6 +11,7 @@ import {
   type RunnerContext,
 } from '../../domain/pain/advice.js';
 import { dayLights, greenStreak, weekLight, type Light } from '../../domain/pain/light.js';
+import { isCombinable } from '../../domain/retention.js';
 import { median } from '../../domain/week.js';
 
 export type PainWarningCode = 'PAIN_RED' | 'PAIN_AMBER' | 'SEE_CLINICIAN' | 'READY_TO_PROGRESS';
@@ -46,7 +47,14 @@ const HISTORY_DAYS = 28;
 export async function assessPainWeek(db: DbOrTx, runnerId: string, week: IsoWeek, todayLocalDate: string): Promise<PainWeek> {
   const from = addDays(week.start, -HISTORY_DAYS);
   const rows = await loadPainWeekRuns(db, runnerId, from, week.end);
-  const runs = rows.map((r) => ({ ...r, localDate: r.localDate!, light: (r.light ?? 'grey') as Light }));
+  // The light is the runner's own answer; a Strava run's numbers are not combined with it (docs/platforms.md, §5.4).
+  const runs = rows.map((r) => ({
+    ...r,
+    localDate: r.localDate!,
+    light: (r.light ?? 'grey') as Light,
+    descentPerKm: isCombinable(r.source) ? r.descentPerKm : null,
+    paceSPerKm: isCombinable(r.source) ? r.paceSPerKm : null,
+  }));
   const earlier = runs.filter((r) => r.localDate < week.start);
   const inWeek = runs.filter((r) => r.localDate >= week.start);
   const base: Omit<RunnerContext, 'runDescentPerKm'> = {
