@@ -191,7 +191,10 @@ ${step.start(res, deps.now())}
     try {
       await pipeline(createReadStream(claim.path), res);
     } catch (err) {
-      req.log?.warn({ err, exportId: claim.row.id }, 'export download broke off');
+      // A client may close its side as soon as it holds every byte, before this process has seen its last
+      // write finish: a response that was ended (the whole file handed to the socket) and then closed counts.
+      if (res.writableEnded && (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') completed = true;
+      else req.log?.warn({ err, exportId: claim.row.id }, 'export download broke off');
     }
     // Only a download that reached the client in full uses the link up; a broken one gives it back.
     if (completed) await completeDownload(deps, claim);
