@@ -85,6 +85,12 @@ async function failedActivity(source: 'strava' | 'upload'): Promise<string> {
   return row!.id;
 }
 
+/** Whether the activity's row has reached status failed. */
+async function activityFailed(activityId: string): Promise<boolean> {
+  const [r] = await ctx.deps.db.select().from(activities).where(eq(activities.id, activityId));
+  return r!.status === 'failed';
+}
+
 async function activityError(runnerId: string, activityId: string): Promise<{ code: string; message: string } | null> {
   const res = await request(ctx.app).get(`/v1/runners/${runnerId}/activities/${activityId}`).set(ctx.auth);
   expect(res.status).toBe(200);
@@ -105,10 +111,7 @@ describe('a job failing on a query', () => {
       expectNoValues('stacktrace', trace);
       expect(trace).toMatch(/\n\s+at /);
     }
-    await waitUntil(async () => {
-      const [r] = await ctx.deps.db.select().from(activities).where(eq(activities.id, activityId));
-      return r!.status === 'failed';
-    }, 10_000);
+    await waitUntil(() => activityFailed(activityId), 10_000);
     const [row] = await ctx.deps.db.select().from(activities).where(eq(activities.id, activityId));
     const error = await activityError(row!.runnerId, activityId);
     expect(error?.code).toBe('job_failed');
@@ -118,10 +121,7 @@ describe('a job failing on a query', () => {
   it('keeps its code when the query error was made permanent, and no parameter value', async () => {
     const activityId = await failedActivity('upload');
     await ctx.deps.enqueue('run.import-fit', { activityId });
-    await waitUntil(async () => {
-      const [r] = await ctx.deps.db.select().from(activities).where(eq(activities.id, activityId));
-      return r!.status === 'failed';
-    }, 30_000);
+    await waitUntil(() => activityFailed(activityId), 30_000);
     const job = (await ctx.deps.queues.compute.getJobs(['failed'])).find((j) => j.data.activityId === activityId)!;
     expect(job.attemptsMade).toBe(1); // permanent: no retry
     expectNoValues('failedReason', job.failedReason);
