@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { insertExportOnce } from '../src/db/queries/exports.js';
-import { decodeFit } from '../src/fit/decode.js';
 import { createRunner } from '../src/services/runners.js';
 import { acceptFitFile } from '../src/services/uploads.js';
 import { FIT_DIR } from '../test/fixtures.js';
 import { startWorkers } from '../workers/main.js';
-import { timeshiftFit } from './fit-timeshift.js';
+import { copier, FIXTURES } from './fit-copies.js';
 import { BENCH_SECRETS, fmt, startBenchService } from './scratch.js';
 
 /**
@@ -21,18 +20,9 @@ import { BENCH_SECRETS, fmt, startBenchService } from './scratch.js';
  * and peak RSS (VmHWM).
  */
 
-const FIXTURES = ['fenix2-run.fit', 'fr965-run-stamina.fit'];
 const RSS_TARGET_MB = 300;
 const MBPS_TARGET = 20;
 const SEED_BATCH = 50;
-
-function copier(file: string): (newStart: Date) => Uint8Array {
-  const bytes = readFileSync(join(FIT_DIR, file));
-  const decoded = decodeFit(bytes);
-  if (!decoded.ok) throw new Error(`${file}: ${decoded.message}`);
-  const start = decoded.runs[0]!.startTime.getTime();
-  return (newStart) => timeshiftFit(bytes, Math.round((newStart.getTime() - start) / 1000));
-}
 
 const CHILD = ['--import', 'tsx', 'bench/export-child.ts'];
 

@@ -3,10 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { decodeFit } from '../src/fit/decode.js';
-import { timeshiftFit } from './fit-timeshift.js';
+import { copier, FIXTURES } from './fit-copies.js';
 import { createRunner } from '../src/services/runners.js';
-import { FIT_DIR } from '../test/fixtures.js';
 import { ZipWriter } from '../test/factories/zip-writer.js';
 import { benchPipeline } from './pipeline.js';
 import { BENCH_SECRETS, fmt, startBenchService } from './scratch.js';
@@ -19,17 +17,7 @@ import { BENCH_SECRETS, fmt, startBenchService } from './scratch.js';
  * all), next to the upload pipeline's own activities/s.
  */
 
-const FIXTURES = ['fenix2-run.fit', 'fr965-run-stamina.fit'];
 const RSS_TARGET_MB = 300;
-
-/** Copies of a fixture moved in time by byte patching (decoding and re-encoding costs ~1 s per copy). */
-function copier(file: string): (newStart: Date) => Uint8Array {
-  const bytes = readFileSync(join(FIT_DIR, file));
-  const decoded = decodeFit(bytes);
-  if (!decoded.ok) throw new Error(`${file}: ${decoded.message}`);
-  const start = decoded.runs[0]!.startTime.getTime();
-  return (newStart) => timeshiftFit(bytes, Math.round((newStart.getTime() - start) / 1000));
-}
 
 /** The built CLI (what `npx stridesync` runs) when present, else the sources through tsx (more memory). */
 const BUILT_CLI = 'dist/src/cli/main.js';

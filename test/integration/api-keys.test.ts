@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { connect, type AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -12,8 +10,8 @@ import { hashApiKeySecret, parseApiKey } from '../../src/lib/api-keys.js';
 import { createApiKey, type ApiKeyView } from '../../src/services/api-keys.js';
 import { buildRunner } from '../factories/runners.js';
 import { createTestContext, TEST_API_KEY, type TestContext } from '../setup/context.js';
+import { captureIo, runCli } from '../setup/cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let ctx: TestContext;
 let clock = new Date('2026-03-02T08:00:00Z');
 
@@ -24,44 +22,13 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTty: false }, out, err };
-}
-
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const basic = (key: string) => ({ Authorization: `Basic ${Buffer.from(`ops:${key}`).toString('base64')}` });
-
-/** The real CLI entry, pointed at this file's database and Redis prefix. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: ctx.env.DATABASE_URL,
-        REDIS_URL: ctx.env.REDIS_URL,
-        REDIS_PREFIX: ctx.prefix,
-        API_KEYS: TEST_API_KEY,
-        TOKEN_ENCRYPTION_KEY: ctx.env.tokenEncryptionKey.toString('base64'),
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe('stridesync keys create / list / revoke', () => {
   it('the command line prints a new key once; only its hash is stored; list never shows it; revoke by name stops it at once', async () => {
     const runner = await buildRunner(ctx.deps.db);
-    const created = await cli(['keys', 'create', '--name', 'physio-app', '--scope', 'runner', '--runner', runner.id, '--read-only']);
+    const created = await runCli(ctx, ['keys', 'create', '--name', 'physio-app', '--scope', 'runner', '--runner', runner.id, '--read-only']);
     expect(created.code, created.stderr).toBe(0);
     const key = created.stdout.split('\n').find((l) => l.startsWith('ssk_'))!;
     const parsed = parseApiKey(key)!;
@@ -75,13 +42,13 @@ describe('stridesync keys create / list / revoke', () => {
 
     expect((await request(ctx.app).get(`/v1/runners/${runner.id}`).set(bearer(key))).status).toBe(200);
 
-    const listed = await cli(['keys', 'list']);
+    const listed = await runCli(ctx, ['keys', 'list']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toMatch(/physio-app\s+runner \(read-only\)/);
     expect(listed.stdout).toContain(runner.id);
     expect(listed.stdout).not.toContain(parsed.secret);
 
-    const revoked = await cli(['keys', 'revoke', 'physio-app']);
+    const revoked = await runCli(ctx, ['keys', 'revoke', 'physio-app']);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout).toContain(`revoked API key "physio-app" (${parsed.id})`);
     const res = await request(ctx.app).get(`/v1/runners/${runner.id}`).set(bearer(key));
@@ -90,12 +57,12 @@ describe('stridesync keys create / list / revoke', () => {
   }, 60_000);
 
   it('list --json gives name, scope, runner, created, last used and revoked, never a secret or hash; revoke takes an id too', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await keysCreateCommand.run(ctx.deps, ['--name', 'metrics-scraper', '--scope', 'operator', '--json'], c.io)).toBe(0);
     const made = JSON.parse(c.out[0]!) as ApiKeyView & { key: string };
     expect(made.key).toMatch(/^ssk_/);
 
-    const l = capture();
+    const l = captureIo();
     expect(await keysListCommand.run(ctx.deps, ['--json'], l.io)).toBe(0);
     const views = JSON.parse(l.out[0]!) as Array<Record<string, unknown>>;
     const mine = views.find((v) => v.name === 'metrics-scraper')!;
@@ -104,13 +71,13 @@ describe('stridesync keys create / list / revoke', () => {
     expect(l.out[0]).not.toContain(parseApiKey(made.key)!.secret);
     expect(l.out[0]).not.toContain(hashApiKeySecret(parseApiKey(made.key)!.secret));
 
-    const r = capture();
+    const r = captureIo();
     expect(await keysRevokeCommand.run(ctx.deps, [made.id, '--json'], r.io)).toBe(0);
     expect(JSON.parse(r.out[0]!)).toMatchObject({ id: made.id, revokedAt: clock.toISOString() });
     // revoking again changes nothing
     const later = new Date(clock.getTime() + 5000);
     clock = later;
-    const again = capture();
+    const again = captureIo();
     expect(await keysRevokeCommand.run(ctx.deps, ['metrics-scraper', '--json'], again.io)).toBe(0);
     expect(JSON.parse(again.out[0]!).revokedAt).toBe(JSON.parse(r.out[0]!).revokedAt);
   });
@@ -127,7 +94,7 @@ describe('stridesync keys create / list / revoke', () => {
     await expect(createApiKey(ctx.deps, { name: '', scope: 'operator' })).rejects.toThrow(/name:/);
     await createApiKey(ctx.deps, { name: 'twice', scope: 'read' });
     await expect(createApiKey(ctx.deps, { name: 'twice', scope: 'operator' })).rejects.toMatchObject({ status: 409, code: 'api_key_name_taken' });
-    const c = capture();
+    const c = captureIo();
     await expect(keysRevokeCommand.run(ctx.deps, ['no-such-key'], c.io)).rejects.toMatchObject({ status: 404, code: 'api_key_not_found' });
     expect(await keysCreateCommand.run(ctx.deps, ['--name', 'n'], c.io)).toBe(2);
     expect(c.err.join('\n')).toMatch(/--scope operator\|read\|runner/);

@@ -14,6 +14,7 @@ import { shiftFitFile } from '../factories/fit-shift.js';
 import { buildRunner } from '../factories/runners.js';
 import { writeZip } from '../factories/zip-writer.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
+import { captureIo } from '../setup/cli.js';
 import { TEST_REDIS_URL } from '../setup/pg-urls.js';
 
 let ctx: TestContext;
@@ -27,12 +28,6 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTty: false }, out, err };
-}
-
 describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
   if (!HAS_FIXTURES) console.warn(FIXTURES_MISSING_MESSAGE);
 
@@ -45,7 +40,7 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
     copyFileSync(fitPath('corrupt-truncated-eof.fit'), join(dir, 'd-broken.fit'));
     writeFileSync(join(dir, 'notes.txt'), 'not a FIT file and not named like one');
 
-    const c = capture();
+    const c = captureIo();
     const lines = await importFiles(ctx.deps, runnerId, [dir, join(dir, 'missing.fit')], c.io, { json: true });
     const parsed = c.out.map((l) => JSON.parse(l) as ImportLine);
     expect(parsed).toEqual(lines);
@@ -63,7 +58,7 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
   });
 
   it('reports the same files again as duplicates and shows progress without --json', async () => {
-    const c = capture();
+    const c = captureIo();
     const lines = await importFiles(ctx.deps, runnerId, [fitPath('fenix2-run.fit')], c.io, { json: false });
     expect(lines[0]!.status).toBe('duplicate');
     expect(c.out).toHaveLength(0);
@@ -71,7 +66,7 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
   });
 
   it('prints one line per activity of a multisport file (each running leg, with its session index)', async () => {
-    const c = capture();
+    const c = captureIo();
     const lines = await importFiles(ctx.deps, runnerId, [fitPath('fenix2-multisport.fit')], c.io, { json: true });
     expect(lines.map((l) => [l.sessionIndex, l.status])).toEqual([
       [0, 'ready'],
@@ -83,7 +78,7 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
   });
 
   it('keeps a noise run visible but not counted, with its reason', async () => {
-    const c = capture();
+    const c = captureIo();
     const [line] = await importFiles(ctx.deps, runnerId, [fitPath('fenix5-run-short.fit')], c.io, { json: true });
     expect(line).toMatchObject({ status: 'ready', countedInLoad: false, excludedReason: 'noise_short' });
   });
@@ -99,7 +94,7 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
       { name: '../../etc/evil.fit', data: readFit('fenix2-run.fit') },
       { name: 'activities/broken.fit', data: Buffer.from('an entry named .fit that is not FIT at all') },
     ]);
-    const c = capture();
+    const c = captureIo();
     const lines = await importFiles(ctx.deps, runnerId, [zip], c.io, { json: true, batchSize: 2 });
     const byEntry = Object.fromEntries(lines.map((l) => [l.entry, l]));
     expect(lines).toHaveLength(6);
@@ -111,7 +106,7 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
     expect(byEntry['../../etc/evil.fit']!).toMatchObject({ status: 'failed', error: { code: 'zip_unsafe_path' } });
     expect(byEntry['activities/broken.fit']!).toMatchObject({ status: 'failed', error: { code: 'fit_not_fit' } });
     // the same archive again: the FIT entries (stored files) are duplicates
-    const again = await importFiles(ctx.deps, runnerId, [zip], capture().io, { json: true });
+    const again = await importFiles(ctx.deps, runnerId, [zip], captureIo().io, { json: true });
     expect(
       again
         .filter((l) => l.status === 'duplicate')
@@ -127,7 +122,7 @@ describe.skipIf(!HAS_FIXTURES)('stridesync import', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stridesync-sched-'));
     writeFileSync(join(dir, 'fr965-shifted.fit'), bytes);
     const t0 = Date.now();
-    const [line] = await importFiles(ctx.deps, runnerId, [dir], capture().io, { json: true });
+    const [line] = await importFiles(ctx.deps, runnerId, [dir], captureIo().io, { json: true });
     const elapsed = Date.now() - t0;
     expect(line!.status).toBe('ready');
     // the old wait counted every delayed job and gave up only after 30 s

@@ -3,13 +3,13 @@ import { eq } from 'drizzle-orm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertShare } from '../../src/db/queries/shares.js';
-import { activities, notifications, painPrompts, promptDeliveries, webhookEvents } from '../../src/db/schema/index.js';
+import { activities, notifications, promptDeliveries, webhookEvents } from '../../src/db/schema/index.js';
 import { PermanentJobError } from '../../src/lib/errors.js';
 import { processInboxRow } from '../../src/services/inbox/process-row.js';
-import { deliverNotification, PushFailedError, recordNotification } from '../../src/services/notify.js';
+import { deliverNotification, PushFailedError } from '../../src/services/notify.js';
 import { sendPrompt } from '../../src/services/prompts/send.js';
-import { newPromptToken } from '../../src/services/prompts/tokens.js';
 import { processors } from '../../workers/registry.js';
+import { openPrompt, recordLoadJumpWarning } from '../factories/prompts.js';
 import { buildRunner } from '../factories/runners.js';
 import { waitUntil } from '../resilience/fakes.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
@@ -25,8 +25,8 @@ const recipient = 'Kari Paramsecret-Physio';
 const tokenHash = `hash-paramsecret-${randomUUID()}`;
 let ownerId = '';
 
-/** A real insert that fails on the unique link token, with the recipient's name among its parameters. */
-async function failingInsert(): Promise<never> {
+/** The owner's share with the recipient's name and the link token every later insert collides with. */
+async function insertTheShare(): Promise<void> {
   await insertShare(ctx.deps.db, {
     runnerId: ownerId,
     tokenHash,
@@ -35,6 +35,11 @@ async function failingInsert(): Promise<never> {
     consentedAt: new Date(),
     expiresAt: new Date(Date.now() + 86_400_000),
   });
+}
+
+/** A real insert that fails on the unique link token, with the recipient's name among its parameters. */
+async function failingInsert(): Promise<never> {
+  await insertTheShare();
   throw new Error('the insert was expected to fail');
 }
 
@@ -42,14 +47,7 @@ beforeAll(async () => {
   ctx = await createTestContext();
   const owner = await buildRunner(ctx.deps.db, { name: 'Owner Paramsecret' });
   ownerId = owner.id;
-  await insertShare(ctx.deps.db, {
-    runnerId: ownerId,
-    tokenHash,
-    recipient,
-    sections: ['diary'],
-    consentedAt: new Date(),
-    expiresAt: new Date(Date.now() + 86_400_000),
-  });
+  await insertTheShare();
   ctx.startWorkers({
     queues: ['compute', 'events'],
     processorMap: {
@@ -87,6 +85,12 @@ async function failedActivity(source: 'strava' | 'upload'): Promise<string> {
   return row!.id;
 }
 
+/** Whether the activity's row has reached status failed. */
+async function activityFailed(activityId: string): Promise<boolean> {
+  const [r] = await ctx.deps.db.select().from(activities).where(eq(activities.id, activityId));
+  return r!.status === 'failed';
+}
+
 async function activityError(runnerId: string, activityId: string): Promise<{ code: string; message: string } | null> {
   const res = await request(ctx.app).get(`/v1/runners/${runnerId}/activities/${activityId}`).set(ctx.auth);
   expect(res.status).toBe(200);
@@ -107,10 +111,7 @@ describe('a job failing on a query', () => {
       expectNoValues('stacktrace', trace);
       expect(trace).toMatch(/\n\s+at /);
     }
-    await waitUntil(async () => {
-      const [r] = await ctx.deps.db.select().from(activities).where(eq(activities.id, activityId));
-      return r!.status === 'failed';
-    }, 10_000);
+    await waitUntil(() => activityFailed(activityId), 10_000);
     const [row] = await ctx.deps.db.select().from(activities).where(eq(activities.id, activityId));
     const error = await activityError(row!.runnerId, activityId);
     expect(error?.code).toBe('job_failed');
@@ -120,10 +121,7 @@ describe('a job failing on a query', () => {
   it('keeps its code when the query error was made permanent, and no parameter value', async () => {
     const activityId = await failedActivity('upload');
     await ctx.deps.enqueue('run.import-fit', { activityId });
-    await waitUntil(async () => {
-      const [r] = await ctx.deps.db.select().from(activities).where(eq(activities.id, activityId));
-      return r!.status === 'failed';
-    }, 30_000);
+    await waitUntil(() => activityFailed(activityId), 30_000);
     const job = (await ctx.deps.queues.compute.getJobs(['failed'])).find((j) => j.data.activityId === activityId)!;
     expect(job.attemptsMade).toBe(1); // permanent: no retry
     expectNoValues('failedReason', job.failedReason);
@@ -158,35 +156,19 @@ describe('a job failing on a query', () => {
 
   it('stores a prompt channel’s and the outbox’s failure without parameter values', async () => {
     const runner = await buildRunner(ctx.deps.db);
-    const token = newPromptToken(ctx.env.tokenEncryptionKey);
-    const [prompt] = await ctx.deps.db
-      .insert(painPrompts)
-      .values({
-        runnerId: runner.id,
-        kind: 'rest_morning',
-        dueAt: new Date(Date.now() - 60_000),
-        expiresAt: new Date(Date.now() + 6 * 3600_000),
-        tokenHash: token.hash,
-        tokenEnc: token.enc,
-      })
-      .returning();
+    const prompt = await openPrompt(ctx, runner.id);
     const failingChannel = { name: 'webhook', enabled: () => true, send: async () => failingInsert() };
-    const sent = await sendPrompt(ctx.deps, prompt!.id, 'due', 1, [failingChannel]).then(
+    const sent = await sendPrompt(ctx.deps, prompt.id, 'due', 1, [failingChannel]).then(
       () => null,
       (e: unknown) => e as Error,
     );
     expect(sent).toBeInstanceOf(Error);
     expectNoValues('prompt send error', sent!.message);
-    const [delivery] = await ctx.deps.db.select().from(promptDeliveries).where(eq(promptDeliveries.promptId, prompt!.id));
+    const [delivery] = await ctx.deps.db.select().from(promptDeliveries).where(eq(promptDeliveries.promptId, prompt.id));
     expect(delivery!.status).toBe('failed');
     expectNoValues('prompt delivery attempt', delivery!.attempts.at(-1)?.error);
 
-    const id = (await recordNotification(ctx.deps.db, {
-      runnerId: runner.id,
-      kind: 'warning.raised',
-      subjectId: `w-${runner.id}`,
-      payload: { code: 'LOAD_JUMP' },
-    }))!;
+    const id = (await recordLoadJumpWarning(ctx.deps.db, runner.id))!;
     const failingFetch = (async () => failingInsert()) as unknown as typeof fetch;
     const pushed = await deliverNotification(
       { db: ctx.deps.db, fetch: failingFetch, now: () => new Date(), url: 'http://127.0.0.1:9/hooks', secret: undefined },

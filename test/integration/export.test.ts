@@ -118,6 +118,15 @@ async function waitReady(exportId: string, runner = runnerId): Promise<request.R
   }
 }
 
+/** A new export of the runner (202), built by the workers: its start response and its view once ready (or failed). */
+async function startReadyExport(): Promise<{ started: request.Response; ready: request.Response }> {
+  const started = await request(ctx.app).post(`/v1/runners/${runnerId}/exports`).set(ctx.auth);
+  expect(started.status).toBe(202);
+  const workers = ctx.startWorkers();
+  const ready = await waitReady(started.body.id as string).finally(() => workers.close());
+  return { started, ready };
+}
+
 /** The link's page as a browser gets it: the page, its Continue cookie (`name=value`) and the form's `_csrf` value. */
 async function openExportPage(path: string): Promise<{ page: request.Response; cookie: string; csrf: string }> {
   const page = await request(ctx.app).get(path);
@@ -318,10 +327,7 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
   }, 90_000);
 
   it('the download is an attachment, not cached, and single use: a second one is 410 with a plain explanation', async () => {
-    const started = await request(ctx.app).post(`/v1/runners/${runnerId}/exports`).set(ctx.auth);
-    expect(started.status).toBe(202);
-    const workers = ctx.startWorkers();
-    const ready = await waitReady(started.body.id as string).finally(() => workers.close());
+    const { started, ready } = await startReadyExport();
     const url = ready.body.downloadUrl as string;
     const res = await download(url);
     expect(res.status).toBe(200);
@@ -363,10 +369,7 @@ describe.skipIf(!HAS_FIXTURES)('data export', () => {
   }, 60_000);
 
   it('opening the e-mailed link (a mail scanner, a link preview, a HEAD) shows a page and never uses the link; only the page’s own form POST downloads', async () => {
-    const started = await request(ctx.app).post(`/v1/runners/${runnerId}/exports`).set(ctx.auth);
-    expect(started.status).toBe(202);
-    const workers = ctx.startWorkers();
-    const ready = await waitReady(started.body.id as string).finally(() => workers.close());
+    const { started, ready } = await startReadyExport();
     const path = new URL(ready.body.downloadUrl as string).pathname;
     const stillActive = async () => {
       const view = await request(ctx.app).get(`/v1/runners/${runnerId}/exports/${started.body.id}`).set(ctx.auth);

@@ -3,15 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifications, painPrompts, promptDeliveries } from '../../src/db/schema/index.js';
+import { notifications, promptDeliveries } from '../../src/db/schema/index.js';
 import { Webhook } from 'standardwebhooks';
 import { jobIdOf } from '../../src/jobs/queues.js';
 import { webhookChannel } from '../../src/services/prompts/channels.js';
 import { sendPrompt } from '../../src/services/prompts/send.js';
-import { newPromptToken } from '../../src/services/prompts/tokens.js';
 import { FINAL_FAILURE_HANDLERS } from '../../workers/final-failure.js';
 import { ID_HEADER, PushFailedError, SIGNATURE_HEADER, TIMESTAMP_HEADER, deliverNotification, recordNotification } from '../../src/services/notify.js';
 import { buildRunner } from '../factories/runners.js';
+import { openPrompt, recordLoadJumpWarning } from '../factories/prompts.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
 
 let ctx: TestContext;
@@ -89,23 +89,6 @@ async function startReceiver(verifiers: Webhook[]) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-/** An open rest-day morning prompt (no run), due now, with its answer-link token. */
-async function openPrompt(c: TestContext, runnerId: string) {
-  const token = newPromptToken(c.env.tokenEncryptionKey);
-  const [p] = await c.deps.db
-    .insert(painPrompts)
-    .values({
-      runnerId,
-      kind: 'rest_morning',
-      dueAt: new Date(Date.now() - 60_000),
-      expiresAt: new Date(Date.now() + 6 * 3600_000),
-      tokenHash: token.hash,
-      tokenEnc: token.enc,
-    })
-    .returning();
-  return p!;
 }
 
 describe('prompt webhooks: any configured secret signs, and a prompt counts as delivered only after a 2xx', () => {
@@ -188,12 +171,7 @@ describe('prompt webhooks: any configured secret signs, and a prompt counts as d
     try {
       other.state.status = 200;
       const runner = await buildRunner(c.deps.db);
-      const id = await recordNotification(c.deps.db, {
-        runnerId: runner.id,
-        kind: 'warning.raised',
-        subjectId: `w-${runner.id}`,
-        payload: { code: 'LOAD_JUMP' },
-      });
+      const id = await recordLoadJumpWarning(c.deps.db, runner.id);
       await expect(deliverNotification({ ...deliverDeps(), url: other.url, secret: whsec }, id!)).resolves.toBe('delivered');
       expect(other.got.map((g) => g.verified)).toEqual([[true]]);
     } finally {
@@ -203,12 +181,7 @@ describe('prompt webhooks: any configured secret signs, and a prompt counts as d
 
   it('a delivery that fails before any request (a secret it cannot use) is still recorded as an attempt', async () => {
     const runner = await buildRunner(c.deps.db);
-    const id = await recordNotification(c.deps.db, {
-      runnerId: runner.id,
-      kind: 'warning.raised',
-      subjectId: `w-${runner.id}`,
-      payload: { code: 'LOAD_JUMP' },
-    });
+    const id = await recordLoadJumpWarning(c.deps.db, runner.id);
     const before = hook.got.length;
     await expect(deliverNotification({ ...deliverDeps(), secret: 'whsec_***' }, id!)).rejects.toBeInstanceOf(PushFailedError);
     expect(hook.got).toHaveLength(before);

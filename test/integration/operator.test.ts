@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobsFailedCommand, jobsRetryCommand } from '../../src/cli/jobs.js';
 import { createDatabase } from '../../src/db/client.js';
@@ -17,9 +15,9 @@ import type { ProcessorMap } from '../../workers/types.js';
 import { buildRunner } from '../factories/runners.js';
 import { STRAVA_TEST_ENV, stravaEventBody, waitFor } from '../factories/strava.js';
 import { createTestContext, TEST_API_KEY, type TestContext } from '../setup/context.js';
+import { captureIo, runCli } from '../setup/cli.js';
 
 const METRICS_TOKEN = 'scrape-me';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let ctx: TestContext;
 let metrics: Metrics;
@@ -51,37 +49,6 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTty: false }, out, err };
-}
-
-/** The real CLI entry, pointed at this file's database and Redis prefix. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: ctx.env.DATABASE_URL,
-        REDIS_URL: ctx.env.REDIS_URL,
-        REDIS_PREFIX: ctx.prefix,
-        API_KEYS: TEST_API_KEY,
-        TOKEN_ENCRYPTION_KEY: ctx.env.tokenEncryptionKey.toString('base64'),
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 async function scrape(auth = `Bearer ${METRICS_TOKEN}`): Promise<string> {
   const res = await fetch(`${base}/metrics`, { headers: { authorization: auth } });
   expect(res.status).toBe(200);
@@ -101,7 +68,7 @@ describe('operator view: failed jobs, dashboard, retry, metrics', () => {
     await waitFor(async () => (await ctx.deps.queues.compute.getFailedCount()) === 1, 10_000);
 
     // the CLI command in-process …
-    const c = capture();
+    const c = captureIo();
     expect(await jobsFailedCommand.run(ctx.deps, ['--json'], c.io)).toBe(0);
     const lines = JSON.parse(c.out[0]!) as FailedJobLine[];
     expect(lines).toHaveLength(1);
@@ -111,11 +78,11 @@ describe('operator view: failed jobs, dashboard, retry, metrics', () => {
     expect(Date.parse(failed.finishedOn!)).toBeGreaterThan(Date.now() - 60_000);
 
     // … and the real command line print the same job
-    const listed = await cli(['jobs', 'failed', '--json']);
+    const listed = await runCli(ctx, ['jobs', 'failed', '--json']);
     expect(listed.stderr).toBe('');
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual(lines);
-    const table = await cli(['jobs', 'failed']);
+    const table = await runCli(ctx, ['jobs', 'failed']);
     expect(table.stdout).toContain(failed.id);
     expect(table.stdout).toContain('provider_payload_invalid');
 
@@ -139,7 +106,7 @@ describe('operator view: failed jobs, dashboard, retry, metrics', () => {
     expect(value(before, 'stridesync_job_duration_seconds_count{queue="compute",job="run.derive",outcome="failed"}')).toBe(1);
 
     // retry through the real command line: the job runs again and completes
-    const retried = await cli(['jobs', 'retry', failed.id, '--json']);
+    const retried = await runCli(ctx, ['jobs', 'retry', failed.id, '--json']);
     expect(retried.code).toBe(0);
     expect(JSON.parse(retried.stdout)).toEqual({ queue: 'compute', id: failed.id, name: 'run.derive', status: 'retrying' });
     await waitFor(async () => (await ctx.deps.queues.compute.getCompletedCount()) === 1, 10_000);
@@ -155,9 +122,9 @@ describe('operator view: failed jobs, dashboard, retry, metrics', () => {
     expect(sum).toBeLessThan(10);
 
     // the job is no longer failed: retrying it again is refused, and an unknown id says so
-    const again = capture();
+    const again = captureIo();
     await expect(jobsRetryCommand.run(ctx.deps, [failed.id], again.io)).rejects.toMatchObject({ code: 'job_not_failed' });
-    const missing = await cli(['jobs', 'retry', 'no-such-job']);
+    const missing = await runCli(ctx, ['jobs', 'retry', 'no-such-job']);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe('');
     expect(missing.stderr).toMatch(/^stridesync: no job with id no-such-job .*jobs failed/);

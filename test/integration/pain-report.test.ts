@@ -10,6 +10,7 @@ import { reportPainCommand } from '../../src/cli/report-pain.js';
 import { PainReportBody } from '../../src/http/routes/reports-pain.js';
 import { buildRunner } from '../factories/runners.js';
 import { createTestContext, type TestContext } from '../setup/context.js';
+import { captureIo } from '../setup/cli.js';
 
 let ctx: TestContext;
 let server: Server;
@@ -206,21 +207,15 @@ describe('GET /v1/runners/:runnerId/reports/pain', () => {
 });
 
 describe('stridesync report pain', () => {
-  function capture() {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTty: false }, out, err };
-  }
-
   it('--json prints the same report as the route', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await reportPainCommand.run(ctx.deps, ['--runner', runnerId, '--json'], c.io)).toBe(0);
     const http = await get(`/v1/runners/${runnerId}/reports/pain`);
     expect(JSON.parse(c.out.join('\n'))).toEqual(http.body);
   });
 
   it('prints a readable table, the associations in words and one line per flare-up', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await reportPainCommand.run(ctx.deps, ['--runner', runnerId], c.io)).toBe(0);
     const text = c.out.join('\n');
     expect(c.out[0]).toMatch(/^Pain report for Runner \d+: 48 runs, \d+ answered \(green \d+, amber \d+, red \d+, grey \d+\)$/);
@@ -232,7 +227,7 @@ describe('stridesync report pain', () => {
   });
 
   it('needs --runner; an unknown runner is an error', async () => {
-    const c = capture();
+    const c = captureIo();
     expect(await reportPainCommand.run(ctx.deps, [], c.io)).toBe(2);
     expect(c.err[0]).toMatch(/--runner/);
     await expect(reportPainCommand.run(ctx.deps, ['--runner', '00000000-0000-4000-8000-000000000000'], c.io)).rejects.toThrow(/not found/);

@@ -313,16 +313,18 @@ export async function ensureDelivery(
   return d ?? null;
 }
 
+/** The set clause of a delivery that arrived at `now`: delivered, with `now` appended to its attempts. */
+function deliveredSet(now: Date) {
+  return {
+    status: 'delivered' as const,
+    deliveredAt: now,
+    updatedAt: now,
+    attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: now.toISOString() }])}::jsonb`,
+  };
+}
+
 export async function markDelivered(db: DbOrTx, id: string, now: Date): Promise<void> {
-  await db
-    .update(promptDeliveries)
-    .set({
-      status: 'delivered',
-      deliveredAt: now,
-      updatedAt: now,
-      attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: now.toISOString() }])}::jsonb`,
-    })
-    .where(eq(promptDeliveries.id, id));
+  await db.update(promptDeliveries).set(deliveredSet(now)).where(eq(promptDeliveries.id, id));
 }
 
 /** Hand a delivery to an outbox row (the webhook channel): it stays pending until that row is delivered. */
@@ -334,12 +336,7 @@ export async function linkDeliveryNotification(db: DbOrTx, id: string, notificat
 export async function markNotificationDeliveriesDelivered(db: DbOrTx, notificationId: string, now: Date): Promise<number> {
   const rows = await db
     .update(promptDeliveries)
-    .set({
-      status: 'delivered',
-      deliveredAt: now,
-      updatedAt: now,
-      attempts: sql`${promptDeliveries.attempts} || ${JSON.stringify([{ at: now.toISOString() }])}::jsonb`,
-    })
+    .set(deliveredSet(now))
     .where(and(eq(promptDeliveries.notificationId, notificationId), ne(promptDeliveries.status, 'delivered')))
     .returning({ id: promptDeliveries.id });
   return rows.length;
