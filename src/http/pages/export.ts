@@ -184,19 +184,26 @@ ${step.start(res, deps.now())}
     res.setHeader('Content-Length', String(size));
     res.setHeader('Content-Disposition', `attachment; filename="stridesync-export-${day}.zip"`);
     res.setHeader('Cache-Control', 'no-store');
-    let completed = false;
-    res.once('finish', () => {
-      completed = true;
-    });
+    // bytes written to the response (counted once each write was taken, before the file's end is read)
+    let handed = 0;
     try {
-      await pipeline(createReadStream(claim.path), res);
+      await pipeline(
+        createReadStream(claim.path),
+        async function* count(chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            yield chunk;
+            handed += chunk.length;
+          }
+        },
+        res,
+      );
     } catch (err) {
-      // A client may close its side as soon as it holds every byte, before this process has seen its last
-      // write finish: a response that was ended (the whole file handed to the socket) and then closed counts.
-      if (res.writableEnded && (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') completed = true;
-      else req.log?.warn({ err, exportId: claim.row.id }, 'export download broke off');
+      if (handed < size) req.log?.warn({ err, exportId: claim.row.id }, 'export download broke off');
     }
-    // Only a download that reached the client in full uses the link up; a broken one gives it back.
+    // Only a download whose whole file was written to the connection uses the link up; one that broke off
+    // before gives it back. Not the response's 'finish': the client knows the length, may close as soon as it
+    // holds every byte, and that close can come before this process has read the file's end and ended the response.
+    const completed = res.writableEnded || handed === size;
     if (completed) await completeDownload(deps, claim);
     else await releaseDownload(deps, claim);
   });
