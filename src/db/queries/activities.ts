@@ -363,8 +363,16 @@ export async function expireActivityData(
 }
 
 /**
- * A runner's expired runs that no other copy stands in for (`excluded_reason = 'expired'`), starting
- * within ±`windowS` of `start`: the stubs a new copy of the same run (an archive import) replaces.
+ * A runner's live runs whose data expired with their source's cache window and that no other copy
+ * stands in for (`excluded_reason = 'expired'`): what weeks list as lacking and an archive import replaces.
+ */
+export function unreplacedExpiredRuns(runnerId: string) {
+  return and(eq(activities.runnerId, runnerId), isNotNull(activities.expiredAt), isNull(activities.deletedAt), eq(activities.excludedReason, 'expired'));
+}
+
+/**
+ * A runner's unreplaced expired runs starting within ±`windowS` of `start`: the stubs a new copy of
+ * the same run (an archive import) replaces.
  */
 export async function findExpiredRunsNear(db: DbOrTx, runnerId: string, start: Date, windowS: number, excludeId: string) {
   return db
@@ -372,10 +380,7 @@ export async function findExpiredRunsNear(db: DbOrTx, runnerId: string, start: D
     .from(activities)
     .where(
       and(
-        eq(activities.runnerId, runnerId),
-        isNotNull(activities.expiredAt),
-        isNull(activities.deletedAt),
-        eq(activities.excludedReason, 'expired'),
+        unreplacedExpiredRuns(runnerId),
         between(activities.startTime, new Date(start.getTime() - windowS * 1000), new Date(start.getTime() + windowS * 1000)),
         ne(activities.id, excludeId),
       ),

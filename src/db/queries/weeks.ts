@@ -1,9 +1,10 @@
-import { and, asc, desc, eq, gte, isNotNull, isNull, lte, min, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNull, lte, min, sql } from 'drizzle-orm';
 import type { LackingRun } from '../../domain/retention.js';
 import { DEFAULT_THRESHOLDS } from '../../domain/rules/thresholds.js';
 import type { WeekRun } from '../../domain/week.js';
 import type { DbOrTx } from '../client.js';
 import { activities, activityMetrics, weeks } from '../schema/index.js';
+import { unreplacedExpiredRuns } from './activities.js';
 
 export type WeekRow = typeof weeks.$inferSelect;
 export type NewWeek = typeof weeks.$inferInsert;
@@ -66,16 +67,7 @@ export async function loadWeekLacking(db: DbOrTx, runnerId: string, from: string
   const rows = await db
     .select({ activityId: activities.id, source: activities.source, localDate: activities.localDate, reason: activities.expiredReason })
     .from(activities)
-    .where(
-      and(
-        eq(activities.runnerId, runnerId),
-        isNotNull(activities.expiredAt),
-        isNull(activities.deletedAt),
-        eq(activities.excludedReason, 'expired'),
-        gte(activities.localDate, from),
-        lte(activities.localDate, to),
-      ),
-    )
+    .where(and(unreplacedExpiredRuns(runnerId), gte(activities.localDate, from), lte(activities.localDate, to)))
     .orderBy(asc(activities.startTime));
   return rows.map((r) => ({ activityId: r.activityId, source: r.source, localDate: r.localDate, reason: r.reason ?? 'expired' }));
 }
