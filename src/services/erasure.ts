@@ -1,6 +1,4 @@
-import { rm } from 'node:fs/promises';
 import type { Db, DbOrTx } from '../db/client.js';
-import { listExportsOf } from '../db/queries/exports.js';
 import {
   deleteInboxRows,
   deleteRunnerRows,
@@ -19,6 +17,7 @@ import { NotFoundError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { enqueueUpstreamRevokes, keepForUpstreamRevoke } from './connections/upstream-revoke.js';
+import { deleteRunnerExportFiles } from './exports/purge.js';
 
 /**
  * Erasure of a runner (GDPR Art. 17; docs/security.md "Erasure of a runner"). In one transaction, holding the
@@ -74,22 +73,20 @@ export async function eraseRunner(
   const notFound = () => new NotFoundError(`runner ${runnerId} not found`, 'runner_not_found');
   if (!isUuid(runnerId)) throw notFound();
   const erasedAt = deps.now();
+  // the export zips on disk first (their rows, marked so, go in the transaction below): files cannot roll back
+  await deleteRunnerExportFiles(deps, runnerId);
   const done = await deps.db.transaction(async (tx) => {
     if (!(await lockRunner(tx, runnerId))) return undefined;
     const subjects = await listRunnerJobSubjects(tx, runnerId);
-    // the export zips on disk go once their rows are gone (after the commit)
-    const exportFiles = (await listExportsOf(tx, runnerId)).flatMap((e) => (e.storageLocation && !e.fileDeletedAt ? [e.storageLocation] : []));
     const revokeIds = await keepForUpstreamRevoke(tx, { runnerId }, 'runner_erased');
     const redacted = await redactSharedGarminInboxRows(tx, runnerId);
     const genericInbox = await eraseGenericInboxRows(tx, providersOf(deps), runnerId, subjects);
     const deleted: ErasureCounts = { ...(await deleteRunnerRows(tx, runnerId)), webhook_events_redacted: redacted };
     deleted.webhook_events = (deleted.webhook_events ?? 0) + genericInbox;
     await insertErasure(tx, { runnerId, requestedBy, counts: deleted, erasedAt });
-    return { subjects, revokeIds, deleted, exportFiles };
+    return { subjects, revokeIds, deleted };
   });
   if (!done) throw notFound();
-  for (const path of done.exportFiles)
-    await rm(path, { force: true }).catch((err: unknown) => deps.log.warn({ runnerId, err }, 'erasure: could not remove an export file'));
   await enqueueUpstreamRevokes(deps, done.revokeIds);
   let jobs = { removed: 0, active: 0 };
   try {
